@@ -1,0 +1,172 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PortBinding, bindingsFor, exposureViolations } from "../config/exposure";
+import { JOB_MEMORY_MIB, ServiceName } from "../config/memory";
+import { Settings } from "../config/settings";
+
+/**
+ * The one place for shared container policy: image pinning, restart, memory limit, healthcheck,
+ * network alias, labels, sorted env and the published-port rule. Every component builds its
+ * containers through `serviceContainer` or `oneShotContainer`.
+ */
+
+export type Env = Record<string, pulumi.Input<string | number | boolean>>;
+
+export interface Healthcheck {
+  readonly tests: string[];
+  readonly interval?: string;
+  readonly timeout?: string;
+  readonly retries?: number;
+  readonly startPeriod?: string;
+}
+
+export interface ServiceContainerArgs {
+  readonly settings: Settings;
+  /** Key into memory limits and the exposure policy. */
+  readonly service: ServiceName;
+  /** Pinned image reference, normally `settings.images[...]`. */
+  readonly image: string;
+  readonly network: docker.Network;
+  /** Upstream DNS names the other services hard-code (supabase-selfhost.md §1). */
+  readonly aliases: string[];
+  readonly env?: Env;
+  readonly healthcheck: Healthcheck;
+  readonly command?: pulumi.Input<string>[];
+  readonly entrypoints?: pulumi.Input<string>[];
+  readonly volumes?: docker.types.input.ContainerVolume[];
+  readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload[]>;
+  readonly labels?: Record<string, pulumi.Input<string>>;
+  readonly hostname?: string;
+  readonly user?: string;
+  readonly devices?: docker.types.input.ContainerDevice[];
+  readonly gpus?: string;
+  /** Seconds `pulumi up` waits for the healthcheck at create; default 90. */
+  readonly waitTimeout?: number;
+}
+
+export const containerName = (settings: Settings, service: string): string => `${settings.prefix}-${service}`;
+
+/** Sorted `K=V` list, so that a reorder is never a diff and never replaces a container. */
+export function envList(env: Env): pulumi.Output<string[]> {
+  const keys = Object.keys(env).sort();
+  return pulumi.all(keys.map((k) => pulumi.interpolate`${k}=${env[k]}`));
+}
+
+function labelList(settings: Settings, service: string, extra: Record<string, pulumi.Input<string>> = {}) {
+  const all: Record<string, pulumi.Input<string>> = {
+    "ownstack.stack": settings.stack,
+    "ownstack.service": service,
+    ...extra,
+  };
+  return Object.keys(all)
+    .sort()
+    .map((label) => ({ label, value: all[label] }));
+}
+
+/** Pulls a pinned image; kept locally on destroy so a re-create needs no download. */
+export function pinnedImage(name: string, image: string, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
+  return new docker.RemoteImage(`${name}-image`, { name: image, keepLocally: true }, opts);
+}
+
+/** Applies the exposure policy; throws before the container is declared if the plan breaks it. */
+export function publishedPorts(settings: Settings, service: ServiceName): docker.types.input.ContainerPort[] {
+  const bindings: PortBinding[] = bindingsFor(settings, service);
+  const violations = exposureViolations(settings.target, bindings);
+  if (violations.length > 0) throw new Error(`Exposure policy violated: ${violations.join("; ")}`);
+  return bindings.map((b) => ({ internal: b.internal, external: b.external, ip: b.ip, protocol: "tcp" }));
+}
+
+function healthcheckInput(h: Healthcheck): docker.types.input.ContainerHealthcheck {
+  return { tests: h.tests, interval: h.interval ?? "5s", timeout: h.timeout ?? "5s", retries: h.retries ?? 3, startPeriod: h.startPeriod ?? "10s" };
+}
+
+export function serviceContainer(name: string, args: ServiceContainerArgs, opts: pulumi.CustomResourceOptions): docker.Container {
+  const { settings, service } = args;
+  const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
+  return new docker.Container(
+    name,
+    {
+      name: containerName(settings, service),
+      image: image.imageId,
+      hostname: args.hostname,
+      envs: args.env ? envList(args.env) : undefined,
+      command: args.command,
+      entrypoints: args.entrypoints,
+      user: args.user,
+      restart: "unless-stopped",
+      memory: settings.memoryMiB[service],
+      healthcheck: healthcheckInput(args.healthcheck),
+      // Ordered start: dependents are created only once this container reports healthy.
+      wait: true,
+      waitTimeout: args.waitTimeout ?? 90,
+      networksAdvanced: [{ name: args.network.name, aliases: [...args.aliases].sort() }],
+      ports: publishedPorts(settings, service),
+      volumes: args.volumes,
+      uploads: args.uploads,
+      devices: args.devices,
+      gpus: args.gpus,
+      labels: labelList(settings, service, args.labels),
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+    },
+    {
+      ...opts,
+      // Fixed names and host ports: the old container must go before its replacement starts
+      // (pulumi-docker#1356). Healthcheck edits are never applied in place, so they replace.
+      deleteBeforeReplace: true,
+      replaceOnChanges: ["healthcheck"],
+      dependsOn: opts.dependsOn,
+    },
+  );
+}
+
+export interface OneShotArgs {
+  readonly settings: Settings;
+  readonly job: string;
+  readonly image: string;
+  readonly network: docker.Network;
+  readonly entrypoints?: pulumi.Input<string>[];
+  readonly command?: pulumi.Input<string>[];
+  readonly env?: Env;
+}
+
+/**
+ * A run-to-completion step (compose's `service_completed_successfully`): `attach` makes
+ * `pulumi up` wait for the exit, and a non-zero exit fails the update.
+ */
+export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.CustomResourceOptions): docker.Container {
+  const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
+  return new docker.Container(
+    name,
+    {
+      name: containerName(args.settings, args.job),
+      image: image.imageId,
+      entrypoints: args.entrypoints,
+      command: args.command,
+      envs: args.env ? envList(args.env) : undefined,
+      attach: true,
+      logs: true,
+      mustRun: false,
+      restart: "no",
+      memory: JOB_MEMORY_MIB,
+      networksAdvanced: [{ name: args.network.name }],
+      labels: labelList(args.settings, args.job, { "ownstack.job": "true" }),
+    },
+    { ...opts, deleteBeforeReplace: true },
+  );
+}
+
+/** A named volume that survives `pulumi destroy` and refuses deletion while protected. */
+export function dataVolume(settings: Settings, purpose: string, opts: pulumi.CustomResourceOptions): docker.Volume {
+  return new docker.Volume(
+    `${settings.prefix}-${purpose}`,
+    { name: `${settings.prefix}-${purpose}`, labels: [{ label: "ownstack.stack", value: settings.stack }, { label: "ownstack.data", value: "true" }] },
+    { ...opts, protect: true, retainOnDelete: true },
+  );
+}
+
+/** What every service component receives besides its own inputs. */
+export interface ServiceArgs {
+  readonly settings: Settings;
+  readonly network: docker.Network;
+}

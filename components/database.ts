@@ -1,0 +1,68 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, containerName, dataVolume, serviceContainer } from "./container";
+import { initSqlFiles } from "./render/initSql";
+
+export interface DatabaseArgs extends ServiceArgs {
+  readonly password: pulumi.Input<string>;
+}
+
+export const DB_HOST = "db";
+export const DB_PORT = 5432;
+export const DB_NAME = "postgres";
+
+/** `postgres://role:password@db:5432/postgres`, the DSN every service builds from the one password. */
+export function dbUrl(role: string, password: pulumi.Input<string>, scheme = "postgres", database = DB_NAME): pulumi.Output<string> {
+  return pulumi.secret(pulumi.interpolate`${scheme}://${role}:${password}@${DB_HOST}:${DB_PORT}/${database}`);
+}
+
+/** Postgres from the supabase/postgres image, with its data and config on protected volumes. */
+export class Database extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly dataVolume: docker.Volume;
+  public readonly configVolume: docker.Volume;
+  /** Name of the running container, for `docker exec` by backup and rotation. */
+  public readonly containerName: string;
+
+  constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Database", name, {}, opts);
+    const { settings } = args;
+    this.dataVolume = dataVolume(settings, "db-data", { parent: this });
+    // Holds the pgsodium root key: losing it makes every Vault secret unreadable.
+    this.configVolume = dataVolume(settings, "db-config", { parent: this });
+    this.containerName = containerName(settings, "db");
+
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "db",
+        image: settings.images.db,
+        network: args.network,
+        aliases: [DB_HOST],
+        command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf", "-c", "log_min_messages=fatal"],
+        env: {
+          POSTGRES_HOST: "/var/run/postgresql",
+          PGPORT: DB_PORT,
+          POSTGRES_PORT: DB_PORT,
+          PGPASSWORD: args.password,
+          POSTGRES_PASSWORD: args.password,
+          PGDATABASE: DB_NAME,
+          POSTGRES_DB: DB_NAME,
+          JWT_EXP: settings.auth.jwtExpiry,
+        },
+        volumes: [
+          { volumeName: this.dataVolume.name, containerPath: "/var/lib/postgresql/data" },
+          { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
+        ],
+        // Runs only on an empty data directory; later password changes go through `npm run rotate`.
+        uploads: pulumi.secret(pulumi.output(args.password).apply((pw) => initSqlFiles(pw, settings.auth.jwtExpiry))),
+        healthcheck: { tests: ["CMD", "pg_isready", "-U", "postgres", "-h", "localhost"], retries: 10, startPeriod: "20s" },
+        // The first start initialises the cluster and runs every migration.
+        waitTimeout: 300,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name });
+  }
+}

@@ -1,0 +1,62 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+import { KONG_PLUGINS, KongService, renderKongYml } from "./render/kong";
+
+export interface KongArgs extends ServiceArgs {
+  readonly anonKey: pulumi.Input<string>;
+  readonly serviceRoleKey: pulumi.Input<string>;
+  readonly dashboardPassword: pulumi.Input<string>;
+  readonly extraServices?: KongService[];
+  readonly labels?: Record<string, pulumi.Input<string>>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export const KONG_CONFIG_PATH = "/home/kong/kong.yml";
+
+/** Kong 3.9 DB-less: the single front door for the API and Studio. */
+export class Kong extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** The rendered kong.yml (secret: it holds the API keys and the dashboard password). */
+  public readonly config: pulumi.Output<string>;
+
+  constructor(name: string, args: KongArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Kong", name, {}, opts);
+    const { settings } = args;
+    this.config = pulumi.secret(
+      pulumi.all([args.anonKey, args.serviceRoleKey, args.dashboardPassword]).apply(([anonKey, serviceRoleKey, dashboardPassword]) =>
+        renderKongYml({ anonKey, serviceRoleKey, dashboardUsername: settings.auth.dashboardUsername, dashboardPassword, extraServices: args.extraServices }),
+      ),
+    );
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "kong",
+        image: settings.images.kong,
+        network: args.network,
+        // Upstream's gateway answers to all three names (supabase-selfhost.md §1).
+        aliases: ["kong", "api-gw", "envoy"],
+        env: {
+          KONG_DATABASE: "off",
+          KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH,
+          // The default order includes SRV, which Docker's DNS does not answer.
+          KONG_DNS_ORDER: "LAST,A,CNAME",
+          KONG_DNS_NOT_FOUND_TTL: 1,
+          KONG_DNS_VALID_TTL: 5,
+          KONG_PLUGINS: KONG_PLUGINS.join(","),
+          KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: "160k",
+          KONG_NGINX_PROXY_PROXY_BUFFERS: "64 160k",
+          KONG_PROXY_ACCESS_LOG: "/dev/stdout combined",
+          // One worker per visible CPU costs ~100 MB each (supabase-kubernetes#187).
+          KONG_NGINX_WORKER_PROCESSES: settings.target === "vps" ? 2 : 1,
+        },
+        uploads: [{ file: KONG_CONFIG_PATH, content: this.config, permissions: "0644" }],
+        labels: args.labels,
+        healthcheck: { tests: ["CMD", "kong", "health"], retries: 5 },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

@@ -1,0 +1,34 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+
+/** Where GoTrue sends mail when Mailpit is on. */
+export const MAILPIT_SMTP = { host: "supabase-mail", port: 1025 } as const;
+
+/** Mailpit catches every mail GoTrue sends, so sign-up links can be read in its web UI. */
+export class Mail extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: ServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Mail", name, {}, opts);
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings: args.settings,
+        service: "mail",
+        image: args.settings.images.mail,
+        network: args.network,
+        aliases: ["mail", MAILPIT_SMTP.host],
+        env: {
+          // GoTrue sends credentials over plain SMTP on the private network.
+          MP_SMTP_AUTH_ACCEPT_ANY: 1,
+          MP_SMTP_AUTH_ALLOW_INSECURE: 1,
+          MP_MAX_MESSAGES: 500,
+        },
+        healthcheck: { tests: ["CMD", "/mailpit", "readyz"] },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

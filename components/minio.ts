@@ -1,0 +1,59 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, dataVolume, oneShotContainer, serviceContainer } from "./container";
+
+export interface MinioArgs extends ServiceArgs {
+  readonly rootUser: pulumi.Input<string>;
+  readonly rootPassword: pulumi.Input<string>;
+  readonly bucket: string;
+}
+
+export const MINIO_URL = "http://minio:9000";
+
+/** S3 object store for Storage, plus the one-shot job that creates its bucket. */
+export class Minio extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly dataVolume: docker.Volume;
+  /** Storage starts only after this job exited 0 (compose: service_completed_successfully). */
+  public readonly createBucket: docker.Container;
+
+  constructor(name: string, args: MinioArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:storage:Minio", name, {}, opts);
+    const { settings } = args;
+    this.dataVolume = dataVolume(settings, "minio-data", { parent: this });
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "minio",
+        image: settings.images.minio,
+        network: args.network,
+        aliases: ["minio"],
+        command: ["server", "/data", "--console-address", ":9001"],
+        env: {
+          MINIO_ROOT_USER: args.rootUser,
+          MINIO_ROOT_PASSWORD: args.rootPassword,
+          // Prometheus scrapes /minio/v2/metrics/cluster on the private network only.
+          MINIO_PROMETHEUS_AUTH_TYPE: "public",
+        },
+        volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }],
+        healthcheck: { tests: ["CMD", "mc", "ready", "local"], interval: "2s", timeout: "10s", retries: 5 },
+      },
+      { parent: this },
+    );
+    this.createBucket = oneShotContainer(
+      `${name}-create-bucket`,
+      {
+        settings,
+        job: "minio-createbucket",
+        image: settings.images.minio,
+        network: args.network,
+        // Credentials come from env, so they never show in the job's command line.
+        entrypoints: ["/bin/sh", "-ec", `mc alias set local ${MINIO_URL} "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/${args.bucket}`],
+        env: { MINIO_ROOT_USER: args.rootUser, MINIO_ROOT_PASSWORD: args.rootPassword },
+      },
+      { parent: this, dependsOn: [this.container] },
+    );
+    this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name });
+  }
+}

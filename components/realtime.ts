@@ -1,0 +1,71 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+import { DB_HOST, DB_NAME, DB_PORT } from "./database";
+
+export interface RealtimeArgs extends ServiceArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  readonly jwtSecret: pulumi.Input<string>;
+  readonly anonKey: pulumi.Input<string>;
+  readonly secretKeyBase: pulumi.Input<string>;
+  readonly dbEncKey: pulumi.Input<string>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Realtime derives its tenant from the first label of the Host header, and the seeded tenant is
+ * `realtime-dev`: the gateway must reach it as realtime-dev.supabase-realtime (supabase/realtime#746).
+ */
+export const REALTIME_HOST = "realtime-dev.supabase-realtime";
+
+export class Realtime extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: RealtimeArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Realtime", name, {}, opts);
+    const { settings } = args;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "realtime",
+        image: settings.images.realtime,
+        network: args.network,
+        aliases: [REALTIME_HOST, "realtime"],
+        hostname: REALTIME_HOST,
+        env: {
+          PORT: 4000,
+          DB_HOST,
+          DB_PORT,
+          DB_USER: "supabase_admin",
+          DB_PASSWORD: args.postgresPassword,
+          DB_NAME,
+          DB_AFTER_CONNECT_QUERY: "SET search_path TO _realtime",
+          DB_ENC_KEY: args.dbEncKey,
+          API_JWT_SECRET: args.jwtSecret,
+          METRICS_JWT_SECRET: args.jwtSecret,
+          SECRET_KEY_BASE: args.secretKeyBase,
+          ERL_AFLAGS: "-proto_dist inet_tcp",
+          DNS_NODES: "''",
+          RLIMIT_NOFILE: 10000,
+          APP_NAME: "realtime",
+          SEED_SELF_HOST: true,
+          RUN_JANITOR: true,
+          DISABLE_HEALTHCHECK_LOGGING: true,
+          // Read by the healthcheck's shell, so the key never appears in the container spec's test.
+          ANON_KEY: args.anonKey,
+        },
+        healthcheck: {
+          tests: [
+            "CMD-SHELL",
+            'curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:4000/api/tenants/realtime-dev/health',
+          ],
+          interval: "30s",
+          startPeriod: "10s",
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * SQL the db container runs on an empty data directory, and the rotation SQL that later changes
+ * the same passwords inside a running database (init never re-runs: supabase-selfhost.md §3).
+ */
+
+/** Service roles that log in with the stack's Postgres password, set by our init script. */
+export const SERVICE_LOGIN_ROLES = [
+  "authenticator",
+  "pgbouncer",
+  "supabase_auth_admin",
+  "supabase_functions_admin",
+  "supabase_replication_admin",
+  "supabase_storage_admin",
+] as const;
+
+/** Roles the image itself gives the password (entrypoint and migrate.sh). */
+export const IMAGE_LOGIN_ROLES = ["postgres", "supabase_admin"] as const;
+
+/** Every role that logs in with the stack's Postgres password. */
+export const ALL_LOGIN_ROLES = [...IMAGE_LOGIN_ROLES, ...SERVICE_LOGIN_ROLES] as const;
+
+/** A SQL string literal; standard_conforming_strings is on in every supported Postgres. */
+export const sqlLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * init-scripts/99-roles.sql. The image creates the roles; supabase_functions_admin is created by
+ * upstream's webhooks.sql, which we do not ship, so it is created here when missing.
+ */
+export function renderRolesSql(password: string): string {
+  const lines = [
+    "-- ownstack: service role passwords (runs once, on an empty data directory)",
+    "DO $$",
+    "BEGIN",
+    "  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_functions_admin') THEN",
+    "    CREATE ROLE supabase_functions_admin NOINHERIT CREATEROLE LOGIN;",
+    "  END IF;",
+    "END",
+    "$$;",
+    ...SERVICE_LOGIN_ROLES.map((r) => `ALTER ROLE ${ident(r)} WITH LOGIN PASSWORD ${sqlLiteral(password)};`),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** init-scripts/99-jwt.sql: the JWT lifetime as a database setting (the secret is not stored). */
+export function renderJwtSql(jwtExpiry: number): string {
+  return `ALTER DATABASE postgres SET "app.settings.jwt_exp" TO ${sqlLiteral(String(jwtExpiry))};\n`;
+}
+
+/** migrations/99-realtime.sql: Realtime keeps its tenants in `_realtime` (DB_AFTER_CONNECT_QUERY). */
+export function renderRealtimeSql(): string {
+  return "CREATE SCHEMA IF NOT EXISTS _realtime;\nALTER SCHEMA _realtime OWNER TO supabase_admin;\n";
+}
+
+/**
+ * Changes every login role's password in one transaction: either all roles take the new password
+ * or none does, so a failure leaves the old password working everywhere and a retry is safe.
+ */
+export function renderRotatePasswordsSql(newPassword: string, roles: readonly string[] = ALL_LOGIN_ROLES): string {
+  return ["BEGIN;", ...roles.map((r) => `ALTER ROLE ${ident(r)} WITH PASSWORD ${sqlLiteral(newPassword)};`), "COMMIT;"].join("\n") + "\n";
+}
+
+/** Files for the db container's `uploads`, at the paths the image's migrate.sh runs. */
+export function initSqlFiles(password: string, jwtExpiry: number): { file: string; content: string }[] {
+  return [
+    { file: "/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql", content: renderJwtSql(jwtExpiry) },
+    { file: "/docker-entrypoint-initdb.d/init-scripts/99-roles.sql", content: renderRolesSql(password) },
+    { file: "/docker-entrypoint-initdb.d/migrations/99-realtime.sql", content: renderRealtimeSql() },
+  ];
+}

@@ -1,0 +1,178 @@
+import { stringify } from "yaml";
+
+/** Inputs of the DB-less Kong config; plain strings, so this renders without Pulumi. */
+export interface KongConfigInput {
+  readonly anonKey: string;
+  readonly serviceRoleKey: string;
+  readonly dashboardUsername: string;
+  readonly dashboardPassword: string;
+  /** Extra routes, e.g. `/functions/v1/` when Edge Functions are on. */
+  readonly extraServices?: readonly KongService[];
+}
+
+export interface KongService {
+  name: string;
+  _comment: string;
+  url: string;
+  protocol?: string;
+  read_timeout?: number;
+  routes: { name: string; strip_path: boolean; paths: string[] }[];
+  plugins: Record<string, unknown>[];
+}
+
+// Kong does not expand env vars, so upstream's entrypoint substitutes these Lua templates; we render
+// them directly. Keep a user's session JWT, otherwise forward the apikey as a Bearer token.
+export const LUA_AUTH_EXPR =
+  "$((headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization) or (headers.apikey ~= nil and 'Bearer ' .. headers.apikey))";
+// supabase-js sends the apikey in the query string on the realtime websocket; Realtime reads x-api-key.
+export const LUA_RT_WS_EXPR = "$(query_params.apikey)";
+
+const cors = { name: "cors" };
+const keyAuth = { name: "key-auth", config: { hide_credentials: false } };
+const acl = (...allow: string[]) => ({ name: "acl", config: { hide_groups_header: true, allow } });
+const authTransformer = {
+  name: "request-transformer",
+  config: { add: { headers: [`Authorization: ${LUA_AUTH_EXPR}`] }, replace: { headers: [`Authorization: ${LUA_AUTH_EXPR}`] } },
+};
+const route = (name: string, ...paths: string[]) => ({ name, strip_path: true, paths });
+
+/** Open GoTrue endpoints: e-mail links, OAuth callbacks and the JWKS carry no apikey. */
+const OPEN_AUTH_PATHS = ["verify", "callback", "authorize", ".well-known/jwks.json"] as const;
+
+export function kongServices(): KongService[] {
+  return [
+    ...OPEN_AUTH_PATHS.map((p) => {
+      const id = p.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "");
+      return {
+        name: `auth-v1-open-${id}`,
+        _comment: `GoTrue: /auth/v1/${p} -> http://auth:9999/${p}`,
+        url: `http://auth:9999/${p}`,
+        routes: [route(`auth-v1-open-${id}`, `/auth/v1/${p}`)],
+        plugins: [cors],
+      };
+    }),
+    {
+      name: "auth-v1-open-sso-saml",
+      _comment: "GoTrue: /auth/v1/sso/saml/* -> http://auth:9999/sso/saml/*",
+      url: "http://auth:9999/sso/saml/",
+      routes: [route("auth-v1-open-sso-saml", "/auth/v1/sso/saml/")],
+      plugins: [cors],
+    },
+    {
+      name: "auth-v1",
+      _comment: "GoTrue: /auth/v1/* -> http://auth:9999/*",
+      url: "http://auth:9999/",
+      routes: [route("auth-v1-all", "/auth/v1/")],
+      plugins: [cors, keyAuth, authTransformer, acl("admin", "anon")],
+    },
+    {
+      name: "rest-v1",
+      _comment: "PostgREST: /rest/v1/* -> http://rest:3000/*",
+      url: "http://rest:3000/",
+      routes: [route("rest-v1-all", "/rest/v1/")],
+      plugins: [cors, keyAuth, authTransformer, acl("admin", "anon")],
+    },
+    {
+      name: "graphql-v1",
+      _comment: "PostgREST: /graphql/v1 -> http://rest:3000/rpc/graphql",
+      url: "http://rest:3000/rpc/graphql",
+      routes: [route("graphql-v1-all", "/graphql/v1")],
+      plugins: [
+        cors,
+        keyAuth,
+        {
+          name: "request-transformer",
+          config: {
+            add: { headers: ["Content-Profile: graphql_public", `Authorization: ${LUA_AUTH_EXPR}`] },
+            replace: { headers: [`Authorization: ${LUA_AUTH_EXPR}`] },
+          },
+        },
+        acl("admin", "anon"),
+      ],
+    },
+    {
+      name: "realtime-v1-ws",
+      // Realtime derives its tenant from the Host's first label: it must be realtime-dev.*
+      _comment: "Realtime: /realtime/v1/* -> ws://realtime-dev.supabase-realtime:4000/socket/*",
+      url: "http://realtime-dev.supabase-realtime:4000/socket",
+      protocol: "ws",
+      routes: [route("realtime-v1-ws", "/realtime/v1/")],
+      plugins: [
+        cors,
+        { ...keyAuth, config: { hide_credentials: false, key_names: ["apikey"] } },
+        {
+          name: "request-transformer",
+          config: { add: { headers: [`x-api-key: ${LUA_RT_WS_EXPR}`] }, replace: { querystring: [`apikey: ${LUA_RT_WS_EXPR}`] } },
+        },
+        acl("admin", "anon"),
+      ],
+    },
+    {
+      name: "realtime-v1-blocked",
+      _comment: "Realtime: tenant admin and OpenAPI are never exposed (upstream security fix, June 2026)",
+      url: "http://realtime-dev.supabase-realtime:4000/api",
+      routes: [route("realtime-v1-blocked", "/realtime/v1/api/tenants", "/realtime/v1/api/openapi")],
+      plugins: [{ name: "request-termination", config: { status_code: 403, message: "Forbidden" } }],
+    },
+    {
+      name: "realtime-v1-rest",
+      _comment: "Realtime: /realtime/v1/api/* -> http://realtime-dev.supabase-realtime:4000/api/*",
+      url: "http://realtime-dev.supabase-realtime:4000/api",
+      protocol: "http",
+      routes: [route("realtime-v1-rest", "/realtime/v1/api")],
+      plugins: [cors, keyAuth, authTransformer, acl("admin", "anon")],
+    },
+    {
+      name: "storage-v1",
+      // No key-auth: Storage checks JWTs itself, and S3 SigV4 / presigned URLs carry no apikey.
+      _comment: "Storage: /storage/v1/* -> http://storage:5000/*",
+      url: "http://storage:5000/",
+      routes: [route("storage-v1-all", "/storage/v1/")],
+      plugins: [cors],
+    },
+    {
+      name: "meta",
+      _comment: "pg-meta: /pg/* -> http://meta:8080/* (service_role only)",
+      url: "http://meta:8080/",
+      routes: [route("meta-all", "/pg/")],
+      plugins: [keyAuth, acl("admin")],
+    },
+    {
+      name: "studio-mcp-blocked",
+      _comment: "Studio MCP: denied unless a user opens it deliberately",
+      url: "http://studio:3000/api/mcp",
+      routes: [route("studio-mcp-blocked", "/api/mcp", "/mcp")],
+      plugins: [{ name: "request-termination", config: { status_code: 403, message: "Forbidden" } }],
+    },
+    {
+      name: "dashboard",
+      _comment: "Studio: /* -> http://studio:3000/* (dashboard basic auth)",
+      url: "http://studio:3000/",
+      routes: [route("dashboard-all", "/")],
+      plugins: [cors, { name: "basic-auth", config: { hide_credentials: true } }],
+    },
+  ];
+}
+
+/** Renders `kong.yml` for Kong 3.9 DB-less, in upstream's `_format_version: '2.1'` shape. */
+export function renderKongYml(input: KongConfigInput): string {
+  const config = {
+    _format_version: "2.1",
+    _transform: true,
+    consumers: [
+      { username: "DASHBOARD" },
+      { username: "anon", keyauth_credentials: [{ key: input.anonKey }] },
+      { username: "service_role", keyauth_credentials: [{ key: input.serviceRoleKey }] },
+    ],
+    acls: [
+      { consumer: "anon", group: "anon" },
+      { consumer: "service_role", group: "admin" },
+    ],
+    basicauth_credentials: [{ consumer: "DASHBOARD", username: input.dashboardUsername, password: input.dashboardPassword }],
+    services: [...kongServices(), ...(input.extraServices ?? [])],
+  };
+  return stringify(config, { lineWidth: 0 });
+}
+
+/** Plugins Kong must load for this config: the list replaces `bundled`. */
+export const KONG_PLUGINS = ["acl", "basic-auth", "cors", "ip-restriction", "key-auth", "post-function", "request-termination", "request-transformer"];

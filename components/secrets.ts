@@ -1,0 +1,80 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as time from "@pulumiverse/time";
+import { Settings } from "../config/settings";
+import { Rotatable } from "../config/schema";
+import { mintApiKey } from "./render/jwt";
+
+export interface SecretsArgs {
+  readonly settings: Settings;
+}
+
+/**
+ * Every generated password and key of the stack. Each is a Pulumi secret whose keeper is its
+ * rotation counter, so `npm run rotate -- <name>` followed by `pulumi up` replaces exactly that
+ * secret and the containers that embed it.
+ */
+export class Secrets extends pulumi.ComponentResource {
+  public readonly postgresPassword: pulumi.Output<string>;
+  public readonly jwtSecret: pulumi.Output<string>;
+  public readonly anonKey: pulumi.Output<string>;
+  public readonly serviceRoleKey: pulumi.Output<string>;
+  /** Unix time the API keys were issued at; captured once in state. */
+  public readonly apiKeysIssuedAt: pulumi.Output<number>;
+  public readonly dashboardPassword: pulumi.Output<string>;
+  public readonly minioUser: pulumi.Output<string>;
+  public readonly minioPassword: pulumi.Output<string>;
+  public readonly secretKeyBase: pulumi.Output<string>;
+  public readonly vaultEncKey: pulumi.Output<string>;
+  public readonly pgMetaCryptoKey: pulumi.Output<string>;
+  public readonly realtimeDbEncKey: pulumi.Output<string>;
+  public readonly s3ProtocolAccessKeyId: pulumi.Output<string>;
+  public readonly s3ProtocolAccessKeySecret: pulumi.Output<string>;
+  public readonly redisPassword: pulumi.Output<string>;
+  public readonly qdrantApiKey: pulumi.Output<string>;
+
+  constructor(name: string, args: SecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:core:Secrets", name, {}, opts);
+    const { rotation } = args.settings;
+    const keepers = (secret: Rotatable) => ({ rotation: String(rotation[secret]) });
+
+    // special: false everywhere: these values are embedded in postgres:// and redis:// URLs, where
+    // @/?#:& break parsing (supabase-selfhost.md §3).
+    const password = (id: string, length: number, secret: Rotatable, extra: Partial<random.RandomPasswordArgs> = {}) =>
+      new random.RandomPassword(`${name}-${id}`, { length, special: false, keepers: keepers(secret), ...extra }, { parent: this }).result;
+
+    this.postgresPassword = password("postgres-password", 32, "postgres");
+    this.jwtSecret = password("jwt-secret", 48, "jwt");
+    this.dashboardPassword = password("dashboard-password", 24, "dashboard");
+    this.minioPassword = password("minio-password", 32, "minio");
+    this.minioUser = pulumi.secret(
+      new random.RandomString(`${name}-minio-user`, { length: 12, special: false, upper: false, keepers: keepers("minio") }, { parent: this }).result,
+    );
+    this.secretKeyBase = password("realtime-secret-key-base", 64, "realtime");
+    // Realtime's DB_ENC_KEY is AES-128: exactly 16 characters.
+    this.realtimeDbEncKey = password("realtime-db-enc-key", 16, "realtime");
+    this.vaultEncKey = password("vault-enc-key", 32, "vault");
+    this.pgMetaCryptoKey = password("pg-meta-crypto-key", 32, "meta");
+    this.s3ProtocolAccessKeyId = password("s3-access-key-id", 32, "minio", { upper: false });
+    this.s3ProtocolAccessKeySecret = password("s3-access-key-secret", 64, "minio");
+    this.redisPassword = password("redis-password", 32, "redis");
+    this.qdrantApiKey = password("qdrant-api-key", 40, "qdrant");
+
+    // The issue time lives in state (time.Static), so previews never see a new `iat`; it moves
+    // only when the JWT secret is rotated.
+    const issued = new time.Static(`${name}-api-keys-issued`, { triggers: keepers("jwt") }, { parent: this });
+    this.apiKeysIssuedAt = issued.unix;
+    const mint = (role: "anon" | "service_role") =>
+      pulumi.secret(pulumi.all([this.jwtSecret, issued.unix]).apply(([secret, iat]) => mintApiKey(role, secret, iat)));
+    this.anonKey = mint("anon");
+    this.serviceRoleKey = mint("service_role");
+
+    this.registerOutputs({
+      postgresPassword: this.postgresPassword,
+      jwtSecret: this.jwtSecret,
+      anonKey: this.anonKey,
+      serviceRoleKey: this.serviceRoleKey,
+      dashboardPassword: this.dashboardPassword,
+    });
+  }
+}

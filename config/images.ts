@@ -1,0 +1,33 @@
+/**
+ * Every pinned image in one table. Supabase tags follow the official `docker/docker-compose.yml`
+ * (see ../shared/facts/supabase-selfhost.md §1.0); the others follow ../shared/facts/services.md.
+ * A user can override any entry with `ownstack:imageOverrides: ["kong=kong:3.9.3"]`.
+ */
+export const IMAGES = {
+  db: "supabase/postgres:17.6.1.136",
+  auth: "supabase/gotrue:v2.196.0",
+  rest: "postgrest/postgrest:v14.17",
+  realtime: "supabase/realtime:v2.134.10",
+  storage: "supabase/storage-api:v1.74.0",
+  meta: "supabase/postgres-meta:v0.99.0",
+  studio: "supabase/studio:2026.09.07-sha-7996410",
+  // Kong OSS ends at 3.9.x; upstream's opt-in Kong overlay pins kong/kong:3.9.3 (the Docker library
+  // `kong` image stops at 3.9.2).
+  kong: "kong/kong:3.9.3",
+  mail: "axllent/mailpit:v1.31.4",
+  // minio/minio was deleted from Docker Hub in Sept 2026. pgsty/minio is a rebuild with the same CLI
+  // and env, bundling `mc` and curl; its last MinIO-named tag. Its successor is pgsty/silo.
+  minio: "pgsty/minio:RELEASE.2026-08-04T00-00-00Z",
+  traefik: "traefik:v3.7.13",
+  qdrant: "qdrant/qdrant:v1.19.0",
+  ollama: "ollama/ollama:0.32.15",
+  ollamaRocm: "ollama/ollama:0.32.15-rocm",
+  // Valkey: BSD-3, wire-compatible with Redis 7.2; redis 8.x is tri-licensed with AGPLv3.
+  redis: "valkey/valkey:9.1.2-alpine",
+  prometheus: "prom/prometheus:v3.14.0",
+  postgresExporter: "prometheuscommunity/postgres-exporter:v0.19.1",
+  redisExporter: "oliver006/redis_exporter:v1.86.0",
+} as const;
+
+export type ImageKey = keyof typeof IMAGES;
+export const IMAGE_KEYS = Object.keys(IMAGES) as ImageKey[];

@@ -1,0 +1,197 @@
+import { z } from "zod";
+
+/**
+ * Every key a user may set under the `ownstack:` namespace, with its zod type and the default the
+ * program applies. `Pulumi.yaml` declares the same keys with the same defaults; a test keeps the two
+ * in step, because the Pulumi CLI fills typed defaults in but unit tests and the Automation API
+ * without a project file do not.
+ */
+
+export const TARGETS = ["local", "vps"] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** `auto` lets the stack kind decide: on for `local`, off for `vps`. */
+export const toggle = z
+  .union([z.boolean(), z.enum(["auto", "true", "false"])])
+  .transform((v) => (v === "true" ? true : v === "false" ? false : v));
+export type Toggle = boolean | "auto";
+
+const port = z
+  .number({ error: "expected an integer port 1-65535" })
+  .int("expected an integer port 1-65535")
+  .min(1, "expected an integer port 1-65535")
+  .max(65535, "expected an integer port 1-65535");
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}, "expected an absolute http(s) URL such as https://app.example.com");
+
+const optionalHttpUrl = z.union([z.literal(""), httpUrl]);
+
+/** A host name without scheme, port or path, e.g. `example.com`. */
+export const domainName = z
+  .string()
+  .refine(
+    (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
+    "expected a bare domain such as example.com (no scheme, port or path)",
+  );
+
+const email = z
+  .string()
+  .refine(
+    (v) => v === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v),
+    "expected an e-mail address such as admin@example.com",
+  );
+
+const dockerHost = z
+  .string()
+  .refine(
+    (v) => v === "" || /^ssh:\/\/[^\s/@]+@[^\s/]+$/.test(v) || /^tcp:\/\/[^\s/]+:\d+$/.test(v),
+    "expected ssh://user@host (key auth) or tcp://host:2376 (with TLS material in docker:certPath)",
+  );
+
+/** Sizes such as `512MiB`, `2GiB`, `768m`, `1g`, `256MB`. */
+export const MEMORY_SIZE = /^(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)$/i;
+
+const memoryOverride = z
+  .string()
+  .regex(
+    /^[a-zA-Z]+=.+$/,
+    'expected "service=size" entries such as "kong=512MiB"',
+  );
+
+const imageOverride = z
+  .string()
+  .regex(
+    /^[a-zA-Z]+=[^\s=:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+    'expected "service=image:tag" entries such as "kong=kong:3.9.3"',
+  );
+
+const ollamaModel = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?(:[a-zA-Z0-9][a-zA-Z0-9._-]*)?$/,
+    'expected a model name such as "llama3.2:1b" or "nomic-embed-text"',
+  );
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d|w|y)$/, 'expected a duration such as "15d", "12h" or "30m"');
+
+const redisSize = z
+  .string()
+  .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
+
+/** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */
+export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta"] as const;
+export type Rotatable = (typeof ROTATABLE)[number];
+export const rotationKey = (name: Rotatable): string => `rotate${name[0].toUpperCase()}${name.slice(1)}`;
+
+function rotationKeys() {
+  const counter = z
+    .number({ error: "expected a whole number >= 0 (a rotation counter)" })
+    .int("expected a whole number >= 0 (a rotation counter)")
+    .min(0, "expected a whole number >= 0 (a rotation counter)")
+    .default(0);
+  return {
+    rotateJwt: counter,
+    rotatePostgres: counter,
+    rotateDashboard: counter,
+    rotateMinio: counter,
+    rotateRedis: counter,
+    rotateQdrant: counter,
+    rotateRealtime: counter,
+    rotateVault: counter,
+    rotateMeta: counter,
+  };
+}
+
+/** The keys, their types and defaults. Order here is the order of `Pulumi.yaml`. */
+export const settingsShape = {
+  target: z.enum(TARGETS, { error: "expected one of: local, vps" }).default("local"),
+
+  // Network exposure.
+  apiPort: port.default(8000),
+  mailpitPort: port.default(54324),
+  qdrantPort: port.default(6333),
+  ollamaPort: port.default(11434),
+  redisPort: port.default(6379),
+  prometheusPort: port.default(9090),
+  insecureHttp: z.boolean({ error: "expected true or false" }).default(false),
+
+  // Public identity (vps).
+  domain: domainName.default(""),
+  acmeEmail: email.default(""),
+  acmeChallenge: z.enum(["http", "tls"], { error: "expected one of: http, tls" }).default("http"),
+  acmeStaging: z.boolean({ error: "expected true or false" }).default(false),
+  dockerHost: dockerHost.default(""),
+
+  // Auth.
+  siteUrl: optionalHttpUrl.default(""),
+  additionalRedirectUrls: z.array(httpUrl).default([]),
+  jwtExpiry: z
+    .number({ error: "expected a number of seconds between 60 and 604800" })
+    .int()
+    .min(60, "expected a number of seconds between 60 and 604800")
+    .max(604800, "expected a number of seconds between 60 and 604800")
+    .default(3600),
+  disableSignup: z.boolean({ error: "expected true or false" }).default(false),
+  enableEmailAutoconfirm: z.boolean({ error: "expected true or false" }).default(false),
+  enableAnonymousUsers: z.boolean({ error: "expected true or false" }).default(false),
+  dashboardUsername: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,32}$/, "expected 3-32 letters, digits, dot, dash or underscore")
+    .default("supabase"),
+  smtpHost: z.string().default(""),
+  smtpPort: port.default(587),
+  smtpUser: z.string().default(""),
+  smtpAdminEmail: email.default(""),
+  smtpSenderName: z.string().default("ownstack"),
+
+  // Services.
+  mailpit: toggle.default("auto"),
+  storageBackend: z.enum(["minio", "file"], { error: "expected one of: minio, file" }).default("minio"),
+  storageBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)")
+    .default("ownstack"),
+  qdrant: toggle.default("auto"),
+  ollama: toggle.default("auto"),
+  ollamaGpu: z
+    .enum(["auto", "nvidia", "amd", "cpu"], { error: "expected one of: auto, nvidia, amd, cpu" })
+    .default("auto"),
+  ollamaModels: z.array(ollamaModel).default([]),
+  ollamaKeepAlive: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v))
+    .refine((v) => /^(-1|0|\d+(s|m|h))$/.test(v), 'expected "-1", "0" or a duration such as "5m"')
+    .default("5m"),
+  redis: toggle.default("auto"),
+  redisMaxMemory: redisSize.default("256mb"),
+  redisMaxMemoryPolicy: z
+    .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"], {
+      error: "expected a Redis maxmemory-policy such as allkeys-lru or noeviction",
+    })
+    .default("allkeys-lru"),
+  prometheus: toggle.default("auto"),
+  prometheusRetention: duration.default("15d"),
+
+  // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.
+  ...rotationKeys(),
+
+  // Sizing and images.
+  memoryLimits: z.array(memoryOverride).default([]),
+  imageOverrides: z.array(imageOverride).default([]),
+} as const;
+
+export const settingsSchema = z.strictObject(settingsShape);
+export type RawSettings = z.output<typeof settingsSchema>;
+export type SettingKey = keyof typeof settingsShape;
+
+/** Keys whose values are secrets; they are read with `requireSecret` and never logged. */
+export const SECRET_KEYS = ["smtpPass"] as const;

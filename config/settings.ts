@@ -1,0 +1,219 @@
+import { IMAGES, IMAGE_KEYS, ImageKey } from "./images";
+import { DEFAULT_MEMORY_MIB, SERVICES, ServiceName, parseMemoryMiB } from "./memory";
+import { ROTATABLE, Rotatable, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
+
+export const PROJECT = "ownstack";
+
+/** The one typed, frozen view of a stack's config that every component receives. */
+export interface Settings {
+  readonly stack: string;
+  readonly target: Target;
+  /** `ownstack-<stack>`: prefix of container, volume and network names, unique per stack. */
+  readonly prefix: string;
+  /** Where apps reach the API gateway: `http://localhost:8000` or `https://api.<domain>`. */
+  readonly publicUrl: string;
+  /** Where the dashboard is: behind Kong basic auth at `/` locally, `https://studio.<domain>` on vps. */
+  readonly studioUrl: string;
+  /** GoTrue's `API_EXTERNAL_URL`; upstream made it end in `/auth/v1` in release 0.7.0. */
+  readonly apiExternalUrl: string;
+  readonly siteUrl: string;
+  readonly additionalRedirectUrls: readonly string[];
+  readonly ports: Readonly<{ api: number; mailpit: number; qdrant: number; ollama: number; redis: number; prometheus: number }>;
+  readonly auth: Readonly<{
+    jwtExpiry: number;
+    disableSignup: boolean;
+    emailAutoconfirm: boolean;
+    anonymousUsers: boolean;
+    dashboardUsername: string;
+  }>;
+  readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
+  readonly features: Readonly<{ mailpit: boolean; minio: boolean; qdrant: boolean; ollama: boolean; redis: boolean; prometheus: boolean }>;
+  readonly storage: Readonly<{ backend: "minio" | "file"; bucket: string }>;
+  readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
+  readonly redis: Readonly<{ maxMemory: string; policy: string }>;
+  readonly prometheus: Readonly<{ retention: string }>;
+  readonly vps: Readonly<{ domain: string; acmeEmail: string; acmeChallenge: "http" | "tls"; acmeStaging: boolean; dockerHost: string }>;
+  /** Rotation counters; each is the keeper of the secret it names. */
+  readonly rotation: Readonly<Record<Rotatable, number>>;
+  readonly memoryMiB: Readonly<Record<ServiceName, number>>;
+  readonly images: Readonly<Record<ImageKey, string>>;
+}
+
+/** Thrown before any resource is declared; lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid config for stack "${stack}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const KNOWN_KEYS = new Set<string>([...Object.keys(settingsShape), ...SECRET_KEYS]);
+
+/** Config values arrive as strings; arrays, numbers and booleans as their JSON text. */
+function decode(key: SettingKey, raw: string): unknown {
+  if (settingsShape[key].safeParse(raw).success) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function closest(key: string): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  const best = [...KNOWN_KEYS].map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= 3 ? best[0] : undefined;
+}
+
+/**
+ * Parses a stack's raw config (`{"ownstack:apiPort": "8000", "docker:certPath": …}`) into Settings.
+ * Pure: no Pulumi runtime, so it is unit-tested directly and reused by the scripts.
+ */
+export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack: string): Settings {
+  const problems: string[] = [];
+  const input: Record<string, unknown> = {};
+  for (const [fullKey, raw] of Object.entries(rawConfig)) {
+    if (!fullKey.startsWith(`${PROJECT}:`)) continue;
+    const key = fullKey.slice(PROJECT.length + 1);
+    if (!KNOWN_KEYS.has(key)) {
+      const hint = closest(key);
+      problems.push(`${fullKey}: unknown key${hint ? ` (did you mean ${PROJECT}:${hint}?)` : ""}; the keys are declared in Pulumi.yaml`);
+      continue;
+    }
+    if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+    input[key] = decode(key as SettingKey, raw);
+  }
+
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const [head, ...rest] = issue.path;
+      const where = `${PROJECT}:${String(head)}${rest.map((p) => `[${String(p)}]`).join("")}`;
+      let got: unknown = input[String(head)];
+      for (const p of rest) got = (got as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
+      problems.push(`${where}: ${issue.message}, got ${JSON.stringify(got)}`);
+    }
+    throw new ConfigError(stack, problems);
+  }
+  const settings = build(parsed.data, rawConfig, stack, problems);
+  if (problems.length > 0) throw new ConfigError(stack, problems);
+  return settings;
+}
+
+function resolveToggle(value: Toggle, target: Target): boolean {
+  return value === "auto" ? target === "local" : value;
+}
+
+function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stack: string, problems: string[]): Settings {
+  const key = (k: string) => `${PROJECT}:${k}`;
+  const vps = c.target === "vps";
+  if (vps) {
+    if (c.domain === "") problems.push(`${key("domain")}: required on vps, expected a bare domain such as example.com`);
+    if (c.acmeEmail === "") problems.push(`${key("acmeEmail")}: required on vps for Let's Encrypt, expected an e-mail address such as admin@example.com`);
+    if (c.insecureHttp) problems.push(`${key("insecureHttp")}: plain-HTTP exposure is refused on vps; remove it so Traefik serves HTTPS only`);
+    if (c.mailpit !== true && c.smtpHost === "")
+      problems.push(`${key("smtpHost")}: required on vps so sign-up mails reach users, expected a host such as smtp.example.com (or set ${key("mailpit")}: true)`);
+  }
+  if (c.dockerHost.startsWith("tcp://") && !rawConfig["docker:certPath"] && !rawConfig["docker:caMaterial"])
+    problems.push(`${key("dockerHost")}: tcp:// needs TLS, expected docker:certPath (or docker:caMaterial) to be set as well`);
+
+  const features = {
+    mailpit: resolveToggle(c.mailpit, c.target),
+    minio: c.storageBackend === "minio",
+    qdrant: resolveToggle(c.qdrant, c.target),
+    ollama: resolveToggle(c.ollama, c.target),
+    redis: resolveToggle(c.redis, c.target),
+    prometheus: resolveToggle(c.prometheus, c.target),
+  };
+  if (vps && features.ollama && c.ollamaGpu === "auto")
+    problems.push(`${key("ollamaGpu")}: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu`);
+
+  const ports = { api: c.apiPort, mailpit: c.mailpitPort, qdrant: c.qdrantPort, ollama: c.ollamaPort, redis: c.redisPort, prometheus: c.prometheusPort };
+  if (!vps) {
+    const published: [string, number][] = [["apiPort", ports.api]];
+    if (features.mailpit) published.push(["mailpitPort", ports.mailpit]);
+    if (features.qdrant) published.push(["qdrantPort", ports.qdrant]);
+    if (features.ollama) published.push(["ollamaPort", ports.ollama]);
+    if (features.redis) published.push(["redisPort", ports.redis]);
+    if (features.prometheus) published.push(["prometheusPort", ports.prometheus]);
+    const seen = new Map<number, string>();
+    for (const [name, p] of published) {
+      const other = seen.get(p);
+      if (other) problems.push(`${key(name)}: port ${p} is already used by ${key(other)}, expected a free port`);
+      else seen.set(p, name);
+    }
+  }
+
+  const memoryMiB: Record<ServiceName, number> = { ...DEFAULT_MEMORY_MIB[c.target] };
+  c.memoryLimits.forEach((entry, i) => {
+    const [service, size] = entry.split("=", 2);
+    const mib = parseMemoryMiB(size);
+    if (!(SERVICES as readonly string[]).includes(service))
+      problems.push(`${key(`memoryLimits[${i}]`)}: unknown service "${service}", expected one of: ${SERVICES.join(", ")}`);
+    else if (mib === undefined || mib < 6)
+      problems.push(`${key(`memoryLimits[${i}]`)}: expected a size of at least 6MiB such as "512MiB" or "2GiB", got "${size}"`);
+    else memoryMiB[service as ServiceName] = mib;
+  });
+
+  const images: Record<ImageKey, string> = { ...IMAGES };
+  c.imageOverrides.forEach((entry, i) => {
+    const [service, image] = entry.split("=", 2);
+    if (!(IMAGE_KEYS as string[]).includes(service))
+      problems.push(`${key(`imageOverrides[${i}]`)}: unknown service "${service}", expected one of: ${IMAGE_KEYS.join(", ")}`);
+    else if (/:latest$/.test(image) || !/[:@]/.test(image.split("/").pop() ?? ""))
+      problems.push(`${key(`imageOverrides[${i}]`)}: expected a pinned tag or digest such as "${IMAGES[service as ImageKey]}", got "${image}"`);
+    else images[service as ImageKey] = image;
+  });
+
+  const publicUrl = vps ? `https://api.${c.domain}` : `http://localhost:${c.apiPort}`;
+  const settings: Settings = {
+    stack,
+    target: c.target,
+    prefix: `${PROJECT}-${stack}`,
+    publicUrl,
+    studioUrl: vps ? `https://studio.${c.domain}` : publicUrl,
+    apiExternalUrl: `${publicUrl}/auth/v1`,
+    siteUrl: c.siteUrl !== "" ? c.siteUrl : vps ? `https://${c.domain}` : "http://localhost:3000",
+    additionalRedirectUrls: [...c.additionalRedirectUrls].sort(),
+    ports,
+    auth: {
+      jwtExpiry: c.jwtExpiry,
+      disableSignup: c.disableSignup,
+      emailAutoconfirm: c.enableEmailAutoconfirm,
+      anonymousUsers: c.enableAnonymousUsers,
+      dashboardUsername: c.dashboardUsername,
+    },
+    smtp: { host: c.smtpHost, port: c.smtpPort, user: c.smtpUser, adminEmail: c.smtpAdminEmail, senderName: c.smtpSenderName },
+    features,
+    storage: { backend: c.storageBackend, bucket: c.storageBucket },
+    ollama: { gpu: c.ollamaGpu, models: [...c.ollamaModels], keepAlive: c.ollamaKeepAlive },
+    redis: { maxMemory: c.redisMaxMemory, policy: c.redisMaxMemoryPolicy },
+    prometheus: { retention: c.prometheusRetention },
+    vps: { domain: c.domain, acmeEmail: c.acmeEmail, acmeChallenge: c.acmeChallenge, acmeStaging: c.acmeStaging, dockerHost: c.dockerHost },
+    rotation: Object.fromEntries(ROTATABLE.map((n) => [n, c[rotationKey(n) as keyof RawSettings] as number])) as Record<Rotatable, number>,
+    memoryMiB,
+    images,
+  };
+  return deepFreeze(settings);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

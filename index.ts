@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Auth, Database, Kong, Mail, Meta, Minio, Realtime, Rest, Secrets, Storage, Studio } from "./components";
+import { MAILPIT_SMTP } from "./components/mail";
+import { dockerProvider, privateNetwork } from "./components/network";
+import { loadSettings } from "./config";
+
+// Settings: every key validated at once, before any resource exists.
+const { settings, smtpPassword } = loadSettings();
+
+// Secrets: generated once, kept in state as Pulumi secrets, rotated by counter.
+const secrets = new Secrets("secrets", { settings });
+
+// One Docker daemon (local socket or the server over SSH) and one private network.
+const provider = dockerProvider(settings);
+const network = privateNetwork(settings, { provider });
+const opts = { providers: [provider] };
+const base = { settings, network };
+const pg = { postgresPassword: secrets.postgresPassword, jwtSecret: secrets.jwtSecret };
+
+// Database first; everything else waits for it to be healthy.
+const db = new Database("db", { ...base, password: secrets.postgresPassword }, opts);
+
+// Mail: Mailpit catches sign-up mails locally; vps uses the configured SMTP provider.
+const mail = settings.features.mailpit ? new Mail("mail", base, opts) : undefined;
+const smtp = mail
+  ? { ...MAILPIT_SMTP, user: "", password: pulumi.secret(""), adminEmail: "admin@localhost", senderName: settings.smtp.senderName }
+  : { ...settings.smtp, password: smtpPassword };
+
+// The Supabase core, wired as upstream's docker-compose.
+const auth = new Auth("auth", { ...base, ...pg, smtp, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
+const rest = new Rest("rest", { ...base, ...pg, dependsOn: [db.container] }, opts);
+const realtime = new Realtime(
+  "realtime",
+  { ...base, ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, dependsOn: [db.container] },
+  opts,
+);
+const minio = settings.features.minio
+  ? new Minio("minio", { ...base, rootUser: secrets.minioUser, rootPassword: secrets.minioPassword, bucket: settings.storage.bucket }, opts)
+  : undefined;
+const storage = new Storage(
+  "storage",
+  {
+    ...base,
+    ...pg,
+    anonKey: secrets.anonKey,
+    serviceRoleKey: secrets.serviceRoleKey,
+    s3ProtocolAccessKeyId: secrets.s3ProtocolAccessKeyId,
+    s3ProtocolAccessKeySecret: secrets.s3ProtocolAccessKeySecret,
+    s3: minio && { accessKeyId: secrets.minioUser, secretAccessKey: secrets.minioPassword },
+    dependsOn: [db.container, rest.container, ...(minio ? [minio.container, minio.createBucket] : [])],
+  },
+  opts,
+);
+const meta = new Meta("meta", { ...base, postgresPassword: secrets.postgresPassword, cryptoKey: secrets.pgMetaCryptoKey, dependsOn: [db.container] }, opts);
+const studio = new Studio(
+  "studio",
+  { ...base, ...pg, anonKey: secrets.anonKey, serviceRoleKey: secrets.serviceRoleKey, pgMetaCryptoKey: secrets.pgMetaCryptoKey, dependsOn: [meta.container] },
+  opts,
+);
+
+// Kong is the single front door: API routes with key-auth, Studio behind basic auth at `/`.
+const kong = new Kong(
+  "kong",
+  {
+    ...base,
+    anonKey: secrets.anonKey,
+    serviceRoleKey: secrets.serviceRoleKey,
+    dashboardPassword: secrets.dashboardPassword,
+    dependsOn: [auth.container, rest.container, realtime.container, storage.container, studio.container],
+  },
+  opts,
+);
+
+// Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
+export const target = settings.target;
+export const apiUrl = settings.publicUrl;
+export const studioUrl = settings.studioUrl;
+export const mailpitUrl = mail ? `http://127.0.0.1:${settings.ports.mailpit}` : undefined;
+export const dashboardUsername = settings.auth.dashboardUsername;
+export const dashboardPassword = secrets.dashboardPassword;
+export const anonKey = secrets.anonKey;
+export const serviceRoleKey = secrets.serviceRoleKey;
+export const jwtSecret = secrets.jwtSecret;
+export const postgresPassword = secrets.postgresPassword;
+export const dbContainer = db.containerName;
+export const minioContainer = minio?.container.name;
+export const storageBucket = settings.storage.bucket;
+export const keysCommand = `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`;
+export const gateway = kong.container.name;
