@@ -71,6 +71,8 @@ const kong = new Kong(
   opts,
 );
 
+// AI, cache and observability (issue: Qdrant, GPU-aware Ollama, Redis, Prometheus).
+
 // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
 export const target = settings.target;
 export const apiUrl = settings.publicUrl;
