@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Auth, Database, Kong, Mail, Meta, Minio, Realtime, Rest, Secrets, Storage, Studio } from "./components";
 import { MAILPIT_SMTP } from "./components/mail";
 import { dockerProvider, privateNetwork } from "./components/network";
+import { Traefik, publicHostLabels } from "./components/traefik";
 import { loadSettings } from "./config";
 
 // Settings: every key validated at once, before any resource exists.
@@ -20,8 +21,14 @@ const pg = { postgresPassword: secrets.postgresPassword, jwtSecret: secrets.jwtS
 // Database first; everything else waits for it to be healthy.
 const db = new Database("db", { ...base, password: secrets.postgresPassword }, opts);
 
+// Edge (vps only): Traefik is the one container on ports 80/443, with Let's Encrypt certificates.
+const traefik = settings.target === "vps" ? new Traefik("traefik", { ...base, metrics: settings.features.prometheus }, opts) : undefined;
+const dashboardAuth = pulumi.interpolate`${settings.auth.dashboardUsername}:${secrets.dashboardPasswordBcrypt}`;
+
 // Mail: Mailpit catches sign-up mails locally; vps uses the configured SMTP provider.
-const mail = settings.features.mailpit ? new Mail("mail", base, opts) : undefined;
+const mail = settings.features.mailpit
+  ? new Mail("mail", { ...base, labels: publicHostLabels(settings, [{ sub: "mail", port: 8025, basicAuthUser: dashboardAuth }]) }, opts)
+  : undefined;
 const smtp = mail
   ? { ...MAILPIT_SMTP, user: "", password: pulumi.secret(""), adminEmail: "admin@localhost", senderName: settings.smtp.senderName }
   : { ...settings.smtp, password: smtpPassword };
@@ -66,6 +73,11 @@ const kong = new Kong(
     anonKey: secrets.anonKey,
     serviceRoleKey: secrets.serviceRoleKey,
     dashboardPassword: secrets.dashboardPassword,
+    // api.<domain> and studio.<domain> both reach Kong; Studio sits behind Kong's basic auth at `/`.
+    labels: publicHostLabels(settings, [
+      { sub: "api", port: 8000 },
+      { sub: "studio", port: 8000 },
+    ]),
     dependsOn: [auth.container, rest.container, realtime.container, storage.container, studio.container],
   },
   opts,
@@ -89,3 +101,4 @@ export const minioContainer = minio?.container.name;
 export const storageBucket = settings.storage.bucket;
 export const keysCommand = `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`;
 export const gateway = kong.container.name;
+export const edge = traefik?.container.name;

@@ -40,6 +40,7 @@ export interface ServiceContainerArgs {
   readonly user?: string;
   readonly devices?: docker.types.input.ContainerDevice[];
   readonly gpus?: string;
+  readonly securityOpts?: string[];
   /** Seconds `pulumi up` waits for the healthcheck at create; default 90. */
   readonly waitTimeout?: number;
 }
@@ -105,6 +106,7 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       uploads: args.uploads,
       devices: args.devices,
       gpus: args.gpus,
+      securityOpts: args.securityOpts,
       labels: labelList(settings, service, args.labels),
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },

@@ -5,11 +5,16 @@ import { ServiceArgs, serviceContainer } from "./container";
 /** Where GoTrue sends mail when Mailpit is on. */
 export const MAILPIT_SMTP = { host: "supabase-mail", port: 1025 } as const;
 
+export interface MailArgs extends ServiceArgs {
+  /** Traefik labels when the UI is exposed on vps (behind basic auth). */
+  readonly labels?: Record<string, pulumi.Input<string>>;
+}
+
 /** Mailpit catches every mail GoTrue sends, so sign-up links can be read in its web UI. */
 export class Mail extends pulumi.ComponentResource {
   public readonly container: docker.Container;
 
-  constructor(name: string, args: ServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: MailArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Mail", name, {}, opts);
     this.container = serviceContainer(
       `${name}-container`,
@@ -25,6 +30,7 @@ export class Mail extends pulumi.ComponentResource {
           MP_SMTP_AUTH_ALLOW_INSECURE: 1,
           MP_MAX_MESSAGES: 500,
         },
+        labels: args.labels,
         healthcheck: { tests: ["CMD", "/mailpit", "readyz"] },
       },
       { parent: this },

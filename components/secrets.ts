@@ -22,6 +22,8 @@ export class Secrets extends pulumi.ComponentResource {
   /** Unix time the API keys were issued at; captured once in state. */
   public readonly apiKeysIssuedAt: pulumi.Output<number>;
   public readonly dashboardPassword: pulumi.Output<string>;
+  /** bcrypt of the dashboard password, for Traefik basic-auth on vps-only UIs. */
+  public readonly dashboardPasswordBcrypt: pulumi.Output<string>;
   public readonly minioUser: pulumi.Output<string>;
   public readonly minioPassword: pulumi.Output<string>;
   public readonly secretKeyBase: pulumi.Output<string>;
@@ -41,11 +43,13 @@ export class Secrets extends pulumi.ComponentResource {
     // special: false everywhere: these values are embedded in postgres:// and redis:// URLs, where
     // @/?#:& break parsing (supabase-selfhost.md §3).
     const password = (id: string, length: number, secret: Rotatable, extra: Partial<random.RandomPasswordArgs> = {}) =>
-      new random.RandomPassword(`${name}-${id}`, { length, special: false, keepers: keepers(secret), ...extra }, { parent: this }).result;
+      pulumi.secret(new random.RandomPassword(`${name}-${id}`, { length, special: false, keepers: keepers(secret), ...extra }, { parent: this }).result);
 
     this.postgresPassword = password("postgres-password", 32, "postgres");
     this.jwtSecret = password("jwt-secret", 48, "jwt");
-    this.dashboardPassword = password("dashboard-password", 24, "dashboard");
+    const dashboard = new random.RandomPassword(`${name}-dashboard-password`, { length: 24, special: false, keepers: keepers("dashboard") }, { parent: this });
+    this.dashboardPassword = pulumi.secret(dashboard.result);
+    this.dashboardPasswordBcrypt = pulumi.secret(dashboard.bcryptHash);
     this.minioPassword = password("minio-password", 32, "minio");
     this.minioUser = pulumi.secret(
       new random.RandomString(`${name}-minio-user`, { length: 12, special: false, upper: false, keepers: keepers("minio") }, { parent: this }).result,

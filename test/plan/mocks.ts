@@ -56,7 +56,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
-      return { ...inputs, result: fakeSecret(`${name}/${JSON.stringify(inputs.keepers ?? {})}`, inputs.length) };
+      return {
+        ...inputs,
+        result: fakeSecret(`${name}/${JSON.stringify(inputs.keepers ?? {})}`, inputs.length),
+        bcryptHash: `$2a$10$${fakeSecret(`${name}/bcrypt/${JSON.stringify(inputs.keepers ?? {})}`, 53)}`,
+      };
     case "time:index/static:Static":
       return { ...inputs, unix: STATE_ISSUED_AT + Number(inputs.triggers?.rotation ?? 0), rfc3339: "2026-01-01T00:00:00Z" };
     case "docker:index/remoteImage:RemoteImage":
