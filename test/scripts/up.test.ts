@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { prepareWorkspace } from "../../scripts/lib/workspace";
+
+describe("first-run setup", () => {
+  it("creates the state backend and a 0600 passphrase file, and ignores both in git", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
+    const ws = prepareWorkspace(dir);
+    expect(statSync(ws.stateDir).isDirectory()).toBe(true);
+    expect(statSync(ws.passphraseFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(ws.passphraseFile, "utf8").trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(readFileSync(join(dir, ".gitignore"), "utf8").split("\n")).toEqual(expect.arrayContaining(["/.pulumi-state/", "/.pulumi-passphrase"]));
+    expect(ws.env.PULUMI_CONFIG_PASSPHRASE_FILE).toBe(ws.passphraseFile);
+    expect(ws.created).toHaveLength(2);
+  });
+
+  it("changes nothing when run again, and never replaces an existing passphrase", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
+    const first = prepareWorkspace(dir);
+    const passphrase = readFileSync(first.passphraseFile, "utf8");
+    const ignore = readFileSync(join(dir, ".gitignore"), "utf8");
+    const second = prepareWorkspace(dir);
+    expect(second.created).toEqual([]);
+    expect(readFileSync(second.passphraseFile, "utf8")).toBe(passphrase);
+    expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe(ignore);
+  });
+
+  it("tightens a passphrase file that others can read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
+    writeFileSync(join(dir, ".pulumi-passphrase"), "kept\n");
+    chmodSync(join(dir, ".pulumi-passphrase"), 0o644);
+    const ws = prepareWorkspace(dir);
+    expect(statSync(ws.passphraseFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(ws.passphraseFile, "utf8")).toBe("kept\n");
+  });
+});
+
+describe("npm run up:local", () => {
+  it("explains how to install the Pulumi CLI when it is missing, without a stack trace", () => {
+    const root = resolve(__dirname, "../..");
+    const before = [".pulumi-state", ".pulumi-passphrase"].map((f) => existsSync(join(root, f)));
+    const r = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/up.ts", "-s", "local"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { PATH: "/nonexistent", HOME: process.env.HOME ?? "/root" },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("up: Pulumi CLI not found. Install it");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // The check runs before any setup: nothing was created.
+    expect([".pulumi-state", ".pulumi-passphrase"].map((f) => existsSync(join(root, f)))).toEqual(before);
+  });
+});
