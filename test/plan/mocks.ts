@@ -1,124 +1,18 @@
-import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
+import { Plan, PlannedResource, evaluateWith } from "../../scripts/lib/planHarness";
 
-/**
- * Evaluates the real `index.ts` under Pulumi mocks and records the declared plan. Mocks are set
- * before the program is imported (pulumi/examples testing-unit-ts): order matters.
- */
+export * from "../../scripts/lib/planHarness";
 
-export const PROJECT = "ownstack";
-/** The `iat` the mocked time.Static hands back, standing in for a value kept in state. */
-export const STATE_ISSUED_AT = 1767225600; // 2026-01-01T00:00:00Z
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-export interface PlannedResource {
-  readonly type: string;
-  readonly name: string;
-  /** Inputs with secret wrappers removed. */
-  readonly inputs: Record<string, any>;
-  /** Top-level input names whose value was a Pulumi secret. */
-  readonly secretInputs: ReadonlySet<string>;
-  readonly provider: string;
-}
-
-export interface Plan {
-  readonly resources: PlannedResource[];
-  readonly outputs: Record<string, unknown>;
-  readonly secretOutputs: ReadonlySet<string>;
-}
-
-function unwrap(value: any, onSecret: () => void): any {
-  if (Array.isArray(value)) return value.map((v) => unwrap(v, onSecret));
-  if (value && typeof value === "object") {
-    if (value[SECRET_SIG] !== undefined) {
-      onSecret();
-      return unwrap(value.value, onSecret);
-    }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v, onSecret)]));
-  }
-  return value;
-}
-
-/** Deterministic stand-in for a generated secret of the requested length. */
-function fakeSecret(name: string, length: number): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  let seed = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  let out = "";
-  for (let i = 0; i < length; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    out += alphabet[seed % alphabet.length];
-  }
-  return out;
-}
-
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  switch (type) {
-    case "random:index/randomPassword:RandomPassword":
-    case "random:index/randomString:RandomString":
-      return {
-        ...inputs,
-        result: fakeSecret(`${name}/${JSON.stringify(inputs.keepers ?? {})}`, inputs.length),
-        bcryptHash: `$2a$10$${fakeSecret(`${name}/bcrypt/${JSON.stringify(inputs.keepers ?? {})}`, 53)}`,
-      };
-    case "time:index/static:Static":
-      return { ...inputs, unix: STATE_ISSUED_AT + Number(inputs.triggers?.rotation ?? 0), rfc3339: "2026-01-01T00:00:00Z" };
-    case "docker:index/remoteImage:RemoteImage":
-      return { ...inputs, imageId: `sha256:${inputs.name}`, repoDigest: `${inputs.name}@sha256:0` };
-    case "docker:index/container:Container":
-      return { ...inputs, exitCode: 0 };
-    default:
-      return inputs;
-  }
-}
-
-async function settle(count: () => number): Promise<void> {
-  let last = -1;
-  let stable = 0;
-  while (stable < 20) {
-    await new Promise((r) => setImmediate(r));
-    const now = count();
-    stable = now === last ? stable + 1 : 0;
-    last = now;
-  }
-}
-
-/** Runs `index.ts` for one stack with the given raw config (`{"ownstack:apiPort": "8000"}`). */
-export async function evaluate(config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
-  const resources: PlannedResource[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        const secretInputs = new Set<string>();
-        const inputs = Object.fromEntries(
-          Object.entries(args.inputs).map(([k, v]) => [k, unwrap(v, () => secretInputs.add(k))]),
-        );
-        resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider ?? "" });
-        return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
-      },
-      call: (args) => args.inputs,
+/** Runs the real `index.ts` for one stack with the given raw config. */
+export function evaluate(config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
+  return evaluateWith(
+    async () => {
+      vi.resetModules();
+      return import("../../index");
     },
-    PROJECT,
+    config,
     stack,
-    false,
   );
-  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":smtpPass")));
-  vi.resetModules();
-  const program: Record<string, unknown> = await import("../../index");
-  const outputs: Record<string, unknown> = {};
-  const secretOutputs = new Set<string>();
-  for (const [key, value] of Object.entries(program)) {
-    if (pulumi.Output.isInstance(value)) {
-      outputs[key] = await promiseOf(value);
-      if (await pulumi.isSecret(value)) secretOutputs.add(key);
-    } else outputs[key] = value;
-  }
-  await settle(() => resources.length);
-  return { resources, outputs, secretOutputs };
-}
-
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
 }
 
 // Plan look-ups, so that tests read as expectations.

@@ -1,0 +1,72 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { Plan, evaluateWith } from "./lib/planHarness";
+
+/**
+ * `npm run bench`: plan evaluation of the full local stack under mocks, against an empty Pulumi
+ * program under the same mocks, each in a fresh process (a preview also starts cold). Prints the
+ * ratio, the resource count and the declared memory. Goals are printed, never asserted in tests.
+ */
+
+const CORE = ["db", "auth", "rest", "realtime", "storage", "minio", "meta", "studio", "kong", "mail"];
+const RUNS = 5;
+
+interface ChildResult {
+  readonly ms: number;
+  readonly resources: number;
+  readonly memory: Record<string, number>;
+}
+
+async function child(kind: "empty" | "stack"): Promise<void> {
+  const load = async (): Promise<Record<string, unknown>> => (kind === "stack" ? require("../index") : {});
+  const plan: Plan = await evaluateWith(load, {}, "local");
+  // From process start: loading the SDKs is part of every preview, empty or not.
+  const ms = performance.now();
+  const memory: Record<string, number> = {};
+  for (const r of plan.resources) {
+    if (r.type !== "docker:index/container:Container") continue;
+    const labels = Object.fromEntries((r.inputs.labels ?? []).map((l: { label: string; value: string }) => [l.label, l.value]));
+    if (labels["ownstack.job"] === undefined) memory[labels["ownstack.service"]] = r.inputs.memory;
+  }
+  const result: ChildResult = { ms, resources: plan.resources.length, memory };
+  process.stdout.write(JSON.stringify(result));
+}
+
+function run(kind: "empty" | "stack"): ChildResult {
+  const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind], { cwd: join(__dirname, ".."), encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench child ${kind} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("{\"ms\"")));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const gib = (mib: number) => `${(mib / 1024).toFixed(2)} GiB`;
+
+function main(): void {
+  const empty: number[] = [];
+  const stack: ChildResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    empty.push(run("empty").ms);
+    stack.push(run("stack"));
+  }
+  const e = median(empty);
+  const s = median(stack.map((r) => r.ms));
+  const { resources, memory } = stack[0];
+  const sum = (names: string[]) => names.reduce((t, n) => t + (memory[n] ?? 0), 0);
+  const all = Object.keys(memory).sort();
+  const core = sum(CORE.filter((n) => n in memory));
+  const withoutOllama = sum(all.filter((n) => n !== "ollama"));
+
+  console.log(`plan evaluation, median of ${RUNS} cold runs under mocks`);
+  console.log(`  empty program:      ${e.toFixed(0)} ms`);
+  console.log(`  full local stack:   ${s.toFixed(0)} ms (${resources} resources)`);
+  console.log(`  ratio:              ${(s / e).toFixed(2)} (goal <= 3)`);
+  console.log("declared memory limits (local)");
+  for (const n of all) console.log(`  ${n.padEnd(18)} ${String(memory[n]).padStart(5)} MiB`);
+  console.log(`  core Supabase:      ${gib(core)} (goal <= 2 GiB) ratio ${(core / 2048).toFixed(2)}`);
+  console.log(`  all but Ollama:     ${gib(withoutOllama)} (goal <= 6 GiB) ratio ${(withoutOllama / 6144).toFixed(2)}`);
+  console.log(`  all services:       ${gib(sum(all))}`);
+}
+
+const i = process.argv.indexOf("--child");
+if (i >= 0) child(process.argv[i + 1] as "empty" | "stack").catch((err) => (console.error(err), process.exit(1)));
+else main();
