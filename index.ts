@@ -3,6 +3,11 @@ import { Auth, Database, Kong, Mail, Meta, Minio, Realtime, Rest, Secrets, Stora
 import { MAILPIT_SMTP } from "./components/mail";
 import { dockerProvider, privateNetwork } from "./components/network";
 import { Traefik, publicHostLabels } from "./components/traefik";
+import { Ollama } from "./components/ollama";
+import { Prometheus } from "./components/prometheus";
+import { Qdrant } from "./components/qdrant";
+import { Redis } from "./components/redis";
+import { detectOllamaGpu } from "./config/gpu";
 import { loadSettings } from "./config";
 
 // Settings: every key validated at once, before any resource exists.
@@ -17,6 +22,8 @@ const network = privateNetwork(settings, { provider });
 const opts = { providers: [provider] };
 const base = { settings, network };
 const pg = { postgresPassword: secrets.postgresPassword, jwtSecret: secrets.jwtSecret };
+// With Prometheus on, every Supabase service opens its metrics endpoint on the private network.
+const metrics = settings.features.prometheus;
 
 // Database first; everything else waits for it to be healthy.
 const db = new Database("db", { ...base, password: secrets.postgresPassword }, opts);
@@ -34,8 +41,8 @@ const smtp = mail
   : { ...settings.smtp, password: smtpPassword };
 
 // The Supabase core, wired as upstream's docker-compose.
-const auth = new Auth("auth", { ...base, ...pg, smtp, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
-const rest = new Rest("rest", { ...base, ...pg, dependsOn: [db.container] }, opts);
+const auth = new Auth("auth", { ...base, ...pg, smtp, metrics, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
+const rest = new Rest("rest", { ...base, ...pg, metrics, dependsOn: [db.container] }, opts);
 const realtime = new Realtime(
   "realtime",
   { ...base, ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, dependsOn: [db.container] },
@@ -54,6 +61,7 @@ const storage = new Storage(
     s3ProtocolAccessKeyId: secrets.s3ProtocolAccessKeyId,
     s3ProtocolAccessKeySecret: secrets.s3ProtocolAccessKeySecret,
     s3: minio && { accessKeyId: secrets.minioUser, secretAccessKey: secrets.minioPassword },
+    metrics,
     dependsOn: [db.container, rest.container, ...(minio ? [minio.container, minio.createBucket] : [])],
   },
   opts,
@@ -73,6 +81,7 @@ const kong = new Kong(
     anonKey: secrets.anonKey,
     serviceRoleKey: secrets.serviceRoleKey,
     dashboardPassword: secrets.dashboardPassword,
+    metrics,
     // api.<domain> and studio.<domain> both reach Kong; Studio sits behind Kong's basic auth at `/`.
     labels: publicHostLabels(settings, [
       { sub: "api", port: 8000 },
@@ -84,6 +93,27 @@ const kong = new Kong(
 );
 
 // AI, cache and observability (issue: Qdrant, GPU-aware Ollama, Redis, Prometheus).
+const qdrant = settings.features.qdrant ? new Qdrant("qdrant", { ...base, apiKey: secrets.qdrantApiKey }, opts) : undefined;
+// Reads this machine's GPUs only for local with ollamaGpu=auto; the decision and why are logged.
+const ollama = settings.features.ollama ? new Ollama("ollama", { ...base, gpu: detectOllamaGpu(settings) }, opts) : undefined;
+const redis = settings.features.redis ? new Redis("redis", { ...base, password: secrets.redisPassword }, opts) : undefined;
+const prometheus = metrics
+  ? new Prometheus(
+      "prometheus",
+      {
+        ...base,
+        jwtSecret: secrets.jwtSecret,
+        issuedAt: secrets.apiKeysIssuedAt,
+        postgresPassword: secrets.postgresPassword,
+        db: db.container,
+        qdrantApiKey: qdrant && secrets.qdrantApiKey,
+        redis: redis && { password: secrets.redisPassword, container: redis.container },
+        // vps: prometheus.<domain> behind the dashboard's basic auth; never a host port.
+        labels: publicHostLabels(settings, [{ sub: "prometheus", port: 9090, basicAuthUser: dashboardAuth }]),
+      },
+      opts,
+    )
+  : undefined;
 
 // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
 export const target = settings.target;
@@ -102,3 +132,8 @@ export const storageBucket = settings.storage.bucket;
 export const keysCommand = `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`;
 export const gateway = kong.container.name;
 export const edge = traefik?.container.name;
+export const qdrantUrl = qdrant?.url;
+export const qdrantApiKey = qdrant ? secrets.qdrantApiKey : undefined;
+export const ollamaUrl = ollama?.url;
+export const redisUrl = redis?.url;
+export const prometheusUrl = prometheus?.url;

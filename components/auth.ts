@@ -6,6 +6,8 @@ import { dbUrl } from "./database";
 export interface AuthArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
   readonly jwtSecret: pulumi.Input<string>;
+  /** JWT_KEYS (authSigning: es256): GoTrue then signs sessions with the EC key. */
+  readonly jwtKeys?: pulumi.Input<string>;
   /** SMTP server GoTrue sends through: Mailpit locally, the user's provider on vps. */
   readonly smtp: { host: string; port: number; user: string; password: pulumi.Input<string>; adminEmail: string; senderName: string };
   readonly metrics?: boolean;
@@ -48,6 +50,7 @@ export class Auth extends pulumi.ComponentResource {
           GOTRUE_JWT_DEFAULT_GROUP_NAME: "authenticated",
           GOTRUE_JWT_EXP: settings.auth.jwtExpiry,
           GOTRUE_JWT_SECRET: args.jwtSecret,
+          ...(args.jwtKeys ? { GOTRUE_JWT_KEYS: args.jwtKeys } : {}),
           GOTRUE_JWT_ISSUER: settings.apiExternalUrl,
 
           GOTRUE_EXTERNAL_EMAIL_ENABLED: true,

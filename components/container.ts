@@ -24,8 +24,8 @@ export interface ServiceContainerArgs {
   readonly settings: Settings;
   /** Key into memory limits and the exposure policy. */
   readonly service: ServiceName;
-  /** Pinned image reference, normally `settings.images[...]`. */
-  readonly image: string;
+  /** Pinned image reference, normally `settings.images[...]`; an Output when the GPU probe picks it. */
+  readonly image: pulumi.Input<string>;
   readonly network: docker.Network;
   /** Upstream DNS names the other services hard-code (supabase-selfhost.md §1). */
   readonly aliases: string[];
@@ -38,8 +38,8 @@ export interface ServiceContainerArgs {
   readonly labels?: Record<string, pulumi.Input<string>>;
   readonly hostname?: string;
   readonly user?: string;
-  readonly devices?: docker.types.input.ContainerDevice[];
-  readonly gpus?: string;
+  readonly devices?: pulumi.Input<pulumi.Input<docker.types.input.ContainerDevice>[]>;
+  readonly gpus?: pulumi.Input<string>;
   readonly securityOpts?: string[];
   /** Seconds `pulumi up` waits for the healthcheck at create; default 90. */
   readonly waitTimeout?: number;
@@ -65,7 +65,7 @@ function labelList(settings: Settings, service: string, extra: Record<string, pu
 }
 
 /** Pulls a pinned image; kept locally on destroy so a re-create needs no download. */
-export function pinnedImage(name: string, image: string, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
+export function pinnedImage(name: string, image: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
   return new docker.RemoteImage(`${name}-image`, { name: image, keepLocally: true }, opts);
 }
 
@@ -125,11 +125,13 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
 export interface OneShotArgs {
   readonly settings: Settings;
   readonly job: string;
-  readonly image: string;
+  readonly image: pulumi.Input<string>;
   readonly network: docker.Network;
   readonly entrypoints?: pulumi.Input<string>[];
   readonly command?: pulumi.Input<string>[];
   readonly env?: Env;
+  /** Files copied in before the start; a content change replaces the job, so it runs again. */
+  readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload[]>;
 }
 
 /**
@@ -146,6 +148,7 @@ export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.C
       entrypoints: args.entrypoints,
       command: args.command,
       envs: args.env ? envList(args.env) : undefined,
+      uploads: args.uploads,
       attach: true,
       logs: true,
       mustRun: false,

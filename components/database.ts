@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, containerName, dataVolume, serviceContainer } from "./container";
+import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests, dbStartFiles } from "./render/dbStart";
 import { initSqlFiles } from "./render/initSql";
 
 export interface DatabaseArgs extends ServiceArgs {
@@ -40,7 +41,10 @@ export class Database extends pulumi.ComponentResource {
         image: settings.images.db,
         network: args.network,
         aliases: [DB_HOST],
-        command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf", "-c", "log_min_messages=fatal"],
+        // The wrapper runs the image's entrypoint with upstream's command, then applies the current
+        // password to every role: the rotation path for an existing data volume (render/dbStart.ts).
+        entrypoints: ["/bin/sh", DB_START_PATHS.script],
+        command: DB_COMMAND,
         env: {
           POSTGRES_HOST: "/var/run/postgresql",
           PGPORT: DB_PORT,
@@ -55,9 +59,10 @@ export class Database extends pulumi.ComponentResource {
           { volumeName: this.dataVolume.name, containerPath: "/var/lib/postgresql/data" },
           { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
         ],
-        // Runs only on an empty data directory; later password changes go through `npm run rotate`.
-        uploads: pulumi.secret(pulumi.output(args.password).apply((pw) => initSqlFiles(pw, settings.auth.jwtExpiry))),
-        healthcheck: { tests: ["CMD", "pg_isready", "-U", "postgres", "-h", "localhost"], retries: 10, startPeriod: "20s" },
+        // Init SQL runs only on an empty data directory; the start wrapper covers every later start.
+        uploads: pulumi.secret(pulumi.output(args.password).apply((pw) => [...initSqlFiles(pw, settings.auth.jwtExpiry), ...dbStartFiles()])),
+        // Healthy only once the password is applied, so no dependent starts with one the db lacks.
+        healthcheck: { tests: dbHealthcheckTests(), retries: 10, startPeriod: "20s" },
         // The first start initialises the cluster and runs every migration.
         waitTimeout: 300,
       },

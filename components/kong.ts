@@ -2,13 +2,19 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, serviceContainer } from "./container";
 import { KONG_PLUGINS, KongService, renderKongYml } from "./render/kong";
+import { KeyTranslation } from "./render/kongKeys";
+import { KONG_STATUS_PORT } from "./render/prometheus";
 
 export interface KongArgs extends ServiceArgs {
   readonly anonKey: pulumi.Input<string>;
   readonly serviceRoleKey: pulumi.Input<string>;
   readonly dashboardPassword: pulumi.Input<string>;
   readonly extraServices?: KongService[];
+  /** sb_ keys and the ES256 JWTs they stand for (authSigning: es256). */
+  readonly translation?: pulumi.Input<KeyTranslation>;
   readonly labels?: Record<string, pulumi.Input<string>>;
+  /** Serve Prometheus metrics on the status listener (:8100, private network only). */
+  readonly metrics?: boolean;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -24,8 +30,16 @@ export class Kong extends pulumi.ComponentResource {
     super("ownstack:supabase:Kong", name, {}, opts);
     const { settings } = args;
     this.config = pulumi.secret(
-      pulumi.all([args.anonKey, args.serviceRoleKey, args.dashboardPassword]).apply(([anonKey, serviceRoleKey, dashboardPassword]) =>
-        renderKongYml({ anonKey, serviceRoleKey, dashboardUsername: settings.auth.dashboardUsername, dashboardPassword, extraServices: args.extraServices }),
+      pulumi.all([args.anonKey, args.serviceRoleKey, args.dashboardPassword, args.translation]).apply(([anonKey, serviceRoleKey, dashboardPassword, translation]) =>
+        renderKongYml({
+          anonKey,
+          serviceRoleKey,
+          dashboardUsername: settings.auth.dashboardUsername,
+          dashboardPassword,
+          extraServices: args.extraServices,
+          metrics: args.metrics,
+          translation,
+        }),
       ),
     );
     this.container = serviceContainer(
@@ -44,7 +58,8 @@ export class Kong extends pulumi.ComponentResource {
           KONG_DNS_ORDER: "LAST,A,CNAME",
           KONG_DNS_NOT_FOUND_TTL: 1,
           KONG_DNS_VALID_TTL: 5,
-          KONG_PLUGINS: KONG_PLUGINS.join(","),
+          KONG_PLUGINS: [...KONG_PLUGINS, ...(args.metrics ? ["prometheus"] : [])].sort().join(","),
+          ...(args.metrics ? { KONG_STATUS_LISTEN: `0.0.0.0:${KONG_STATUS_PORT}` } : {}),
           KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: "160k",
           KONG_NGINX_PROXY_PROXY_BUFFERS: "64 160k",
           KONG_PROXY_ACCESS_LOG: "/dev/stdout combined",

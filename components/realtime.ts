@@ -6,6 +6,8 @@ import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 export interface RealtimeArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
   readonly jwtSecret: pulumi.Input<string>;
+  /** JWT_JWKS (authSigning: es256), so ES256 sessions verify on channel joins. */
+  readonly jwks?: pulumi.Input<string>;
   readonly anonKey: pulumi.Input<string>;
   readonly secretKeyBase: pulumi.Input<string>;
   readonly dbEncKey: pulumi.Input<string>;
@@ -43,6 +45,7 @@ export class Realtime extends pulumi.ComponentResource {
           DB_AFTER_CONNECT_QUERY: "SET search_path TO _realtime",
           DB_ENC_KEY: args.dbEncKey,
           API_JWT_SECRET: args.jwtSecret,
+          ...(args.jwks ? { API_JWT_JWKS: args.jwks } : {}),
           METRICS_JWT_SECRET: args.jwtSecret,
           SECRET_KEY_BASE: args.secretKeyBase,
           ERL_AFLAGS: "-proto_dist inet_tcp",

@@ -6,6 +6,8 @@ import { dbUrl } from "./database";
 export interface RestArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
   readonly jwtSecret: pulumi.Input<string>;
+  /** JWT_JWKS (authSigning: es256); PostgREST takes a secret, a JWK or a JWKS in one variable. */
+  readonly jwks?: pulumi.Input<string>;
   /**
    * Serve the admin app (/ready, /metrics) on the internal network so Prometheus can scrape it.
    * Default false: upstream keeps it on localhost because `/config` shows secrets.
@@ -38,7 +40,7 @@ export class Rest extends pulumi.ComponentResource {
           PGRST_DB_MAX_ROWS: 1000,
           PGRST_DB_EXTRA_SEARCH_PATH: "public",
           PGRST_DB_ANON_ROLE: "anon",
-          PGRST_JWT_SECRET: args.jwtSecret,
+          PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
           PGRST_DB_USE_LEGACY_GUCS: false,
           PGRST_APP_SETTINGS_JWT_EXP: settings.auth.jwtExpiry,
           // The `--ready` healthcheck asks the admin server.

@@ -7,6 +7,10 @@ import { MINIO_URL } from "./minio";
 export interface StorageArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
   readonly jwtSecret: pulumi.Input<string>;
+  /** JWT_JWKS (authSigning: es256); without it ES256 sessions fail and auth.uid() is NULL. */
+  readonly jwks?: pulumi.Input<string>;
+  /** imgproxy's URL when it runs; image transformations are off without it. */
+  readonly imgproxyUrl?: string;
   readonly anonKey: pulumi.Input<string>;
   readonly serviceRoleKey: pulumi.Input<string>;
   readonly s3ProtocolAccessKeyId: pulumi.Input<string>;
@@ -57,14 +61,16 @@ export class Storage extends pulumi.ComponentResource {
           SERVICE_KEY: args.serviceRoleKey,
           POSTGREST_URL: "http://rest:3000",
           AUTH_JWT_SECRET: args.jwtSecret,
+          ...(args.jwks ? { JWT_JWKS: args.jwks } : {}),
           DATABASE_URL: dbUrl("supabase_storage_admin", args.postgresPassword),
           STORAGE_PUBLIC_URL: settings.publicUrl,
           REQUEST_ALLOW_X_FORWARDED_PATH: true,
           FILE_SIZE_LIMIT: 52428800,
           TENANT_ID: "stub",
           REGION: region,
-          // No imgproxy in the core stack: transformations would fail at request time.
-          ENABLE_IMAGE_TRANSFORMATION: false,
+          // Without imgproxy, transformations would fail at request time: off unless it runs.
+          ENABLE_IMAGE_TRANSFORMATION: args.imgproxyUrl !== undefined,
+          ...(args.imgproxyUrl !== undefined ? { IMGPROXY_URL: args.imgproxyUrl } : {}),
           S3_PROTOCOL_ACCESS_KEY_ID: args.s3ProtocolAccessKeyId,
           S3_PROTOCOL_ACCESS_KEY_SECRET: args.s3ProtocolAccessKeySecret,
           ...(args.metrics ? { PROMETHEUS_METRICS_ENABLED: true } : {}),

@@ -7,6 +7,9 @@ import { REST_SCHEMAS } from "./rest";
 export interface StudioArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
   readonly jwtSecret: pulumi.Input<string>;
+  /** sb_ keys (authSigning: es256), shown and used by Studio since upstream PR #46173. */
+  readonly publishableKey?: pulumi.Input<string>;
+  readonly secretKey?: pulumi.Input<string>;
   readonly anonKey: pulumi.Input<string>;
   readonly serviceRoleKey: pulumi.Input<string>;
   readonly pgMetaCryptoKey: pulumi.Input<string>;
@@ -47,6 +50,7 @@ export class Studio extends pulumi.ComponentResource {
           SUPABASE_ANON_KEY: args.anonKey,
           SUPABASE_SERVICE_KEY: args.serviceRoleKey,
           AUTH_JWT_SECRET: args.jwtSecret,
+          ...(args.publishableKey && args.secretKey ? { SUPABASE_PUBLISHABLE_KEY: args.publishableKey, SUPABASE_SECRET_KEY: args.secretKey } : {}),
           ENABLED_FEATURES_LOGS_ALL: false,
           NEXT_PUBLIC_ENABLE_LOGS: false,
         },

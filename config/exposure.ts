@@ -12,7 +12,7 @@ export interface PortBinding {
 }
 
 /** Services that hold data or have no auth of their own; never on a public interface. */
-export const NEVER_PUBLIC = ["db", "redis", "qdrant", "minio", "ollama", "prometheus", "meta", "postgresExporter", "redisExporter"] as const;
+export const NEVER_PUBLIC = ["db", "redis", "qdrant", "minio", "ollama", "prometheus", "meta", "postgresExporter", "redisExporter", "supavisor", "imgproxy"] as const;
 
 const LOOPBACK = "127.0.0.1";
 
@@ -36,6 +36,10 @@ export function plannedBindings(settings: Settings): PortBinding[] {
     features.ollama && { service: "ollama", internal: 11434, external: ports.ollama, ip: LOOPBACK, purpose: "Ollama API" },
     features.redis && { service: "redis", internal: 6379, external: ports.redis, ip: LOOPBACK, purpose: "Redis (password protected)" },
     features.prometheus && { service: "prometheus", internal: 9090, external: ports.prometheus, ip: LOOPBACK, purpose: "Prometheus UI" },
+    // Supavisor is the only way into Postgres from the host, as upstream: user postgres.<tenant>.
+    features.supavisor && { service: "supavisor", internal: 5432, external: ports.poolerSession, ip: LOOPBACK, purpose: "Postgres via Supavisor, session mode" },
+    features.supavisor && { service: "supavisor", internal: 6543, external: ports.poolerTransaction, ip: LOOPBACK, purpose: "Postgres via Supavisor, transaction mode" },
+    features.grafana && { service: "grafana", internal: 3000, external: ports.grafana, ip: LOOPBACK, purpose: "Grafana dashboards" },
   ];
   return local.filter((b): b is PortBinding => b !== false);
 }

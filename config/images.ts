@@ -25,8 +25,15 @@ export const IMAGES = {
   // Valkey: BSD-3, wire-compatible with Redis 7.2; redis 8.x is tri-licensed with AGPLv3.
   redis: "valkey/valkey:9.1.2-alpine",
   prometheus: "prom/prometheus:v3.14.0",
+  // Supabase extras (supabase-selfhost.md §1.0); Grafana from its release notes.
+  functions: "supabase/edge-runtime:v1.76.2",
+  supavisor: "supabase/supavisor:2.9.12",
+  imgproxy: "darthsim/imgproxy:v3.31.4",
+  grafana: "grafana/grafana:13.2.3",
   postgresExporter: "prometheuscommunity/postgres-exporter:v0.19.1",
-  redisExporter: "oliver006/redis_exporter:v1.86.0",
+  // The `-alpine` build (pushed by upstream's release workflow for every tag): the plain tag is
+  // scratch, with no shell or wget for a healthcheck.
+  redisExporter: "oliver006/redis_exporter:v1.86.0-alpine",
 } as const;
 
 export type ImageKey = keyof typeof IMAGES;

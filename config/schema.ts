@@ -12,7 +12,7 @@ export type Target = (typeof TARGETS)[number];
 
 /** `auto` lets the stack kind decide: on for `local`, off for `vps`. */
 export const toggle = z
-  .union([z.boolean(), z.enum(["auto", "true", "false"])])
+  .union([z.boolean(), z.enum(["auto", "true", "false"])], { error: "expected auto, true or false" })
   .transform((v) => (v === "true" ? true : v === "false" ? false : v));
 export type Toggle = boolean | "auto";
 
@@ -88,7 +88,7 @@ const redisSize = z
   .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
 
 /** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */
-export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta"] as const;
+export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta", "signingKey"] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 export const rotationKey = (name: Rotatable): string => `rotate${name[0].toUpperCase()}${name.slice(1)}`;
 
@@ -108,8 +108,16 @@ function rotationKeys() {
     rotateRealtime: counter,
     rotateVault: counter,
     rotateMeta: counter,
+    rotateSigningKey: counter,
   };
 }
+
+/** A file or folder of the project, e.g. `supabase/migrations`; shipped into containers as uploads. */
+const projectPath = z
+  .string()
+  .refine((v) => v.trim() !== "" && !v.includes("\0"), "expected a path relative to the project such as supabase/migrations");
+
+export const DEFAULT_SEED_PATH = "supabase/seed.sql";
 
 /** The keys, their types and defaults. Order here is the order of `Pulumi.yaml`. */
 export const settingsShape = {
@@ -133,10 +141,10 @@ export const settingsShape = {
 
   // Auth.
   siteUrl: optionalHttpUrl.default(""),
-  additionalRedirectUrls: z.array(httpUrl).default([]),
+  additionalRedirectUrls: z.array(httpUrl, { error: 'expected a list of URLs such as ["https://app.example.com/welcome"]' }).default([]),
   jwtExpiry: z
     .number({ error: "expected a number of seconds between 60 and 604800" })
-    .int()
+    .int("expected a number of seconds between 60 and 604800")
     .min(60, "expected a number of seconds between 60 and 604800")
     .max(604800, "expected a number of seconds between 60 and 604800")
     .default(3600),
@@ -165,7 +173,7 @@ export const settingsShape = {
   ollamaGpu: z
     .enum(["auto", "nvidia", "amd", "cpu"], { error: "expected one of: auto, nvidia, amd, cpu" })
     .default("auto"),
-  ollamaModels: z.array(ollamaModel).default([]),
+  ollamaModels: z.array(ollamaModel, { error: 'expected a list of models such as ["llama3.2:1b"]' }).default([]),
   ollamaKeepAlive: z
     .union([z.string(), z.number()])
     .transform((v) => String(v))
@@ -179,14 +187,30 @@ export const settingsShape = {
     })
     .default("allkeys-lru"),
   prometheus: toggle.default("auto"),
-  prometheusRetention: duration.default("15d"),
+  // A zero retention would not mean "keep nothing" but fall back to Prometheus's default.
+  prometheusRetention: duration.refine((v) => !/^0+[a-z]+$/.test(v), 'expected a retention longer than zero such as "15d"').default("15d"),
+
+  // Supabase extras: signing keys, Edge Functions, pooler, image transforms, Grafana, migrations.
+  authSigning: z.enum(["es256", "hs256"], { error: "expected one of: es256, hs256" }).default("es256"),
+  signingKeyOverlap: duration.default("1d"),
+  functions: toggle.default(false),
+  functionsPath: projectPath.default("supabase/functions"),
+  functionsVerifyJwt: z.boolean({ error: "expected true or false" }).default(true),
+  supavisor: toggle.default(false),
+  poolerSessionPort: port.default(5432),
+  poolerTransactionPort: port.default(6543),
+  imgproxy: toggle.default("auto"),
+  grafana: toggle.default(false),
+  grafanaPort: port.default(3030),
+  migrationsPath: projectPath.default("supabase/migrations"),
+  seedPath: projectPath.default(DEFAULT_SEED_PATH),
 
   // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.
   ...rotationKeys(),
 
   // Sizing and images.
-  memoryLimits: z.array(memoryOverride).default([]),
-  imageOverrides: z.array(imageOverride).default([]),
+  memoryLimits: z.array(memoryOverride, { error: 'expected a list such as ["kong=512MiB"]' }).default([]),
+  imageOverrides: z.array(imageOverride, { error: 'expected a list such as ["kong=kong/kong:3.9.3"]' }).default([]),
 } as const;
 
 export const settingsSchema = z.strictObject(settingsShape);

@@ -1,5 +1,5 @@
 import { IMAGES, IMAGE_KEYS, ImageKey } from "./images";
-import { DEFAULT_MEMORY_MIB, SERVICES, ServiceName, parseMemoryMiB } from "./memory";
+import { DEFAULT_MEMORY_MIB, SERVICES, ServiceName, parseMemoryMiB, redisMaxMemoryProblem } from "./memory";
 import { ROTATABLE, Rotatable, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
 
 export const PROJECT = "ownstack";
@@ -18,7 +18,17 @@ export interface Settings {
   readonly apiExternalUrl: string;
   readonly siteUrl: string;
   readonly additionalRedirectUrls: readonly string[];
-  readonly ports: Readonly<{ api: number; mailpit: number; qdrant: number; ollama: number; redis: number; prometheus: number }>;
+  readonly ports: Readonly<{
+    api: number;
+    mailpit: number;
+    qdrant: number;
+    ollama: number;
+    redis: number;
+    prometheus: number;
+    poolerSession: number;
+    poolerTransaction: number;
+    grafana: number;
+  }>;
   readonly auth: Readonly<{
     jwtExpiry: number;
     disableSignup: boolean;
@@ -27,11 +37,28 @@ export interface Settings {
     dashboardUsername: string;
   }>;
   readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
-  readonly features: Readonly<{ mailpit: boolean; minio: boolean; qdrant: boolean; ollama: boolean; redis: boolean; prometheus: boolean }>;
+  readonly features: Readonly<{
+    mailpit: boolean;
+    minio: boolean;
+    qdrant: boolean;
+    ollama: boolean;
+    redis: boolean;
+    prometheus: boolean;
+    functions: boolean;
+    supavisor: boolean;
+    imgproxy: boolean;
+    grafana: boolean;
+  }>;
   readonly storage: Readonly<{ backend: "minio" | "file"; bucket: string }>;
   readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
   readonly redis: Readonly<{ maxMemory: string; policy: string }>;
   readonly prometheus: Readonly<{ retention: string }>;
+  /** es256: GoTrue signs with an EC key (JWKS, sb_ keys); hs256: the shared secret only. */
+  readonly signing: Readonly<{ algorithm: "es256" | "hs256"; overlapSeconds: number }>;
+  readonly functions: Readonly<{ path: string; verifyJwt: boolean }>;
+  /** Supavisor's tenant: clients connect as `postgres.<tenantId>`. */
+  readonly pooler: Readonly<{ tenantId: string }>;
+  readonly migrations: Readonly<{ path: string; seedPath: string }>;
   readonly vps: Readonly<{ domain: string; acmeEmail: string; acmeChallenge: "http" | "tls"; acmeStaging: boolean; dockerHost: string }>;
   /** Rotation counters; each is the keeper of the secret it names. */
   readonly rotation: Readonly<Record<Rotatable, number>>;
@@ -98,6 +125,7 @@ export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack
   }
 
   const parsed = settingsSchema.safeParse(input);
+  const invalid = new Set<string>();
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const [head, ...rest] = issue.path;
@@ -105,10 +133,16 @@ export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack
       let got: unknown = input[String(head)];
       for (const p of rest) got = (got as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
       problems.push(`${where}: ${issue.message}, got ${JSON.stringify(got)}`);
+      invalid.add(String(head));
     }
-    throw new ConfigError(stack, problems);
   }
-  const settings = build(parsed.data, rawConfig, stack, problems);
+  // Keys that failed their own type fall back to their defaults, so the cross-key checks still run
+  // and one error lists every problem; complaints that only follow from such a fallback are dropped.
+  const usable = parsed.success ? parsed : settingsSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([k]) => !invalid.has(k))));
+  if (!usable.success) throw new ConfigError(stack, problems);
+  const crossKey: string[] = [];
+  const settings = build(usable.data, rawConfig, stack, crossKey);
+  problems.push(...crossKey.filter((p) => ![...invalid].some((k) => new RegExp(`${PROJECT}:${k}\\b`).test(p))));
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return settings;
 }
@@ -137,11 +171,35 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     ollama: resolveToggle(c.ollama, c.target),
     redis: resolveToggle(c.redis, c.target),
     prometheus: resolveToggle(c.prometheus, c.target),
+    functions: resolveToggle(c.functions, c.target),
+    supavisor: resolveToggle(c.supavisor, c.target),
+    imgproxy: resolveToggle(c.imgproxy, c.target),
+    grafana: resolveToggle(c.grafana, c.target),
   };
   if (vps && features.ollama && c.ollamaGpu === "auto")
     problems.push(`${key("ollamaGpu")}: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu`);
+  else if (features.ollama && c.ollamaGpu === "auto" && c.dockerHost !== "")
+    problems.push(`${key("ollamaGpu")}: "auto" would probe this machine, but Docker runs on ${key("dockerHost")}; expected one of: nvidia, amd, cpu`);
 
-  const ports = { api: c.apiPort, mailpit: c.mailpitPort, qdrant: c.qdrantPort, ollama: c.ollamaPort, redis: c.redisPort, prometheus: c.prometheusPort };
+  if (features.grafana && !features.prometheus)
+    problems.push(`${key("grafana")}: Grafana reads Prometheus, expected ${key("prometheus")}: true as well (or ${key("grafana")}: false)`);
+  const overlapSeconds = durationSeconds(c.signingKeyOverlap);
+  if (overlapSeconds < c.jwtExpiry)
+    problems.push(
+      `${key("signingKeyOverlap")}: expected at least ${key("jwtExpiry")} (${c.jwtExpiry}s) so sessions signed by the old key verify until they expire, got "${c.signingKeyOverlap}"`,
+    );
+
+  const ports = {
+    api: c.apiPort,
+    mailpit: c.mailpitPort,
+    qdrant: c.qdrantPort,
+    ollama: c.ollamaPort,
+    redis: c.redisPort,
+    prometheus: c.prometheusPort,
+    poolerSession: c.poolerSessionPort,
+    poolerTransaction: c.poolerTransactionPort,
+    grafana: c.grafanaPort,
+  };
   if (!vps) {
     const published: [string, number][] = [["apiPort", ports.api]];
     if (features.mailpit) published.push(["mailpitPort", ports.mailpit]);
@@ -149,6 +207,8 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     if (features.ollama) published.push(["ollamaPort", ports.ollama]);
     if (features.redis) published.push(["redisPort", ports.redis]);
     if (features.prometheus) published.push(["prometheusPort", ports.prometheus]);
+    if (features.supavisor) published.push(["poolerSessionPort", ports.poolerSession], ["poolerTransactionPort", ports.poolerTransaction]);
+    if (features.grafana) published.push(["grafanaPort", ports.grafana]);
     const seen = new Map<number, string>();
     for (const [name, p] of published) {
       const other = seen.get(p);
@@ -167,6 +227,9 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
       problems.push(`${key(`memoryLimits[${i}]`)}: expected a size of at least 6MiB such as "512MiB" or "2GiB", got "${size}"`);
     else memoryMiB[service as ServiceName] = mib;
   });
+
+  const redisMemory = features.redis ? redisMaxMemoryProblem(c.redisMaxMemory, memoryMiB.redis) : undefined;
+  if (redisMemory) problems.push(`${key("redisMaxMemory")}: ${redisMemory}`);
 
   const images: Record<ImageKey, string> = { ...IMAGES };
   c.imageOverrides.forEach((entry, i) => {
@@ -202,12 +265,24 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     ollama: { gpu: c.ollamaGpu, models: [...c.ollamaModels], keepAlive: c.ollamaKeepAlive },
     redis: { maxMemory: c.redisMaxMemory, policy: c.redisMaxMemoryPolicy },
     prometheus: { retention: c.prometheusRetention },
+    signing: { algorithm: c.authSigning, overlapSeconds },
+    functions: { path: c.functionsPath, verifyJwt: c.functionsVerifyJwt },
+    pooler: { tenantId: stack },
+    migrations: { path: c.migrationsPath, seedPath: c.seedPath },
     vps: { domain: c.domain, acmeEmail: c.acmeEmail, acmeChallenge: c.acmeChallenge, acmeStaging: c.acmeStaging, dockerHost: c.dockerHost },
     rotation: Object.fromEntries(ROTATABLE.map((n) => [n, c[rotationKey(n) as keyof RawSettings] as number])) as Record<Rotatable, number>,
     memoryMiB,
     images,
   };
   return deepFreeze(settings);
+}
+
+const DURATION_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+
+/** `15d`, `12h`, `30m` in seconds; the schema has checked the form already. */
+export function durationSeconds(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(text);
+  return m ? Number(m[1]) * DURATION_SECONDS[m[2]] : NaN;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -54,11 +54,34 @@ export function renderRealtimeSql(): string {
 }
 
 /**
+ * migrations/97-_supabase.sql: Supavisor (and upstream's analytics) keep their metadata in a
+ * database of their own. CREATE DATABASE has no IF NOT EXISTS and cannot run in a DO block, so
+ * psql's \gexec runs it only when the database is missing; the migrations job re-runs this file
+ * for data volumes created before it existed.
+ */
+export function renderSupabaseDbSql(): string {
+  return "SELECT format('CREATE DATABASE _supabase WITH OWNER %I', current_user)\nWHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '_supabase')\\gexec\n";
+}
+
+/** migrations/99-pooler.sql: Supavisor migrates into `_supavisor` inside `_supabase`. */
+export function renderPoolerSql(): string {
+  return "\\connect _supabase\nCREATE SCHEMA IF NOT EXISTS _supavisor;\nALTER SCHEMA _supavisor OWNER TO CURRENT_USER;\n\\connect postgres\n";
+}
+
+/**
  * Changes every login role's password in one transaction: either all roles take the new password
  * or none does, so a failure leaves the old password working everywhere and a retry is safe.
  */
 export function renderRotatePasswordsSql(newPassword: string, roles: readonly string[] = ALL_LOGIN_ROLES): string {
-  return ["BEGIN;", ...roles.map((r) => `ALTER ROLE ${ident(r)} WITH PASSWORD ${sqlLiteral(newPassword)};`), "COMMIT;"].join("\n") + "\n";
+  return ["BEGIN;", ...rotatePasswordStatements(sqlLiteral(newPassword), roles), "COMMIT;"].join("\n") + "\n";
+}
+
+/**
+ * The ALTER ROLE statements with the password given as any SQL expression: a literal, or psql's
+ * `:'pw'` so that the db container's start script never writes the password into a file.
+ */
+export function rotatePasswordStatements(passwordSql: string, roles: readonly string[] = ALL_LOGIN_ROLES): string[] {
+  return roles.map((r) => `ALTER ROLE ${ident(r)} WITH PASSWORD ${passwordSql};`);
 }
 
 /** Files for the db container's `uploads`, at the paths the image's migrate.sh runs. */
@@ -66,6 +89,8 @@ export function initSqlFiles(password: string, jwtExpiry: number): { file: strin
   return [
     { file: "/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql", content: renderJwtSql(jwtExpiry) },
     { file: "/docker-entrypoint-initdb.d/init-scripts/99-roles.sql", content: renderRolesSql(password) },
+    { file: "/docker-entrypoint-initdb.d/migrations/97-_supabase.sql", content: renderSupabaseDbSql() },
+    { file: "/docker-entrypoint-initdb.d/migrations/99-pooler.sql", content: renderPoolerSql() },
     { file: "/docker-entrypoint-initdb.d/migrations/99-realtime.sql", content: renderRealtimeSql() },
   ];
 }

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { CLEAR_EMPTY_AUTH, KeyTranslation, LEGACY_LUA, LuaExprs, luaExprs } from "./kongKeys";
 
 /** Inputs of the DB-less Kong config; plain strings, so this renders without Pulumi. */
 export interface KongConfigInput {
@@ -8,6 +9,10 @@ export interface KongConfigInput {
   readonly dashboardPassword: string;
   /** Extra routes, e.g. `/functions/v1/` when Edge Functions are on. */
   readonly extraServices?: readonly KongService[];
+  /** sb_ keys and their ES256 stand-ins (authSigning: es256); absent, only legacy keys work. */
+  readonly translation?: KeyTranslation;
+  /** Add the global `prometheus` plugin; Kong then serves /metrics on its status listener. */
+  readonly metrics?: boolean;
 }
 
 export interface KongService {
@@ -30,16 +35,16 @@ export const LUA_RT_WS_EXPR = "$(query_params.apikey)";
 const cors = { name: "cors" };
 const keyAuth = { name: "key-auth", config: { hide_credentials: false } };
 const acl = (...allow: string[]) => ({ name: "acl", config: { hide_groups_header: true, allow } });
-const authTransformer = {
+const authTransformer = (expr: string) => ({
   name: "request-transformer",
-  config: { add: { headers: [`Authorization: ${LUA_AUTH_EXPR}`] }, replace: { headers: [`Authorization: ${LUA_AUTH_EXPR}`] } },
-};
+  config: { add: { headers: [`Authorization: ${expr}`] }, replace: { headers: [`Authorization: ${expr}`] } },
+});
 const route = (name: string, ...paths: string[]) => ({ name, strip_path: true, paths });
 
 /** Open GoTrue endpoints: e-mail links, OAuth callbacks and the JWKS carry no apikey. */
 const OPEN_AUTH_PATHS = ["verify", "callback", "authorize", ".well-known/jwks.json"] as const;
 
-export function kongServices(): KongService[] {
+export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
   return [
     ...OPEN_AUTH_PATHS.map((p) => {
       const id = p.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "");
@@ -63,14 +68,14 @@ export function kongServices(): KongService[] {
       _comment: "GoTrue: /auth/v1/* -> http://auth:9999/*",
       url: "http://auth:9999/",
       routes: [route("auth-v1-all", "/auth/v1/")],
-      plugins: [cors, keyAuth, authTransformer, acl("admin", "anon")],
+      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
     },
     {
       name: "rest-v1",
       _comment: "PostgREST: /rest/v1/* -> http://rest:3000/*",
       url: "http://rest:3000/",
       routes: [route("rest-v1-all", "/rest/v1/")],
-      plugins: [cors, keyAuth, authTransformer, acl("admin", "anon")],
+      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
     },
     {
       name: "graphql-v1",
@@ -83,8 +88,8 @@ export function kongServices(): KongService[] {
         {
           name: "request-transformer",
           config: {
-            add: { headers: ["Content-Profile: graphql_public", `Authorization: ${LUA_AUTH_EXPR}`] },
-            replace: { headers: [`Authorization: ${LUA_AUTH_EXPR}`] },
+            add: { headers: ["Content-Profile: graphql_public", `Authorization: ${lua.auth}`] },
+            replace: { headers: [`Authorization: ${lua.auth}`] },
           },
         },
         acl("admin", "anon"),
@@ -102,7 +107,7 @@ export function kongServices(): KongService[] {
         { ...keyAuth, config: { hide_credentials: false, key_names: ["apikey"] } },
         {
           name: "request-transformer",
-          config: { add: { headers: [`x-api-key: ${LUA_RT_WS_EXPR}`] }, replace: { querystring: [`apikey: ${LUA_RT_WS_EXPR}`] } },
+          config: { add: { headers: [`x-api-key: ${lua.realtimeWs}`] }, replace: { querystring: [`apikey: ${lua.realtimeWs}`] } },
         },
         acl("admin", "anon"),
       ],
@@ -120,7 +125,7 @@ export function kongServices(): KongService[] {
       url: "http://realtime-dev.supabase-realtime:4000/api",
       protocol: "http",
       routes: [route("realtime-v1-rest", "/realtime/v1/api")],
-      plugins: [cors, keyAuth, authTransformer, acl("admin", "anon")],
+      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
     },
     {
       name: "storage-v1",
@@ -128,7 +133,8 @@ export function kongServices(): KongService[] {
       _comment: "Storage: /storage/v1/* -> http://storage:5000/*",
       url: "http://storage:5000/",
       routes: [route("storage-v1-all", "/storage/v1/")],
-      plugins: [cors],
+      // With sb_ keys, Storage still needs a JWT it can verify: translate, then drop an empty header.
+      plugins: lua.storage ? [cors, authTransformer(lua.storage), CLEAR_EMPTY_AUTH] : [cors],
     },
     {
       name: "meta",
@@ -161,17 +167,24 @@ export function renderKongYml(input: KongConfigInput): string {
     _transform: true,
     consumers: [
       { username: "DASHBOARD" },
-      { username: "anon", keyauth_credentials: [{ key: input.anonKey }] },
-      { username: "service_role", keyauth_credentials: [{ key: input.serviceRoleKey }] },
+      // Upstream gives each role its legacy key and its sb_ key (one sb_ key per role on self-host).
+      { username: "anon", keyauth_credentials: [input.anonKey, input.translation?.publishableKey].flatMap((key) => (key ? [{ key }] : [])) },
+      { username: "service_role", keyauth_credentials: [input.serviceRoleKey, input.translation?.secretKey].flatMap((key) => (key ? [{ key }] : [])) },
     ],
     acls: [
       { consumer: "anon", group: "anon" },
       { consumer: "service_role", group: "admin" },
     ],
     basicauth_credentials: [{ consumer: "DASHBOARD", username: input.dashboardUsername, password: input.dashboardPassword }],
-    services: [...kongServices(), ...(input.extraServices ?? [])],
+    services: [...kongServices(luaExprs(input.translation)), ...(input.extraServices ?? [])],
+    // Kong 3.x leaves every metric family off by default; these are the ones a gateway panel needs.
+    ...(input.metrics
+      ? { plugins: [{ name: "prometheus", config: { bandwidth_metrics: true, latency_metrics: true, status_code_metrics: true, upstream_health_metrics: true } }] }
+      : {}),
   };
-  return stringify(config, { lineWidth: 0 });
+  // Plugins are shared objects; without this `yaml` writes &a1/*a1 anchors, which upstream's file
+  // never has and which make one changed plugin renumber every alias in a review diff.
+  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Plugins Kong must load for this config: the list replaces `bundled`. */

@@ -20,6 +20,17 @@ export interface PlannedResource {
   /** Top-level input names whose value was a Pulumi secret. */
   readonly secretInputs: ReadonlySet<string>;
   readonly provider: string;
+  readonly urn: string;
+  /** Resource options as the SDK sends them to the engine; mocks alone do not show them. */
+  readonly options: ResourceOptionsSent;
+}
+
+export interface ResourceOptionsSent {
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  /** URNs this resource waits for: explicit `dependsOn` plus the resources its inputs come from. */
+  readonly dependencies: readonly string[];
 }
 
 export interface Plan {
@@ -89,6 +100,7 @@ async function settle(count: () => number): Promise<void> {
  */
 export async function evaluateWith(load: () => Promise<Record<string, unknown>>, config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
   const resources: PlannedResource[] = [];
+  let sent: ResourceOptionsSent | undefined;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -96,7 +108,8 @@ export async function evaluateWith(load: () => Promise<Record<string, unknown>>,
         const inputs = Object.fromEntries(
           Object.entries(args.inputs).map(([k, v]) => [k, unwrap(v, () => secretInputs.add(k))]),
         );
-        resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider ?? "" });
+        const options = sent ?? { protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependencies: [] };
+        resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider ?? "", urn: "", options });
         return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
       },
       call: (args) => args.inputs,
@@ -105,6 +118,7 @@ export async function evaluateWith(load: () => Promise<Record<string, unknown>>,
     stack,
     false,
   );
+  recordResourceOptions(resources, (options) => (sent = options));
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":smtpPass")));
   const program = await load();
   const outputs: Record<string, unknown> = {};
@@ -117,6 +131,29 @@ export async function evaluateWith(load: () => Promise<Record<string, unknown>>,
   }
   await settle(() => resources.length);
   return { resources, outputs, secretOutputs };
+}
+
+/**
+ * Wraps the mock monitor's registerResource, which hands `newResource` only the inputs: the request
+ * also carries protect, retainOnDelete and the dependency URNs, and the response the URN.
+ */
+function recordResourceOptions(resources: PlannedResource[], onRequest: (options: ResourceOptionsSent) => void): void {
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+    // The mock calls newResource synchronously, before its first await, so this is its request.
+    onRequest({
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      dependencies: [...req.getDependenciesList()].sort(),
+    });
+    const index = resources.length;
+    return register(req, (err: unknown, resp: any) => {
+      if (resp && resources[index]) (resources[index] as { urn: string }).urn = resp.getUrn();
+      callback(err, resp);
+    });
+  };
 }
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+import type { PortBinding } from "../../config/exposure";
 import { Plan, PlannedResource, evaluateWith } from "../../scripts/lib/planHarness";
 
 export * from "../../scripts/lib/planHarness";
@@ -39,6 +40,24 @@ export function env(resource: PlannedResource): Record<string, string> {
 }
 
 export const byType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
+
+/** Every host port the plan's containers publish, in the exposure policy's shape. */
+export const publishedBindings = (plan: Plan): PortBinding[] =>
+  containers(plan).flatMap((c) =>
+    (c.inputs.ports ?? []).map((p: any) => ({ service: label(c, "ownstack.service") ?? c.name, internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", purpose: "" })),
+  );
+
+/** A container's network aliases on the stack's private network. */
+export const aliases = (resource: PlannedResource): string[] => resource.inputs.networksAdvanced?.[0]?.aliases ?? [];
+
+/**
+ * The services (or one-shot jobs) whose containers a resource waits for before it is created:
+ * its dependency URNs as the SDK sends them to the engine, mapped back to `ownstack.service`.
+ */
+export function waitsFor(plan: Plan, resource: PlannedResource): string[] {
+  const byUrn = new Map(containers(plan).map((c) => [c.urn, label(c, "ownstack.service") ?? c.name]));
+  return resource.options.dependencies.flatMap((urn) => byUrn.get(urn) ?? []).sort();
+}
 
 /** Config for the vps stack that passes validation; tests vary one key at a time. */
 export const VPS_CONFIG: Record<string, string> = {

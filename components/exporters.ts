@@ -1,0 +1,72 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+import { dbUrl } from "./database";
+import { POSTGRES_EXPORTER_PORT, REDIS_EXPORTER_PORT } from "./render/prometheus";
+import { REDIS_PORT } from "./render/redis";
+
+export interface PostgresExporterArgs extends ServiceArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * postgres_exporter as the `postgres` role: not a superuser in the supabase image, but a member of
+ * pg_monitor, which is all the exporter's default collectors read.
+ */
+export class PostgresExporter extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: PostgresExporterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:observability:PostgresExporter", name, {}, opts);
+    const { settings } = args;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "postgresExporter",
+        image: settings.images.postgresExporter,
+        network: args.network,
+        aliases: ["postgres-exporter"],
+        // The db speaks no TLS on the private network; lib/pq would otherwise insist on it.
+        env: { DATA_SOURCE_NAME: pulumi.secret(pulumi.interpolate`${dbUrl("postgres", args.postgresPassword, "postgresql")}?sslmode=disable`) },
+        // quay.io/prometheus/busybox base: wget is there. `/` is the landing page, no DB round-trip.
+        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${POSTGRES_EXPORTER_PORT}/`] },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}
+
+export interface RedisExporterArgs extends ServiceArgs {
+  readonly redisPassword: pulumi.Input<string>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * redis_exporter from its `-alpine` build: the plain tag is a scratch image with no shell or wget,
+ * so no healthcheck could run in it. `/health` answers without touching Redis.
+ */
+export class RedisExporter extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: RedisExporterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:observability:RedisExporter", name, {}, opts);
+    const { settings } = args;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "redisExporter",
+        image: settings.images.redisExporter,
+        network: args.network,
+        aliases: ["redis-exporter"],
+        env: { REDIS_ADDR: `redis://redis:${REDIS_PORT}`, REDIS_PASSWORD: pulumi.secret(args.redisPassword) },
+        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${REDIS_EXPORTER_PORT}/health`] },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

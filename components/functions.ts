@@ -1,0 +1,94 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Settings } from "../config/settings";
+import { ServiceArgs, serviceContainer } from "./container";
+import { dbUrl } from "./database";
+import { KongService } from "./render/kong";
+import { SourceFile, readFolder } from "./sourceFiles";
+
+export interface FunctionsArgs extends ServiceArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  readonly jwtSecret: pulumi.Input<string>;
+  readonly anonKey: pulumi.Input<string>;
+  readonly serviceRoleKey: pulumi.Input<string>;
+  /** JWT_JWKS, publishable and secret key (authSigning: es256). */
+  readonly jwks?: pulumi.Input<string>;
+  readonly publishableKey?: pulumi.Input<string>;
+  readonly secretKey?: pulumi.Input<string>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export const FUNCTIONS_ROOT = "/home/deno/functions";
+/** ownstack's router, used when the configured folder has no main/ of its own. */
+export const ROUTER_FOLDER = "supabase/functions/main";
+
+/**
+ * Kong's /functions/v1/ route. No key-auth and no key translation, as upstream's Envoy route:
+ * the router checks JWTs and sb_ keys itself, and a function may be public (VERIFY_JWT=false).
+ */
+export const FUNCTIONS_KONG_SERVICE: KongService = {
+  name: "functions-v1",
+  _comment: "Edge Functions: /functions/v1/* -> http://functions:9000/* (the main router verifies)",
+  url: "http://functions:9000/",
+  // Upstream's 150 s, matching --user-worker-request-idle-timeout.
+  read_timeout: 150000,
+  routes: [{ name: "functions-v1-all", strip_path: true, paths: ["/functions/v1/"] }],
+  plugins: [{ name: "cors" }],
+};
+
+/** The user's functions plus ownstack's router, as upload paths below FUNCTIONS_ROOT. */
+export function functionFiles(settings: Settings): SourceFile[] {
+  const own = readFolder(settings.functions.path);
+  const hasRouter = own.some((f) => f.path.startsWith("main/"));
+  const router = hasRouter ? [] : readFolder(ROUTER_FOLDER).map((f) => ({ path: `main/${f.path}`, content: f.content }));
+  if (!hasRouter && router.length === 0) throw new Error(`the Edge Functions router is missing: expected ${ROUTER_FOLDER}/index.ts in the project`);
+  return [...own, ...router].sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Edge Functions on supabase/edge-runtime, wired as upstream's `functions` service (§1.9). */
+export class Functions extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** Function names (folders other than main/), for the stack output. */
+  public readonly names: readonly string[];
+
+  constructor(name: string, args: FunctionsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Functions", name, {}, opts);
+    const { settings } = args;
+    const files = functionFiles(settings);
+    this.names = [...new Set(files.map((f) => f.path.split("/")[0]).filter((n) => n !== "main" && files.some((f) => f.path === `${n}/index.ts`)))];
+    // Deno's module cache: a cache, not data, so it is neither protected nor retained.
+    const cache = new docker.Volume(`${name}-deno-cache`, { name: `${settings.prefix}-deno-cache`, labels: [{ label: "ownstack.stack", value: settings.stack }] }, { parent: this });
+    const keyMap = (key: pulumi.Input<string> | undefined) => pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
+
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "functions",
+        image: settings.images.functions,
+        network: args.network,
+        aliases: ["functions"],
+        command: ["start", "--user-worker-request-idle-timeout", "150000", "--main-service", `${FUNCTIONS_ROOT}/main`],
+        env: {
+          JWT_SECRET: args.jwtSecret,
+          ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
+          SUPABASE_URL: "http://kong:8000",
+          SUPABASE_PUBLIC_URL: settings.publicUrl,
+          SUPABASE_ANON_KEY: args.anonKey,
+          SUPABASE_SERVICE_ROLE_KEY: args.serviceRoleKey,
+          // JSON maps, as upstream; empty when authSigning is hs256.
+          SUPABASE_PUBLISHABLE_KEYS: keyMap(args.publishableKey),
+          SUPABASE_SECRET_KEYS: keyMap(args.secretKey),
+          SUPABASE_DB_URL: dbUrl("postgres", args.postgresPassword, "postgresql"),
+          VERIFY_JWT: settings.functions.verifyJwt,
+        },
+        volumes: [{ volumeName: cache.name, containerPath: "/root/.cache/deno" }],
+        uploads: files.map((f) => ({ file: `${FUNCTIONS_ROOT}/${f.path}`, contentBase64: f.content.toString("base64") })),
+        // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
+        healthcheck: { tests: ["CMD-SHELL", "timeout 1 bash -c '</dev/tcp/127.0.0.1/9000'"] },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ container: this.container.id, names: this.names });
+  }
+}

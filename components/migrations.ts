@@ -1,0 +1,81 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, oneShotContainer } from "./container";
+import { DB_HOST, DB_NAME, DB_PORT } from "./database";
+import { renderPoolerSql, renderSupabaseDbSql } from "./render/initSql";
+import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
+import { readFolder, readOptionalFile } from "./sourceFiles";
+import { DEFAULT_SEED_PATH } from "../config/schema";
+
+export interface MigrationsArgs extends ServiceArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  /** Auth and Storage create their schemas at start; user migrations may reference them. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Applies `supabase/migrations/*.sql` (path from `ownstack:migrationsPath`) and the optional seed
+ * once each, through `ownstack.apply_migration` in a one-shot psql job on the db image. The job
+ * is replaced, and so runs again, whenever a file changes; applied files are skipped by checksum.
+ */
+export class Migrations extends pulumi.ComponentResource {
+  public readonly job: docker.Container;
+  /** Files in the order they are applied, for the stack output. */
+  public readonly files: readonly string[];
+  /** The job's output: one `applied|skipped|drift <file>` line per file. */
+  public readonly log: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: MigrationsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Migrations", name, {}, opts);
+    const { settings } = args;
+    const { path, seedPath } = settings.migrations;
+
+    // Like the Supabase CLI: only top-level .sql files are migrations.
+    const sql = readFolder(path).filter((f) => !f.path.includes("/") && f.path.endsWith(".sql"));
+    const { migrations, problems } = planMigrations(sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })));
+    if (problems.length > 0)
+      throw new pulumi.ResourceError(`ownstack:migrationsPath (${path}) has files the runner cannot order:\n  - ${problems.join("\n  - ")}`, this);
+    const seed = readOptionalFile(seedPath);
+    if (seed === undefined && seedPath !== DEFAULT_SEED_PATH)
+      throw new pulumi.ResourceError(`ownstack:seedPath: ${seedPath} does not exist, expected a SQL file relative to the project (or leave the default)`, this);
+
+    this.files = [...migrations.map((m) => m.name), ...(seed ? ["seed.sql"] : [])];
+    this.job = oneShotContainer(
+      `${name}-job`,
+      {
+        settings,
+        job: "migrations",
+        image: settings.images.db,
+        network: args.network,
+        entrypoints: ["/bin/sh", `${JOB_ROOT}/migrate.sh`],
+        env: {
+          PGHOST: DB_HOST,
+          PGPORT: DB_PORT,
+          PGDATABASE: DB_NAME,
+          PGPASSWORD: args.postgresPassword,
+          // Checksums are over UTF-8; the image's locale must not re-encode the bodies.
+          PGCLIENTENCODING: "UTF8",
+        },
+        uploads: jobFiles(migrations, seed?.toString("utf8")),
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.log = this.job.containerLogs;
+    this.registerOutputs({ job: this.job.id, files: this.files });
+  }
+}
+
+/** Everything the job reads, under JOB_ROOT; sorted so that a reorder is never a diff. */
+function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined): docker.types.input.ContainerUpload[] {
+  const files: { file: string; content: string; executable?: boolean }[] = [
+    { file: `${JOB_ROOT}/migrate.sh`, content: MIGRATE_SH, executable: true },
+    // Re-creates _supabase for data volumes initialised before the pooler existed.
+    { file: `${JOB_ROOT}/bootstrap.sql`, content: renderSupabaseDbSql() + renderPoolerSql() },
+    { file: `${JOB_ROOT}/runner.sql`, content: RUNNER_SQL },
+    { file: `${JOB_ROOT}/apply.sql`, content: APPLY_SQL },
+    { file: `${JOB_ROOT}/migrations.list`, content: migrationList(migrations) },
+    ...migrations.map((m) => ({ file: `${JOB_ROOT}/migrations/${m.name}`, content: m.body })),
+    ...(seed !== undefined ? [{ file: `${JOB_ROOT}/seed.sql`, content: seed }] : []),
+  ];
+  return files.sort((a, b) => (a.file < b.file ? -1 : 1));
+}

@@ -1,0 +1,80 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { GpuDecision } from "../config/gpu";
+import { ServiceArgs, containerName, dataVolume, oneShotContainer, serviceContainer } from "./container";
+
+export interface OllamaArgs extends ServiceArgs {
+  /** From `detectOllamaGpu`: the mode, why, and the container shape it needs. */
+  readonly gpu: pulumi.Input<GpuDecision>;
+}
+
+export const OLLAMA_PORT = 11434;
+export const OLLAMA_URL = `http://ollama:${OLLAMA_PORT}`;
+
+/**
+ * Pulls each model in turn against the running server. `ollama pull` skips layers it already has,
+ * so a re-run costs a manifest check per model; its progress lines go to the job's log.
+ */
+export const PULL_SCRIPT = 'for model in "$@"; do echo "pulling $model"; ollama pull "$model"; done';
+
+/**
+ * Ollama with the accelerator the GPU decision picked: `--gpus all` for NVIDIA, the ROCm image with
+ * /dev/kfd and /dev/dri for AMD, plain CPU otherwise. The API has no authentication, so it is
+ * published on 127.0.0.1 locally and never on vps.
+ */
+export class Ollama extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly modelsVolume: docker.Volume;
+  /** The one-shot job that pulls `ollamaModels`; absent when the list is empty. */
+  public readonly pullModels?: docker.Container;
+  public readonly url: string;
+
+  constructor(name: string, args: OllamaArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:ai:Ollama", name, {}, opts);
+    const { settings } = args;
+    const gpu = pulumi.output(args.gpu);
+    // Logged on every preview and update, so a user sees why the GPU was (not) used.
+    gpu.apply((d) => pulumi.log.info(`ollama accelerator: ${d.mode} (${d.reason})`, this));
+    const image = gpu.apply((d) => settings.images[d.image]);
+
+    this.modelsVolume = dataVolume(settings, "ollama-models", { parent: this });
+    this.url = settings.target === "local" ? `http://127.0.0.1:${settings.ports.ollama}` : OLLAMA_URL;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "ollama",
+        image,
+        network: args.network,
+        aliases: ["ollama"],
+        env: { OLLAMA_KEEP_ALIVE: settings.ollama.keepAlive },
+        volumes: [{ volumeName: this.modelsVolume.name, containerPath: "/root/.ollama" }],
+        gpus: gpu.apply((d) => d.gpus as string),
+        devices: gpu.apply((d) => d.devices.map((dev) => ({ ...dev }))),
+        // The image has no curl; the CLI asks the server it runs beside (OLLAMA_HOST=0.0.0.0:11434).
+        healthcheck: { tests: ["CMD", "ollama", "list"], interval: "10s", startPeriod: "10s" },
+      },
+      { parent: this },
+    );
+
+    const models = [...settings.ollama.models].sort();
+    if (models.length > 0) {
+      pulumi.log.info(`ollama: pulling ${models.join(", ")}; follow with: docker logs -f ${containerName(settings, "ollama-pull")}`, this);
+      this.pullModels = oneShotContainer(
+        `${name}-pull-models`,
+        {
+          settings,
+          job: "ollama-pull",
+          image,
+          network: args.network,
+          // Model names are validated (no shell syntax) and passed as arguments, never spliced in.
+          entrypoints: ["/bin/sh", "-ec", PULL_SCRIPT, "ollama-pull", ...models],
+          env: { OLLAMA_HOST: OLLAMA_URL },
+        },
+        // Created only once the server is healthy (serviceContainer waits for it).
+        { parent: this, dependsOn: [this.container] },
+      );
+    }
+    this.registerOutputs({ container: this.container.id, url: this.url });
+  }
+}

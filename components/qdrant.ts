@@ -1,0 +1,58 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, dataVolume, serviceContainer } from "./container";
+
+export interface QdrantArgs extends ServiceArgs {
+  readonly apiKey: pulumi.Input<string>;
+}
+
+export const QDRANT_PORT = 6333;
+
+/**
+ * The image is debian-slim with bash but no curl or wget (maintainers declined to add one,
+ * qdrant#3491), so the healthcheck speaks HTTP over bash's /dev/tcp. /readyz needs no API key and
+ * answers 200 only once every shard is loaded.
+ */
+export function qdrantReadyCheck(port = QDRANT_PORT): string {
+  return `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /readyz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`;
+}
+
+/** Qdrant vector database: API key required on every route but the health probes. */
+export class Qdrant extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly storageVolume: docker.Volume;
+  public readonly snapshotsVolume: docker.Volume;
+  /** Where clients reach it: 127.0.0.1 on local, the private network on vps. */
+  public readonly url: string;
+
+  constructor(name: string, args: QdrantArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:ai:Qdrant", name, {}, opts);
+    const { settings } = args;
+    this.storageVolume = dataVolume(settings, "qdrant-storage", { parent: this });
+    // Snapshots are Qdrant's backups; they must outlive a container re-create too.
+    this.snapshotsVolume = dataVolume(settings, "qdrant-snapshots", { parent: this });
+    this.url = settings.target === "local" ? `http://127.0.0.1:${settings.ports.qdrant}` : `http://qdrant:${QDRANT_PORT}`;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "qdrant",
+        image: settings.images.qdrant,
+        network: args.network,
+        aliases: ["qdrant"],
+        env: {
+          QDRANT__SERVICE__API_KEY: pulumi.secret(args.apiKey),
+          // The default sends anonymous usage statistics to the vendor.
+          QDRANT__TELEMETRY_DISABLED: true,
+        },
+        volumes: [
+          { volumeName: this.storageVolume.name, containerPath: "/qdrant/storage" },
+          { volumeName: this.snapshotsVolume.name, containerPath: "/qdrant/snapshots" },
+        ],
+        healthcheck: { tests: ["CMD", "bash", "-c", qdrantReadyCheck()], startPeriod: "20s" },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ container: this.container.id, url: this.url });
+  }
+}

@@ -1,0 +1,111 @@
+import { stringify } from "yaml";
+import type { Settings } from "../../config/settings";
+import { API_KEY_LIFETIME_SECONDS, signHs256 } from "./jwt";
+
+/**
+ * Renders `prometheus.yml`: one scrape job per enabled component that exposes metrics, with the
+ * endpoints and auth checked in source (../shared/facts/services.md §4). Pure: the test runs
+ * `promtool check config` on exactly this text.
+ */
+
+/** Which metrics sources are on; a missing credential means that source is off. */
+export interface MetricsSources {
+  readonly kong: boolean;
+  readonly rest: boolean;
+  readonly auth: boolean;
+  readonly storage: boolean;
+  readonly traefik: boolean;
+  readonly minio: boolean;
+  readonly postgresExporter: boolean;
+  readonly redisExporter: boolean;
+  /** HS256 JWT signed with Realtime's METRICS_JWT_SECRET. */
+  readonly realtimeToken?: string;
+  /** Qdrant's `/metrics` needs the API key, like every non-health route. */
+  readonly qdrantApiKey?: string;
+}
+
+export interface PrometheusConfigInput {
+  readonly retention: string;
+  readonly sources: MetricsSources;
+  readonly scrapeInterval?: string;
+}
+
+export interface ScrapeJob {
+  readonly job: string;
+  readonly target: string;
+  readonly path: string;
+  readonly bearer?: string;
+}
+
+export const PROMETHEUS_PORT = 9090;
+export const POSTGRES_EXPORTER_PORT = 9187;
+export const REDIS_EXPORTER_PORT = 9121;
+export const KONG_STATUS_PORT = 8100;
+export const GOTRUE_METRICS_PORT = 9100;
+export const REST_ADMIN_PORT = 3001;
+
+/** The jobs for a set of sources, sorted by name so a reorder is never a diff. */
+export function scrapeJobs(s: MetricsSources): ScrapeJob[] {
+  const jobs: (ScrapeJob | false)[] = [
+    { job: "prometheus", target: `localhost:${PROMETHEUS_PORT}`, path: "/metrics" },
+    s.kong && { job: "kong", target: `kong:${KONG_STATUS_PORT}`, path: "/metrics" },
+    s.rest && { job: "rest", target: `rest:${REST_ADMIN_PORT}`, path: "/metrics" },
+    s.auth && { job: "auth", target: `auth:${GOTRUE_METRICS_PORT}`, path: "/metrics" },
+    s.realtimeToken !== undefined && { job: "realtime", target: "realtime:4000", path: "/metrics", bearer: s.realtimeToken },
+    s.storage && { job: "storage", target: "storage:5000", path: "/metrics" },
+    s.qdrantApiKey !== undefined && { job: "qdrant", target: "qdrant:6333", path: "/metrics", bearer: s.qdrantApiKey },
+    s.traefik && { job: "traefik", target: "traefik:8082", path: "/metrics" },
+    s.minio && { job: "minio", target: "minio:9000", path: "/minio/v2/metrics/cluster" },
+    s.postgresExporter && { job: "postgres", target: `postgres-exporter:${POSTGRES_EXPORTER_PORT}`, path: "/metrics" },
+    s.redisExporter && { job: "redis", target: `redis-exporter:${REDIS_EXPORTER_PORT}`, path: "/metrics" },
+  ];
+  return jobs.filter((j): j is ScrapeJob => j !== false).sort((a, b) => a.job.localeCompare(b.job));
+}
+
+/**
+ * The sources a stack has when Prometheus is on. Every Supabase service is scraped (index.ts turns
+ * their metrics flags on with Prometheus); the optional ones follow their toggles; Traefik exists
+ * on vps only. Credentials are passed in because they are secrets held by the caller.
+ */
+export function metricsSourcesFor(
+  settings: Pick<Settings, "target" | "features">,
+  credentials: { realtimeToken: string; qdrantApiKey: string },
+): MetricsSources {
+  const { features } = settings;
+  return {
+    kong: true,
+    rest: true,
+    auth: true,
+    storage: true,
+    traefik: settings.target === "vps",
+    minio: features.minio,
+    postgresExporter: true,
+    redisExporter: features.redis,
+    realtimeToken: credentials.realtimeToken,
+    qdrantApiKey: features.qdrant ? credentials.qdrantApiKey : undefined,
+  };
+}
+
+/**
+ * Realtime's /metrics wants `Authorization: Bearer <HS256 JWT>` signed with METRICS_JWT_SECRET (the
+ * JWT secret here). `iat` comes from state, like the API keys, so the config never changes by itself.
+ */
+export function mintMetricsToken(secret: string, issuedAt: number): string {
+  return signHs256({ role: "prometheus", iss: "ownstack", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS }, secret);
+}
+
+export function renderPrometheusYml(input: PrometheusConfigInput): string {
+  const interval = input.scrapeInterval ?? "15s";
+  const config = {
+    global: { scrape_interval: interval, evaluation_interval: interval },
+    // Retention lives in the config file: the --storage.tsdb.retention.* flags are deprecated in v3.
+    storage: { tsdb: { retention: { time: input.retention } } },
+    scrape_configs: scrapeJobs(input.sources).map((j) => ({
+      job_name: j.job,
+      metrics_path: j.path,
+      ...(j.bearer !== undefined ? { authorization: { type: "Bearer", credentials: j.bearer } } : {}),
+      static_configs: [{ targets: [j.target] }],
+    })),
+  };
+  return stringify(config, { lineWidth: 0 });
+}

@@ -1,0 +1,160 @@
+import { ROTATABLE, Rotatable, rotationKey } from "../../config/schema";
+
+/**
+ * What `npm run rotate -- <name>` changes, in one table: the rotate script prints it before it
+ * acts, the README documents it, and a plan test checks that `pulumi up` replaces no container
+ * this table does not name. Everything here is pure, so it is tested without the Pulumi CLI.
+ */
+
+export interface RotationEntry {
+  /** The generated values the counter regenerates. */
+  readonly regenerates: string;
+  /** Containers (by `ownstack.service` label) that embed them and are replaced, when enabled. */
+  readonly restarts: readonly string[];
+  /** What users and apps notice. */
+  readonly notice: string;
+}
+
+export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
+  jwt: {
+    regenerates: "JWT secret, anon and service_role API keys",
+    restarts: ["auth", "kong", "realtime", "rest", "storage", "studio"],
+    notice:
+      "Every user is signed out: session JWTs are HS256-signed with the old secret and stop verifying. " +
+      "Apps need the new anon key, servers the new service_role key. About a minute of API downtime.",
+  },
+  postgres: {
+    regenerates: "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
+    restarts: ["auth", "db", "meta", "postgresExporter", "realtime", "rest", "storage", "studio"],
+    notice:
+      "About a minute of downtime while db and every service that logs in restart; data, sessions and API keys are kept. " +
+      "The db applies the new password before it reports healthy. Direct clients (psql, backups) need the new password.",
+  },
+  dashboard: {
+    regenerates: "Studio dashboard password (Kong basic auth; on vps also the Traefik basic auth of the other dashboards)",
+    restarts: ["kong", "mail", "prometheus", "qdrant", "traefik"],
+    notice: "Studio and the vps dashboards ask for the new password. The API pauses for a few seconds while Kong restarts.",
+  },
+  minio: {
+    regenerates: "MinIO root user and password, S3-protocol access key id and secret",
+    restarts: ["minio", "minio-createbucket", "storage"],
+    notice: "Storage restarts (uploads in flight fail); stored files are kept. S3-protocol clients need the new keys.",
+  },
+  redis: {
+    regenerates: "Redis (Valkey) password",
+    restarts: ["redis", "redisExporter"],
+    notice: "Open Redis connections drop; apps need the new password. Persisted data is kept.",
+  },
+  qdrant: {
+    regenerates: "Qdrant API key",
+    restarts: ["prometheus", "qdrant"],
+    notice: "Apps need the new Qdrant API key; collections are kept.",
+  },
+  realtime: {
+    regenerates: "Realtime SECRET_KEY_BASE and DB_ENC_KEY",
+    restarts: ["realtime"],
+    notice: "Realtime clients disconnect and reconnect on their own; Realtime re-seeds its tenant at start.",
+  },
+  vault: {
+    regenerates: "VAULT_ENC_KEY",
+    restarts: [],
+    notice: "Nothing restarts: the key belongs to Supavisor, which this stack does not run.",
+  },
+  meta: {
+    regenerates: "PG_META_CRYPTO_KEY",
+    restarts: ["meta", "studio"],
+    notice: "Studio and postgres-meta restart (about 30 s); nothing is stored under this key.",
+  },
+  signingKey: {
+    regenerates: "ES256 session signing key (JWT_KEYS, JWKS)",
+    restarts: ["auth", "functions", "kong", "realtime", "rest", "storage", "studio"],
+    notice: "Sessions stay valid: the previous key stays in the JWKS for signingKeyOverlap, so tokens it signed verify until they expire.",
+  },
+};
+
+/** A bad argument or stack: printed as one sentence, exit code 2, nothing changed. */
+export class RotateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RotateError";
+  }
+}
+
+export const VALID_TARGETS = [...ROTATABLE, "all"] as const;
+
+/** `jwt` → [jwt]; `all` → every secret; anything else is an error that lists the valid names. */
+export function parseTarget(name: string | undefined): Rotatable[] {
+  if (name === "all") return [...ROTATABLE];
+  if (name !== undefined && (ROTATABLE as readonly string[]).includes(name)) return [name as Rotatable];
+  const shown = name === undefined || name === "" ? "no secret name given" : `unknown secret "${name}"`;
+  throw new RotateError(`${shown}. Valid names: ${VALID_TARGETS.join(", ")}.`);
+}
+
+/** The config key the rotate script bumps, e.g. `ownstack:rotateJwt`. */
+export const counterKey = (name: Rotatable): string => `ownstack:${rotationKey(name)}`;
+
+/**
+ * The next counter from the current stack-file value: absent means the default 0. Pulumi writes
+ * top-level config values as strings, so `"2"` and `2` are the same.
+ */
+export function nextCounter(name: Rotatable, current: unknown): number {
+  if (current === undefined || current === null) return 1;
+  const n = typeof current === "number" ? current : typeof current === "string" && /^\d+$/.test(current.trim()) ? Number(current) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RotateError(`${counterKey(name)} is ${JSON.stringify(current)}; expected a whole number >= 0. Fix it with: pulumi config set ${counterKey(name)} 0`);
+  }
+  return n + 1;
+}
+
+/** Counter values as they stand in `Pulumi.<stack>.yaml`'s `config:` map. */
+export function nextCounters(names: readonly Rotatable[], stackConfig: Record<string, unknown>): Map<Rotatable, number> {
+  return new Map(names.map((n) => [n, nextCounter(n, stackConfig[counterKey(n)])]));
+}
+
+/** Every container a rotation replaces, sorted and without repeats. */
+export function restartedBy(names: readonly Rotatable[]): string[] {
+  return [...new Set(names.flatMap((n) => ROTATION_PLAN[n].restarts))].sort();
+}
+
+/** What the script prints before it asks to go ahead. */
+export function planText(names: readonly Rotatable[], stack: string, next: ReadonlyMap<Rotatable, number>): string {
+  const lines = [`Rotating on stack "${stack}":`];
+  for (const n of names) {
+    const e = ROTATION_PLAN[n];
+    lines.push(`  ${n}: ${e.regenerates}`);
+    lines.push(`    counter ${counterKey(n)} -> ${next.get(n)}`);
+    lines.push(`    restarts (when enabled): ${e.restarts.length > 0 ? e.restarts.join(", ") : "nothing"}`);
+    lines.push(`    users notice: ${e.notice}`);
+  }
+  if (names.includes("jwt")) lines.push("", JWT_WARNING);
+  return lines.join("\n");
+}
+
+export const JWT_WARNING =
+  "WARNING: rotating the JWT secret invalidates every user session (HS256): all users must sign in again, " +
+  "and every app must be given the new anon key.";
+
+/** The README's per-secret table, generated from the same entries the script prints. */
+export function renderRotationTable(): string {
+  const rows = ROTATABLE.map((n) => {
+    const e = ROTATION_PLAN[n];
+    const restarts = e.restarts.length > 0 ? e.restarts.map((r) => `\`${r}\``).join(", ") : "nothing";
+    return `| \`${n}\` | ${e.regenerates} | ${restarts} | ${e.notice} |`;
+  });
+  return ["| Secret | Regenerates | Restarts (when enabled) | What users notice |", "|---|---|---|---|", ...rows].join("\n") + "\n";
+}
+
+/** After a failed `pulumi up`: where things stand and why a retry is safe. */
+export function failedUpText(names: readonly Rotatable[], stack: string): string {
+  const lines = [
+    `pulumi up did not finish. The counter${names.length > 1 ? "s are" : " is"} already bumped in Pulumi.${stack}.yaml.`,
+    `Fix the cause shown above, then run: pulumi up -s ${stack}  (safe to repeat).`,
+  ];
+  if (names.includes("postgres")) {
+    lines.push(
+      "Postgres: the new password is applied in one transaction when the db container starts, so until it succeeds " +
+        "every role keeps the old password (docker logs shows the reason).",
+    );
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,88 @@
+import { createInterface } from "node:readline/promises";
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { PulumiCli, PulumiCliError, pulumiCli } from "./lib/pulumi-cli";
+import { JWT_WARNING, RotateError, counterKey, failedUpText, nextCounters, parseTarget, planText } from "./lib/rotation-plan";
+import { readStackConfig, requireDeployed } from "./lib/stack-state";
+import { PROJECT_DIR } from "./lib/workspace";
+
+/**
+ * `npm run rotate -- <name|all> -s <stack>`: bumps the secret's rotation counter in stack config
+ * and runs `pulumi up`, which regenerates that secret and replaces exactly the containers that
+ * embed it (ROTATION_PLAN). Every check runs before the first change.
+ */
+interface Options {
+  stack: string;
+  yes?: boolean;
+  up: boolean;
+  showSecrets?: boolean;
+  cwd?: string;
+}
+
+async function main(): Promise<void> {
+  const program = new Command("rotate")
+    .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, or all")
+    .requiredOption("-s, --stack <name>", "stack to rotate (local or vps)")
+    .option("-y, --yes", "do not ask before changing the stack (also passed to pulumi up)")
+    .option("--no-up", "only bump the counter; run pulumi up yourself")
+    .option("--show-secrets", "jwt: also print the new service_role key")
+    .option("-C, --cwd <dir>", "project folder (default: this checkout)")
+    .showHelpAfterError();
+  program.parse();
+  const name = program.args[0];
+  const opts = program.opts<Options>();
+  const projectDir = resolve(opts.cwd ?? PROJECT_DIR);
+
+  // Checks: nothing is written until all of them pass.
+  const names = parseTarget(name);
+  const stackConfig = readStackConfig(projectDir, opts.stack);
+  const note = requireDeployed(projectDir, opts.stack);
+  if (note) console.log(`note: ${note}`);
+  const next = nextCounters(names, stackConfig);
+
+  console.log(planText(names, opts.stack, next));
+  if (!opts.yes && !(await confirm("\nGo ahead? [y/N] "))) {
+    console.log("Nothing changed.");
+    return;
+  }
+
+  const cli = pulumiCli(projectDir);
+  for (const n of names) cli.setConfig(opts.stack, counterKey(n), String(next.get(n)));
+  if (!opts.up) {
+    console.log(`\nCounter${names.length > 1 ? "s" : ""} bumped. Apply with: pulumi up -s ${opts.stack}`);
+    return;
+  }
+  if (!cli.up(opts.stack, { yes: opts.yes ?? false })) {
+    console.error(`\nrotate: ${failedUpText(names, opts.stack)}`);
+    process.exit(1);
+  }
+  console.log(`\nRotated: ${names.join(", ")}.`);
+  if (names.includes("jwt")) printNewKeys(cli, opts.stack, opts.showSecrets ?? false);
+}
+
+function printNewKeys(cli: PulumiCli, stack: string, showSecrets: boolean): void {
+  // The anon key is public by design (it ships in browser code); the service_role key is not.
+  console.log(`New anon key: ${cli.output(stack, "anonKey", { showSecrets: true })}`);
+  if (showSecrets) console.log(`New service_role key: ${cli.output(stack, "serviceRoleKey", { showSecrets: true })}`);
+  else console.log(`New service_role key: pulumi stack output -s ${stack} --show-secrets serviceRoleKey`);
+  console.log(JWT_WARNING);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new RotateError("no terminal to confirm on; add --yes to rotate without a prompt.");
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof RotateError) {
+    console.error(`rotate: ${err.message}\nNothing changed.`);
+    process.exit(2);
+  }
+  console.error(`rotate: ${err instanceof PulumiCliError || err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

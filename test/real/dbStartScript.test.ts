@@ -1,0 +1,142 @@
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderDbStartScript, renderRotatePasswordsPsql } from "../../components/render/dbStart";
+import { ALL_LOGIN_ROLES, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
+import { Cluster, IMAGE_ROLES_SQL, Login, initCluster, loginTable, postgresBinary, postgresIds, runSql } from "./rotationCluster";
+
+/**
+ * The db container's start wrapper, run for real: the uploaded script and psql file, with a
+ * stand-in for the image's docker-entrypoint.sh that starts the embedded Postgres binary. Like the
+ * image, loopback is trusted and everything else needs a password (checked here on the socket).
+ */
+
+const OLD = "old0password0aaaaaaaaaaaaaaaaaaaa";
+const NEW = "new1password1bbbbbbbbbbbbbbbbbbbb";
+const everyone = (ok: boolean) => Object.fromEntries(ALL_LOGIN_ROLES.map((r) => [r, ok]));
+
+const missing = ["psql", "pg_isready"].filter((bin) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
+if (missing.length > 0) {
+  if (process.env.CI === "true") throw new Error(`CI must provide ${missing.join(" and ")} (apt-get install postgresql-client)`);
+  console.warn(`[skip] db start script test: ${missing.join(", ")} not installed (apt-get install postgresql-client)`);
+}
+
+let cluster: Cluster;
+let socket: Login;
+let trusted: Login;
+let paths: { script: string; rotateSql: string; marker: string };
+let pgBin: string;
+
+function startWrapper(password: string): ChildProcess {
+  const bin = join(cluster.root, "bin");
+  return spawn("/bin/sh", [paths.script, "postgres", "-c", "log_min_messages=fatal"], {
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      HOME: cluster.root,
+      PGPORT: String(cluster.port),
+      PGDATA: cluster.dataDir,
+      PG_BIN: pgBin,
+      SOCKET_DIR: cluster.socketDir,
+      POSTGRES_PASSWORD: password,
+      PGPASSWORD: password,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...postgresIds(),
+  });
+}
+
+async function until(what: string, check: () => boolean, seconds: number): Promise<void> {
+  for (let waited = 0; waited < seconds * 10; waited++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+const rows = async (password: string) =>
+  (await runSql(socket, "supabase_admin", password, "SELECT body FROM public.notes ORDER BY id"))[0].rows.map((r: { body: string }) => r.body);
+
+beforeAll(async () => {
+  if (missing.length > 0) return;
+  cluster = await initCluster("ownstack-db-start-", OLD, "local all all scram-sha-256\nhost all all 127.0.0.1/32 trust\n");
+  pgBin = dirname(await postgresBinary());
+  socket = { host: cluster.socketDir, port: cluster.port };
+  trusted = { host: "127.0.0.1", port: cluster.port };
+  paths = { script: join(cluster.root, "db-start.sh"), rotateSql: join(cluster.root, "rotate-passwords.sql"), marker: join(cluster.root, "ready") };
+  writeFileSync(paths.script, renderDbStartScript(paths));
+  writeFileSync(paths.rotateSql, renderRotatePasswordsPsql());
+  mkdirSync(join(cluster.root, "bin"));
+  // Stands in for the image's docker-entrypoint.sh, which execs `postgres "$@"` under the same PID.
+  writeFileSync(
+    join(cluster.root, "bin", "docker-entrypoint.sh"),
+    '#!/bin/sh\n[ "$1" = postgres ] && shift\nexec "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" -k "$SOCKET_DIR" -c listen_addresses=127.0.0.1 "$@"\n',
+  );
+  chmodSync(join(cluster.root, "bin", "docker-entrypoint.sh"), 0o755);
+});
+
+afterAll(async () => {
+  await cluster?.dispose();
+});
+
+describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)", () => {
+  it("when the password cannot be applied, stays unready and the old password keeps working", async () => {
+    // A cluster without the image's roles: the first ALTER fails, so the transaction changes nothing.
+    const db = startWrapper(NEW);
+    let stderr = "";
+    db.stderr!.on("data", (d) => (stderr += d));
+    await until("the failure message", () => stderr.includes("could not apply POSTGRES_PASSWORD"), 30);
+    expect(existsSync(paths.marker)).toBe(false);
+    expect(await loginTable(socket, ["supabase_admin"], OLD)).toEqual({ supabase_admin: true });
+    expect(await loginTable(socket, ["supabase_admin"], NEW)).toEqual({ supabase_admin: false });
+    expect(stderr).toContain('role "postgres" does not exist');
+    expect(stderr).not.toContain(NEW);
+
+    // Set up what a first start leaves behind, then stop it as `docker stop` does (SIGINT).
+    await runSql(trusted, "supabase_admin", undefined, IMAGE_ROLES_SQL);
+    await runSql(trusted, "supabase_admin", undefined, `ALTER ROLE postgres WITH PASSWORD ${sqlLiteral(OLD)};`);
+    await runSql(trusted, "supabase_admin", undefined, renderRolesSql(OLD));
+    await runSql(trusted, "postgres", undefined, "CREATE TABLE public.notes (id serial PRIMARY KEY, body text NOT NULL); INSERT INTO public.notes (body) VALUES ('kept'), ('also kept');");
+    expect(await loginTable(socket, ALL_LOGIN_ROLES, OLD)).toEqual(everyone(true));
+    expect(await stop(db, "SIGINT")).toBe(0);
+  });
+
+  it("on the next start, applies the new password to every role before it reports ready, and keeps the rows", async () => {
+    const db = startWrapper(NEW);
+    let output = "";
+    db.stdout!.on("data", (d) => (output += d));
+    db.stderr!.on("data", (d) => (output += d));
+    try {
+      await until("the ready marker", () => existsSync(paths.marker), 30);
+      expect(await loginTable(socket, ALL_LOGIN_ROLES, NEW)).toEqual(everyone(true));
+      expect(await loginTable(socket, ALL_LOGIN_ROLES, OLD)).toEqual(everyone(false));
+      expect(await rows(NEW)).toEqual(["kept", "also kept"]);
+      // Neither psql nor the server log prints the password.
+      expect(output).not.toContain(NEW);
+    } finally {
+      // docker stop: the signal reaches Postgres through the wrapper, which exits with its status.
+      expect(await stop(db, "SIGINT")).toBe(0);
+    }
+    expect(existsSync(join(cluster.dataDir, "postmaster.pid"))).toBe(false);
+  });
+
+  it("clears the marker at every start, so a restart is not ready before the password is re-applied", async () => {
+    expect(existsSync(paths.marker)).toBe(true);
+    const db = startWrapper(NEW);
+    try {
+      await until("the old marker to be removed", () => !existsSync(paths.marker), 5);
+      await until("the ready marker", () => existsSync(paths.marker), 30);
+      expect(await loginTable(socket, ALL_LOGIN_ROLES, NEW)).toEqual(everyone(true));
+    } finally {
+      expect(await stop(db, "SIGTERM")).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { jwtVerify } from "jose";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { MetricsSources, metricsSourcesFor, mintMetricsToken, renderPrometheusYml, scrapeJobs } from "../../components/render/prometheus";
+import { parseSettings } from "../../config/settings";
+
+const NONE: MetricsSources = { kong: false, rest: false, auth: false, storage: false, traefik: false, minio: false, postgresExporter: false, redisExporter: false };
+
+describe("prometheus.yml", () => {
+  it("renders retention in the config file and one job per source (snapshot)", () => {
+    const yml = renderPrometheusYml({ retention: "30d", sources: { ...NONE, kong: true, qdrantApiKey: "qk" } });
+    expect(yml).toMatchInlineSnapshot(`
+      "global:
+        scrape_interval: 15s
+        evaluation_interval: 15s
+      storage:
+        tsdb:
+          retention:
+            time: 30d
+      scrape_configs:
+        - job_name: kong
+          metrics_path: /metrics
+          static_configs:
+            - targets:
+                - kong:8100
+        - job_name: prometheus
+          metrics_path: /metrics
+          static_configs:
+            - targets:
+                - localhost:9090
+        - job_name: qdrant
+          metrics_path: /metrics
+          authorization:
+            type: Bearer
+            credentials: qk
+          static_configs:
+            - targets:
+                - qdrant:6333
+      "
+    `);
+  });
+
+  it.each(Object.keys(NONE) as (keyof MetricsSources)[])("%s appears only when enabled", (source) => {
+    const on = scrapeJobs({ ...NONE, [source]: true }).map((j) => j.job);
+    const off = scrapeJobs(NONE).map((j) => j.job);
+    expect(on.length).toBe(off.length + 1);
+    expect(off).toEqual(["prometheus"]);
+  });
+
+  it("local defaults scrape everything but Traefik; vps adds Traefik and drops what is off", () => {
+    const creds = { realtimeToken: "t", qdrantApiKey: "k" };
+    const local = scrapeJobs(metricsSourcesFor(parseSettings({}, "local"), creds)).map((j) => j.job);
+    expect(local).toEqual(["auth", "kong", "minio", "postgres", "prometheus", "qdrant", "realtime", "redis", "rest", "storage"]);
+    const vps = parseSettings(
+      { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:storageBackend": "file" },
+      "vps",
+    );
+    expect(scrapeJobs(metricsSourcesFor(vps, creds)).map((j) => j.job)).toEqual(["auth", "kong", "postgres", "prometheus", "realtime", "rest", "storage", "traefik"]);
+  });
+
+  it("gives Realtime a bearer JWT that verifies with the JWT secret, with no clock reading", async () => {
+    const secret = "a-jwt-secret-of-at-least-thirty-two-chars!";
+    const token = mintMetricsToken(secret, 1767225600);
+    expect(mintMetricsToken(secret, 1767225600)).toBe(token);
+    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(secret), { currentDate: new Date(1767225600_000) });
+    expect(protectedHeader).toEqual({ alg: "HS256", typ: "JWT" });
+    expect(payload.exp! - payload.iat!).toBeGreaterThan(365 * 24 * 3600);
+    const job = parse(renderPrometheusYml({ retention: "15d", sources: { ...NONE, realtimeToken: token } })).scrape_configs.find((j: any) => j.job_name === "realtime");
+    expect(job.authorization).toEqual({ type: "Bearer", credentials: token });
+  });
+});

@@ -1,0 +1,106 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { SECRET_KEYS, SettingKey, settingsShape } from "../../config/schema";
+import { parseSettings } from "../../config/settings";
+
+const ROOT = join(__dirname, "..", "..");
+const load = (file: string) => parse(readFileSync(join(ROOT, file), "utf8"));
+
+interface Declared {
+  type: string;
+  default: unknown;
+  description: string;
+  items?: { type: string };
+}
+
+const project = load("Pulumi.yaml");
+const declared: Record<string, Declared> = project.config;
+const KEYS = Object.keys(settingsShape) as SettingKey[];
+
+/** What the Pulumi CLI hands the program for a typed value: strings as-is, the rest as JSON. */
+const asCli = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
+/** The zod default of a key: what the program uses when the key is unset. */
+const zodDefault = (key: SettingKey): unknown => settingsShape[key].parse(undefined);
+
+/** The Pulumi type that matches what a key accepts. */
+function pulumiType(key: SettingKey): string {
+  const d = zodDefault(key);
+  if (Array.isArray(d)) return "array";
+  if (typeof d === "number") return "integer";
+  // Toggles accept "auto" as well as true/false, so they are declared as strings.
+  if (typeof d === "boolean") return settingsShape[key].safeParse("auto").success ? "string" : "boolean";
+  return "string";
+}
+
+describe("Pulumi.yaml declares the project and every key the program reads", () => {
+  it("declares the project ownstack on the Node.js runtime with a file backend inside the project", () => {
+    expect(project.name).toBe("ownstack");
+    expect(project.runtime.name).toBe("nodejs");
+    expect(project.backend).toEqual({ url: "file://./.pulumi-state" });
+  });
+
+  it("declares exactly the keys of config/schema.ts, plus the secret SMTP password", () => {
+    expect(Object.keys(declared).sort()).toEqual([...KEYS, ...SECRET_KEYS].sort());
+  });
+
+  it.each([...KEYS, ...SECRET_KEYS])("%s has a type, a default and a description", (key) => {
+    const d = declared[key];
+    expect(["string", "integer", "boolean", "array"]).toContain(d.type);
+    expect(d).toHaveProperty("default");
+    expect(typeof d.description).toBe("string");
+    expect(d.description.trim()).not.toBe("");
+  });
+
+  it.each(KEYS)("%s: the declared type and default are the ones zod applies", (key) => {
+    const d = declared[key];
+    expect(d.type).toBe(pulumiType(key));
+    if (d.type === "integer") expect(Number.isInteger(d.default)).toBe(true);
+    if (d.type === "boolean") expect(typeof d.default).toBe("boolean");
+    if (d.type === "string") expect(typeof d.default).toBe("string");
+    if (d.type === "array") expect([Array.isArray(d.default), d.items?.type]).toEqual([true, "string"]);
+    // The CLI passes the declared default as text; the program must read the same value from it.
+    const fromYaml = settingsShape[key].parse(d.type === "string" ? d.default : JSON.parse(asCli(d.default)));
+    expect(fromYaml).toEqual(zodDefault(key));
+  });
+
+  it("the declared defaults, passed as the CLI passes them, give the same Settings as no config", () => {
+    const cli = Object.fromEntries(KEYS.map((key) => [`ownstack:${key}`, asCli(declared[key].default)]));
+    expect(parseSettings(cli, "local")).toEqual(parseSettings({}, "local"));
+  });
+
+  it("smtpPass is declared as a string that defaults to empty", () => {
+    expect(declared.smtpPass).toMatchObject({ type: "string", default: "" });
+    expect(declared.smtpPass.description).toMatch(/secret/i);
+  });
+});
+
+describe("stack files", () => {
+  it("Pulumi.local.yaml parses and sets no ownstack key: every default suffices", () => {
+    const local = load("Pulumi.local.yaml") ?? {};
+    const keys = Object.keys(local.config ?? {});
+    expect(keys.filter((key) => key.startsWith("ownstack:"))).toEqual([]);
+    expect(() => parseSettings(local.config ?? {}, "local")).not.toThrow();
+  });
+
+  it("Pulumi.vps.yaml parses, sets target vps and only declared keys", () => {
+    const vps = load("Pulumi.vps.yaml");
+    expect(vps.config["ownstack:target"]).toBe("vps");
+    for (const key of Object.keys(vps.config)) expect(Object.keys(declared)).toContain(key.replace(/^ownstack:/, ""));
+  });
+
+  it("Pulumi.vps.yaml alone is refused until the domain and ACME e-mail are filled in", () => {
+    const vps = load("Pulumi.vps.yaml");
+    const problems = (() => {
+      try {
+        parseSettings(Object.fromEntries(Object.entries(vps.config).map(([k, v]) => [k, String(v)])), "vps");
+        return [];
+      } catch (err) {
+        return (err as { problems: string[] }).problems;
+      }
+    })();
+    for (const key of ["domain", "acmeEmail"]) expect(problems.join("\n")).toContain(`ownstack:${key}: required on vps`);
+  });
+});
