@@ -8,6 +8,12 @@ import { Prometheus } from "./components/prometheus";
 import { Qdrant } from "./components/qdrant";
 import { Redis } from "./components/redis";
 import { detectOllamaGpu } from "./config/gpu";
+import { FUNCTIONS_KONG_SERVICE, Functions } from "./components/functions";
+import { Grafana } from "./components/grafana";
+import { IMGPROXY_URL, Imgproxy } from "./components/imgproxy";
+import { Migrations } from "./components/migrations";
+import { SigningKeys } from "./components/signingKeys";
+import { Supavisor } from "./components/supavisor";
 import { loadSettings } from "./config";
 
 // Settings: every key validated at once, before any resource exists.
@@ -15,6 +21,8 @@ const { settings, smtpPassword } = loadSettings();
 
 // Secrets: generated once, kept in state as Pulumi secrets, rotated by counter.
 const secrets = new Secrets("secrets", { settings });
+// Supabase extras: the ES256 signing key, JWKS and sb_ keys (authSigning: es256); hs256 leaves JWT_SECRET alone.
+const signing = settings.signing.algorithm === "es256" ? new SigningKeys("signing", { settings, jwtSecret: secrets.jwtSecret }) : undefined;
 
 // One Docker daemon (local socket or the server over SSH) and one private network.
 const provider = dockerProvider(settings);
@@ -41,11 +49,11 @@ const smtp = mail
   : { ...settings.smtp, password: smtpPassword };
 
 // The Supabase core, wired as upstream's docker-compose.
-const auth = new Auth("auth", { ...base, ...pg, smtp, metrics, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
-const rest = new Rest("rest", { ...base, ...pg, metrics, dependsOn: [db.container] }, opts);
+const auth = new Auth("auth", { ...base, ...pg, smtp, metrics, jwtKeys: signing?.jwtKeys, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
+const rest = new Rest("rest", { ...base, ...pg, metrics, jwks: signing?.jwks, dependsOn: [db.container] }, opts);
 const realtime = new Realtime(
   "realtime",
-  { ...base, ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, dependsOn: [db.container] },
+  { ...base, ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, jwks: signing?.jwks, dependsOn: [db.container] },
   opts,
 );
 const minio = settings.features.minio
@@ -62,6 +70,8 @@ const storage = new Storage(
     s3ProtocolAccessKeySecret: secrets.s3ProtocolAccessKeySecret,
     s3: minio && { accessKeyId: secrets.minioUser, secretAccessKey: secrets.minioPassword },
     metrics,
+    jwks: signing?.jwks,
+    imgproxyUrl: settings.features.imgproxy ? IMGPROXY_URL : undefined,
     dependsOn: [db.container, rest.container, ...(minio ? [minio.container, minio.createBucket] : [])],
   },
   opts,
@@ -69,7 +79,16 @@ const storage = new Storage(
 const meta = new Meta("meta", { ...base, postgresPassword: secrets.postgresPassword, cryptoKey: secrets.pgMetaCryptoKey, dependsOn: [db.container] }, opts);
 const studio = new Studio(
   "studio",
-  { ...base, ...pg, anonKey: secrets.anonKey, serviceRoleKey: secrets.serviceRoleKey, pgMetaCryptoKey: secrets.pgMetaCryptoKey, dependsOn: [meta.container] },
+  {
+    ...base,
+    ...pg,
+    anonKey: secrets.anonKey,
+    serviceRoleKey: secrets.serviceRoleKey,
+    pgMetaCryptoKey: secrets.pgMetaCryptoKey,
+    publishableKey: signing?.publishableKey,
+    secretKey: signing?.secretKey,
+    dependsOn: [meta.container],
+  },
   opts,
 );
 
@@ -82,6 +101,8 @@ const kong = new Kong(
     serviceRoleKey: secrets.serviceRoleKey,
     dashboardPassword: secrets.dashboardPassword,
     metrics,
+    translation: signing?.translation,
+    extraServices: settings.features.functions ? [FUNCTIONS_KONG_SERVICE] : undefined,
     // api.<domain> and studio.<domain> both reach Kong; Studio sits behind Kong's basic auth at `/`.
     labels: publicHostLabels(settings, [
       { sub: "api", port: 8000 },
@@ -115,6 +136,50 @@ const prometheus = metrics
     )
   : undefined;
 
+// Supabase extras: migrations always; Edge Functions, Supavisor, imgproxy and Grafana by toggle.
+const migrations = new Migrations(
+  "migrations",
+  { ...base, postgresPassword: secrets.postgresPassword, dependsOn: [db.container, auth.container, storage.container] },
+  opts,
+);
+const functions = settings.features.functions
+  ? new Functions(
+      "functions",
+      {
+        ...base,
+        ...pg,
+        anonKey: secrets.anonKey,
+        serviceRoleKey: secrets.serviceRoleKey,
+        jwks: signing?.jwks,
+        publishableKey: signing?.publishableKey,
+        secretKey: signing?.secretKey,
+        dependsOn: [kong.container],
+      },
+      opts,
+    )
+  : undefined;
+const supavisor = settings.features.supavisor
+  ? new Supavisor(
+      "supavisor",
+      { ...base, ...pg, secretKeyBase: secrets.secretKeyBase, vaultEncKey: secrets.vaultEncKey, dependsOn: [db.container, migrations.job] },
+      opts,
+    )
+  : undefined;
+const imgproxy = settings.features.imgproxy ? new Imgproxy("imgproxy", { ...base, storageVolume: storage.dataVolume }, opts) : undefined;
+const grafana =
+  settings.features.grafana && prometheus
+    ? new Grafana(
+        "grafana",
+        {
+          ...base,
+          prometheusUrl: "http://prometheus:9090",
+          adminPassword: secrets.dashboardPassword,
+          labels: publicHostLabels(settings, [{ sub: "grafana", port: 3000 }]),
+        },
+        opts,
+      )
+    : undefined;
+
 // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
 export const target = settings.target;
 export const apiUrl = settings.publicUrl;
@@ -137,3 +202,17 @@ export const qdrantApiKey = qdrant ? secrets.qdrantApiKey : undefined;
 export const ollamaUrl = ollama?.url;
 export const redisUrl = redis?.url;
 export const prometheusUrl = prometheus?.url;
+export const signingKeyId = signing?.kid;
+export const publishableKey = signing?.publishableKey;
+export const secretKey = signing?.secretKey;
+export const migrationFiles = migrations.files;
+export const migrationLog = migrations.log;
+export const functionsUrl = functions ? `${settings.publicUrl}/functions/v1` : undefined;
+export const functionNames = functions?.names;
+export const poolerUser = supavisor?.user;
+export const poolerUrl =
+  supavisor && settings.target === "local"
+    ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@127.0.0.1:${settings.ports.poolerSession}/postgres`)
+    : undefined;
+export const imgproxyContainer = imgproxy?.container.name;
+export const grafanaUrl = grafana ? (settings.target === "vps" ? `https://grafana.${settings.vps.domain}` : `http://127.0.0.1:${settings.ports.grafana}`) : undefined;

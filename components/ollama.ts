@@ -74,7 +74,14 @@ export class Ollama extends pulumi.ComponentResource {
         // Created only once the server is healthy (serviceContainer waits for it).
         { parent: this, dependsOn: [this.container] },
       );
+      this.pullModels.containerLogs.apply((logs) => logs && pulumi.log.info(`ollama-pull: ${pullSummary(logs)}`, this));
     }
     this.registerOutputs({ container: this.container.id, url: this.url });
   }
+}
+
+/** The pull job's log without its progress bars: one "pulling <model>" / "success" line each. */
+export function pullSummary(logs: string): string {
+  const plain = logs.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/);
+  return plain.map((l) => l.trim()).filter((l) => /^pulling [^\s]+$|^success$|^Error/.test(l) && !/^pulling manifest$/.test(l)).join("; ");
 }

@@ -80,11 +80,11 @@ const ollamaModel = z
   );
 
 const duration = z
-  .string()
+  .string({ error: 'expected a duration such as "15d", "12h" or "30m"' })
   .regex(/^\d+(ms|s|m|h|d|w|y)$/, 'expected a duration such as "15d", "12h" or "30m"');
 
 const redisSize = z
-  .string()
+  .string({ error: 'expected a Redis size such as "256mb" or "1gb"' })
   .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
 
 /** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */

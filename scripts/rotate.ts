@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
+import { parse } from "yaml";
 import { PulumiCli, PulumiCliError, pulumiCli } from "./lib/pulumi-cli";
-import { JWT_WARNING, RotateError, counterKey, failedUpText, nextCounters, parseTarget, planText } from "./lib/rotation-plan";
+import { RotateError, SigningAlgorithm, counterKey, failedUpText, jwtWarning, nextCounters, parseTarget, planText } from "./lib/rotation-plan";
 import { readStackConfig, requireDeployed } from "./lib/stack-state";
+import { rawConfigFromFiles } from "./lib/stackSettings";
 import { PROJECT_DIR } from "./lib/workspace";
 
 /**
@@ -39,8 +42,9 @@ async function main(): Promise<void> {
   const note = requireDeployed(projectDir, opts.stack);
   if (note) console.log(`note: ${note}`);
   const next = nextCounters(names, stackConfig);
+  const signing = signingOf(projectDir, stackConfig);
 
-  console.log(planText(names, opts.stack, next));
+  console.log(planText(names, opts.stack, next, signing));
   if (!opts.yes && !(await confirm("\nGo ahead? [y/N] "))) {
     console.log("Nothing changed.");
     return;
@@ -57,15 +61,32 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(`\nRotated: ${names.join(", ")}.`);
-  if (names.includes("jwt")) printNewKeys(cli, opts.stack, opts.showSecrets ?? false);
+  if (names.includes("jwt")) printNewKeys(cli, opts.stack, signing, opts.showSecrets ?? false);
 }
 
-function printNewKeys(cli: PulumiCli, stack: string, showSecrets: boolean): void {
-  // The anon key is public by design (it ships in browser code); the service_role key is not.
-  console.log(`New anon key: ${cli.output(stack, "anonKey", { showSecrets: true })}`);
-  if (showSecrets) console.log(`New service_role key: ${cli.output(stack, "serviceRoleKey", { showSecrets: true })}`);
-  else console.log(`New service_role key: pulumi stack output -s ${stack} --show-secrets serviceRoleKey`);
-  console.log(JWT_WARNING);
+/** authSigning as `pulumi up` will see it: the stack file's value, else Pulumi.yaml's default. */
+function signingOf(projectDir: string, stackConfig: Record<string, unknown>): SigningAlgorithm {
+  const project = (parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return rawConfigFromFiles(stackConfig, project.config ?? {})["ownstack:authSigning"] === "hs256" ? "hs256" : "es256";
+}
+
+function printNewKeys(cli: PulumiCli, stack: string, signing: SigningAlgorithm, showSecrets: boolean): void {
+  // Public keys ship in browser code and are printed; the server keys are secrets, printed on request.
+  const keys: [label: string, output: string, isPublic: boolean][] = [
+    ["anon key", "anonKey", true],
+    ["service_role key", "serviceRoleKey", false],
+    ...(signing === "es256"
+      ? ([
+          ["sb_publishable key", "publishableKey", true],
+          ["sb_secret key", "secretKey", false],
+        ] as [string, string, boolean][])
+      : []),
+  ];
+  for (const [label, output, isPublic] of keys) {
+    if (isPublic || showSecrets) console.log(`New ${label}: ${cli.output(stack, output, { showSecrets: true })}`);
+    else console.log(`New ${label}: pulumi stack output -s ${stack} --show-secrets ${output}`);
+  }
+  console.log(jwtWarning(signing));
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, sign } from "node:crypto";
+import { createHash, createPrivateKey } from "node:crypto";
+import { signEs256Deterministic } from "./es256";
 import { API_KEY_LIFETIME_SECONDS, ApiKeyRole } from "./jwt";
 
 /**
@@ -103,13 +104,14 @@ export function activeKeySet(state: RotationState): KeySet {
   return { current, previous: keepPrevious ? signingKeyFromPem(state.previousPem as string).public : undefined, jwtSecret: state.jwtSecret };
 }
 
-/** Signs a compact ES256 JWT; the signature is raw r||s (IEEE P1363), as JOSE requires. */
+/**
+ * Signs a compact ES256 JWT: raw r||s (IEEE P1363), as JOSE requires, with an RFC 6979 nonce so
+ * the same key and claims give the same token on every run (see es256.ts).
+ */
 export function signEs256(payload: Record<string, unknown>, key: EcPrivateJwk): string {
   const head = base64url(JSON.stringify({ alg: "ES256", typ: "JWT", kid: key.kid }));
   const body = base64url(JSON.stringify(payload));
-  const privateKey = createPrivateKey({ key: { kty: key.kty, crv: key.crv, x: key.x, y: key.y, d: key.d }, format: "jwk" });
-  const signature = sign("sha256", Buffer.from(`${head}.${body}`), { key: privateKey, dsaEncoding: "ieee-p1363" });
-  return `${head}.${body}.${signature.toString("base64url")}`;
+  return `${head}.${body}.${signEs256Deterministic(Buffer.from(`${head}.${body}`), key.d).toString("base64url")}`;
 }
 
 /** ANON_KEY_ASYMMETRIC / SERVICE_ROLE_KEY_ASYMMETRIC: gateway-internal, never for app code. */

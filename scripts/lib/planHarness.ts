@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -63,8 +64,22 @@ function fakeSecret(name: string, length: number): string {
   return out;
 }
 
+/** tls.PrivateKey stand-in: a real key on the requested curve, one per resource name, kept for the process. */
+const TLS_CURVES: Record<string, string> = { P224: "secp224r1", P256: "prime256v1", P384: "secp384r1", P521: "secp521r1" };
+const mockKeys = new Map<string, string>();
+function mockEcKey(name: string, curve: string): { privateKeyPem: string; publicKeyPem: string } {
+  const id = `${name}/${curve}`;
+  if (!mockKeys.has(id))
+    mockKeys.set(id, generateKeyPairSync("ec", { namedCurve: TLS_CURVES[curve] ?? curve, privateKeyEncoding: { type: "sec1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey);
+  const privateKeyPem = mockKeys.get(id) as string;
+  return { privateKeyPem, publicKeyPem: createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString() };
+}
+
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
+    case "tls:index/privateKey:PrivateKey":
+      // The provider's ECDSA default curve is P224: an omitted ecdsaCurve must show up in tests.
+      return { ...inputs, ...mockEcKey(name, inputs.ecdsaCurve ?? "P224") };
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
       return {
@@ -129,6 +144,9 @@ export async function evaluateWith(load: () => Promise<Record<string, unknown>>,
       if (await pulumi.isSecret(value)) secretOutputs.add(key);
     } else outputs[key] = value;
   }
+  // Registrations still waiting on an input (e.g. Ollama's image, picked by the asynchronous GPU
+  // probe) are in the runtime's RPC queue; a preview waits for them too.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   await settle(() => resources.length);
   return { resources, outputs, secretOutputs };
 }

@@ -17,23 +17,25 @@ export interface RotationEntry {
 
 export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   jwt: {
-    regenerates: "JWT secret, anon and service_role API keys",
-    restarts: ["auth", "kong", "realtime", "rest", "storage", "studio"],
+    regenerates: "JWT secret; the anon and service_role keys signed with it; the sb_publishable and sb_secret keys",
+    restarts: ["auth", "functions", "kong", "prometheus", "realtime", "rest", "storage", "studio", "supavisor"],
     notice:
-      "Every user is signed out: session JWTs are HS256-signed with the old secret and stop verifying. " +
-      "Apps need the new anon key, servers the new service_role key. About a minute of API downtime.",
+      "Apps need the new anon (or sb_publishable) key, servers the new service_role (or sb_secret) key. " +
+      "With authSigning hs256 every user is signed out, since sessions are HS256-signed with this secret; with es256 (the default) " +
+      "sessions stay valid and only HS256 tokens stop verifying. About a minute of API downtime.",
   },
   postgres: {
     regenerates: "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
-    restarts: ["auth", "db", "meta", "postgresExporter", "realtime", "rest", "storage", "studio"],
+    restarts: ["auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor"],
     notice:
       "About a minute of downtime while db and every service that logs in restart; data, sessions and API keys are kept. " +
-      "The db applies the new password before it reports healthy. Direct clients (psql, backups) need the new password.",
+      "The db applies the new password in one transaction before it reports healthy; if that fails, the old password keeps working. " +
+      "Direct clients (psql, backups, the pooler URL) need the new password.",
   },
   dashboard: {
-    regenerates: "Studio dashboard password (Kong basic auth; on vps also the Traefik basic auth of the other dashboards)",
-    restarts: ["kong", "mail", "prometheus", "qdrant", "traefik"],
-    notice: "Studio and the vps dashboards ask for the new password. The API pauses for a few seconds while Kong restarts.",
+    regenerates: "dashboard password: Studio behind Kong's basic auth, Grafana's admin, and on vps the Traefik basic auth of the other dashboards",
+    restarts: ["grafana", "kong", "mail", "prometheus"],
+    notice: "Studio, Grafana and the vps dashboards ask for the new password. The API pauses for a few seconds while Kong restarts.",
   },
   minio: {
     regenerates: "MinIO root user and password, S3-protocol access key id and secret",
@@ -51,14 +53,14 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
     notice: "Apps need the new Qdrant API key; collections are kept.",
   },
   realtime: {
-    regenerates: "Realtime SECRET_KEY_BASE and DB_ENC_KEY",
-    restarts: ["realtime"],
-    notice: "Realtime clients disconnect and reconnect on their own; Realtime re-seeds its tenant at start.",
+    regenerates: "SECRET_KEY_BASE (Realtime and Supavisor) and Realtime's DB_ENC_KEY",
+    restarts: ["realtime", "supavisor"],
+    notice: "Realtime clients disconnect and reconnect on their own; Realtime re-seeds its tenant at start. Pooler connections drop.",
   },
   vault: {
-    regenerates: "VAULT_ENC_KEY",
-    restarts: [],
-    notice: "Nothing restarts: the key belongs to Supavisor, which this stack does not run.",
+    regenerates: "VAULT_ENC_KEY, which Supavisor encrypts its tenant with",
+    restarts: ["supavisor"],
+    notice: "Pooler connections drop while Supavisor restarts; nothing else notices. Without the pooler nothing restarts.",
   },
   meta: {
     regenerates: "PG_META_CRYPTO_KEY",
@@ -66,9 +68,11 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
     notice: "Studio and postgres-meta restart (about 30 s); nothing is stored under this key.",
   },
   signingKey: {
-    regenerates: "ES256 session signing key (JWT_KEYS, JWKS)",
-    restarts: ["auth", "functions", "kong", "realtime", "rest", "storage", "studio"],
-    notice: "Sessions stay valid: the previous key stays in the JWKS for signingKeyOverlap, so tokens it signed verify until they expire.",
+    regenerates: "ES256 session signing key (JWT_KEYS, JWKS) and the ES256 API keys Kong hands on (authSigning es256 only)",
+    restarts: ["auth", "functions", "kong", "realtime", "rest", "storage"],
+    notice:
+      "Sessions stay valid: the previous public key stays in the JWKS for signingKeyOverlap, so tokens it signed verify until they expire. " +
+      "The sb_ and legacy API keys do not change.",
   },
 };
 
@@ -117,7 +121,7 @@ export function restartedBy(names: readonly Rotatable[]): string[] {
 }
 
 /** What the script prints before it asks to go ahead. */
-export function planText(names: readonly Rotatable[], stack: string, next: ReadonlyMap<Rotatable, number>): string {
+export function planText(names: readonly Rotatable[], stack: string, next: ReadonlyMap<Rotatable, number>, signing: SigningAlgorithm = "es256"): string {
   const lines = [`Rotating on stack "${stack}":`];
   for (const n of names) {
     const e = ROTATION_PLAN[n];
@@ -126,13 +130,21 @@ export function planText(names: readonly Rotatable[], stack: string, next: Reado
     lines.push(`    restarts (when enabled): ${e.restarts.length > 0 ? e.restarts.join(", ") : "nothing"}`);
     lines.push(`    users notice: ${e.notice}`);
   }
-  if (names.includes("jwt")) lines.push("", JWT_WARNING);
+  if (names.includes("signingKey") && signing === "hs256") lines.push("", "note: this stack signs with hs256 (authSigning), so signingKey changes nothing until it switches to es256.");
+  if (names.includes("jwt")) lines.push("", jwtWarning(signing));
   return lines.join("\n");
 }
 
-export const JWT_WARNING =
-  "WARNING: rotating the JWT secret invalidates every user session (HS256): all users must sign in again, " +
-  "and every app must be given the new anon key.";
+export type SigningAlgorithm = "es256" | "hs256";
+
+/** What rotating the JWT secret does to user sessions depends on who signs them. */
+export function jwtWarning(signing: SigningAlgorithm): string {
+  return signing === "hs256"
+    ? "WARNING: rotating the JWT secret invalidates every user session (HS256): all users must sign in again, " +
+        "and every app must be given the new anon key."
+    : "WARNING: every app must be given the new anon or sb_publishable key. User sessions are ES256-signed and stay valid; " +
+        "tokens signed with the old JWT secret (HS256) stop verifying.";
+}
 
 /** The README's per-secret table, generated from the same entries the script prints. */
 export function renderRotationTable(): string {

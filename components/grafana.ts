@@ -1,0 +1,57 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+import { GRAFANA_DATASOURCES_PATH, renderGrafanaDatasources } from "./render/grafana";
+
+export interface GrafanaArgs extends ServiceArgs {
+  /** Prometheus inside the network, e.g. http://prometheus:9090. */
+  readonly prometheusUrl: string;
+  /** Grafana's admin logs in with the dashboard credentials. */
+  readonly adminPassword: pulumi.Input<string>;
+  readonly labels?: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * Grafana with Prometheus provisioned as its data source (only with `prometheus` on). It keeps
+ * no volume: the admin password is applied only when Grafana creates its database, so a
+ * stateless Grafana is the one that follows `npm run rotate -- dashboard`.
+ */
+export class Grafana extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: GrafanaArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:observability:Grafana", name, {}, opts);
+    const { settings } = args;
+    const rootUrl = settings.target === "vps" ? `https://grafana.${settings.vps.domain}` : `http://127.0.0.1:${settings.ports.grafana}`;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "grafana",
+        image: settings.images.grafana,
+        network: args.network,
+        aliases: ["grafana"],
+        env: {
+          GF_SECURITY_ADMIN_USER: settings.auth.dashboardUsername,
+          GF_SECURITY_ADMIN_PASSWORD: args.adminPassword,
+          GF_SERVER_ROOT_URL: rootUrl,
+          GF_USERS_ALLOW_SIGN_UP: false,
+          GF_AUTH_ANONYMOUS_ENABLED: false,
+          // No phoning home from a self-hosted stack.
+          GF_ANALYTICS_REPORTING_ENABLED: false,
+          GF_ANALYTICS_CHECK_FOR_UPDATES: false,
+          GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: false,
+        },
+        uploads: [{ file: GRAFANA_DATASOURCES_PATH, content: renderGrafanaDatasources(args.prometheusUrl), permissions: "0644" }],
+        labels: args.labels,
+        // The image's tool set differs between its Alpine and Ubuntu builds; either client will do.
+        healthcheck: {
+          tests: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:3000/api/health || curl -fsS -o /dev/null http://127.0.0.1:3000/api/health"],
+          startPeriod: "20s",
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

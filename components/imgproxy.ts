@@ -1,0 +1,51 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+
+export interface ImgproxyArgs extends ServiceArgs {
+  /** Storage's volume with the `file` backend; imgproxy reads originals from it directly. */
+  readonly storageVolume?: docker.Volume;
+}
+
+export const IMGPROXY_URL = "http://imgproxy:5001";
+const STORAGE_PATH = "/var/lib/storage";
+
+/**
+ * imgproxy for Storage's image transformations (upstream's `imgproxy`, §1.7). Storage hands it
+ * a `local:///var/lib/storage/…` path with the file backend, and a presigned MinIO URL with the
+ * minio backend, which imgproxy fetches over the private network.
+ */
+export class Imgproxy extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: ImgproxyArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:supabase:Imgproxy", name, {}, opts);
+    const { settings } = args;
+    const fileBackend = settings.storage.backend === "file";
+    if (fileBackend && !args.storageVolume)
+      throw new pulumi.ResourceError("`storageVolume` is required when storageBackend is file: imgproxy reads the originals from it.", this);
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "imgproxy",
+        image: settings.images.imgproxy,
+        network: args.network,
+        aliases: ["imgproxy"],
+        env: {
+          IMGPROXY_BIND: ":5001",
+          IMGPROXY_LOCAL_FILESYSTEM_ROOT: "/",
+          IMGPROXY_USE_ETAG: true,
+          IMGPROXY_AUTO_WEBP: true,
+          IMGPROXY_MAX_SRC_RESOLUTION: 16.8,
+          // MinIO sits on the private Docker network; imgproxy must be allowed to fetch from it.
+          ...(fileBackend ? {} : { IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES: true }),
+        },
+        volumes: fileBackend && args.storageVolume ? [{ volumeName: args.storageVolume.name, containerPath: STORAGE_PATH, readOnly: true }] : undefined,
+        healthcheck: { tests: ["CMD", "imgproxy", "health"] },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

@@ -1,0 +1,27 @@
+import { join } from "node:path";
+import { Command } from "commander";
+import { diagnose, formatReport } from "./lib/doctor/checks";
+import { realProbes } from "./lib/doctor/probes";
+import { runMain } from "./lib/cli";
+import { loadStackSettings } from "./lib/stackSettings";
+import { PASSPHRASE_FILE, PROJECT_DIR } from "./lib/workspace";
+
+/**
+ * `npm run doctor [-- -s stack] [--json]`: is this machine ready for the stack? Reads the stack's
+ * settings from its files (no Pulumi CLI needed) and checks Docker, RAM, disk, ports, GPU, the
+ * Pulumi CLI and the passphrase file. Exits 1 on any blocker.
+ */
+runMain("doctor", async () => {
+  const opts = new Command("doctor")
+    .option("-s, --stack <name>", "stack to check", "local")
+    .option("--json", "print the report as JSON")
+    .parse()
+    .opts<{ stack: string; json?: boolean }>();
+  const settings = loadStackSettings(PROJECT_DIR, opts.stack);
+  const report = await diagnose(settings, realProbes(), {
+    passphraseFile: join(PROJECT_DIR, PASSPHRASE_FILE),
+    defaultDockerRoot: process.platform === "linux" ? "/var/lib/docker" : (process.env.HOME ?? "/"),
+  });
+  console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return report.ok ? 0 : 1;
+});

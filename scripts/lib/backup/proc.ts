@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { basename } from "node:path";
+import { Readable, Transform, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { OperatorError, firstErrorLine } from "../stack";
+
+/** One program run: backup and restore build these, so tests can read what would run. */
+export interface Cmd {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** Added to this process's env (passwords travel here, never on the command line). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export const show = (c: Cmd): string => [c.cmd, ...c.args].join(" ");
+
+/** `pg_dump`, or `docker exec` / `docker cp` for the Docker CLI. */
+const label = (c: Cmd) => (basename(c.cmd) === "docker" ? `docker ${c.args[0] ?? ""}`.trim() : basename(c.cmd));
+
+function start(c: Cmd, stdin: "pipe" | "ignore") {
+  const child = spawn(c.cmd, [...c.args], { env: { ...process.env, ...c.env }, stdio: [stdin, "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    if (stderr.length < 64_000) stderr += d.toString("utf8");
+  });
+  const exited = new Promise<void>((ok, fail) => {
+    child.once("error", (err: NodeJS.ErrnoException) =>
+      fail(new OperatorError(err.code === "ENOENT" ? `${c.cmd} not found; install it or put it on PATH` : `${c.cmd}: ${err.message}`)),
+    );
+    child.once("close", (code) => (code === 0 ? ok() : fail(new OperatorError(`${label(c)} failed: ${firstErrorLine(stderr)}`))));
+  });
+  // The exit is awaited later; this keeps an early failure from being reported as unhandled.
+  exited.catch(() => undefined);
+  return { child, exited };
+}
+
+/** Runs to completion and returns stdout; a non-zero exit is one line from its stderr. */
+export async function capture(c: Cmd, input?: string): Promise<string> {
+  const { child, exited } = start(c, input === undefined ? "ignore" : "pipe");
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+  if (input !== undefined) child.stdin?.end(input);
+  await exited;
+  return out;
+}
+
+/** Streams the program's stdout through `through` into `sink`. */
+export async function streamOut(c: Cmd, through: Transform[], sink: Writable): Promise<void> {
+  const { child, exited } = start(c, "ignore");
+  await Promise.all([pipeline([child.stdout!, ...through, sink]), exited]);
+}
+
+/** Streams `source` into the program's stdin; returns its stdout. */
+export async function streamIn(c: Cmd, source: Readable): Promise<string> {
+  const { child, exited } = start(c, "pipe");
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+  // A program that exits early closes stdin (EPIPE); its own exit status is the error to show.
+  const fed = pipeline(source, child.stdin!).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
+  });
+  await Promise.all([fed, exited]);
+  return out;
+}
+
+/** Counts bytes as they pass, for progress bars and the manifest. */
+export function byteCounter(onBytes: (total: number) => void): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      total += chunk.length;
+      onBytes(total);
+      done(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,148 @@
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { OperatorError } from "../stack";
+import { decryptFile } from "./crypto";
+import { FileEntry, Manifest, readManifest, verifyChecksums } from "./manifest";
+import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";
+import { streamIn } from "./proc";
+import { Progress, silentProgress } from "./progress";
+import { planRoles } from "./roles";
+import { StorageSource, restoreStorage, storedObjectCount } from "./storage";
+
+/** Where the backup goes: the database, and the storage container (without it, only the database). */
+export interface RestoreDestination {
+  readonly target: PgTarget;
+  readonly storage?: StorageSource;
+}
+
+export interface RestoreOptions {
+  readonly folder: string;
+  /** Called once the backup itself checked out, so a damaged backup never needs the stack. */
+  readonly connect: () => Promise<RestoreDestination>;
+  readonly force: boolean;
+  readonly passphrase?: string;
+  readonly progress?: Progress;
+}
+
+export interface RestoreReport {
+  readonly folder: string;
+  readonly database: string;
+  readonly replaced: boolean;
+  readonly rolesCreated: readonly string[];
+  readonly tables: number;
+  readonly policies: number;
+  readonly largeObjects: number;
+  readonly storageBuckets: readonly string[] | null;
+  readonly notes: readonly string[];
+}
+
+/**
+ * Restore, in an order where every refusal comes before the first write: manifest, checksums,
+ * decryption (authenticated), the archive's table of contents, then the busy check. Only then
+ * roles, the database (pg_restore in one transaction) and storage.
+ */
+export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
+  const progress = o.progress ?? silentProgress;
+  const manifest = readManifest(o.folder);
+  const file = (kind: FileEntry["kind"]) => manifest.files.find((f) => f.kind === kind);
+  const dumpEntry = file("database");
+  if (!dumpEntry) throw new OperatorError(`${o.folder} holds no database dump; nothing was restored`);
+
+  const sums = progress.task("checksums", manifest.files.length, "files");
+  let checked = 0;
+  await verifyChecksums(o.folder, manifest, () => sums.update(++checked));
+  sums.done(`${checked} files verified`);
+
+  const plain = mkdtempSync(join(tmpdir(), "ownstack-restore-"));
+  try {
+    const paths = await plainFiles(o.folder, manifest, plain, o.passphrase);
+    const pathOf = (entry: FileEntry | undefined) => (entry ? paths.get(entry.name) : undefined);
+    const dump = pathOf(dumpEntry)!;
+    const { target, storage } = await o.connect();
+
+    // pg_restore reads the whole table of contents: a truncated or foreign archive fails here.
+    const toc = summarizeToc(await streamIn(target.command("pg_restore", ["--list"], { stdin: true }), createReadStream(dump)));
+    const notes: string[] = [];
+    const storageTar = pathOf(file("storage"));
+    const storageWanted = storageTar !== undefined && manifest.storage !== null;
+    if (storageWanted && storage === undefined) notes.push("storage was not restored: no storage container was given (restore with -s <stack>)");
+    if (storageWanted && storage !== undefined && storage.kind !== manifest.storage!.kind)
+      throw new OperatorError(`the backup holds ${manifest.storage!.kind} storage but the stack uses ${storage.kind}; nothing was restored`);
+    const restoreStorageTo = storageWanted ? storage : undefined;
+
+    const busy = await busyReasons(target);
+    if (restoreStorageTo) {
+      const objects = await storedObjectCount(restoreStorageTo, manifest.storage!.buckets);
+      if (objects > 0) busy.push(`${objects} stored files`);
+    }
+    if (busy.length > 0 && !o.force)
+      throw new OperatorError(`the database is not empty (${busy.join("; ")}); nothing was restored. Re-run with --force to replace what the backup holds`);
+
+    const rolesPath = pathOf(file("roles"));
+    const roles = rolesPath ? planRoles(readFileSync(rolesPath, "utf8"), await existingRoles(target)) : { created: [], sql: "" };
+    if (roles.sql !== "")
+      await streamIn(target.command("psql", ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", "-"], { stdin: true }), Readable.from([roles.sql]));
+
+    const db = progress.task("database", toc.tables, "files");
+    // --clean --if-exists: replaces what the dump holds (on Supabase also the platform schemas'
+    // tables, whose rows are the users and files); one transaction, so a failure changes nothing.
+    await streamIn(
+      target.command("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-password", "-d", target.database], { stdin: true }),
+      createReadStream(dump),
+    );
+    db.done(`${toc.tables} tables with data, ${toc.policies} policies`);
+
+    if (restoreStorageTo && storageTar) {
+      const st = progress.task("storage", 0, "bytes");
+      await restoreStorage(restoreStorageTo, createReadStream(storageTar), manifest.storage!.buckets);
+      st.done(`${manifest.storage!.buckets.length} buckets`);
+    }
+    const largeObjects = Number((await query(target, "select count(*) from pg_largeobject_metadata"))[0]?.[0] ?? 0);
+    return {
+      folder: o.folder,
+      database: target.description,
+      replaced: busy.length > 0,
+      rolesCreated: roles.created,
+      tables: toc.tables,
+      policies: toc.policies,
+      largeObjects,
+      storageBuckets: restoreStorageTo ? manifest.storage!.buckets : null,
+      notes,
+    };
+  } finally {
+    rmSync(plain, { recursive: true, force: true });
+    progress.stop();
+  }
+}
+
+/** Encrypted files are decrypted (and so authenticated) into `dir` before anything else. */
+async function plainFiles(folder: string, manifest: Manifest, dir: string, passphrase: string | undefined): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  if (manifest.encryption !== null && passphrase === undefined)
+    throw new OperatorError("this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored");
+  for (const f of manifest.files) {
+    const source = join(folder, f.name);
+    if (manifest.encryption === null) {
+      paths.set(f.name, source);
+      continue;
+    }
+    const target = join(dir, f.name.replace(/\.enc$/, ""));
+    await decryptFile(source, target, passphrase!);
+    paths.set(f.name, target);
+  }
+  return paths;
+}
+
+export function formatRestoreReport(r: RestoreReport): string {
+  const lines = [
+    `restored ${r.folder}`,
+    `  into ${r.database}${r.replaced ? " (replacing what the backup holds; --force)" : ""}`,
+    `  roles created: ${r.rolesCreated.length > 0 ? r.rolesCreated.join(", ") : "none (all existed)"}`,
+    `  tables with data: ${r.tables}, row level security policies: ${r.policies}, large objects now: ${r.largeObjects}`,
+  ];
+  if (r.storageBuckets !== null) lines.push(`  storage buckets: ${r.storageBuckets.length > 0 ? r.storageBuckets.join(", ") : "none in the backup"}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines.join("\n");
+}

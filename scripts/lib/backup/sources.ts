@@ -1,0 +1,45 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { containerName } from "../../../components/container";
+import type { Settings } from "../../../config/settings";
+import { OperatorError, StackOutputs } from "../stack";
+import { PgTarget, dockerTarget } from "./pg";
+import { StorageSource } from "./storage";
+
+/** Where a stack's data lives: the db container from its outputs, storage per its settings. */
+export function stackSources(settings: Settings, outputs: StackOutputs): { target: PgTarget; storage: StorageSource; images: { db: string; storage?: string } } {
+  const dockerHost = settings.vps.dockerHost !== "" ? settings.vps.dockerHost : undefined;
+  const target = dockerTarget(outputs.dbContainer, { dockerHost });
+  if (settings.storage.backend === "minio") {
+    if (!outputs.minioContainer) throw new OperatorError(`stack "${settings.stack}" uses MinIO but has no minioContainer output; update it with npm run up`);
+    return { target, storage: { kind: "minio", container: outputs.minioContainer, dockerHost }, images: { db: settings.images.db, storage: settings.images.minio } };
+  }
+  // The file backend keeps objects on the storage container's volume.
+  return { target, storage: { kind: "file", container: containerName(settings, "storage"), dockerHost }, images: { db: settings.images.db } };
+}
+
+/**
+ * The backup passphrase: from a file (first line) or OWNSTACK_BACKUP_PASSPHRASE, never from the
+ * command line, where every user of the machine can read it in the process list.
+ */
+export function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (file !== undefined) {
+    if (!existsSync(file)) throw new OperatorError(`passphrase file ${file} not found`);
+    const text = readFileSync(file, "utf8").split("\n")[0].replace(/\r$/, "");
+    if (text === "") throw new OperatorError(`passphrase file ${file} is empty`);
+    return text;
+  }
+  const fromEnv = env.OWNSTACK_BACKUP_PASSPHRASE;
+  return fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined;
+}
+
+/** Refuses a backups folder that cannot be created or written, before anything else happens. */
+export function checkBackupRoot(root: string): void {
+  const fail = (why: string) => new OperatorError(`cannot write backups to ${root}: ${why}; nothing was backed up`);
+  let existing = resolve(root);
+  while (!existsSync(existing)) {
+    if (dirname(existing) === existing) throw fail("no existing parent folder");
+    existing = dirname(existing);
+  }
+  if (!statSync(existing).isDirectory()) throw fail(`${existing} is not a folder`);
+}

@@ -1,0 +1,89 @@
+import { Readable, Transform, Writable } from "node:stream";
+import { Cmd, capture, streamIn, streamOut } from "./proc";
+
+/**
+ * Storage objects, read and written inside their containers with the tools already there, so
+ * nothing is published and no credential leaves the server. Storage API's metadata (buckets,
+ * object rows, owners) is in Postgres and travels with the database dump.
+ *
+ * MinIO keeps objects in its own on-disk format, so its files cannot be copied raw: `mc mirror`
+ * (bundled in the image) copies every bucket to plain files in the container's /tmp, and
+ * `docker cp … -` streams that folder out as a tar. Restore reverses both steps.
+ */
+export type StorageSource =
+  | { readonly kind: "minio"; readonly container: string; readonly dockerHost?: string }
+  | { readonly kind: "file"; readonly container: string; readonly dockerHost?: string };
+
+/** mc reads the alias from MC_HOST_<alias>; nothing is written to mc's config in the container. */
+const MC_ALIAS = 'export MC_HOST_ownstack="http://${MINIO_ROOT_USER}:${MINIO_ROOT_PASSWORD}@127.0.0.1:9000"';
+const MIRROR_DIR = "/tmp/ownstack-mirror";
+const FILE_ROOT = "/var/lib/storage";
+
+const docker = (src: StorageSource, args: string[]): Cmd => ({ cmd: "docker", args, env: src.dockerHost ? { DOCKER_HOST: src.dockerHost } : undefined });
+/** `sh -ec script sh arg…`: bucket names arrive as "$@", never spliced into the script. */
+const sh = (src: StorageSource, script: string, args: string[] = []): Cmd => docker(src, ["exec", src.container, "sh", "-ec", script, "sh", ...args]);
+
+export function describeStorage(src: StorageSource): string {
+  return `${src.kind === "minio" ? "MinIO" : "file storage"} in container ${src.container}${src.dockerHost ? ` on ${src.dockerHost}` : ""}`;
+}
+
+/** Bucket names from `mc ls --json` (one JSON object per line, keys end in `/`). */
+export function parseBuckets(mcLsJson: string): string[] {
+  return mcLsJson
+    .split("\n")
+    .filter((l) => l.trim().startsWith("{"))
+    .map((l) => (JSON.parse(l) as { key?: string }).key ?? "")
+    .map((k) => k.replace(/\/$/, ""))
+    .filter((k) => k !== "")
+    .sort();
+}
+
+export async function listBuckets(src: StorageSource): Promise<string[]> {
+  if (src.kind === "file") return [];
+  return parseBuckets(await capture(sh(src, `${MC_ALIAS}; mc ls --json ownstack`)));
+}
+
+/** Streams every bucket (or the whole file store) as a tar into `sink`. */
+export async function backupStorage(src: StorageSource, through: Transform[], sink: Writable): Promise<string[]> {
+  if (src.kind === "file") {
+    await streamOut(docker(src, ["cp", `${src.container}:${FILE_ROOT}`, "-"]), through, sink);
+    return [];
+  }
+  const buckets = await listBuckets(src);
+  try {
+    await capture(
+      sh(src, `${MC_ALIAS}; rm -rf ${MIRROR_DIR}; mkdir -p ${MIRROR_DIR}; for b in "$@"; do mkdir -p "${MIRROR_DIR}/$b"; mc mirror --quiet "ownstack/$b" "${MIRROR_DIR}/$b"; done`, buckets),
+    );
+    await streamOut(docker(src, ["cp", `${src.container}:${MIRROR_DIR}`, "-"]), through, sink);
+  } finally {
+    await capture(sh(src, `rm -rf ${MIRROR_DIR}`)).catch(() => undefined);
+  }
+  return buckets;
+}
+
+/** Objects already stored: restoring over them needs --force, like a busy database. */
+export async function storedObjectCount(src: StorageSource, buckets: readonly string[]): Promise<number> {
+  const script =
+    src.kind === "file"
+      ? `find ${FILE_ROOT} -type f 2>/dev/null | wc -l`
+      : `${MC_ALIAS}; n=0; for b in "$@"; do if mc stat "ownstack/$b" >/dev/null 2>&1; then c=$(mc ls --recursive "ownstack/$b" | wc -l); n=$((n + c)); fi; done; echo $n`;
+  return Number((await capture(sh(src, script, src.kind === "file" ? [] : [...buckets]))).trim()) || 0;
+}
+
+/** Streams the tar back in and mirrors it into the buckets, overwriting objects of the same name. */
+export async function restoreStorage(src: StorageSource, tar: Readable, buckets: readonly string[]): Promise<void> {
+  if (src.kind === "file") {
+    // The tar's top folder is `storage`, so it lands in /var/lib/storage.
+    await streamIn(docker(src, ["cp", "-", `${src.container}:/var/lib`]), tar);
+    return;
+  }
+  try {
+    await capture(sh(src, `rm -rf ${MIRROR_DIR}`));
+    await streamIn(docker(src, ["cp", "-", `${src.container}:/tmp`]), tar);
+    await capture(
+      sh(src, `${MC_ALIAS}; for b in "$@"; do mc mb --ignore-existing "ownstack/$b"; mc mirror --quiet --overwrite "${MIRROR_DIR}/$b" "ownstack/$b"; done`, [...buckets]),
+    );
+  } finally {
+    await capture(sh(src, `rm -rf ${MIRROR_DIR}`)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,138 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { countSteps, parseDigest, parseUrn, renderSummary, statefulChanges } from "../../scripts/lib/preview-digest";
+
+/**
+ * Fixtures follow display.PreviewDigest (pulumi/pulumi sdk/go/common/display/json.go): top-level
+ * config, steps[{op, urn, provider, oldState, newState, diffReasons, replaceReasons, detailedDiff}],
+ * diagnostics, duration (ns) and changeSummary. Without --show-sames the steps hold only the root
+ * stack and the changed resources; changeSummary has the totals.
+ */
+
+const ROOT = resolve(__dirname, "../..");
+const FIXTURES = join(__dirname, "fixtures", "preview");
+const fixture = (name: string) => readFileSync(join(FIXTURES, `${name}.json`), "utf8");
+const summary = (name: string) => renderSummary(parseDigest(fixture(name)));
+
+function cli(args: string[], input?: string) {
+  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/preview-summary.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    input,
+  });
+}
+
+describe("URNs", () => {
+  it("name the nearest component, the type and the resource", () => {
+    expect(parseUrn("urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container")).toEqual({
+      stack: "local",
+      type: "docker:index/container:Container",
+      component: "ownstack:supabase:Database",
+      name: "db-container",
+    });
+    expect(parseUrn("urn:pulumi:vps::ownstack::ownstack:ai:Qdrant::qdrant").component).toBe("ownstack:ai:Qdrant");
+    expect(parseUrn("urn:pulumi:vps::ownstack::docker:index/network:Network::ownstack-vps").component).toBe("(stack)");
+  });
+});
+
+describe("preview summary", () => {
+  it("no-op: says so, with the unchanged count from the engine's summary", () => {
+    expect(summary("no-op")).toBe("### Pulumi preview: `local`\n\nNo changes. 47 resources unchanged.\n");
+  });
+
+  it("env change: counts by operation and by component, and no stateful warning for containers without data", () => {
+    const text = summary("env-change");
+    expect(text).toBe(
+      [
+        "### Pulumi preview: `local`",
+        "",
+        "| Operation | Count |",
+        "|---|---:|",
+        "| update | 1 |",
+        "| replace | 1 |",
+        "| same | 45 |",
+        "",
+        "| Component | update | replace |",
+        "|---|---:|---:|",
+        "| ownstack:supabase:Auth |  | 1 |",
+        "| ownstack:supabase:Kong | 1 |  |",
+        "",
+      ].join("\n"),
+    );
+    expect(statefulChanges(parseDigest(fixture("env-change")))).toEqual([]);
+  });
+
+  it("db replace: a bold warning names the db container, its volumes and the reason", () => {
+    const text = summary("db-replace");
+    expect(text).toContain(
+      "> **⚠️ 1 stateful resource would be replaced or deleted. Check that no data is lost before merging.**\n" +
+        "> - **replace `db-container`**: container with data volumes ownstack-local-db-config, ownstack-local-db-data; " +
+        "docker:index/container:Container in ownstack:supabase:Database (because of: envs, uploads)\n",
+    );
+    // The password and the rest container are replaced too, but hold no data.
+    expect(text).toContain("| ownstack:core:Secrets | 1 |");
+    expect(text).toContain("| ownstack:supabase:Rest | 1 |");
+    expect(text).not.toContain("`rest-container`");
+  });
+
+  it("volume delete: warns for the volume and for the container that mounted it, not for the image", () => {
+    const text = summary("volume-delete");
+    expect(text).toContain("> **⚠️ 2 stateful resources would be replaced or deleted.");
+    expect(text).toContain("> - **delete `qdrant-container`**: container with data volume ownstack-vps-qdrant-data;");
+    expect(text).toContain(
+      "> - **delete `ownstack-vps-qdrant-data`**: Docker volume (holds data, retainOnDelete: Docker keeps it but Pulumi forgets it);",
+    );
+    expect(text).not.toContain("qdrant-container-image`");
+    expect(countSteps(parseDigest(fixture("volume-delete"))).byComponent.get("ownstack:ai:Qdrant")?.get("delete")).toBe(4);
+  });
+
+  it("a replacement shown as create/delete halves counts once", () => {
+    const urn = "urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container";
+    const state = { type: "docker:index/container:Container", inputs: { volumes: [{ volumeName: "ownstack-local-db-data" }] } };
+    const digest = { steps: [{ op: "create-replacement", urn, newState: state }, { op: "delete-replaced", urn, oldState: state }] };
+    expect(countSteps(digest).byOp.get("replace")).toBe(1);
+    expect(statefulChanges(digest).map((s) => `${s.op} ${s.name}`)).toEqual(["replace db-container"]);
+  });
+
+  it("lists preview errors", () => {
+    const text = renderSummary({ diagnostics: [{ message: "error: could not connect to the Docker daemon\nmore", severity: "error" }], changeSummary: {} });
+    expect(text).toContain("**Preview reported errors:**\n- error: could not connect to the Docker daemon\n");
+  });
+});
+
+describe("npm run preview-summary", () => {
+  it.each([
+    ["no-op", 0],
+    ["env-change", 0],
+    ["db-replace", 1],
+    ["volume-delete", 1],
+  ])("%s: --fail-on-stateful exits %i, and the summary is printed either way", (name, code) => {
+    const strict = cli([join(FIXTURES, `${name}.json`), "--fail-on-stateful"]);
+    expect(strict.status).toBe(code);
+    expect(strict.stdout).toBe(summary(name));
+    if (code === 1) expect(strict.stderr).toContain("would be replaced or deleted (--fail-on-stateful)");
+  });
+
+  it("without --fail-on-stateful, a stateful change is reported but does not fail", () => {
+    const plain = cli([join(FIXTURES, "db-replace.json")]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toBe(summary("db-replace"));
+  });
+
+  it("reads stdin and takes a title", () => {
+    const r = cli(["--title", "vps (PR #7)"], fixture("no-op"));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("### Pulumi preview: `vps (PR #7)`\n\nNo changes. 47 resources unchanged.\n");
+  });
+
+  it("rejects input that is not a preview digest with exit 2", () => {
+    const notJson = cli([], "Previewing update (local):\n");
+    expect(notJson.status).toBe(2);
+    expect(notJson.stderr).toContain("input is not JSON");
+    const wrong = cli([], JSON.stringify({ hello: "world" }));
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain("is this `pulumi preview --json` output?");
+  });
+});
