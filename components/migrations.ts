@@ -6,6 +6,7 @@ import { renderPoolerSql, renderSupabaseDbSql } from "./render/initSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
 import { readFolder, readOptionalFile } from "./sourceFiles";
 import { DEFAULT_SEED_PATH } from "../config/schema";
+import { Settings } from "../config/settings";
 
 export interface MigrationsArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -28,18 +29,8 @@ export class Migrations extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Migrations", name, {}, opts);
     const { settings } = args;
-    const { path, seedPath } = settings.migrations;
-
-    // Like the Supabase CLI: only top-level .sql files are migrations.
-    const sql = readFolder(path).filter((f) => !f.path.includes("/") && f.path.endsWith(".sql"));
-    const { migrations, problems } = planMigrations(sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })));
-    if (problems.length > 0)
-      throw new pulumi.ResourceError(`ownstack:migrationsPath (${path}) has files the runner cannot order:\n  - ${problems.join("\n  - ")}`, this);
-    const seed = readOptionalFile(seedPath);
-    if (seed === undefined && seedPath !== DEFAULT_SEED_PATH)
-      throw new pulumi.ResourceError(`ownstack:seedPath: ${seedPath} does not exist, expected a SQL file relative to the project (or leave the default)`, this);
-
-    this.files = [...migrations.map((m) => m.name), ...(seed ? ["seed.sql"] : [])];
+    const { migrations, seed } = loadMigrations(settings);
+    this.files = [...migrations.map((m) => m.name), ...(seed !== undefined ? ["seed.sql"] : [])];
     this.job = oneShotContainer(
       `${name}-job`,
       {
@@ -56,13 +47,29 @@ export class Migrations extends pulumi.ComponentResource {
           // Checksums are over UTF-8; the image's locale must not re-encode the bodies.
           PGCLIENTENCODING: "UTF8",
         },
-        uploads: jobFiles(migrations, seed?.toString("utf8")),
+        uploads: jobFiles(migrations, seed),
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.log = this.job.containerLogs;
     this.registerOutputs({ job: this.job.id, files: this.files });
   }
+}
+
+/**
+ * Reads and orders the configured migrations and seed; throws one error naming the key and every
+ * bad file, before any resource is declared.
+ */
+export function loadMigrations(settings: Settings): { migrations: MigrationFile[]; seed?: string } {
+  const { path, seedPath } = settings.migrations;
+  // Like the Supabase CLI: only top-level .sql files are migrations.
+  const sql = readFolder(path).filter((f) => !f.path.includes("/") && f.path.endsWith(".sql"));
+  const { migrations, problems } = planMigrations(sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })));
+  if (problems.length > 0) throw new Error(`ownstack:migrationsPath (${path}) has files the runner cannot order:\n  - ${problems.join("\n  - ")}`);
+  const seed = readOptionalFile(seedPath);
+  if (seed === undefined && seedPath !== DEFAULT_SEED_PATH)
+    throw new Error(`ownstack:seedPath: ${seedPath} does not exist, expected a SQL file relative to the project (or leave the default)`);
+  return { migrations, seed: seed?.toString("utf8") };
 }
 
 /** Everything the job reads, under JOB_ROOT; sorted so that a reorder is never a diff. */

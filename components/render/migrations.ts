@@ -31,9 +31,11 @@ export function planMigrations(files: readonly { name: string; body: string }[])
       problems.push(`${f.name}: expected <digits>_<name>.sql such as 20240101120000_create_todos.sql`);
       continue;
     }
-    const other = seen.get(m[1]);
+    // 09_x and 9_y would share a place in the order: one version, however it is spelled.
+    const order = BigInt(m[1]).toString();
+    const other = seen.get(order);
     if (other) problems.push(`${f.name}: version ${m[1]} is already used by ${other}`);
-    else seen.set(m[1], f.name);
+    else seen.set(order, f.name);
     migrations.push({ name: f.name, version: m[1], body: f.body });
   }
   // Numeric order, not string order: 9_x runs before 10_y.

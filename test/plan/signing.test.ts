@@ -7,7 +7,11 @@ import { Plan, STATE_ISSUED_AT, byType, container, env, evaluate } from "./mocks
 const kongYml = (plan: Plan) => parse(container(plan, "kong").inputs.uploads[0].content);
 const gotrueKeys = (plan: Plan): Record<string, any>[] => JSON.parse(env(container(plan, "auth")).GOTRUE_JWT_KEYS);
 const jwksOf = (plan: Plan) => JSON.parse(env(container(plan, "rest")).PGRST_JWT_SECRET);
-const signer = (plan: Plan) => gotrueKeys(plan).find((k) => k.key_ops?.includes("sign"));
+function signer(plan: Plan): Record<string, any> {
+  const key = gotrueKeys(plan).find((k) => k.key_ops?.includes("sign"));
+  if (!key) throw new Error("JWT_KEYS has no signing key");
+  return key;
+}
 
 /** A session token as GoTrue would sign it with a private JWK from JWT_KEYS. */
 async function session(privateJwk: Record<string, any>): Promise<string> {

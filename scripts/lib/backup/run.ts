@@ -53,10 +53,10 @@ export function prepareRoot(root: string): void {
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   if (!Number.isInteger(o.keep) || o.keep < 1) throw new OperatorError(`--keep must be a whole number of at least 1, got ${o.keep}`);
   const progress = o.progress ?? silentProgress;
-  prepareRoot(o.root);
   const [server, pgDump] = [await serverVersion(o.target), await toolVersion(o.target, "pg_dump")];
   if (majorOf(pgDump) < majorOf(server))
     throw new OperatorError(`pg_dump ${pgDump} cannot dump a PostgreSQL ${server} server; use pg_dump ${majorOf(server)} or newer (--pg-bin <folder>)`);
+  prepareRoot(o.root);
 
   const createdAt = (o.now ?? (() => new Date()))();
   const name = backupName(o.prefix, createdAt);

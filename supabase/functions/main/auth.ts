@@ -45,7 +45,7 @@ export function authConfigFromEnv(get: (name: string) => string | undefined): Au
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-function base64urlBytes(text: string): Uint8Array {
+function base64urlBytes(text: string) {
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
   const bin = atob(b64);
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
@@ -53,12 +53,12 @@ function base64urlBytes(text: string): Uint8Array {
 
 const json = (part: string): Record<string, unknown> => JSON.parse(decoder.decode(base64urlBytes(part)));
 
-async function hs256Valid(secret: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+async function hs256Valid(secret: BufferSource, data: BufferSource, signature: BufferSource): Promise<boolean> {
   const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
   return crypto.subtle.verify("HMAC", key, signature, data);
 }
 
-async function es256Valid(jwk: Jwk, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+async function es256Valid(jwk: Jwk, data: BufferSource, signature: BufferSource): Promise<boolean> {
   const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, { name: "ECDSA", namedCurve: "P-256" }, false, [
     "verify",
   ]);
