@@ -83,6 +83,14 @@ const duration = z
   .string({ error: 'expected a duration such as "15d", "12h" or "30m"' })
   .regex(/^\d+(ms|s|m|h|d|w|y)$/, 'expected a duration such as "15d", "12h" or "30m"');
 
+const DURATION_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+
+/** `15d`, `12h`, `30m` in seconds; NaN for anything the `duration` type refuses. */
+export function durationSeconds(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(text);
+  return m ? Number(m[1]) * DURATION_SECONDS[m[2]] : NaN;
+}
+
 const redisSize = z
   .string({ error: 'expected a Redis size such as "256mb" or "1gb"' })
   .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');

@@ -1,6 +1,6 @@
 import { IMAGES, IMAGE_KEYS, ImageKey } from "./images";
 import { DEFAULT_MEMORY_MIB, SERVICES, ServiceName, parseMemoryMiB, redisMaxMemoryProblem } from "./memory";
-import { ROTATABLE, Rotatable, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
+import { ROTATABLE, Rotatable, durationSeconds, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
 
 export const PROJECT = "ownstack";
 
@@ -18,17 +18,9 @@ export interface Settings {
   readonly apiExternalUrl: string;
   readonly siteUrl: string;
   readonly additionalRedirectUrls: readonly string[];
-  readonly ports: Readonly<{
-    api: number;
-    mailpit: number;
-    qdrant: number;
-    ollama: number;
-    redis: number;
-    prometheus: number;
-    poolerSession: number;
-    poolerTransaction: number;
-    grafana: number;
-  }>;
+  readonly ports: Readonly<
+    Record<"api" | "mailpit" | "qdrant" | "ollama" | "redis" | "prometheus" | "poolerSession" | "poolerTransaction" | "grafana", number>
+  >;
   readonly auth: Readonly<{
     jwtExpiry: number;
     disableSignup: boolean;
@@ -37,18 +29,9 @@ export interface Settings {
     dashboardUsername: string;
   }>;
   readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
-  readonly features: Readonly<{
-    mailpit: boolean;
-    minio: boolean;
-    qdrant: boolean;
-    ollama: boolean;
-    redis: boolean;
-    prometheus: boolean;
-    functions: boolean;
-    supavisor: boolean;
-    imgproxy: boolean;
-    grafana: boolean;
-  }>;
+  readonly features: Readonly<
+    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana", boolean>
+  >;
   readonly storage: Readonly<{ backend: "minio" | "file"; bucket: string }>;
   readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
   readonly redis: Readonly<{ maxMemory: string; policy: string }>;
@@ -275,14 +258,6 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     images,
   };
   return deepFreeze(settings);
-}
-
-const DURATION_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-
-/** `15d`, `12h`, `30m` in seconds; the schema has checked the form already. */
-export function durationSeconds(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(text);
-  return m ? Number(m[1]) * DURATION_SECONDS[m[2]] : NaN;
 }
 
 function deepFreeze<T>(value: T): T {

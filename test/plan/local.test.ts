@@ -35,13 +35,17 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
 
   it.each([
     ["auth", "GOTRUE_JWT_SECRET"],
-    ["rest", "PGRST_JWT_SECRET"],
     ["realtime", "API_JWT_SECRET"],
     ["realtime", "METRICS_JWT_SECRET"],
     ["storage", "AUTH_JWT_SECRET"],
     ["studio", "AUTH_JWT_SECRET"],
   ])("the JWT secret reaches %s as %s", (service, name) => {
     expect(env(container(plan, service))[name]).toBe(out.jwtSecret);
+  });
+
+  it("the JWT secret reaches rest inside PGRST_JWT_SECRET's JWKS, as its HS256 key (authSigning es256 is the default)", () => {
+    const { keys } = JSON.parse(env(container(plan, "rest")).PGRST_JWT_SECRET);
+    expect(keys.find((k: { kty: string }) => k.kty === "oct")).toEqual({ kty: "oct", k: Buffer.from(String(out.jwtSecret)).toString("base64url"), alg: "HS256" });
   });
 
   it.each([
@@ -133,11 +137,11 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
     expect(env(container(plan, "studio")).SUPABASE_PUBLIC_URL).toBe("http://localhost:8000");
   });
 
-  it("Kong's kong.yml carries exactly the anon and service_role keys, and the dashboard login", () => {
+  it("Kong's kong.yml carries exactly the anon and service_role keys (legacy and sb_), and the dashboard login", () => {
     const kong = kongYml(plan);
     const keyOf = (user: string) => kong.consumers.find((c: { username: string }) => c.username === user)?.keyauth_credentials;
-    expect(keyOf("anon")).toEqual([{ key: out.anonKey }]);
-    expect(keyOf("service_role")).toEqual([{ key: out.serviceRoleKey }]);
+    expect(keyOf("anon")).toEqual([{ key: out.anonKey }, { key: out.publishableKey }]);
+    expect(keyOf("service_role")).toEqual([{ key: out.serviceRoleKey }, { key: out.secretKey }]);
     expect(kong.acls).toEqual([
       { consumer: "anon", group: "anon" },
       { consumer: "service_role", group: "admin" },

@@ -19,8 +19,8 @@ export function mib(bytes: number): string {
 /** Nothing on screen: for tests and `--quiet`. */
 export const silentProgress: Progress = { task: () => ({ update: () => undefined, done: () => undefined }), stop: () => undefined };
 
-/** Plain lines, for logs and pipes where bars would be noise. */
-export function lineProgress(write: (line: string) => void = (l) => console.error(l)): Progress {
+/** Plain lines on stdout, for logs and pipes where bars would be noise; stderr keeps only errors. */
+export function lineProgress(write: (line: string) => void = (l) => console.log(l)): Progress {
   return { task: (label) => ({ update: () => undefined, done: (summary) => write(`  ${label}: ${summary}`) }), stop: () => undefined };
 }
 

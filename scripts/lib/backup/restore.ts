@@ -49,6 +49,8 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
   const file = (kind: FileEntry["kind"]) => manifest.files.find((f) => f.kind === kind);
   const dumpEntry = file("database");
   if (!dumpEntry) throw new OperatorError(`${o.folder} holds no database dump; nothing was restored`);
+  if (manifest.encryption !== null && o.passphrase === undefined)
+    throw new OperatorError("this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored");
 
   const sums = progress.task("checksums", manifest.files.length, "files");
   let checked = 0;
@@ -120,8 +122,6 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
 /** Encrypted files are decrypted (and so authenticated) into `dir` before anything else. */
 async function plainFiles(folder: string, manifest: Manifest, dir: string, passphrase: string | undefined): Promise<Map<string, string>> {
   const paths = new Map<string, string>();
-  if (manifest.encryption !== null && passphrase === undefined)
-    throw new OperatorError("this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored");
   for (const f of manifest.files) {
     const source = join(folder, f.name);
     if (manifest.encryption === null) {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { enabledServices, memoryBudgetMiB } from "../../config/budget";
+import { parseSettings } from "../../config/settings";
+import { VPS_CONFIG, containers, evaluate, label } from "./mocks";
+
+/** Services with a long-running container in the plan, and the memory limits they declare. */
+async function planned(config: Record<string, string>, stack: string) {
+  const plan = await evaluate(config, stack);
+  const running = containers(plan).filter((c) => label(c, "ownstack.job") === undefined);
+  return {
+    services: running.map((c) => label(c, "ownstack.service")!).sort(),
+    memory: running.reduce((sum, c) => sum + Number(c.inputs.memory), 0),
+  };
+}
+
+describe("doctor's memory budget is the plan's", () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ["local defaults", {}, "local"],
+    ["local without AI, metrics or MinIO", { "ownstack:ollama": "false", "ownstack:qdrant": "false", "ownstack:prometheus": "false", "ownstack:storageBackend": "file" }, "local"],
+    ["vps", VPS_CONFIG, "vps"],
+  ];
+  for (const [name, config, stack] of cases) {
+    it(`${name}: the enabled services are the containers the program declares, with the same limits`, async () => {
+      const settings = parseSettings(config, stack);
+      const plan = await planned(config, stack);
+      expect(enabledServices(settings)).toEqual(plan.services);
+      expect(memoryBudgetMiB(settings)).toBe(plan.memory);
+    });
+  }
+});
