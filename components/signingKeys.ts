@@ -54,7 +54,11 @@ export class SigningKeys extends pulumi.ComponentResource {
     const keySet = pulumi
       .all([current.privateKeyPem, previous?.privateKeyPem, rotated.unix, args.jwtSecret])
       .apply(([currentPem, previousPem, rotatedAt, jwtSecret]) => {
-        const set = activeKeySet({ currentPem, previousPem, rotatedAt, overlapSeconds: signing.overlapSeconds, now: now(), jwtSecret });
+        // The clock is read only while an old key may still be in its overlap: that is the point
+        // of the overlap, and the decision is logged below. Without a rotation the plan never
+        // depends on the time.
+        const at = previousPem === undefined ? rotatedAt : now();
+        const set = activeKeySet({ currentPem, previousPem, rotatedAt, overlapSeconds: signing.overlapSeconds, now: at, jwtSecret });
         if (previousPem !== undefined) {
           const until = new Date((rotatedAt + signing.overlapSeconds) * 1000).toISOString();
           pulumi.log.info(
