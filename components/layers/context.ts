@@ -1,0 +1,23 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Settings } from "../../config/settings";
+import { Secrets } from "../secrets";
+import { SigningKeys } from "../signingKeys";
+
+/** What every layer of the stack shares: settings, secrets, the network and the Docker provider. */
+export interface StackContext {
+  readonly settings: Settings;
+  readonly secrets: Secrets;
+  /** Present with `authSigning: es256`. */
+  readonly signing?: SigningKeys;
+  readonly network: docker.Network;
+  /** Resource options every component gets: the one explicit Docker provider. */
+  readonly opts: pulumi.ComponentResourceOptions;
+  /** `user:bcrypt` of the dashboard login, for Traefik basic auth on vps-only UIs. */
+  readonly dashboardAuth: pulumi.Output<string>;
+}
+
+export const baseArgs = (ctx: StackContext) => ({ settings: ctx.settings, network: ctx.network });
+
+/** The Postgres password and JWT secret most Supabase services take. */
+export const dbAndJwt = (ctx: StackContext) => ({ postgresPassword: ctx.secrets.postgresPassword, jwtSecret: ctx.secrets.jwtSecret });

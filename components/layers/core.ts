@@ -1,0 +1,108 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Auth } from "../auth";
+import { Database } from "../database";
+import { FUNCTIONS_KONG_SERVICE } from "../functions";
+import { IMGPROXY_URL } from "../imgproxy";
+import { Kong } from "../kong";
+import { MAILPIT_SMTP, Mail } from "../mail";
+import { Meta } from "../meta";
+import { Minio } from "../minio";
+import { Realtime } from "../realtime";
+import { Rest } from "../rest";
+import { Storage } from "../storage";
+import { Studio } from "../studio";
+import { Traefik, publicHostLabels } from "../traefik";
+import { StackContext, baseArgs, dbAndJwt } from "./context";
+
+export type SupabaseCore = ReturnType<typeof declareSupabaseCore>;
+
+/**
+ * The Supabase core, wired as upstream's docker-compose: db first, then the services that wait for
+ * it, then Kong as the single front door (Traefik in front of it on vps).
+ */
+export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Output<string>) {
+  const { settings, secrets, signing, opts } = ctx;
+  const base = baseArgs(ctx);
+  const pg = dbAndJwt(ctx);
+  // With Prometheus on, every Supabase service opens its metrics endpoint on the private network.
+  const metrics = settings.features.prometheus;
+
+  const db = new Database("db", { ...base, password: secrets.postgresPassword }, opts);
+
+  // Edge (vps only): Traefik is the one container on ports 80/443, with Let's Encrypt certificates.
+  const traefik = settings.target === "vps" ? new Traefik("traefik", { ...base, metrics }, opts) : undefined;
+
+  // Mail: Mailpit catches sign-up mails locally; vps uses the configured SMTP provider.
+  const mail = settings.features.mailpit
+    ? new Mail("mail", { ...base, labels: publicHostLabels(settings, [{ sub: "mail", port: 8025, basicAuthUser: ctx.dashboardAuth }]) }, opts)
+    : undefined;
+  const smtp = mail
+    ? { ...MAILPIT_SMTP, user: "", password: pulumi.secret(""), adminEmail: "admin@localhost", senderName: settings.smtp.senderName }
+    : { ...settings.smtp, password: smtpPassword };
+
+  const auth = new Auth("auth", { ...base, ...pg, smtp, metrics, jwtKeys: signing?.jwtKeys, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
+  const rest = new Rest("rest", { ...base, ...pg, metrics, jwks: signing?.jwks, dependsOn: [db.container] }, opts);
+  const realtime = new Realtime(
+    "realtime",
+    { ...base, ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, jwks: signing?.jwks, dependsOn: [db.container] },
+    opts,
+  );
+  const minio = settings.features.minio
+    ? new Minio("minio", { ...base, rootUser: secrets.minioUser, rootPassword: secrets.minioPassword, bucket: settings.storage.bucket }, opts)
+    : undefined;
+  const storage = new Storage(
+    "storage",
+    {
+      ...base,
+      ...pg,
+      anonKey: secrets.anonKey,
+      serviceRoleKey: secrets.serviceRoleKey,
+      s3ProtocolAccessKeyId: secrets.s3ProtocolAccessKeyId,
+      s3ProtocolAccessKeySecret: secrets.s3ProtocolAccessKeySecret,
+      s3: minio && { accessKeyId: secrets.minioUser, secretAccessKey: secrets.minioPassword },
+      metrics,
+      jwks: signing?.jwks,
+      imgproxyUrl: settings.features.imgproxy ? IMGPROXY_URL : undefined,
+      dependsOn: [db.container, rest.container, ...(minio ? [minio.container, minio.createBucket] : [])],
+    },
+    opts,
+  );
+  const meta = new Meta("meta", { ...base, postgresPassword: secrets.postgresPassword, cryptoKey: secrets.pgMetaCryptoKey, dependsOn: [db.container] }, opts);
+  const studio = new Studio(
+    "studio",
+    {
+      ...base,
+      ...pg,
+      anonKey: secrets.anonKey,
+      serviceRoleKey: secrets.serviceRoleKey,
+      pgMetaCryptoKey: secrets.pgMetaCryptoKey,
+      publishableKey: signing?.publishableKey,
+      secretKey: signing?.secretKey,
+      dependsOn: [meta.container],
+    },
+    opts,
+  );
+
+  // API routes with key-auth, Studio behind basic auth at `/`; on vps api.<domain> and
+  // studio.<domain> both reach Kong through Traefik.
+  const kong = new Kong(
+    "kong",
+    {
+      ...base,
+      anonKey: secrets.anonKey,
+      serviceRoleKey: secrets.serviceRoleKey,
+      dashboardPassword: secrets.dashboardPassword,
+      metrics,
+      translation: signing?.translation,
+      extraServices: settings.features.functions ? [FUNCTIONS_KONG_SERVICE] : undefined,
+      labels: publicHostLabels(settings, [
+        { sub: "api", port: 8000 },
+        { sub: "studio", port: 8000 },
+      ]),
+      dependsOn: [auth.container, rest.container, realtime.container, storage.container, studio.container],
+    },
+    opts,
+  );
+
+  return { db, traefik, mail, auth, rest, realtime, minio, storage, meta, studio, kong };
+}

@@ -1,0 +1,56 @@
+import { Functions } from "../functions";
+import { Grafana } from "../grafana";
+import { Imgproxy } from "../imgproxy";
+import { Migrations } from "../migrations";
+import { Supavisor } from "../supavisor";
+import { publicHostLabels } from "../traefik";
+import { AiServices } from "./ai";
+import { StackContext, baseArgs, dbAndJwt } from "./context";
+import { SupabaseCore } from "./core";
+
+export type SupabaseExtras = ReturnType<typeof declareSupabaseExtras>;
+
+/** Supabase extras: migrations always; Edge Functions, Supavisor, imgproxy and Grafana by toggle. */
+export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai: AiServices) {
+  const { settings, secrets, signing, opts } = ctx;
+  const base = baseArgs(ctx);
+  const pg = dbAndJwt(ctx);
+  const migrations = new Migrations(
+    "migrations",
+    { ...base, postgresPassword: secrets.postgresPassword, dependsOn: [core.db.container, core.auth.container, core.storage.container] },
+    opts,
+  );
+  const functions = settings.features.functions
+    ? new Functions(
+        "functions",
+        {
+          ...base,
+          ...pg,
+          anonKey: secrets.anonKey,
+          serviceRoleKey: secrets.serviceRoleKey,
+          jwks: signing?.jwks,
+          publishableKey: signing?.publishableKey,
+          secretKey: signing?.secretKey,
+          dependsOn: [core.kong.container],
+        },
+        opts,
+      )
+    : undefined;
+  const supavisor = settings.features.supavisor
+    ? new Supavisor(
+        "supavisor",
+        { ...base, ...pg, secretKeyBase: secrets.secretKeyBase, vaultEncKey: secrets.vaultEncKey, dependsOn: [core.db.container, migrations.job] },
+        opts,
+      )
+    : undefined;
+  const imgproxy = settings.features.imgproxy ? new Imgproxy("imgproxy", { ...base, storageVolume: core.storage.dataVolume }, opts) : undefined;
+  const grafana =
+    settings.features.grafana && ai.prometheus
+      ? new Grafana(
+          "grafana",
+          { ...base, prometheusUrl: "http://prometheus:9090", adminPassword: secrets.dashboardPassword, labels: publicHostLabels(settings, [{ sub: "grafana", port: 3000 }]) },
+          opts,
+        )
+      : undefined;
+  return { migrations, functions, supavisor, imgproxy, grafana };
+}
