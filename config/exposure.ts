@@ -9,6 +9,8 @@ export interface PortBinding {
   readonly ip: string;
   /** What the port is for, shown by `npm run doctor`. */
   readonly purpose: string;
+  /** The config key that sets the host port, when a user can change it. */
+  readonly configKey?: string;
 }
 
 /** Services that hold data or have no auth of their own; never on a public interface. */
@@ -30,16 +32,16 @@ export function plannedBindings(settings: Settings): PortBinding[] {
   }
   const { ports, features } = settings;
   const local: (PortBinding | false)[] = [
-    { service: "kong", internal: 8000, external: ports.api, ip: LOOPBACK, purpose: "Supabase API and Studio (basic auth at /)" },
-    features.mailpit && { service: "mail", internal: 8025, external: ports.mailpit, ip: LOOPBACK, purpose: "Mailpit web UI (sign-up mails)" },
-    features.qdrant && { service: "qdrant", internal: 6333, external: ports.qdrant, ip: LOOPBACK, purpose: "Qdrant REST API" },
-    features.ollama && { service: "ollama", internal: 11434, external: ports.ollama, ip: LOOPBACK, purpose: "Ollama API" },
-    features.redis && { service: "redis", internal: 6379, external: ports.redis, ip: LOOPBACK, purpose: "Redis (password protected)" },
-    features.prometheus && { service: "prometheus", internal: 9090, external: ports.prometheus, ip: LOOPBACK, purpose: "Prometheus UI" },
+    { service: "kong", internal: 8000, external: ports.api, ip: LOOPBACK, configKey: "apiPort", purpose: "Supabase API and Studio (basic auth at /)" },
+    features.mailpit && { service: "mail", internal: 8025, external: ports.mailpit, ip: LOOPBACK, configKey: "mailpitPort", purpose: "Mailpit web UI (sign-up mails)" },
+    features.qdrant && { service: "qdrant", internal: 6333, external: ports.qdrant, ip: LOOPBACK, configKey: "qdrantPort", purpose: "Qdrant REST API" },
+    features.ollama && { service: "ollama", internal: 11434, external: ports.ollama, ip: LOOPBACK, configKey: "ollamaPort", purpose: "Ollama API" },
+    features.redis && { service: "redis", internal: 6379, external: ports.redis, ip: LOOPBACK, configKey: "redisPort", purpose: "Redis (password protected)" },
+    features.prometheus && { service: "prometheus", internal: 9090, external: ports.prometheus, ip: LOOPBACK, configKey: "prometheusPort", purpose: "Prometheus UI" },
     // Supavisor is the only way into Postgres from the host, as upstream: user postgres.<tenant>.
-    features.supavisor && { service: "supavisor", internal: 5432, external: ports.poolerSession, ip: LOOPBACK, purpose: "Postgres via Supavisor, session mode" },
-    features.supavisor && { service: "supavisor", internal: 6543, external: ports.poolerTransaction, ip: LOOPBACK, purpose: "Postgres via Supavisor, transaction mode" },
-    features.grafana && { service: "grafana", internal: 3000, external: ports.grafana, ip: LOOPBACK, purpose: "Grafana dashboards" },
+    features.supavisor && { service: "supavisor", internal: 5432, external: ports.poolerSession, ip: LOOPBACK, configKey: "poolerSessionPort", purpose: "Postgres via Supavisor, session mode" },
+    features.supavisor && { service: "supavisor", internal: 6543, external: ports.poolerTransaction, ip: LOOPBACK, configKey: "poolerTransactionPort", purpose: "Postgres via Supavisor, transaction mode" },
+    features.grafana && { service: "grafana", internal: 3000, external: ports.grafana, ip: LOOPBACK, configKey: "grafanaPort", purpose: "Grafana dashboards" },
   ];
   return local.filter((b): b is PortBinding => b !== false);
 }

@@ -1,5 +1,8 @@
-import { IMAGES, IMAGE_KEYS, ImageKey } from "./images";
-import { DEFAULT_MEMORY_MIB, SERVICES, ServiceName, parseMemoryMiB, redisMaxMemoryProblem } from "./memory";
+import { plannedBindings } from "./exposure";
+import { closest } from "./suggest";
+import { ImageKey } from "./images";
+import { ServiceName, redisMaxMemoryProblem } from "./memory";
+import { resolveImages, resolveMemory } from "./overrides";
 import { ROTATABLE, Rotatable, durationSeconds, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
 
 export const PROJECT = "ownstack";
@@ -75,18 +78,6 @@ function decode(key: SettingKey, raw: string): unknown {
   }
 }
 
-function closest(key: string): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  const best = [...KNOWN_KEYS].map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
-  return best && best[1] <= 3 ? best[0] : undefined;
-}
 
 /**
  * Parses a stack's raw config (`{"ownstack:apiPort": "8000", "docker:certPath": …}`) into Settings.
@@ -99,7 +90,7 @@ export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack
     if (!fullKey.startsWith(`${PROJECT}:`)) continue;
     const key = fullKey.slice(PROJECT.length + 1);
     if (!KNOWN_KEYS.has(key)) {
-      const hint = closest(key);
+      const hint = closest(key, [...KNOWN_KEYS]);
       problems.push(`${fullKey}: unknown key${hint ? ` (did you mean ${PROJECT}:${hint}?)` : ""}; the keys are declared in Pulumi.yaml`);
       continue;
     }
@@ -183,46 +174,12 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     poolerTransaction: c.poolerTransactionPort,
     grafana: c.grafanaPort,
   };
-  if (!vps) {
-    const published: [string, number][] = [["apiPort", ports.api]];
-    if (features.mailpit) published.push(["mailpitPort", ports.mailpit]);
-    if (features.qdrant) published.push(["qdrantPort", ports.qdrant]);
-    if (features.ollama) published.push(["ollamaPort", ports.ollama]);
-    if (features.redis) published.push(["redisPort", ports.redis]);
-    if (features.prometheus) published.push(["prometheusPort", ports.prometheus]);
-    if (features.supavisor) published.push(["poolerSessionPort", ports.poolerSession], ["poolerTransactionPort", ports.poolerTransaction]);
-    if (features.grafana) published.push(["grafanaPort", ports.grafana]);
-    const seen = new Map<number, string>();
-    for (const [name, p] of published) {
-      const other = seen.get(p);
-      if (other) problems.push(`${key(name)}: port ${p} is already used by ${key(other)}, expected a free port`);
-      else seen.set(p, name);
-    }
-  }
-
-  const memoryMiB: Record<ServiceName, number> = { ...DEFAULT_MEMORY_MIB[c.target] };
-  c.memoryLimits.forEach((entry, i) => {
-    const [service, size] = entry.split("=", 2);
-    const mib = parseMemoryMiB(size);
-    if (!(SERVICES as readonly string[]).includes(service))
-      problems.push(`${key(`memoryLimits[${i}]`)}: unknown service "${service}", expected one of: ${SERVICES.join(", ")}`);
-    else if (mib === undefined || mib < 6)
-      problems.push(`${key(`memoryLimits[${i}]`)}: expected a size of at least 6MiB such as "512MiB" or "2GiB", got "${size}"`);
-    else memoryMiB[service as ServiceName] = mib;
-  });
+  const memoryMiB = resolveMemory(c.target, c.memoryLimits, problems);
 
   const redisMemory = features.redis ? redisMaxMemoryProblem(c.redisMaxMemory, memoryMiB.redis) : undefined;
   if (redisMemory) problems.push(`${key("redisMaxMemory")}: ${redisMemory}`);
 
-  const images: Record<ImageKey, string> = { ...IMAGES };
-  c.imageOverrides.forEach((entry, i) => {
-    const [service, image] = entry.split("=", 2);
-    if (!(IMAGE_KEYS as string[]).includes(service))
-      problems.push(`${key(`imageOverrides[${i}]`)}: unknown service "${service}", expected one of: ${IMAGE_KEYS.join(", ")}`);
-    else if (/:latest$/.test(image) || !/[:@]/.test(image.split("/").pop() ?? ""))
-      problems.push(`${key(`imageOverrides[${i}]`)}: expected a pinned tag or digest such as "${IMAGES[service as ImageKey]}", got "${image}"`);
-    else images[service as ImageKey] = image;
-  });
+  const images = resolveImages(c.imageOverrides, problems);
 
   const publicUrl = vps ? `https://api.${c.domain}` : `http://localhost:${c.apiPort}`;
   const settings: Settings = {
@@ -257,7 +214,21 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     memoryMiB,
     images,
   };
+  problems.push(...portConflicts(settings));
   return deepFreeze(settings);
+}
+
+/** Two published services on one host port: checked on the exposure policy's own list. */
+function portConflicts(settings: Settings): string[] {
+  const seen = new Map<number, string>();
+  const out: string[] = [];
+  for (const b of plannedBindings(settings)) {
+    if (!b.configKey) continue;
+    const other = seen.get(b.external);
+    if (other) out.push(`${PROJECT}:${b.configKey}: port ${b.external} is already used by ${PROJECT}:${other}, expected a free port`);
+    else seen.set(b.external, b.configKey);
+  }
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {
