@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseSettings } from "../../config/settings";
+import { problemsOf } from "./problems";
+import { parseSettings } from "../../config/settings";
 
 const VPS = { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com" };
 
-function problemsOf(config: Record<string, string>, stack = "local"): readonly string[] {
-  try {
-    parseSettings(config, stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error(`expected ${JSON.stringify(config)} to be refused`);
-}
 
 describe("bad AI, cache and observability config: one clear problem naming the key", () => {
   it.each<[string, Record<string, string>, string, string, RegExp]>([

@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { problemsOf } from "./problems";
 import { IMAGES } from "../../config/images";
 import { DEFAULT_MEMORY_MIB } from "../../config/memory";
-import { ConfigError, Settings, parseSettings } from "../../config/settings";
+import { Settings, parseSettings } from "../../config/settings";
 import { VPS_CONFIG } from "../plan/mocks";
 
-/** The problems parseSettings reports, or [] when the config is accepted. */
-function problemsOf(config: Record<string, string>, stack = "local"): string[] {
-  try {
-    parseSettings(config, stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
 
 const k = (key: string) => `ownstack:${key}`;
 

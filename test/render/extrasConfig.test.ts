@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { problemsOf } from "./problems";
 import { durationSeconds } from "../../config/schema";
-import { ConfigError, parseSettings } from "../../config/settings";
+import { parseSettings } from "../../config/settings";
 import { plannedBindings } from "../../config/exposure";
 import { VPS_CONFIG } from "../plan/mocks";
 
-const problemsOf = (config: Record<string, string>, stack = "local"): string[] => {
-  try {
-    parseSettings(config, stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
 
 describe("Supabase extras config", () => {
   it("defaults: es256 with a one-day overlap, imgproxy on locally, the rest off", () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseSettings } from "../../config/settings";
+import { problemsOf } from "./problems";
+import { parseSettings } from "../../config/settings";
 import { VPS_CONFIG } from "../plan/mocks";
 
-const problemsOf = (config: Record<string, string>): string[] => {
-  try {
-    parseSettings(config, "vps");
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
 
 const without = (key: string) => Object.fromEntries(Object.entries(VPS_CONFIG).filter(([k]) => k !== key));
 
@@ -31,16 +23,16 @@ describe("vps config is refused before any resource, naming the key and the expe
     ["GPU auto-detection against a remote host", { ...VPS_CONFIG, "ownstack:ollama": "true", "ownstack:ollamaGpu": "auto" }, 'ownstack:ollamaGpu: "auto" would probe this laptop, not the server'],
     ["an unknown ACME challenge", { ...VPS_CONFIG, "ownstack:acmeChallenge": "dns" }, "ownstack:acmeChallenge: expected one of: http, tls"],
   ])("refuses %s", (_, config, message) => {
-    const problems = problemsOf(config);
+    const problems = problemsOf(config, "vps");
     expect(problems.join("\n")).toContain(message);
   });
 
   it("accepts a tcp:// host with TLS material from docker:certPath", () => {
-    expect(problemsOf({ ...VPS_CONFIG, "ownstack:dockerHost": "tcp://203.0.113.10:2376", "docker:certPath": "/home/me/.docker/server" })).toEqual([]);
+    expect(problemsOf({ ...VPS_CONFIG, "ownstack:dockerHost": "tcp://203.0.113.10:2376", "docker:certPath": "/home/me/.docker/server" }, "vps")).toEqual([]);
   });
 
   it("lists every problem at once", () => {
-    const problems = problemsOf({ "ownstack:target": "vps", "ownstack:domain": "http://x", "ownstack:acmeEmail": "nope", "ownstack:dockerHost": "ftp://h" });
+    const problems = problemsOf({ "ownstack:target": "vps", "ownstack:domain": "http://x", "ownstack:acmeEmail": "nope", "ownstack:dockerHost": "ftp://h" }, "vps");
     // The three type errors, plus the missing SMTP host the cross-key checks find on the same run.
     expect(problems.map((p) => p.slice(0, p.indexOf(": ")))).toEqual(["ownstack:domain", "ownstack:acmeEmail", "ownstack:dockerHost", "ownstack:smtpHost"]);
   });
