@@ -1,7 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { PASSPHRASE_FILE } from "./workspace";
+import { pulumiEnv } from "./workspace";
 
 /**
  * The one place our scripts call the Pulumi CLI. It runs in the project folder (Pulumi.yaml's
@@ -24,11 +22,7 @@ export class PulumiCliError extends Error {
   }
 }
 
-export function pulumiEnv(projectDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const passphraseFile = join(projectDir, PASSPHRASE_FILE);
-  const passphrase = env.PULUMI_CONFIG_PASSPHRASE === undefined && existsSync(passphraseFile) ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile } : {};
-  return { ...env, ...passphrase, PULUMI_SKIP_UPDATE_CHECK: "true" };
-}
+export { pulumiEnv };
 
 export function pulumiCli(projectDir: string): PulumiCli {
   const run = (args: string[], capture: boolean) => {

@@ -39,13 +39,18 @@ export function prepareWorkspace(dir: string = PROJECT_DIR): Workspace {
     created.push(`${PASSPHRASE_FILE} permissions tightened to 0600`);
   }
   ensureIgnored(dir, [`/${STATE_DIR}/`, `/${PASSPHRASE_FILE}`]);
-  return {
-    dir,
-    stateDir,
-    passphraseFile,
-    env: { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile, PULUMI_SKIP_UPDATE_CHECK: "true" },
-    created,
-  };
+  // Only our own variables: the Automation API adds them to the inherited environment.
+  return { dir, stateDir, passphraseFile, env: pulumiEnv(dir, {}) as Record<string, string>, created };
+}
+
+/**
+ * Env for every Pulumi CLI call of ours: the project's passphrase file, unless the caller already
+ * set PULUMI_CONFIG_PASSPHRASE, which Pulumi prefers (pulumi.md §1).
+ */
+export function pulumiEnv(projectDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const passphraseFile = join(projectDir, PASSPHRASE_FILE);
+  const passphrase = env.PULUMI_CONFIG_PASSPHRASE === undefined && existsSync(passphraseFile) ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile } : {};
+  return { ...env, ...passphrase, PULUMI_SKIP_UPDATE_CHECK: "true" };
 }
 
 function ensureIgnored(dir: string, entries: string[]): void {
