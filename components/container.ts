@@ -107,7 +107,7 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       devices: args.devices,
       gpus: args.gpus,
       securityOpts: args.securityOpts,
-      labels: labelList(settings, service, args.labels),
+      labels: labelList(settings, service, { ...args.labels, ...jobGateLabels(opts.dependsOn) }),
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
     },
@@ -140,7 +140,7 @@ export interface OneShotArgs {
  */
 export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.CustomResourceOptions): docker.Container {
   const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
-  return new docker.Container(
+  const job = new docker.Container(
     name,
     {
       name: containerName(args.settings, args.job),
@@ -159,6 +159,39 @@ export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.C
     },
     { ...opts, deleteBeforeReplace: true },
   );
+  JOB_GATES.set(job, { job: args.job, gate: jobSucceeded(job, containerName(args.settings, args.job)) });
+  return job;
+}
+
+/**
+ * With `attach` the provider waits for a job's exit but records a non-zero code without failing
+ * (terraform-provider-docker#106). This output fails instead, naming the job and pointing at its
+ * logs; containers that depend on the job take it as a label, so they are never created after a
+ * failed job, and `pulumi up` stops with that message.
+ */
+export function jobSucceeded(job: docker.Container, jobName: string): pulumi.Output<string> {
+  return job.exitCode.apply((code) => checkJobExit(jobName, code));
+}
+
+/** The gate's value for a finished job ("0"), or the error that stops `pulumi up`. */
+export function checkJobExit(jobName: string, code: number | undefined): string {
+  if (code !== undefined && code !== 0) {
+    throw new Error(`one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again`);
+  }
+  return String(code ?? 0);
+}
+
+const JOB_GATES = new WeakMap<pulumi.Resource, { job: string; gate: pulumi.Output<string> }>();
+
+/** `ownstack.after.<job>` labels for the one-shot jobs among a container's dependencies. */
+function jobGateLabels(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): Record<string, pulumi.Input<string>> {
+  const deps = Array.isArray(dependsOn) ? dependsOn : [];
+  const labels: Record<string, pulumi.Input<string>> = {};
+  for (const dep of deps) {
+    const gate = dep instanceof pulumi.Resource ? JOB_GATES.get(dep) : undefined;
+    if (gate) labels[`ownstack.after.${gate.job}`] = gate.gate;
+  }
+  return labels;
 }
 
 /** A named volume that survives `pulumi destroy` and refuses deletion while protected. */
