@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR, prepareWorkspace } from "./lib/workspace";
+import { PROJECT_DIR, failureLine, prepareWorkspace } from "./lib/workspace";
 
 /**
  * `npm run down -- -s local`: removes every container, image and network of the stack but keeps
@@ -17,6 +17,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`down: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  console.error(`down: ${failureLine(err)}`);
   process.exit(1);
 });

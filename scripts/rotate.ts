@@ -24,7 +24,7 @@ interface Options {
 
 async function main(): Promise<void> {
   const program = new Command("rotate")
-    .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, or all")
+    .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, or all")
     .requiredOption("-s, --stack <name>", "stack to rotate (local or vps)")
     .option("-y, --yes", "do not ask before changing the stack (also passed to pulumi up)")
     .option("--no-up", "only bump the counter; run pulumi up yourself")

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { Command } from "commander";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR, prepareWorkspace } from "./lib/workspace";
+import { PROJECT_DIR, failureLine, prepareWorkspace } from "./lib/workspace";
 
 /**
  * `npm run up:local`: sets up the file backend, passphrase and stack on first run, then deploys
@@ -45,6 +45,6 @@ function fail(message: string): never {
 }
 
 main().catch((err: unknown) => {
-  console.error(`up: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`up: ${failureLine(err)}`);
   process.exit(1);
 });

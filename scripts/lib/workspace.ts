@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** The project folder: where Pulumi.yaml lives, whatever the caller's cwd. */
@@ -31,6 +31,10 @@ export function prepareWorkspace(dir: string = PROJECT_DIR): Workspace {
     created.push(`${STATE_DIR}/ (Pulumi state backend)`);
   }
   const passphraseFile = join(dir, PASSPHRASE_FILE);
+  if (!existsSync(passphraseFile) && hasStacks(stateDir)) {
+    // A new passphrase could not decrypt the existing stacks' secrets.
+    throw new Error(`${PASSPHRASE_FILE} is missing but ${STATE_DIR}/ holds stacks; restore it from your backup (or set PULUMI_CONFIG_PASSPHRASE)`);
+  }
   if (!existsSync(passphraseFile)) {
     writeFileSync(passphraseFile, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
     created.push(`${PASSPHRASE_FILE} (mode 0600; back it up: it decrypts your stack's secrets)`);
@@ -53,9 +57,29 @@ export function pulumiEnv(projectDir: string, env: NodeJS.ProcessEnv = process.e
   return { ...env, ...passphrase, PULUMI_SKIP_UPDATE_CHECK: "true" };
 }
 
+function hasStacks(stateDir: string): boolean {
+  const stacks = join(stateDir, ".pulumi", "stacks");
+  return existsSync(stacks) && readdirSync(stacks, { recursive: true }).some((f) => String(f).endsWith(".json"));
+}
+
 function ensureIgnored(dir: string, entries: string[]): void {
   const file = join(dir, ".gitignore");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "";
   const missing = entries.filter((e) => !current.split("\n").includes(e));
   if (missing.length > 0) writeFileSync(file, `${current}${current.endsWith("\n") || current === "" ? "" : "\n"}${missing.join("\n")}\n`);
+}
+
+/**
+ * One line for a failed Pulumi operation. The Automation API's CommandError message repeats the
+ * whole streamed output (`code: N\n stdout: …\n stderr: …`); the first `error:` line is the cause.
+ */
+export function failureLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const code = /^code: (-?\d+)/.exec(text)?.[1];
+  if (code === undefined) return text.split("\n")[0];
+  const cause = text
+    .split("\n")
+    .map((l) => /(?:^|\s)error: (.+)$/.exec(l.trim())?.[1])
+    .find((c) => c !== undefined);
+  return `pulumi exited with code ${code}${cause ? `: ${cause}` : ""}; see the output above`;
 }

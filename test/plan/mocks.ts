@@ -4,8 +4,12 @@ import { Plan, PlannedResource, evaluateWith } from "../../scripts/lib/planHarne
 
 export * from "../../scripts/lib/planHarness";
 
-/** Runs the real `index.ts` for one stack with the given raw config. */
+/**
+ * Runs the real `index.ts` for one stack with the given raw config. Ollama's GPU is `cpu` unless a
+ * test sets it: plan tests must not depend on the machine they run on (the probe has its own tests).
+ */
 export function evaluate(config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
+  config = { "ownstack:ollamaGpu": "cpu", ...config };
   return evaluateWith(
     async () => {
       vi.resetModules();

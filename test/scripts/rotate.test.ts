@@ -119,6 +119,7 @@ describe("rotation plan (pure)", () => {
   it("the README table has one row per secret", () => {
     const rows = renderRotationTable().trim().split("\n");
     expect(rows.slice(2).map((r) => r.split("|")[1].trim())).toEqual(ROTATABLE.map((n) => `\`${n}\``));
+    expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(renderRotationTable().trim());
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,6 +38,16 @@ describe("first-run setup", () => {
   });
 });
 
+describe("a lost passphrase", () => {
+  it("is refused, not replaced, when the state already holds stacks", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
+    mkdirSync(join(dir, ".pulumi-state/.pulumi/stacks/ownstack"), { recursive: true });
+    writeFileSync(join(dir, ".pulumi-state/.pulumi/stacks/ownstack/local.json"), "{}");
+    expect(() => prepareWorkspace(dir)).toThrow(".pulumi-passphrase is missing but .pulumi-state/ holds stacks; restore it from your backup");
+    expect(existsSync(join(dir, ".pulumi-passphrase"))).toBe(false);
+  });
+});
+
 describe("npm run up:local", () => {
   it("explains how to install the Pulumi CLI when it is missing, without a stack trace", () => {
     const root = resolve(__dirname, "../..");
@@ -52,5 +62,14 @@ describe("npm run up:local", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     // The check runs before any setup: nothing was created.
     expect([".pulumi-state", ".pulumi-passphrase"].map((f) => existsSync(join(root, f)))).toEqual(before);
+  });
+});
+
+describe("a failed pulumi operation", () => {
+  it("is reported in one line with the cause, not the whole streamed output", async () => {
+    const { failureLine } = await import("../../scripts/lib/workspace");
+    const err = new Error("code: 255\n stdout: Previewing update (local)\n...\n stderr: error: failed to connect to any docker daemon\n  more\n");
+    expect(failureLine(err)).toBe("pulumi exited with code 255: failed to connect to any docker daemon; see the output above");
+    expect(failureLine(new Error("no stack named 'x' found\nat …"))).toBe("no stack named 'x' found");
   });
 });
