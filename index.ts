@@ -40,7 +40,7 @@ const local = settings.target === "local";
 export const target = settings.target;
 export const apiUrl = settings.publicUrl;
 export const studioUrl = settings.studioUrl;
-export const mailpitUrl = mail ? `http://127.0.0.1:${settings.ports.mailpit}` : undefined;
+export const mailpitUrl = mail ? (local ? `http://127.0.0.1:${settings.ports.mailpit}` : `https://mail.${settings.vps.domain}`) : undefined;
 export const dashboardUsername = settings.auth.dashboardUsername;
 export const dashboardPassword = secrets.dashboardPassword;
 export const anonKey = secrets.anonKey;

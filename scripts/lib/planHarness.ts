@@ -30,6 +30,7 @@ export interface ResourceOptionsSent {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
   readonly deleteBeforeReplace: boolean;
+  readonly ignoreChanges: readonly string[];
   /** URNs this resource waits for: explicit `dependsOn` plus the resources its inputs come from. */
   readonly dependencies: readonly string[];
 }
@@ -123,7 +124,7 @@ export async function evaluateWith(load: () => Promise<Record<string, unknown>>,
         const inputs = Object.fromEntries(
           Object.entries(args.inputs).map(([k, v]) => [k, unwrap(v, () => secretInputs.add(k))]),
         );
-        const options = sent ?? { protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependencies: [] };
+        const options = sent ?? { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], dependencies: [] };
         resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider ?? "", urn: "", options });
         return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
       },
@@ -164,6 +165,7 @@ function recordResourceOptions(resources: PlannedResource[], onRequest: (options
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      ignoreChanges: [...req.getIgnorechangesList()].sort(),
       dependencies: [...req.getDependenciesList()].sort(),
     });
     const index = resources.length;

@@ -16,6 +16,12 @@ describe("one-shot jobs gate what depends on them", () => {
     expect(label(container(plan, "supavisor"), "ownstack.after.migrations")).toBe("0");
   });
 
+  it("no container is replaced on every up for the networkMode the provider reads back (pulumi-docker#1272)", () => {
+    const all = plan.resources.filter((r) => r.type === "docker:index/container:Container");
+    expect(all.length).toBeGreaterThan(10);
+    for (const c of all) expect(c.options.ignoreChanges, c.name).toContain("networkMode");
+  });
+
   it("a failed job stops pulumi up with its name and where to look", () => {
     expect(checkJobExit("ownstack-local-minio-createbucket", 0)).toBe("0");
     expect(() => checkJobExit("ownstack-local-minio-createbucket", 1)).toThrow(
