@@ -9,7 +9,7 @@ import { SigningKeys } from "./components/signingKeys";
 import { loadSettings } from "./config";
 
 // Settings: every key validated at once, before any resource exists.
-const { settings, smtpPassword } = loadSettings();
+const { settings, smtpPassword, dockerTls } = loadSettings();
 
 // Secrets: generated once, kept in state as Pulumi secrets, rotated by counter. With
 // authSigning es256 (the default) also the ES256 signing key, JWKS and sb_ API keys.
@@ -17,7 +17,7 @@ const secrets = new Secrets("secrets", { settings });
 const signing = settings.signing.algorithm === "es256" ? new SigningKeys("signing", { settings, jwtSecret: secrets.jwtSecret }) : undefined;
 
 // One Docker daemon (this machine, or the server over SSH) and one private network.
-const provider = dockerProvider(settings);
+const provider = dockerProvider(settings, dockerTls);
 const ctx: StackContext = {
   settings,
   secrets,

@@ -94,6 +94,12 @@ describe("vps stack plan", () => {
     for (const r of dockerResources) expect(r.provider, r.name).toContain("::ownstack-vps-docker::");
   });
 
+  it("hands a tcp:// Docker host its TLS material from docker:* config", async () => {
+    const tls = await evaluate({ ...VPS_CONFIG, "ownstack:dockerHost": "tcp://203.0.113.10:2376", "docker:certPath": "/home/me/.docker/server" }, "vps");
+    const [provider] = byType(tls, "pulumi:providers:docker");
+    expect(provider.inputs).toMatchObject({ host: "tcp://203.0.113.10:2376", certPath: "/home/me/.docker/server" });
+  });
+
   it("uses the staging CA and the TLS challenge when asked", async () => {
     const staged = await evaluate({ ...VPS_CONFIG, "ownstack:acmeStaging": "true", "ownstack:acmeChallenge": "tls" }, "vps");
     const flags: string[] = container(staged, "traefik").inputs.command;
