@@ -63,7 +63,8 @@ export class Realtime extends pulumi.ComponentResource {
             "CMD-SHELL",
             'curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:4000/api/tenants/realtime-dev/health',
           ],
-          interval: "30s",
+          // Docker probes first after one interval: 5s keeps several probes inside the create wait.
+          interval: "5s",
           startPeriod: "10s",
         },
       },

@@ -134,6 +134,8 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     if (c.insecureHttp) problems.push(`${key("insecureHttp")}: plain-HTTP exposure is refused on vps; remove it so Traefik serves HTTPS only`);
     if (c.mailpit !== true && c.smtpHost === "")
       problems.push(`${key("smtpHost")}: required on vps so sign-up mails reach users, expected a host such as smtp.example.com (or set ${key("mailpit")}: true)`);
+    if (c.mailpit !== true && c.smtpHost !== "" && c.smtpAdminEmail === "")
+      problems.push(`${key("smtpAdminEmail")}: required on vps as the sender of auth mails, expected an e-mail address such as no-reply@example.com`);
   }
   if (c.dockerHost.startsWith("tcp://") && !rawConfig["docker:certPath"] && !rawConfig["docker:caMaterial"])
     problems.push(`${key("dockerHost")}: tcp:// needs TLS, expected docker:certPath (or docker:caMaterial) to be set as well`);

@@ -19,6 +19,7 @@ describe("vps config is refused before any resource, naming the key and the expe
     ["plain-HTTP exposure", { ...VPS_CONFIG, "ownstack:insecureHttp": "true" }, "ownstack:insecureHttp: plain-HTTP exposure is refused on vps"],
     ["an ACME e-mail without @", { ...VPS_CONFIG, "ownstack:acmeEmail": "ops.example.com" }, "ownstack:acmeEmail: expected an e-mail address such as admin@example.com"],
     ["an SMTP sender without @", { ...VPS_CONFIG, "ownstack:smtpAdminEmail": "admin" }, "ownstack:smtpAdminEmail: expected an e-mail address"],
+    ["no sender address for auth mails", without("ownstack:smtpAdminEmail"), "ownstack:smtpAdminEmail: required on vps as the sender of auth mails"],
     ["no SMTP host and no Mailpit", without("ownstack:smtpHost"), "ownstack:smtpHost: required on vps so sign-up mails reach users"],
     ["GPU auto-detection against a remote host", { ...VPS_CONFIG, "ownstack:ollama": "true", "ownstack:ollamaGpu": "auto" }, 'ownstack:ollamaGpu: "auto" would probe this laptop, not the server'],
     ["an unknown ACME challenge", { ...VPS_CONFIG, "ownstack:acmeChallenge": "dns" }, "ownstack:acmeChallenge: expected one of: http, tls"],
