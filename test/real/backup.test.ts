@@ -9,7 +9,7 @@ import { listBackups, readManifest } from "../../scripts/lib/backup/manifest";
 import { PgTarget, localTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
-import { EMBEDDED_MAJOR, TestServer, localPgDumps, startEmbeddedOnly, startServerWithTools } from "./backupServer";
+import { EMBEDDED_MAJOR, TestServer, localPgDumps, startEmbeddedOnly, startServerWithTools } from "../support/postgres";
 
 /**
  * Backup and restore against a real Postgres with the real pg_dump, pg_dumpall, pg_restore and

@@ -1,32 +1,35 @@
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDbStartScript, renderRotatePasswordsPsql } from "../../components/render/dbStart";
 import { ALL_LOGIN_ROLES, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
-import { Cluster, IMAGE_ROLES_SQL, Login, initCluster, loginTable, postgresBinary, postgresIds, runSql } from "./rotationCluster";
+import { missingBinaries } from "../support/binaries";
+import { Cluster, initCluster, postgresIds } from "../support/postgres";
+import { IMAGE_ROLES_SQL, Login, loginTable, runSql } from "../support/sql";
 
 /**
  * The db container's start wrapper, run for real: the uploaded script and psql file, with a
  * stand-in for the image's docker-entrypoint.sh that starts the embedded Postgres binary. Like the
  * image, loopback is trusted and everything else needs a password (checked here on the socket).
+ * A `psql` stand-in on the wrapper's PATH notes whether the ready marker exists each time the
+ * wrapper applies the password, then runs the real psql: that shows the order of events without
+ * racing the wrapper.
  */
 
 const OLD = "old0password0aaaaaaaaaaaaaaaaaaaa";
 const NEW = "new1password1bbbbbbbbbbbbbbbbbbbb";
 const everyone = (ok: boolean) => Object.fromEntries(ALL_LOGIN_ROLES.map((r) => [r, ok]));
 
-const missing = ["psql", "pg_isready"].filter((bin) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
-if (missing.length > 0) {
-  if (process.env.CI === "true") throw new Error(`CI must provide ${missing.join(" and ")} (apt-get install postgresql-client)`);
-  console.warn(`[skip] db start script test: ${missing.join(", ")} not installed (apt-get install postgresql-client)`);
-}
+const missing = missingBinaries(["psql", "pg_isready"], "the db start script test", "postgresql-client");
 
 let cluster: Cluster;
 let socket: Login;
 let trusted: Login;
 let paths: { script: string; rotateSql: string; marker: string };
-let pgBin: string;
+/** One line per psql run of the wrapper: whether the ready marker existed at that moment. */
+let psqlLog: string;
+const markerSeenByPsql = () => (existsSync(psqlLog) ? readFileSync(psqlLog, "utf8").trim().split("\n") : []);
 
 function startWrapper(password: string): ChildProcess {
   const bin = join(cluster.root, "bin");
@@ -36,7 +39,9 @@ function startWrapper(password: string): ChildProcess {
       HOME: cluster.root,
       PGPORT: String(cluster.port),
       PGDATA: cluster.dataDir,
-      PG_BIN: pgBin,
+      PG_BIN: cluster.binDir,
+      MARKER: paths.marker,
+      PSQL_LOG: psqlLog,
       SOCKET_DIR: cluster.socketDir,
       POSTGRES_PASSWORD: password,
       PGPASSWORD: password,
@@ -67,8 +72,7 @@ const rows = async (password: string) =>
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  cluster = await initCluster("ownstack-db-start-", OLD, "local all all scram-sha-256\nhost all all 127.0.0.1/32 trust\n");
-  pgBin = dirname(await postgresBinary());
+  cluster = await initCluster({ prefix: "ownstack-db-start-", superuser: "supabase_admin", password: OLD, hba: "local all all scram-sha-256\nhost all all 127.0.0.1/32 trust\n" });
   socket = { host: cluster.socketDir, port: cluster.port };
   trusted = { host: "127.0.0.1", port: cluster.port };
   paths = { script: join(cluster.root, "db-start.sh"), rotateSql: join(cluster.root, "rotate-passwords.sql"), marker: join(cluster.root, "ready") };
@@ -81,6 +85,10 @@ beforeAll(async () => {
     '#!/bin/sh\n[ "$1" = postgres ] && shift\nexec "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" -k "$SOCKET_DIR" -c listen_addresses=127.0.0.1 "$@"\n',
   );
   chmodSync(join(cluster.root, "bin", "docker-entrypoint.sh"), 0o755);
+  psqlLog = join(cluster.root, "psql.log");
+  const realPsql = execFileSync("sh", ["-c", "command -v psql"], { encoding: "utf8" }).trim();
+  writeFileSync(join(cluster.root, "bin", "psql"), `#!/bin/sh\nif [ -e "$MARKER" ]; then echo present; else echo absent; fi >> "$PSQL_LOG"\nexec ${realPsql} "$@"\n`);
+  chmodSync(join(cluster.root, "bin", "psql"), 0o755);
 });
 
 afterAll(async () => {
@@ -130,10 +138,13 @@ describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)
 
   it("clears the marker at every start, so a restart is not ready before the password is re-applied", async () => {
     expect(existsSync(paths.marker)).toBe(true);
+    rmSync(psqlLog, { force: true });
     const db = startWrapper(NEW);
     try {
-      await until("the old marker to be removed", () => !existsSync(paths.marker), 5);
+      await until("psql to apply the password", () => markerSeenByPsql().length > 0, 30);
       await until("the ready marker", () => existsSync(paths.marker), 30);
+      // The marker from the previous run was gone before the password was applied.
+      expect(markerSeenByPsql()).toEqual(["absent"]);
       expect(await loginTable(socket, ALL_LOGIN_ROLES, NEW)).toEqual(everyone(true));
     } finally {
       expect(await stop(db, "SIGTERM")).toBe(0);

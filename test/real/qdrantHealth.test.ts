@@ -1,21 +1,13 @@
 import { spawn } from "node:child_process";
 import { Server, createServer } from "node:http";
-import { createServer as createTcpServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qdrantReadyCheck } from "../../components/qdrant";
+import { freePort } from "../support/ports";
 
 /**
  * Qdrant's image has bash but no curl or wget, so its healthcheck speaks HTTP over /dev/tcp. This
  * runs that exact script with bash against a stand-in that answers /readyz like Qdrant does.
  */
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createTcpServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const run = (script: string) =>
   new Promise<number | null>((resolve) => {
@@ -30,14 +22,15 @@ describe("the Qdrant healthcheck script", () => {
   const paths: string[] = [];
 
   beforeAll(async () => {
-    port = await freePort();
     server = createServer((req, res) => {
       paths.push(req.url ?? "");
       // Qdrant answers 503 until every shard is loaded; the body mentions codes on purpose.
       if (req.url === "/readyz" && ready) res.writeHead(200).end("all shards are ready");
       else res.writeHead(503).end("some shards are not ready yet (200 expected)");
     });
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    // Port 0: the kernel picks a free port and the server holds it from that moment.
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as { port: number }).port;
   });
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -1,27 +1,17 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { Socket, createConnection, createServer } from "node:net";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Socket, createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisPingCheck, renderRedisConf } from "../../components/render/redis";
+import { missingBinaries } from "../support/binaries";
+import { PortTakenError, onFreePort } from "../support/ports";
 
-const available = spawnSync("redis-server", ["--version"]).status === 0 && spawnSync("redis-cli", ["--version"]).status === 0;
-if (!available) {
-  if (process.env.CI === "true") throw new Error("redis-server is missing; .ci/run installs the Debian package `redis-server`");
-  console.log("NOTICE: redis-server not found (apt-get install redis-server); skipping the Redis checks");
-}
+const available = missingBinaries(["redis-server", "redis-cli"], "the Redis checks", "redis-server").length === 0;
 
 // Alphanumeric like the generated one (RandomPassword with special: false).
 const PASSWORD = "Rz8kQ2vLm4Xw9Tb7Nc3Hy6Pd1Fg5Js0A";
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** One connection speaking RESP: send a command, read one reply line (enough for these replies). */
 class Resp {
@@ -85,18 +75,33 @@ describe.skipIf(!available)("redis-server with our rendered config", () => {
   let conf: string;
   let server: ChildProcess | undefined;
 
-  async function start(): Promise<void> {
-    server = spawn("redis-server", [conf], { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      try {
-        (await Resp.open(port)).close();
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    throw new Error("redis-server did not start");
+  /** Resolves when redis-server logs that it accepts connections; rejects when it exits first. */
+  function start(): Promise<void> {
+    const child = spawn("redis-server", [conf], { stdio: ["ignore", "pipe", "pipe"] });
+    server = child;
+    return new Promise((resolve, reject) => {
+      let log = "";
+      const onData = (d: Buffer) => {
+        log += d.toString();
+        if (log.includes("Ready to accept connections")) {
+          child.off("exit", onExit);
+          resolve();
+        }
+      };
+      const onExit = () => reject(/Address already in use/.test(log) ? new PortTakenError(`port ${port} is taken`) : new Error(`redis-server exited: ${log}`));
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", onExit);
+    });
   }
+
+  /** Every AOF file's text: Redis 7 keeps a base and increments in appendonlydir/. */
+  const aofText = () =>
+    readdirSync(dir, { recursive: true })
+      .map((f) => join(dir, String(f)))
+      .filter((f) => /appendonly/.test(f) && statSync(f).isFile())
+      .map((f) => readFileSync(f, "latin1"))
+      .join("");
 
   async function stop(): Promise<void> {
     const s = server;
@@ -111,11 +116,13 @@ describe.skipIf(!available)("redis-server with our rendered config", () => {
     dir = mkdtempSync(join(tmpdir(), "ownstack-redis-"));
     // redis-server drops no privileges here, but keep the dir writable for whoever runs it.
     chmodSync(dir, 0o777);
-    port = await freePort();
     conf = join(dir, "redis.conf");
-    // Exactly the container's file, with only where it listens and writes moved into the temp dir.
-    writeFileSync(conf, renderRedisConf({ password: PASSWORD, maxMemory: "64mb", maxMemoryPolicy: "allkeys-lfu", bind: "127.0.0.1", port, dir }), { mode: 0o600 });
-    await start();
+    await onFreePort(async (p) => {
+      port = p;
+      // Exactly the container's file, with only where it listens and writes moved into the temp dir.
+      writeFileSync(conf, renderRedisConf({ password: PASSWORD, maxMemory: "64mb", maxMemoryPolicy: "allkeys-lfu", bind: "127.0.0.1", port, dir }), { mode: 0o600 });
+      await start();
+    });
   });
 
   afterAll(async () => {
@@ -146,8 +153,12 @@ describe.skipIf(!available)("redis-server with our rendered config", () => {
     await c.send("AUTH", PASSWORD);
     expect(await c.send("SET", "survives", "restart")).toBe("+OK");
     c.close();
-    // SIGKILL: no shutdown save, so only the AOF (fsynced every second) can bring the key back.
-    await new Promise((r) => setTimeout(r, 1500));
+    // SIGKILL: no shutdown save, so only the AOF can bring the key back. With appendfsync
+    // everysec Redis may hold the write back while a background fsync runs: wait for the file.
+    for (let waited = 0; !aofText().includes("survives"); waited++) {
+      if (waited > 100) throw new Error("the key never reached the append-only file");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const s = server!;
     await new Promise<void>((resolve) => {
       s.once("exit", () => resolve());

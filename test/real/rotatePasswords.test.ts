@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_LOGIN_ROLES, renderRolesSql, renderRotatePasswordsSql, sqlLiteral } from "../../components/render/initSql";
-import { Cluster, IMAGE_ROLES_SQL, Login, initCluster, loginTable, runSql, runStatements } from "./rotationCluster";
+import { Cluster, startCluster } from "../support/postgres";
+import { IMAGE_ROLES_SQL, Login, loginTable, runSql, runStatements } from "../support/sql";
 
 /**
  * The Postgres rotation SQL on a real server: every login role takes the new password in one
@@ -23,8 +24,7 @@ async function notes(password: string): Promise<string[]> {
 
 beforeAll(async () => {
   // Passwords are checked on every connection, as for the services on the Docker network.
-  cluster = await initCluster("ownstack-rotate-sql-", OLD, "host all all 127.0.0.1/32 scram-sha-256\n");
-  await cluster.start();
+  cluster = await startCluster({ prefix: "ownstack-rotate-sql-", superuser: "supabase_admin", password: OLD, hba: "host all all 127.0.0.1/32 scram-sha-256\n" });
   at = { host: "127.0.0.1", port: cluster.port };
   // What a first start does: the image's roles, its own two passwords, then our init SQL.
   await runSql(at, "supabase_admin", OLD, IMAGE_ROLES_SQL);

