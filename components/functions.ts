@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ROUTER_FOLDER } from "../config/projectFiles";
 import { Settings } from "../config/settings";
 import { ServiceArgs, serviceContainer } from "./container";
 import { dbUrl } from "./database";
@@ -19,8 +20,6 @@ export interface FunctionsArgs extends ServiceArgs {
 }
 
 export const FUNCTIONS_ROOT = "/home/deno/functions";
-/** ownstack's router, used when the configured folder has no main/ of its own. */
-export const ROUTER_FOLDER = "supabase/functions/main";
 
 /**
  * Kong's /functions/v1/ route. No key-auth and no key translation, as upstream's Envoy route:

@@ -126,6 +126,7 @@ const projectPath = z
   .refine((v) => v.trim() !== "" && !v.includes("\0"), "expected a path relative to the project such as supabase/migrations");
 
 export const DEFAULT_SEED_PATH = "supabase/seed.sql";
+export const DEFAULT_MIGRATIONS_PATH = "supabase/migrations";
 
 /** The keys, their types and defaults. Order here is the order of `Pulumi.yaml`. */
 export const settingsShape = {
@@ -210,7 +211,7 @@ export const settingsShape = {
   imgproxy: toggle.default("auto"),
   grafana: toggle.default(false),
   grafanaPort: port.default(3030),
-  migrationsPath: projectPath.default("supabase/migrations"),
+  migrationsPath: projectPath.default(DEFAULT_MIGRATIONS_PATH),
   seedPath: projectPath.default(DEFAULT_SEED_PATH),
 
   // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.

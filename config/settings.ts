@@ -1,4 +1,6 @@
+import { RunError } from "@pulumi/pulumi";
 import { plannedBindings } from "./exposure";
+import { projectFileProblems } from "./projectFiles";
 import { closest } from "./suggest";
 import { ImageKey } from "./images";
 import { ServiceName, redisMaxMemoryProblem } from "./memory";
@@ -52,17 +54,20 @@ export interface Settings {
   readonly images: Readonly<Record<ImageKey, string>>;
 }
 
-/** Thrown before any resource is declared; lists every problem, one per line. */
-export class ConfigError extends Error {
-  constructor(
-    readonly stack: string,
-    readonly problems: readonly string[],
-  ) {
+/**
+ * Thrown before any resource is declared; lists every problem, one per line. A RunError, because
+ * @pulumi/pulumi's runner (cmd/run/run.js) prints a RunError's message as it is and anything else
+ * through util.inspect with a stack trace. It declares no `stack`, `message` or `name` of its own.
+ */
+export class ConfigError extends RunError {
+  readonly problems: readonly string[];
+
+  constructor(stackName: string, problems: readonly string[]) {
     super(
-      `Invalid config for stack "${stack}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+      `Invalid config for stack "${stackName}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n"),
     );
-    this.name = "ConfigError";
+    this.problems = problems;
   }
 }
 
@@ -80,10 +85,11 @@ function decode(key: SettingKey, raw: string): unknown {
 
 
 /**
- * Parses a stack's raw config (`{"ownstack:apiPort": "8000", "docker:certPath": …}`) into Settings.
- * Pure: no Pulumi runtime, so it is unit-tested directly and reused by the scripts.
+ * Parses a stack's raw config (`{"ownstack:apiPort": "8000", "docker:certPath": …}`) into Settings,
+ * checking the files it names below `projectDir` as well. No Pulumi runtime, so it is unit-tested
+ * directly and reused by the scripts.
  */
-export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack: string): Settings {
+export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack: string, projectDir: string = process.cwd()): Settings {
   const problems: string[] = [];
   const input: Record<string, unknown> = {};
   for (const [fullKey, raw] of Object.entries(rawConfig)) {
@@ -116,6 +122,7 @@ export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack
   if (!usable.success) throw new ConfigError(stack, problems);
   const crossKey: string[] = [];
   const settings = build(usable.data, rawConfig, stack, crossKey);
+  crossKey.push(...projectFileProblems({ ...usable.data, functions: settings.features.functions }, projectDir));
   problems.push(...crossKey.filter((p) => ![...invalid].some((k) => new RegExp(`${PROJECT}:${k}\\b`).test(p))));
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return settings;

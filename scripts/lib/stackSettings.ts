@@ -50,5 +50,5 @@ export function rawConfigFromFiles(
 export function loadStackSettings(projectDir: string, stack: string): Settings {
   requireKnownStack(projectDir, stack);
   const project = (parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { config?: Record<string, unknown> | null };
-  return parseSettings(rawConfigFromFiles(readStackConfig(projectDir, stack), project.config ?? {}), stack);
+  return parseSettings(rawConfigFromFiles(readStackConfig(projectDir, stack), project.config ?? {}), stack, projectDir);
 }

@@ -173,19 +173,19 @@ describe("migration files from the configured folder", () => {
     expect(plan.outputs.migrationFiles).toEqual(["9_first.sql", "10_second.sql", "seed.sql"]);
   });
 
-  it("refuses misnamed files, duplicate versions and a missing configured seed, naming the key", () => {
+  it("refuses misnamed files, duplicate versions and a missing configured seed with the config, naming the key", () => {
     const settings = (config: Record<string, string>) => parseSettings({ "ownstack:migrationsPath": folder, ...config }, "local");
     writeFileSync(join(folder, "add-things.sql"), "SELECT 1;");
     writeFileSync(join(folder, "09_again.sql"), "SELECT 1;");
-    expect(() => loadMigrations(settings({}))).toThrow(
-      `ownstack:migrationsPath (${folder}) has files the runner cannot order:\n` +
-        "  - 9_first.sql: version 9 is already used by 09_again.sql\n" +
-        "  - add-things.sql: expected <digits>_<name>.sql such as 20240101120000_create_todos.sql",
+    expect(() => settings({})).toThrow(
+      `ownstack:migrationsPath: ${folder}/9_first.sql: version 9 is already used by 09_again.sql\n` +
+        `  - ownstack:migrationsPath: ${folder}/add-things.sql: expected <digits>_<name>.sql such as 20240101120000_create_todos.sql`,
     );
     rmSync(join(folder, "add-things.sql"));
     rmSync(join(folder, "09_again.sql"));
-    expect(() => loadMigrations(settings({ "ownstack:seedPath": join(folder, "nope.sql") }))).toThrow(/^ownstack:seedPath: .*nope\.sql does not exist/);
+    expect(() => settings({ "ownstack:seedPath": join(folder, "nope.sql") })).toThrow(/ownstack:seedPath: .*nope\.sql does not exist/);
     // The default seed path may be absent: nothing to seed.
     expect(loadMigrations(settings({})).seed).toBeUndefined();
   });
+
 });
