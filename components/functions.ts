@@ -29,8 +29,10 @@ export const FUNCTIONS_KONG_SERVICE: KongService = {
   name: "functions-v1",
   _comment: "Edge Functions: /functions/v1/* -> http://functions:9000/* (the main router verifies)",
   url: "http://functions:9000/",
-  // Upstream's 150 s, matching --user-worker-request-idle-timeout.
-  read_timeout: 150000,
+  // Kong's read_timeout is the gap allowed between two reads. 10 s above the runtime's 150 s
+  // --user-worker-request-idle-timeout, so the runtime ends a stuck worker with its own error
+  // before Kong cuts the connection with a bare 504.
+  read_timeout: 160000,
   routes: [{ name: "functions-v1-all", strip_path: true, paths: ["/functions/v1/"] }],
   plugins: [{ name: "cors" }],
 };

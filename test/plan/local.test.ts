@@ -149,6 +149,12 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
     expect(kong.basicauth_credentials).toEqual([{ consumer: "DASHBOARD", username: out.dashboardUsername, password: out.dashboardPassword }]);
     expect(env(container(plan, "kong"))).toMatchObject({ KONG_DATABASE: "off", KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH });
   });
+
+  it("Kong routes with the expressions router, which the exact-match /rest/v1/ (service_role only) route needs", () => {
+    expect(env(container(plan, "kong")).KONG_ROUTER_FLAVOR).toBe("expressions");
+    const openapi = kongYml(plan).services.find((s: { name: string }) => s.name === "rest-v1-openapi");
+    expect(openapi.routes[0].expression).toBe('http.path == "/rest/v1/"');
+  });
 });
 
 describe("local stack: one private network with upstream's DNS names", () => {

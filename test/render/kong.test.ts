@@ -14,7 +14,7 @@ const services: KongService[] = config.services;
 const plugins = (s: KongService) => s.plugins.map((p) => p.name as string);
 /** The service whose route lists exactly this path. */
 const at = (path: string): KongService => {
-  const found = services.find((s) => s.routes.some((r) => r.paths.includes(path)));
+  const found = services.find((s) => s.routes.some((r) => r.paths?.includes(path)));
   if (!found) throw new Error(`no route for ${path}`);
   return found;
 };
@@ -81,6 +81,22 @@ describe("kong.yml", () => {
     const studio = at("/");
     expect(studio.plugins).toContainEqual({ name: "basic-auth", config: { hide_credentials: true } });
     expect(plugins(studio)).not.toContain("key-auth");
+  });
+
+  it("the OpenAPI root /rest/v1/ (every table and column) admits only the service_role key, as upstream", () => {
+    const openapi = services.find((s) => s.routes.some((r) => r.expression !== undefined));
+    expect(openapi?.url).toBe("http://rest:3000/");
+    expect(openapi?.routes).toEqual([{ name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' }]);
+    expect(plugins(openapi as KongService)).toContain("key-auth");
+    expect(aclAllow(openapi as KongService)).toEqual(["admin"]);
+    // Only the exact root: paths below it stay on rest-v1, which anon may use.
+    expect(services.filter((s) => s.routes.some((r) => r.expression)).length).toBe(1);
+  });
+
+  it("GoTrue's OAuth server metadata (RFC 8414) is open at /.well-known/oauth-authorization-server, suffix included", () => {
+    const wellKnown = at("/.well-known/oauth-authorization-server");
+    expect(wellKnown.url).toBe("http://auth:9999/.well-known/oauth-authorization-server");
+    expect(plugins(wellKnown)).toEqual(["cors"]);
   });
 
   it("Storage does its own auth, so S3 signatures and presigned URLs pass without an API key", () => {

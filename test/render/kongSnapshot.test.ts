@@ -75,6 +75,16 @@ describe("kong.yml snapshot", () => {
                 - /auth/v1/sso/saml/
           plugins:
             - name: cors
+        - name: well-known-oauth
+          _comment: "GoTrue: /.well-known/oauth-authorization-server* -> http://auth:9999/.well-known/oauth-authorization-server*"
+          url: http://auth:9999/.well-known/oauth-authorization-server
+          routes:
+            - name: well-known-oauth
+              strip_path: true
+              paths:
+                - /.well-known/oauth-authorization-server
+          plugins:
+            - name: cors
         - name: auth-v1
           _comment: "GoTrue: /auth/v1/* -> http://auth:9999/*"
           url: http://auth:9999/
@@ -102,6 +112,31 @@ describe("kong.yml snapshot", () => {
                 allow:
                   - admin
                   - anon
+        - name: rest-v1-openapi
+          _comment: "PostgREST: /rest/v1/ (OpenAPI root) -> http://rest:3000/ (service_role only)"
+          url: http://rest:3000/
+          routes:
+            - name: rest-v1-openapi-root
+              strip_path: true
+              expression: http.path == "/rest/v1/"
+          plugins:
+            - name: cors
+            - name: key-auth
+              config:
+                hide_credentials: false
+            - name: request-transformer
+              config:
+                add:
+                  headers:
+                    - "Authorization: $((headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization) or (headers.apikey ~= nil and 'Bearer ' .. headers.apikey))"
+                replace:
+                  headers:
+                    - "Authorization: $((headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization) or (headers.apikey ~= nil and 'Bearer ' .. headers.apikey))"
+            - name: acl
+              config:
+                hide_groups_header: true
+                allow:
+                  - admin
         - name: rest-v1
           _comment: "PostgREST: /rest/v1/* -> http://rest:3000/*"
           url: http://rest:3000/
@@ -177,10 +212,10 @@ describe("kong.yml snapshot", () => {
               config:
                 add:
                   headers:
-                    - "x-api-key: $(query_params.apikey)"
+                    - x-api-key:$(query_params.apikey)
                 replace:
                   querystring:
-                    - "apikey: $(query_params.apikey)"
+                    - apikey:$(query_params.apikey)
             - name: acl
               config:
                 hide_groups_header: true
