@@ -35,40 +35,46 @@ const { db, traefik, mail, minio, kong } = core;
 const { qdrant, ollama, redis, prometheus } = ai;
 const { migrations, functions, supavisor, imgproxy, grafana } = extras;
 
-// Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
+// Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret. A key
+// with no value on this stack is left out: the runner warns for every undefined stack output
+// (@pulumi/pulumi runtime/stack.ts `massage`), and `pulumi stack output` has nothing to show for it.
 const local = settings.target === "local";
-export const target = settings.target;
-export const apiUrl = settings.publicUrl;
-export const studioUrl = settings.studioUrl;
-export const mailpitUrl = mail ? (local ? `http://127.0.0.1:${settings.ports.mailpit}` : `https://mail.${settings.vps.domain}`) : undefined;
-export const dashboardUsername = settings.auth.dashboardUsername;
-export const dashboardPassword = secrets.dashboardPassword;
-export const anonKey = secrets.anonKey;
-export const serviceRoleKey = secrets.serviceRoleKey;
-export const jwtSecret = secrets.jwtSecret;
-export const postgresPassword = secrets.postgresPassword;
-export const dbContainer = db.containerName;
-export const minioContainer = minio?.container.name;
-export const storageBucket = settings.storage.bucket;
-export const keysCommand = `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`;
-export const gateway = kong.container.name;
-export const edge = traefik?.container.name;
-export const qdrantUrl = qdrant?.url;
-export const qdrantApiKey = qdrant ? secrets.qdrantApiKey : undefined;
-export const ollamaUrl = ollama?.url;
-export const redisUrl = redis?.url;
-export const prometheusUrl = prometheus?.url;
-export const signingKeyId = signing?.kid;
-export const publishableKey = signing?.publishableKey;
-export const secretKey = signing?.secretKey;
-export const migrationFiles = migrations.files;
-export const migrationLog = migrations.log;
-export const functionsUrl = functions ? `${settings.publicUrl}/functions/v1` : undefined;
-export const functionNames = functions?.names;
-export const poolerUser = supavisor?.user;
-export const poolerUrl =
-  supavisor && local
-    ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@127.0.0.1:${settings.ports.poolerSession}/postgres`)
-    : undefined;
-export const imgproxyContainer = imgproxy?.container.name;
-export const grafanaUrl = grafana ? (local ? `http://127.0.0.1:${settings.ports.grafana}` : `https://grafana.${settings.vps.domain}`) : undefined;
+const outputs: Record<string, unknown> = {
+  target: settings.target,
+  apiUrl: settings.publicUrl,
+  studioUrl: settings.studioUrl,
+  mailpitUrl: mail ? (local ? `http://127.0.0.1:${settings.ports.mailpit}` : `https://mail.${settings.vps.domain}`) : undefined,
+  dashboardUsername: settings.auth.dashboardUsername,
+  dashboardPassword: secrets.dashboardPassword,
+  anonKey: secrets.anonKey,
+  serviceRoleKey: secrets.serviceRoleKey,
+  jwtSecret: secrets.jwtSecret,
+  postgresPassword: secrets.postgresPassword,
+  dbContainer: db.containerName,
+  minioContainer: minio?.container.name,
+  storageBucket: settings.storage.bucket,
+  keysCommand: `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`,
+  gateway: kong.container.name,
+  edge: traefik?.container.name,
+  qdrantUrl: qdrant?.url,
+  qdrantApiKey: qdrant ? secrets.qdrantApiKey : undefined,
+  ollamaUrl: ollama?.url,
+  redisUrl: redis?.url,
+  prometheusUrl: prometheus?.url,
+  signingKeyId: signing?.kid,
+  publishableKey: signing?.publishableKey,
+  secretKey: signing?.secretKey,
+  migrationFiles: migrations.files,
+  migrationLog: migrations.log,
+  functionsUrl: functions ? `${settings.publicUrl}/functions/v1` : undefined,
+  functionNames: functions?.names,
+  poolerUser: supavisor?.user,
+  poolerUrl:
+    supavisor && local
+      ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@127.0.0.1:${settings.ports.poolerSession}/postgres`)
+      : undefined,
+  imgproxyContainer: imgproxy?.container.name,
+  grafanaUrl: grafana ? (local ? `http://127.0.0.1:${settings.ports.grafana}` : `https://grafana.${settings.vps.domain}`) : undefined,
+};
+
+export = Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));

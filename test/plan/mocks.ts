@@ -13,7 +13,8 @@ export function evaluate(config: Record<string, string> = {}, stack = "local"): 
   return evaluateWith(
     async () => {
       vi.resetModules();
-      return import("../../index");
+      // index.ts assigns its outputs object to module.exports; vitest's ESM view adds `default`.
+      return (await import("../../index")).default;
     },
     config,
     stack,
