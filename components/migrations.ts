@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, oneShotContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { renderPoolerSql, renderSupabaseDbSql } from "./render/initSql";
+import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
 import { readFolder, readOptionalFile } from "./sourceFiles";
 import { DEFAULT_SEED_PATH } from "../config/schema";
@@ -79,6 +80,9 @@ function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined
     // Re-creates _supabase for data volumes initialised before the pooler existed.
     { file: `${JOB_ROOT}/bootstrap.sql`, content: renderSupabaseDbSql() + renderPoolerSql() },
     { file: `${JOB_ROOT}/runner.sql`, content: RUNNER_SQL },
+    // Database Webhooks for data volumes initialised before ownstack shipped 98-webhooks.sql; a
+    // no-op where init already ran it. Before the user's migrations, which may call http_request.
+    { file: `${JOB_ROOT}/webhooks.sql`, content: renderWebhooksSql() },
     { file: `${JOB_ROOT}/apply.sql`, content: APPLY_SQL },
     { file: `${JOB_ROOT}/migrations.list`, content: migrationList(migrations) },
     ...migrations.map((m) => ({ file: `${JOB_ROOT}/migrations/${m.name}`, content: m.body })),

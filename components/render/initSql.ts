@@ -3,6 +3,8 @@
  * the same passwords inside a running database (init never re-runs: supabase-selfhost.md §3).
  */
 
+import { renderWebhooksSql } from "./webhooksSql";
+
 /** Service roles that log in with the stack's Postgres password, set by our init script. */
 export const SERVICE_LOGIN_ROLES = [
   "authenticator",
@@ -25,8 +27,8 @@ export const sqlLiteral = (value: string): string => `'${value.replace(/'/g, "''
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /**
- * init-scripts/99-roles.sql. The image creates the roles; supabase_functions_admin is created by
- * upstream's webhooks.sql, which we do not ship, so it is created here when missing.
+ * init-scripts/99-roles.sql, as upstream's roles.sql. The image creates the roles and
+ * 98-webhooks.sql creates supabase_functions_admin; the guard keeps this file whole on its own.
  */
 export function renderRolesSql(password: string): string {
   const lines = [
@@ -87,6 +89,8 @@ export function rotatePasswordStatements(passwordSql: string, roles: readonly st
 /** Files for the db container's `uploads`, at the paths the image's migrate.sh runs. */
 export function initSqlFiles(password: string, jwtExpiry: number): { file: string; content: string }[] {
   return [
+    // Upstream's order: 98-webhooks before 99-roles (which sets supabase_functions_admin's password).
+    { file: "/docker-entrypoint-initdb.d/init-scripts/98-webhooks.sql", content: renderWebhooksSql() },
     { file: "/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql", content: renderJwtSql(jwtExpiry) },
     { file: "/docker-entrypoint-initdb.d/init-scripts/99-roles.sql", content: renderRolesSql(password) },
     { file: "/docker-entrypoint-initdb.d/migrations/97-_supabase.sql", content: renderSupabaseDbSql() },

@@ -130,7 +130,8 @@ export const migrationList = (migrations: readonly MigrationFile[]): string => m
 
 /**
  * The job's shell loop. Migrations run as `postgres` (the owner users get in Supabase Studio);
- * the bootstrap of `_supabase` runs as `supabase_admin`, which alone may create databases there.
+ * the bootstrap of `_supabase` and the Database Webhooks setup run as `supabase_admin`, the
+ * image's superuser.
  */
 export const MIGRATE_SH = `#!/bin/sh
 set -eu
@@ -138,6 +139,8 @@ cd "\${OWNSTACK_JOB_ROOT:-${JOB_ROOT}}"
 run() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
 
 run -U supabase_admin -f bootstrap.sql
+# Event triggers and CREATE EXTENSION pg_net need a superuser (render/webhooksSql.ts).
+run -U supabase_admin -f webhooks.sql
 run -U postgres -f runner.sql
 
 apply() {

@@ -49,8 +49,11 @@ describe("local defaults: imgproxy on, the other extras off, migrations always",
     expect(env(migrations)).toMatchObject({ PGHOST: "db", PGPORT: "5432", PGPASSWORD: plan.outputs.postgresPassword, PGCLIENTENCODING: "UTF8" });
     expect(migrations.secretInputs.has("envs")).toBe(true);
     const files = Object.keys(uploads(migrations));
-    expect(files).toEqual(["/ownstack/apply.sql", "/ownstack/bootstrap.sql", "/ownstack/migrate.sh", "/ownstack/migrations.list", "/ownstack/runner.sql"]);
+    expect(files).toEqual(["/ownstack/apply.sql", "/ownstack/bootstrap.sql", "/ownstack/migrate.sh", "/ownstack/migrations.list", "/ownstack/runner.sql", "/ownstack/webhooks.sql"]);
     expect(uploads(migrations)["/ownstack/bootstrap.sql"]).toContain("CREATE DATABASE _supabase");
+    // Database Webhooks for data volumes created before 98-webhooks.sql, ahead of user migrations.
+    expect(uploads(migrations)["/ownstack/webhooks.sql"]).toContain("CREATE OR REPLACE FUNCTION supabase_functions.http_request()");
+    expect(uploads(migrations)["/ownstack/migrate.sh"]).toMatch(/-f bootstrap\.sql\n(#.*\n)?run -U supabase_admin -f webhooks\.sql\nrun -U postgres -f runner\.sql/);
   });
 
   it("creates the _supabase database on a fresh data directory as well", () => {

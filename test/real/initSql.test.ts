@@ -1,20 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES, initSqlFiles, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
-import { missingBinaries } from "../support/binaries";
+import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
 import { Cluster, startCluster } from "../support/postgres";
-import { IMAGE_ROLES_SQL, Login, canLogin, runSql } from "../support/sql";
+import { Login, canLogin, runSql } from "../support/sql";
+import { HAS_PSQL, initLikeImage } from "../support/supabaseInit";
 
 /**
  * Our init SQL on a real Postgres 17, applied the way the supabase/postgres image's migrate.sh
- * applies it on an empty data directory: the image's roles exist, postgres is a superuser with the
- * stack password, `init-scripts/*` run as postgres in file-name order, supabase_admin gets the
- * password, then `migrations/*` run as supabase_admin. Services reach db over the Docker network,
- * so every login here goes over TCP and pg_hba demands scram-sha-256.
+ * applies it on an empty data directory (test/support/supabaseInit.ts). Services reach db over the
+ * Docker network, so every login here goes over TCP and pg_hba demands scram-sha-256.
  */
 
 /** Like the program's RandomPassword: letters and digits only (special: false), 32 characters. */
@@ -26,40 +21,17 @@ const WRONG = generated();
 // Not the default, so the test shows the setting comes from our value.
 const JWT_EXP = 5400;
 
-// migrate.sh runs every file with psql, and some use psql meta-commands (\gexec, \connect). Without
-// psql only the plain-SQL files can be applied (with pg); CI must have it.
-const PSQL = missingBinaries(["psql"], "the init SQL files with psql meta-commands", "postgresql-client").length === 0;
+const PSQL = HAS_PSQL;
 
 let cluster: Cluster;
 let at: Login;
 const asAdmin = (sql: string) => runSql(at, "supabase_admin", PASSWORD, sql);
 const one = async (sql: string) => (await asAdmin(sql))[0].rows;
 
-/** One file as migrate.sh runs it: `psql -v ON_ERROR_STOP=1 --no-psqlrc -U <user> -f <file>`. */
-async function applyFile(user: string, file: { file: string; content: string }): Promise<void> {
-  if (!PSQL) {
-    if (!file.content.includes("\\")) await runSql(at, user, PASSWORD, file.content);
-    return;
-  }
-  const path = join(cluster.root, file.file.split("/").pop() as string);
-  writeFileSync(path, file.content);
-  const args = ["-h", at.host, "-p", String(at.port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "--no-password", "-f", path];
-  const run = spawnSync("psql", args, { env: { ...process.env, PGPASSWORD: PASSWORD }, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`psql -f ${file.file} as ${user} failed: ${run.stderr}`);
-}
-
 beforeAll(async () => {
   cluster = await startCluster({ prefix: "ownstack-init-sql-", superuser: "supabase_admin", password: PASSWORD, hba: "host all all 127.0.0.1/32 scram-sha-256\n" });
   at = { host: "127.0.0.1", port: cluster.port };
-
-  // The image's own roles, and migrate.sh's `create role postgres superuser login password …`.
-  await asAdmin(IMAGE_ROLES_SQL);
-  await asAdmin(`ALTER ROLE postgres SUPERUSER LOGIN PASSWORD ${sqlLiteral(PASSWORD)};`);
-
-  const files = [...initSqlFiles(PASSWORD, JWT_EXP)].sort((a, b) => a.file.localeCompare(b.file));
-  for (const f of files.filter((f) => f.file.includes("/init-scripts/"))) await applyFile("postgres", f);
-  await runSql(at, "postgres", PASSWORD, `ALTER USER supabase_admin WITH PASSWORD ${sqlLiteral(PASSWORD)};`);
-  for (const f of files.filter((f) => f.file.includes("/migrations/"))) await applyFile("supabase_admin", f);
+  await initLikeImage(at, cluster.root, PASSWORD, JWT_EXP);
 });
 
 afterAll(async () => {

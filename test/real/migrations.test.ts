@@ -7,8 +7,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_SQL, MIGRATE_SH, RUNNER_SQL, SEED_VERSION, migrationList, planMigrations } from "../../components/render/migrations";
 import { renderPoolerSql, renderSupabaseDbSql } from "../../components/render/initSql";
+import { renderWebhooksSql } from "../../components/render/webhooksSql";
 import { missingBinaries } from "../support/binaries";
 import { Cluster, startCluster } from "../support/postgres";
+import { withoutPgNet } from "../support/supabaseInit";
 
 const PASSWORD = "migrations-test-password";
 const sha256 = (text: string) => createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex");
@@ -33,6 +35,8 @@ beforeAll(async () => {
   port = cluster.port;
   // Production runs the bootstrap as supabase_admin; the image provides that role.
   await withClient("postgres", (c) => c.query(`CREATE ROLE supabase_admin SUPERUSER LOGIN PASSWORD '${PASSWORD}'`));
+  // The image's API roles and extensions schema, which the job's webhooks.sql grants to and uses.
+  await withClient("postgres", (c) => c.query("CREATE ROLE anon NOLOGIN; CREATE ROLE authenticated NOLOGIN; CREATE ROLE service_role NOLOGIN; CREATE SCHEMA extensions"));
 });
 
 afterAll(async () => {
@@ -133,6 +137,7 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
     writeFileSync(join(job, "migrate.sh"), MIGRATE_SH);
     writeFileSync(join(job, "bootstrap.sql"), renderSupabaseDbSql() + renderPoolerSql());
     writeFileSync(join(job, "runner.sql"), RUNNER_SQL);
+    writeFileSync(join(job, "webhooks.sql"), withoutPgNet(renderWebhooksSql()));
     writeFileSync(join(job, "apply.sql"), APPLY_SQL);
     const plan = planMigrations(migrations);
     writeFileSync(join(job, "migrations.list"), migrationList(plan.migrations));
@@ -153,6 +158,9 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
 
   it("creates _supabase, applies files in order and the seed once, with checksums of the exact bytes", async () => {
     writeJob(first, seed);
+    const httpRequest = () => withClient("postgres", async (c) => (await c.query("SELECT to_regprocedure('supabase_functions.http_request()')::text AS fn")).rows[0].fn);
+    // A database from before ownstack shipped 98-webhooks.sql: the job sets Database Webhooks up.
+    expect(await httpRequest()).toBeNull();
     const run = runJob();
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -162,6 +170,7 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
       "applied seed.sql",
       "ownstack: 2 migration file(s) checked",
     ]);
+    expect(await httpRequest()).toBe("supabase_functions.http_request()");
     await withClient("postgres", async (c) => {
       expect((await c.query("SELECT greet('you') AS g")).rows[0].g).toBe("hi, you :name");
       const sums = await c.query("SELECT version, checksum FROM ownstack.schema_migrations ORDER BY version");
@@ -204,5 +213,20 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
   it("leaves the _supabase bootstrap idempotent", () => {
     expect(() => execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "supabase_admin", "-c", "SELECT 1"], { env: env() })).not.toThrow();
     expect(runJob().status).toBe(0);
+  });
+
+  it("a `supabase db diff` migration that adds a Database Webhook (supabase_functions.http_request) applies", async () => {
+    writeJob([
+      ...first,
+      { name: "20240105000000_orders.sql", body: "CREATE TABLE public.orders (id bigint PRIMARY KEY);\n" },
+      {
+        name: "20240106000000_remote_schema.sql",
+        body: `CREATE TRIGGER "order_created" AFTER INSERT ON "public"."orders" FOR EACH ROW EXECUTE FUNCTION "supabase_functions"."http_request"('http://functions:9000/order-created', 'POST', '{"Content-type":"application/json"}', '{}', '5000');\n`,
+      },
+    ]);
+    const run = runJob();
+    expect(run.stderr).not.toMatch(/ERROR/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("applied 20240106000000_remote_schema.sql");
   });
 });
