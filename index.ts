@@ -3,6 +3,7 @@ import { declareAiServices } from "./components/layers/ai";
 import { StackContext } from "./components/layers/context";
 import { declareSupabaseCore } from "./components/layers/core";
 import { declareSupabaseExtras } from "./components/layers/extras";
+import { declareLogs } from "./components/layers/logs";
 import { dockerProvider, privateNetwork } from "./components/network";
 import { Secrets } from "./components/secrets";
 import { SigningKeys } from "./components/signingKeys";
@@ -31,6 +32,8 @@ const ctx: StackContext = {
 const core = declareSupabaseCore(ctx, smtpPassword);
 const ai = declareAiServices(ctx, core);
 const extras = declareSupabaseExtras(ctx, core, ai);
+// Studio's Logs Explorer (ownstack:logs): Logflare and Vector.
+declareLogs(ctx, core, extras);
 const { db, traefik, mail, minio, kong } = core;
 const { qdrant, ollama, redis, prometheus } = ai;
 const { migrations, functions, supavisor, imgproxy, grafana } = extras;

@@ -41,7 +41,7 @@ export interface ServiceContainerArgs {
   readonly devices?: pulumi.Input<pulumi.Input<docker.types.input.ContainerDevice>[]>;
   readonly gpus?: pulumi.Input<string>;
   readonly securityOpts?: string[];
-  /** Seconds `pulumi up` waits for the healthcheck at create; default 90. */
+  /** Seconds `pulumi up` waits for the healthcheck at create; default DEFAULT_WAIT_SECONDS. */
   readonly waitTimeout?: number;
 }
 
@@ -77,8 +77,20 @@ export function publishedPorts(settings: Settings, service: ServiceName): docker
   return bindings.map((b) => ({ internal: b.internal, external: b.external, ip: b.ip, protocol: "tcp" }));
 }
 
+/** Upstream's usual healthcheck timings (supabase/supabase docker/docker-compose.yml). */
+export const HEALTHCHECK_DEFAULTS = { interval: "5s", timeout: "5s", retries: 3, startPeriod: "10s" } as const;
+
+/** Seconds `pulumi up` waits for a container's first healthy report unless it says otherwise. */
+export const DEFAULT_WAIT_SECONDS = 90;
+
 function healthcheckInput(h: Healthcheck): docker.types.input.ContainerHealthcheck {
-  return { tests: h.tests, interval: h.interval ?? "5s", timeout: h.timeout ?? "5s", retries: h.retries ?? 3, startPeriod: h.startPeriod ?? "10s" };
+  return {
+    tests: h.tests,
+    interval: h.interval ?? HEALTHCHECK_DEFAULTS.interval,
+    timeout: h.timeout ?? HEALTHCHECK_DEFAULTS.timeout,
+    retries: h.retries ?? HEALTHCHECK_DEFAULTS.retries,
+    startPeriod: h.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod,
+  };
 }
 
 export function serviceContainer(name: string, args: ServiceContainerArgs, opts: pulumi.CustomResourceOptions): docker.Container {
@@ -96,10 +108,13 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       user: args.user,
       restart: "unless-stopped",
       memory: settings.memoryMiB[service],
+      // Swap equal to memory means no swap: the limit is the most the container can hold, as
+      // the README budget says, not twice that with the excess paged to disk.
+      memorySwap: settings.memoryMiB[service],
       healthcheck: healthcheckInput(args.healthcheck),
       // Ordered start: dependents are created only once this container reports healthy.
       wait: true,
-      waitTimeout: args.waitTimeout ?? 90,
+      waitTimeout: args.waitTimeout ?? DEFAULT_WAIT_SECONDS,
       networksAdvanced: [{ name: args.network.name, aliases: [...args.aliases].sort() }],
       ports: publishedPorts(settings, service),
       volumes: args.volumes,
@@ -157,6 +172,7 @@ export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.C
       mustRun: false,
       restart: "no",
       memory: JOB_MEMORY_MIB,
+      memorySwap: JOB_MEMORY_MIB,
       networksAdvanced: [{ name: args.network.name }],
       labels: labelList(args.settings, args.job, { "ownstack.job": "true" }),
     },

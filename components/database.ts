@@ -11,6 +11,8 @@ export interface DatabaseArgs extends ServiceArgs {
 export const DB_HOST = "db";
 export const DB_PORT = 5432;
 export const DB_NAME = "postgres";
+/** How long a first start (initdb + init SQL + migrations) may take before the db counts as failing. */
+export const DB_FIRST_INIT_SECONDS = 240;
 
 /** `postgres://role:password@db:5432/postgres`, the DSN every service builds from the one password. */
 export function dbUrl(role: string, password: pulumi.Input<string>, scheme = "postgres", database = DB_NAME): pulumi.Output<string> {
@@ -62,9 +64,13 @@ export class Database extends pulumi.ComponentResource {
         // Init SQL runs only on an empty data directory; the start wrapper covers every later start.
         uploads: pulumi.secret(pulumi.output(args.password).apply((pw) => [...initSqlFiles(pw, settings.auth.jwtExpiry), ...dbStartFiles()])),
         // Healthy only once the password is applied, so no dependent starts with one the db lacks.
-        healthcheck: { tests: dbHealthcheckTests(), retries: 10, startPeriod: "20s" },
-        // The first start initialises the cluster and runs every migration.
-        waitTimeout: 300,
+        // A first start runs initdb and the image's migrate.sh (init scripts plus every bundled
+        // migration) before the real server listens; on a slow disk that takes minutes (no
+        // published figure). Failures during the start period do not count, and a passing probe
+        // ends it early, so a long one costs nothing on a warm start.
+        healthcheck: { tests: dbHealthcheckTests(), retries: 10, startPeriod: `${DB_FIRST_INIT_SECONDS}s` },
+        // Start period plus 10 failed probes, with room for a few more before `pulumi up` gives up.
+        waitTimeout: DB_FIRST_INIT_SECONDS + 120,
       },
       { parent: this },
     );

@@ -34,6 +34,9 @@ export class Secrets extends pulumi.ComponentResource {
   public readonly s3ProtocolAccessKeySecret: pulumi.Output<string>;
   public readonly redisPassword: pulumi.Output<string>;
   public readonly qdrantApiKey: pulumi.Output<string>;
+  /** Logflare's ingest token (Vector's x-api-key) and query token (Studio's Logs pages). */
+  public readonly logflarePublicToken: pulumi.Output<string>;
+  public readonly logflarePrivateToken: pulumi.Output<string>;
 
   constructor(name: string, args: SecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:core:Secrets", name, {}, opts);
@@ -63,6 +66,9 @@ export class Secrets extends pulumi.ComponentResource {
     this.s3ProtocolAccessKeySecret = password("s3-access-key-secret", 64, "minio");
     this.redisPassword = password("redis-password", 32, "redis");
     this.qdrantApiKey = password("qdrant-api-key", 40, "qdrant");
+    // Upstream's generate-keys.sh makes both at least 32 characters.
+    this.logflarePublicToken = password("logflare-public-token", 40, "logflare");
+    this.logflarePrivateToken = password("logflare-private-token", 40, "logflare");
 
     // The issue time lives in state (time.Static), so previews never see a new `iat`; it moves
     // only when the JWT secret is rotated.

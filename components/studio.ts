@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ANALYTICS_URL } from "./analytics";
 import { ServiceArgs, serviceContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { REST_SCHEMAS } from "./rest";
@@ -13,6 +14,8 @@ export interface StudioArgs extends ServiceArgs {
   readonly anonKey: pulumi.Input<string>;
   readonly serviceRoleKey: pulumi.Input<string>;
   readonly pgMetaCryptoKey: pulumi.Input<string>;
+  /** Logflare's query token with the log stack on (`ownstack:logs`); without it the Logs pages stay off. */
+  readonly logflarePrivateToken?: pulumi.Input<string>;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -51,8 +54,16 @@ export class Studio extends pulumi.ComponentResource {
           SUPABASE_SERVICE_KEY: args.serviceRoleKey,
           AUTH_JWT_SECRET: args.jwtSecret,
           ...(args.publishableKey && args.secretKey ? { SUPABASE_PUBLISHABLE_KEY: args.publishableKey, SUPABASE_SECRET_KEY: args.secretKey } : {}),
-          ENABLED_FEATURES_LOGS_ALL: false,
-          NEXT_PUBLIC_ENABLE_LOGS: false,
+          // As upstream's logs overlay (docker/docker-compose.logs.yml) sets them.
+          ...(args.logflarePrivateToken
+            ? {
+                ENABLED_FEATURES_LOGS_ALL: true,
+                NEXT_PUBLIC_ENABLE_LOGS: true,
+                NEXT_ANALYTICS_BACKEND_PROVIDER: "postgres",
+                LOGFLARE_URL: ANALYTICS_URL,
+                LOGFLARE_PRIVATE_ACCESS_TOKEN: args.logflarePrivateToken,
+              }
+            : { ENABLED_FEATURES_LOGS_ALL: false, NEXT_PUBLIC_ENABLE_LOGS: false }),
         },
         healthcheck: {
           tests: [

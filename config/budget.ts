@@ -26,6 +26,8 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
     supavisor: f.supavisor,
     imgproxy: f.imgproxy,
     grafana: f.grafana,
+    analytics: f.logs,
+    vector: f.logs,
   };
   return SERVICES.filter((s) => on[s]).sort();
 }

@@ -34,6 +34,10 @@ export const IMAGES = {
   // The `-alpine` build (pushed by upstream's release workflow for every tag): the plain tag is
   // scratch, with no shell or wget for a healthcheck.
   redisExporter: "oliver006/redis_exporter:v1.86.0-alpine",
+  // The logs overlay (supabase/supabase docker/docker-compose.logs.yml): Logflare on the Postgres
+  // backend and Vector's alpine build (busybox wget for the healthcheck).
+  analytics: "supabase/logflare:1.43.1",
+  vector: "timberio/vector:0.53.0-alpine",
 } as const;
 
 export type ImageKey = keyof typeof IMAGES;

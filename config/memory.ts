@@ -23,6 +23,8 @@ export const SERVICES = [
   "supavisor",
   "imgproxy",
   "grafana",
+  "analytics",
+  "vector",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -30,60 +32,107 @@ export type ServiceName = (typeof SERVICES)[number];
 export const JOB_MEMORY_MIB = 64;
 
 /**
- * Default limits in MiB. The core local stack (db … mail) sums to under 2 GiB; the vps column fits
- * a 4 GB server with Traefik, leaving room for the kernel and page cache. See the README budget table.
+ * Default limits in MiB: an idle or load figure plus headroom, the source beside each number.
+ * "No published figure" means none was found for the pinned image and the number is a ceiling
+ * chosen from what the process holds by design (buffers, caches); containers cannot run where
+ * these numbers were set, so none was measured here. The vps column fits a 4 GB server without
+ * the AI services and logs. A limit is a hard ceiling (container.ts sets swap equal to it).
  */
 export const DEFAULT_MEMORY_MIB: Record<Target, Record<ServiceName, number>> = {
   local: {
+    // shared_buffers 128MB and maintenance_work_mem 64MB (supabase/postgres
+    // ansible/files/postgresql_config/postgresql.conf.j2) plus ~25 service connections at a few MB each.
     db: 512,
+    // No published figure: a single Go binary (GoTrue) with a small DB pool.
     auth: 96,
+    // No published figure: PostgREST holds the schema cache of the exposed schemas.
     rest: 96,
-    realtime: 256,
+    // Idle BEAM at 202-226 MiB resident on a 4 GB VPS (supabase/supabase#32713) + ~40%.
+    realtime: 320,
+    // No published figure: Node.js API; uploads stream, they are not buffered whole.
     storage: 160,
+    // No published figure for a single-drive MinIO with one bucket.
     minio: 192,
+    // No published figure: Node.js, one pg pool; Studio's table editor queries go through it.
     meta: 112,
+    // next-server idle at 117 MiB (supabase/supabase#32713); server-side rendering of the
+    // dashboard pages roughly doubles it.
     studio: 320,
+    // One nginx worker (kong.ts) at ~100 MB each (supabase-community/supabase-kubernetes#187)
+    // plus the master and the declarative config.
     kong: 192,
+    // No published figure: Mailpit keeps caught mails in SQLite on disk.
     mail: 32,
+    // No published figure: Traefik's Docker provider and a few routers.
     traefik: 128,
+    // No published figure: Qdrant maps segments from disk; collections held in RAM grow it.
     qdrant: 1024,
+    // A 7-8B model at Q4 is ~5 GB resident (ollama.com/library model sizes) + KV cache.
     ollama: 8192,
+    // The default redisMaxMemory (256mb) plus the fifth spare settings require.
     redis: 320,
+    // No published figure: the head block of ~15 scrape targets at 15 s.
     prometheus: 512,
+    // No published figure: Go exporters holding one scrape in memory.
     postgresExporter: 64,
     redisExporter: 48,
-    // Edge runtime: the main router plus one user worker (150 MB cap each) per warm function.
+    // Edge runtime: the main router plus one user worker (150 MB cap each, upstream
+    // volumes/functions/main/index.ts memoryLimitMb) per warm function.
     functions: 512,
-    supavisor: 256,
-    // libvips decodes whole images; 16.8 MP sources (IMGPROXY_MAX_SRC_RESOLUTION) need headroom.
+    // Idle BEAM at 202-226 MiB resident on a 4 GB VPS (supabase/supabase#32713) + ~40%.
+    supavisor: 320,
+    // libvips decodes whole images: a 16.8 MP source (IMGPROXY_MAX_SRC_RESOLUTION) is 64 MiB
+    // as RGBA, and a resize holds source and target.
     imgproxy: 256,
+    // No published figure: Grafana with one provisioned data source and no plugins.
     grafana: 192,
+    // Logflare idles at ~300 MB (supabase/supabase#30122, macOS) but Linux hosts report 1.8 GB
+    // resident after hours (#30122, #32713): the limit covers that figure.
+    analytics: 2048,
+    // No published figure: Vector's own footprint plus in-memory sink buffers, 500 events per
+    // sink by default (vector.dev docs, buffers), 7 sinks (render/vector.ts).
+    vector: 128,
   },
   vps: {
+    // More shared cache on a server: the same shared_buffers, more connections under load.
     db: 768,
     auth: 96,
     rest: 96,
-    realtime: 256,
+    // supabase/supabase#32713 was measured on exactly this size of server (4 GB, 2 vCPU).
+    realtime: 320,
     storage: 160,
     minio: 192,
     meta: 112,
     studio: 320,
-    kong: 192,
+    // Two nginx workers on vps (kong.ts) at ~100 MB each (supabase-kubernetes#187) + master.
+    kong: 320,
     mail: 32,
     traefik: 128,
     qdrant: 512,
+    // A 1-3B model at Q4 (1-2 GB, ollama.com/library) on a CPU-only server.
     ollama: 2048,
-    // Fits the default redisMaxMemory (256mb) with the fifth spare settings require.
     redis: 320,
+    // Fewer scrape targets on vps (no AI services by default).
     prometheus: 256,
     postgresExporter: 48,
     redisExporter: 32,
+    // The main router plus two warm 150 MB workers.
     functions: 384,
-    supavisor: 192,
+    supavisor: 320,
     imgproxy: 192,
     grafana: 160,
+    // A server cannot spare the 1.8 GB reported on Linux (#32713): 1 GiB is ~3x the idle figure
+    // (#30122); past it Logflare restarts. Logs are an explicit choice on vps (settings.ts).
+    analytics: 1024,
+    vector: 128,
   },
 };
+
+/** The log stack's services (Studio's Logs Explorer), switched by `ownstack:logs`. */
+export const LOG_SERVICES = ["analytics", "vector"] as const satisfies readonly ServiceName[];
+
+/** What the log stack adds to a target's memory limits, in MiB. */
+export const logStackMiB = (target: Target): number => LOG_SERVICES.reduce((sum, s) => sum + DEFAULT_MEMORY_MIB[target][s], 0);
 
 /** Parses `512MiB`, `2GiB`, `768m`, `1g` into whole MiB, or returns undefined. */
 export function parseMemoryMiB(text: string): number | undefined {

@@ -96,7 +96,7 @@ const redisSize = z
   .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
 
 /** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */
-export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta", "signingKey"] as const;
+export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta", "signingKey", "logflare"] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 export const rotationKey = (name: Rotatable): string => `rotate${name[0].toUpperCase()}${name.slice(1)}`;
 
@@ -117,6 +117,7 @@ function rotationKeys() {
     rotateVault: counter,
     rotateMeta: counter,
     rotateSigningKey: counter,
+    rotateLogflare: counter,
   };
 }
 
@@ -198,6 +199,8 @@ export const settingsShape = {
   prometheus: toggle.default("auto"),
   // A zero retention would not mean "keep nothing" but fall back to Prometheus's default.
   prometheusRetention: duration.refine((v) => !/^0+[a-z]+$/.test(v), 'expected a retention longer than zero such as "15d"').default("15d"),
+  // Studio's Logs Explorer (analytics + vector): on for local; vps must choose (settings.ts).
+  logs: toggle.default("auto"),
 
   // Supabase extras: signing keys, Edge Functions, pooler, image transforms, Grafana, migrations.
   authSigning: z.enum(["es256", "hs256"], { error: "expected one of: es256, hs256" }).default("es256"),

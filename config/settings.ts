@@ -3,7 +3,7 @@ import { plannedBindings } from "./exposure";
 import { projectFileProblems } from "./projectFiles";
 import { closest } from "./suggest";
 import { ImageKey } from "./images";
-import { ServiceName, redisMaxMemoryProblem } from "./memory";
+import { ServiceName, logStackMiB, redisMaxMemoryProblem } from "./memory";
 import { resolveImages, resolveMemory } from "./overrides";
 import { ROTATABLE, Rotatable, durationSeconds, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
 
@@ -35,7 +35,7 @@ export interface Settings {
   }>;
   readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
   readonly features: Readonly<
-    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana", boolean>
+    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs", boolean>
   >;
   readonly storage: Readonly<{ backend: "minio" | "file"; bucket: string }>;
   readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
@@ -158,7 +158,14 @@ function build(c: RawSettings, rawConfig: Readonly<Record<string, string>>, stac
     supavisor: resolveToggle(c.supavisor, c.target),
     imgproxy: resolveToggle(c.imgproxy, c.target),
     grafana: resolveToggle(c.grafana, c.target),
+    logs: resolveToggle(c.logs, c.target),
   };
+  // The log stack is the largest optional memory cost after the AI services; on a server that
+  // is a decision, not a default (README "Logs").
+  if (vps && c.logs === "auto")
+    problems.push(
+      `${key("logs")}: choose on vps, expected true (Studio's Logs Explorer: analytics + vector, ${logStackMiB("vps")} MiB of memory limits) or false`,
+    );
   if (vps && features.ollama && c.ollamaGpu === "auto")
     problems.push(`${key("ollamaGpu")}: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu`);
   else if (features.ollama && c.ollamaGpu === "auto" && c.dockerHost !== "")

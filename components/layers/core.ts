@@ -78,6 +78,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       pgMetaCryptoKey: secrets.pgMetaCryptoKey,
       publishableKey: signing?.publishableKey,
       secretKey: signing?.secretKey,
+      logflarePrivateToken: settings.features.logs ? secrets.logflarePrivateToken : undefined,
       dependsOn: [meta.container],
     },
     opts,

@@ -70,6 +70,11 @@ export function renderPoolerSql(): string {
   return "\\connect _supabase\nCREATE SCHEMA IF NOT EXISTS _supavisor;\nALTER SCHEMA _supavisor OWNER TO CURRENT_USER;\n\\connect postgres\n";
 }
 
+/** migrations/99-logs.sql: Logflare (the log stack) migrates into `_analytics` inside `_supabase`. */
+export function renderLogsSql(): string {
+  return "\\connect _supabase\nCREATE SCHEMA IF NOT EXISTS _analytics;\nALTER SCHEMA _analytics OWNER TO CURRENT_USER;\n\\connect postgres\n";
+}
+
 /**
  * Changes every login role's password in one transaction: either all roles take the new password
  * or none does, so a failure leaves the old password working everywhere and a retry is safe.
@@ -94,6 +99,7 @@ export function initSqlFiles(password: string, jwtExpiry: number): { file: strin
     { file: "/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql", content: renderJwtSql(jwtExpiry) },
     { file: "/docker-entrypoint-initdb.d/init-scripts/99-roles.sql", content: renderRolesSql(password) },
     { file: "/docker-entrypoint-initdb.d/migrations/97-_supabase.sql", content: renderSupabaseDbSql() },
+    { file: "/docker-entrypoint-initdb.d/migrations/99-logs.sql", content: renderLogsSql() },
     { file: "/docker-entrypoint-initdb.d/migrations/99-pooler.sql", content: renderPoolerSql() },
     { file: "/docker-entrypoint-initdb.d/migrations/99-realtime.sql", content: renderRealtimeSql() },
   ];

@@ -26,7 +26,7 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   },
   postgres: {
     regenerates: "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
-    restarts: ["auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor"],
+    restarts: ["analytics", "auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor"],
     notice:
       "About a minute of downtime while db and every service that logs in restart; data, sessions and API keys are kept. " +
       "The db applies the new password in one transaction before it reports healthy; if that fails, the old password keeps working. " +
@@ -73,6 +73,11 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
     notice:
       "Sessions stay valid: the previous public key stays in the JWKS for signingKeyOverlap, so tokens it signed verify until they expire. " +
       "The sb_ and legacy API keys do not change.",
+  },
+  logflare: {
+    regenerates: "Logflare's public (ingest) and private (query) access tokens",
+    restarts: ["analytics", "studio", "vector"],
+    notice: "Studio's Logs pages and log shipping pause while analytics restarts (about 30 s); stored logs are kept. Without logs nothing restarts.",
   },
 };
 

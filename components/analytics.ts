@@ -1,0 +1,72 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs, serviceContainer } from "./container";
+import { DB_HOST, DB_PORT, dbUrl } from "./database";
+
+export const ANALYTICS_HOST = "analytics";
+export const ANALYTICS_PORT = 4000;
+/** Logflare on the private network: Vector posts here, Studio queries here. Never published. */
+export const ANALYTICS_URL = `http://${ANALYTICS_HOST}:${ANALYTICS_PORT}`;
+/** Logflare keeps its metadata and, on the Postgres backend, the logs themselves here. */
+export const ANALYTICS_DATABASE = "_supabase";
+export const ANALYTICS_SCHEMA = "_analytics";
+
+export interface AnalyticsArgs extends ServiceArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  /** Ingest token: what Vector sends as x-api-key. */
+  readonly publicToken: pulumi.Input<string>;
+  /** Query token: what Studio's Logs pages use. */
+  readonly privateToken: pulumi.Input<string>;
+  /** db, and the job that creates `_supabase._analytics` on data volumes older than the log stack. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Logflare, Studio's log store, wired as upstream's logs overlay (supabase/supabase
+ * docker/docker-compose.logs.yml): single tenant, Supabase mode, Postgres backend in
+ * `_supabase._analytics`. Its port 4000 stays on the private network, as upstream since Feb 2026.
+ */
+export class Analytics extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: AnalyticsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:logs:Analytics", name, {}, opts);
+    const { settings } = args;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        settings,
+        service: "analytics",
+        image: settings.images.analytics,
+        network: args.network,
+        aliases: [ANALYTICS_HOST],
+        env: {
+          LOGFLARE_NODE_HOST: "127.0.0.1",
+          DB_USERNAME: "supabase_admin",
+          DB_DATABASE: ANALYTICS_DATABASE,
+          DB_HOSTNAME: DB_HOST,
+          DB_PORT: DB_PORT,
+          DB_PASSWORD: args.postgresPassword,
+          DB_SCHEMA: ANALYTICS_SCHEMA,
+          LOGFLARE_SINGLE_TENANT: "true",
+          LOGFLARE_SUPABASE_MODE: "true",
+          LOGFLARE_PUBLIC_ACCESS_TOKEN: args.publicToken,
+          LOGFLARE_PRIVATE_ACCESS_TOKEN: args.privateToken,
+          LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
+          POSTGRES_BACKEND_URL: dbUrl("supabase_admin", args.postgresPassword, "postgresql", ANALYTICS_DATABASE),
+          POSTGRES_BACKEND_SCHEMA: ANALYTICS_SCHEMA,
+        },
+        // Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
+        healthcheck: {
+          tests: ["CMD-SHELL", `curl -sSfL -o /dev/null http://localhost:${ANALYTICS_PORT}/health`],
+          retries: 10,
+          startPeriod: "30s",
+        },
+        // First start runs Logflare's migrations and seeds the Supabase sources.
+        waitTimeout: 180,
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ container: this.container.id });
+  }
+}

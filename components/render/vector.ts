@@ -1,0 +1,210 @@
+import { stringify } from "yaml";
+
+/**
+ * Vector's config for the log stack, after upstream's docker/volumes/logs/vector.yml (supabase/
+ * supabase): container logs read through the Docker API, shaped per service, and posted to
+ * Logflare's ingest API under the source names Studio's Logs Explorer queries. Pure: no Pulumi.
+ *
+ * Differences from upstream, each for a reason:
+ * - Only this stack's containers are read (`include_labels` on ownstack.stack), not every
+ *   container on the host: a desktop runs other projects whose logs are not ours to ship.
+ * - The API (health only) listens on loopback; nothing else on the network needs it.
+ * - Postgres logs go to analytics directly: upstream's detour through Kong's /analytics/v1 is
+ *   commented out of its kong.yml since Feb 2026.
+ * - Routes match our container names (`<prefix>-<service>`) instead of `supabase-*`.
+ */
+
+/** The services whose logs Studio shows, with the Logflare source each one feeds. */
+export const LOG_SOURCES = {
+  auth: "gotrue.logs.prod",
+  db: "postgres.logs",
+  functions: "deno-relay-logs",
+  kong: "cloudflare.logs.prod",
+  realtime: "realtime.logs.prod",
+  rest: "postgREST.logs.prod",
+  storage: "storage.logs.prod.2",
+} as const;
+export type LogSource = keyof typeof LOG_SOURCES;
+
+export const VECTOR_CONFIG_PATH = "/etc/vector/vector.yml";
+export const VECTOR_API_ADDRESS = "127.0.0.1:9001";
+/** Read from the container's environment by Vector at start; never written into the file. */
+export const TOKEN_ENV = "LOGFLARE_PUBLIC_ACCESS_TOKEN";
+
+export interface VectorConfigInput {
+  /** Value of the ownstack.stack label: only these containers are read. */
+  readonly stack: string;
+  /** Container name of each log source, as Docker reports it in `.container_name`. */
+  readonly containers: Readonly<Record<LogSource, string>>;
+  /** Vector's own container, excluded so it does not read its own output. */
+  readonly self: string;
+  /** Logflare's base URL on the private network, e.g. http://analytics:4000. */
+  readonly analyticsUrl: string;
+}
+
+/** VRL per service, upstream's programs; `kong` is split into access and error logs. */
+const PROGRAMS: Record<string, { from: LogSource; source: string }> = {
+  kong_logs: {
+    from: "kong",
+    // Non-nginx lines are Kong booting up: dropped.
+    source: `req, err = parse_nginx_log(.event_message, "combined")
+if err == null {
+    .timestamp = req.timestamp
+    .metadata.request.headers.referer = req.referer
+    .metadata.request.headers.user_agent = req.agent
+    .metadata.request.headers.cf_connecting_ip = req.client
+    .metadata.request.method = req.method
+    .metadata.request.path = req.path
+    .metadata.request.protocol = req.protocol
+    .metadata.response.status_code = req.status
+}
+if err != null {
+  abort
+}`,
+  },
+  kong_err: {
+    from: "kong",
+    source: `.metadata.request.method = "GET"
+.metadata.response.status_code = 200
+parsed, err = parse_nginx_log(.event_message, "error")
+if err == null {
+    .timestamp = parsed.timestamp
+    .severity = parsed.severity
+    .metadata.request.host = parsed.host
+    .metadata.request.headers.cf_connecting_ip = parsed.client
+    url, err = split(parsed.request, " ")
+    if err == null {
+        .metadata.request.method = url[0]
+        .metadata.request.path = url[1]
+        .metadata.request.protocol = url[2]
+    }
+}
+if err != null {
+  abort
+}`,
+  },
+  auth_logs: {
+    from: "auth",
+    source: `parsed, err = parse_json(.event_message)
+if err == null {
+    .metadata.timestamp = parsed.time
+    .metadata = merge!(.metadata, parsed)
+}`,
+  },
+  rest_logs: {
+    from: "rest",
+    source: `parsed, err = parse_regex(.event_message, r'^(?P<time>.*): (?P<msg>.*)$')
+if err == null {
+    .event_message = parsed.msg
+    .timestamp = to_timestamp!(parsed.time)
+    .metadata.host = .project
+}`,
+  },
+  realtime_logs: {
+    from: "realtime",
+    source: `.metadata.project = del(.project)
+.metadata.external_id = .metadata.project
+parsed, err = parse_regex(.event_message, r'^(?P<time>\\d+:\\d+:\\d+\\.\\d+) \\[(?P<level>\\w+)\\] (?P<msg>.*)$')
+if err == null {
+    .event_message = parsed.msg
+    .metadata.level = parsed.level
+}`,
+  },
+  functions_logs: {
+    from: "functions",
+    source: ".metadata.project_ref = del(.project)",
+  },
+  storage_logs: {
+    from: "storage",
+    source: `.metadata.project = del(.project)
+.metadata.tenantId = .metadata.project
+parsed, err = parse_json(.event_message)
+if err == null {
+    .event_message = parsed.msg
+    .metadata.level = parsed.level
+    .metadata.timestamp = parsed.time
+    .metadata.context[0].host = parsed.hostname
+    .metadata.context[0].pid = parsed.pid
+}`,
+  },
+  db_logs: {
+    from: "db",
+    source: `.metadata.host = "db-default"
+.metadata.parsed.timestamp = .timestamp
+
+parsed, err = parse_regex(.event_message, r'.*(?P<level>INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC?):.*', numeric_groups: true)
+
+if err != null || parsed == null {
+  .metadata.parsed.error_severity = "info"
+}
+if parsed != null {
+ .metadata.parsed.error_severity = parsed.level
+}
+if .metadata.parsed.error_severity == "info" {
+    .metadata.parsed.error_severity = "log"
+}
+.metadata.parsed.error_severity = upcase!(.metadata.parsed.error_severity)`,
+  },
+};
+
+/** Docker's fields renamed to what Logflare's Supabase schemas expect. */
+const PROJECT_LOGS = `.project = "default"
+.event_message = del(.message)
+.appname = del(.container_name)
+del(.container_created_at)
+del(.container_id)
+del(.source_type)
+del(.stream)
+del(.label)
+del(.image)
+del(.host)`;
+
+/** VRL string literal for a container name (names are [a-zA-Z0-9_.-], but quote safely anyway). */
+const vrlString = (value: string): string => JSON.stringify(value);
+
+export function vectorConfig(input: VectorConfigInput): Record<string, unknown> {
+  const sources = Object.keys(LOG_SOURCES).sort() as LogSource[];
+  const transforms: Record<string, unknown> = {
+    project_logs: { type: "remap", inputs: ["docker_host"], source: PROJECT_LOGS },
+    router: {
+      type: "route",
+      inputs: ["project_logs"],
+      route: Object.fromEntries(sources.map((s) => [s, `.appname == ${vrlString(input.containers[s])}`])),
+    },
+  };
+  for (const [name, p] of Object.entries(PROGRAMS).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    transforms[name] = { type: "remap", inputs: [`router.${p.from}`], source: p.source };
+  }
+  const sinks: Record<string, unknown> = {};
+  for (const s of sources) {
+    const inputs = Object.entries(PROGRAMS)
+      .filter(([, p]) => p.from === s)
+      .map(([name]) => name)
+      .sort();
+    sinks[`logflare_${s}`] = {
+      type: "http",
+      inputs,
+      encoding: { codec: "json" },
+      method: "post",
+      request: { retry_max_duration_secs: 10, headers: { "x-api-key": `\${${TOKEN_ENV}?${TOKEN_ENV} is required}` } },
+      uri: `${input.analyticsUrl}/api/logs?source_name=${LOG_SOURCES[s]}`,
+    };
+  }
+  return {
+    api: { enabled: true, address: VECTOR_API_ADDRESS },
+    sources: {
+      docker_host: {
+        type: "docker_logs",
+        include_labels: [`ownstack.stack=${input.stack}`],
+        exclude_containers: [input.self],
+      },
+    },
+    transforms,
+    sinks,
+  };
+}
+
+/** vector.yml as uploaded into the container. */
+export function renderVectorYaml(input: VectorConfigInput): string {
+  return `# ownstack: rendered by components/render/vector.ts; after supabase/supabase docker/volumes/logs/vector.yml\n${stringify(vectorConfig(input), { lineWidth: 0 })}`;
+}
