@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs, oneShotContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
-import { renderLogsSql, renderPoolerSql, renderSupabaseDbSql } from "./render/initSql";
+import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
 import { readFolder, readOptionalFile } from "./sourceFiles";
@@ -79,7 +79,7 @@ function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined
     { file: `${JOB_ROOT}/migrate.sh`, content: MIGRATE_SH, executable: true },
     // Re-creates _supabase, _supavisor and _analytics for data volumes initialised before the
     // pooler or the log stack existed.
-    { file: `${JOB_ROOT}/bootstrap.sql`, content: renderSupabaseDbSql() + renderPoolerSql() + renderLogsSql() },
+    { file: `${JOB_ROOT}/bootstrap.sql`, content: renderBootstrapSql() },
     { file: `${JOB_ROOT}/runner.sql`, content: RUNNER_SQL },
     // Database Webhooks for data volumes initialised before ownstack shipped 98-webhooks.sql; a
     // no-op where init already ran it. Before the user's migrations, which may call http_request.

@@ -1,4 +1,5 @@
-import { SERVICES, ServiceName } from "./memory";
+import { DEFAULT_MEMORY_MIB, LOG_SERVICES, SERVICES, ServiceName } from "./memory";
+import { Target } from "./schema";
 import { Settings } from "./settings";
 
 /** Always on: the Supabase core as upstream's docker-compose runs it. */
@@ -35,4 +36,38 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
 /** Sum of the memory limits of the enabled services, in MiB: what the stack may use at most. */
 export function memoryBudgetMiB(settings: Pick<Settings, "target" | "features" | "memoryMiB">): number {
   return enabledServices(settings).reduce((sum, s) => sum + settings.memoryMiB[s], 0);
+}
+
+/** When each service runs, for the README table. */
+const WHEN: Record<ServiceName, string> = {
+  ...(Object.fromEntries(CORE.map((s) => [s, "always"])) as Record<ServiceName, string>),
+  traefik: "vps only",
+  mail: "`mailpit` (auto: local)",
+  minio: "`storageBackend: minio` (default)",
+  qdrant: "`qdrant` (auto: local)",
+  ollama: "`ollama` (auto: local)",
+  redis: "`redis` (auto: local)",
+  prometheus: "`prometheus` (auto: local)",
+  postgresExporter: "with `prometheus`",
+  redisExporter: "with `prometheus` and `redis`",
+  imgproxy: "`imgproxy` (auto: local)",
+  functions: "`functions` (off by default)",
+  supavisor: "`supavisor` (off by default)",
+  grafana: "`grafana` (off by default)",
+  analytics: "`logs` (local: on; vps: your choice)",
+  vector: "`logs` (local: on; vps: your choice)",
+};
+
+const sum = (target: Target, services: readonly ServiceName[]) => services.reduce((n, s) => n + DEFAULT_MEMORY_MIB[target][s], 0);
+
+/** The README's memory table, generated from the defaults the plan uses (a test keeps them equal). */
+export function renderMemoryTable(): string {
+  const rows = SERVICES.map((s) => `| ${s} | ${s === "traefik" ? "–" : DEFAULT_MEMORY_MIB.local[s]} | ${DEFAULT_MEMORY_MIB.vps[s]} | ${WHEN[s]} |`);
+  return [
+    "| Service | local (MiB) | vps (MiB) | Runs |",
+    "|---|---:|---:|---|",
+    ...rows,
+    `| **core total** | **${sum("local", CORE)}** | **${sum("vps", [...CORE, "traefik"])}** | always (vps with Traefik) |`,
+    `| **log stack** (analytics + vector) | **${sum("local", LOG_SERVICES)}** | **${sum("vps", LOG_SERVICES)}** | \`logs\` |`,
+  ].join("\n") + "\n";
 }

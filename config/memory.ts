@@ -128,6 +128,23 @@ export const DEFAULT_MEMORY_MIB: Record<Target, Record<ServiceName, number>> = {
   },
 };
 
+/**
+ * Published resident-memory figures the limits above are derived from, per service: a default
+ * limit must exceed its figure by a quarter at least (test/plan/limits.test.ts), so that an
+ * idle container is never killed by its own limit.
+ */
+export const PUBLISHED_IDLE_MIB: Partial<Record<ServiceName, { readonly mib: number; readonly source: string }>> = {
+  // Two BEAM processes at 226092 and 202012 KiB RES (realtime and supavisor; which is which is not stated).
+  realtime: { mib: 221, source: "supabase/supabase#32713 (4 GB VPS, top)" },
+  supavisor: { mib: 221, source: "supabase/supabase#32713 (4 GB VPS, top)" },
+  studio: { mib: 117, source: "supabase/supabase#32713 (next-server, 120140 KiB RES)" },
+  kong: { mib: 100, source: "supabase-community/supabase-kubernetes#187 (~100 MB per nginx worker)" },
+  analytics: { mib: 300, source: "supabase/supabase#30122 (Logflare idle on macOS)" },
+  // The edge runtime's per-worker cap (upstream volumes/functions/main/index.ts memoryLimitMb).
+  functions: { mib: 150, source: "supabase/supabase docker/volumes/functions/main/index.ts (memoryLimitMb 150)" },
+  db: { mib: 128, source: "supabase/postgres postgresql.conf.j2 (shared_buffers 128MB)" },
+};
+
 /** The log stack's services (Studio's Logs Explorer), switched by `ownstack:logs`. */
 export const LOG_SERVICES = ["analytics", "vector"] as const satisfies readonly ServiceName[];
 

@@ -76,6 +76,14 @@ export function renderLogsSql(): string {
 }
 
 /**
+ * The migrations job's bootstrap: `_supabase` with the pooler's and Logflare's schemas, for data
+ * volumes initialised before either existed (init SQL never re-runs on them).
+ */
+export function renderBootstrapSql(): string {
+  return renderSupabaseDbSql() + renderPoolerSql() + renderLogsSql();
+}
+
+/**
  * Changes every login role's password in one transaction: either all roles take the new password
  * or none does, so a failure leaves the old password working everywhere and a retry is safe.
  */

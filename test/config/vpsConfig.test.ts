@@ -22,6 +22,8 @@ describe("vps config is refused before any resource, naming the key and the expe
     ["no sender address for auth mails", without("ownstack:smtpAdminEmail"), "ownstack:smtpAdminEmail: required on vps as the sender of auth mails"],
     ["no SMTP host and no Mailpit", without("ownstack:smtpHost"), "ownstack:smtpHost: required on vps so sign-up mails reach users"],
     ["GPU auto-detection against a remote host", { ...VPS_CONFIG, "ownstack:ollama": "true", "ownstack:ollamaGpu": "auto" }, 'ownstack:ollamaGpu: "auto" would probe this laptop, not the server'],
+    ["no choice about the log stack", without("ownstack:logs"), "ownstack:logs: choose on vps, expected true (Studio's Logs Explorer: analytics + vector, 1152 MiB of memory limits) or false"],
+    ["logs left on auto", { ...VPS_CONFIG, "ownstack:logs": "auto" }, "ownstack:logs: choose on vps"],
     ["an unknown ACME challenge", { ...VPS_CONFIG, "ownstack:acmeChallenge": "dns" }, "ownstack:acmeChallenge: expected one of: http, tls"],
   ])("refuses %s", (_, config, message) => {
     const problems = problemsOf(config, "vps");
@@ -34,8 +36,8 @@ describe("vps config is refused before any resource, naming the key and the expe
 
   it("lists every problem at once", () => {
     const problems = problemsOf({ "ownstack:target": "vps", "ownstack:domain": "http://x", "ownstack:acmeEmail": "nope", "ownstack:dockerHost": "ftp://h" }, "vps");
-    // The three type errors, plus the missing SMTP host the cross-key checks find on the same run.
-    expect(problems.map((p) => p.slice(0, p.indexOf(": ")))).toEqual(["ownstack:domain", "ownstack:acmeEmail", "ownstack:dockerHost", "ownstack:smtpHost"]);
+    // The three type errors, plus the missing SMTP host and log-stack choice the cross-key checks find on the same run.
+    expect(problems.map((p) => p.slice(0, p.indexOf(": ")))).toEqual(["ownstack:domain", "ownstack:acmeEmail", "ownstack:dockerHost", "ownstack:smtpHost", "ownstack:logs"]);
   });
 
   it("derives every public URL from the domain", () => {

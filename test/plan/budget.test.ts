@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { enabledServices, memoryBudgetMiB } from "../../config/budget";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { enabledServices, memoryBudgetMiB, renderMemoryTable } from "../../config/budget";
 import { parseSettings } from "../../config/settings";
 import { VPS_CONFIG, containers, evaluate, label } from "./mocks";
 
@@ -17,7 +19,9 @@ describe("doctor's memory budget is the plan's", () => {
   const cases: [string, Record<string, string>, string][] = [
     ["local defaults", {}, "local"],
     ["local without AI, metrics or MinIO", { "ownstack:ollama": "false", "ownstack:qdrant": "false", "ownstack:prometheus": "false", "ownstack:storageBackend": "file" }, "local"],
+    ["local without logs", { "ownstack:logs": "false" }, "local"],
     ["vps", VPS_CONFIG, "vps"],
+    ["vps with logs", { ...VPS_CONFIG, "ownstack:logs": "true" }, "vps"],
   ];
   for (const [name, config, stack] of cases) {
     it(`${name}: the enabled services are the containers the program declares, with the same limits`, async () => {
@@ -27,4 +31,10 @@ describe("doctor's memory budget is the plan's", () => {
       expect(memoryBudgetMiB(settings)).toBe(plan.memory);
     });
   }
+});
+
+describe("the README's memory table", () => {
+  it("is the table of the limits the plan uses", () => {
+    expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(renderMemoryTable().trim());
+  });
 });

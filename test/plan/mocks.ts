@@ -75,4 +75,6 @@ export const VPS_CONFIG: Record<string, string> = {
   "ownstack:smtpAdminEmail": "admin@example.com",
   "ownstack:smtpPass": "smtp-secret",
   "ownstack:ollamaGpu": "cpu",
+  // Required on vps: the log stack is an explicit choice there.
+  "ownstack:logs": "false",
 };

@@ -62,7 +62,7 @@ describe("rotation on the local stack replaces exactly the consumers", () => {
 
   it("postgres: replaces db and every service that logs in, and never touches a volume", () => {
     const d = diffs.get("postgres")!;
-    expect(d.containers).toEqual(["auth", "db", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio"]);
+    expect(d.containers).toEqual(["analytics", "auth", "db", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio"]);
     expect(d.others).toEqual(["random:index/randomPassword:RandomPassword::secrets-postgres-password"]);
   });
 
@@ -82,6 +82,15 @@ describe("rotation on the local stack replaces exactly the consumers", () => {
     const d = diffs.get("redis")!;
     expect(d.containers).toEqual(["redis", "redisExporter"]);
     expect(d.others).toEqual(["random:index/randomPassword:RandomPassword::secrets-redis-password"]);
+  });
+
+  it("logflare: replaces analytics, vector and Studio (which queries with the private token) only", () => {
+    const d = diffs.get("logflare")!;
+    expect(d.containers).toEqual(["analytics", "studio", "vector"]);
+    expect(d.others).toEqual([
+      "random:index/randomPassword:RandomPassword::secrets-logflare-private-token",
+      "random:index/randomPassword:RandomPassword::secrets-logflare-public-token",
+    ]);
   });
 
   it.each(ROTATABLE.map((n) => [n]))("%s: every replaced container is one the rotation table names", (name) => {
@@ -110,7 +119,7 @@ describe("rotation with every optional consumer on", () => {
 
   it("postgres also replaces Edge Functions and Supavisor", () => {
     expect(diffs.get("postgres")!.containers).toEqual([
-      "auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor",
+      "analytics", "auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor",
     ]);
   });
 

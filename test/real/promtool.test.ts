@@ -40,7 +40,7 @@ function checkWithThisPromtool(name: string, yml: string) {
 }
 
 const SECRET = "promtool-test-jwt-secret-0123456789abcdef";
-const VPS = { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com" };
+const VPS = { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false" };
 
 const STACKS: [string, Record<string, string>, string][] = [
   ["local defaults", {}, "local"],

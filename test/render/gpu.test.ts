@@ -46,7 +46,7 @@ describe("GPU selection for ollamaGpu=auto", () => {
 
 describe("only local with auto reads the machine", () => {
   const vps = parseSettings(
-    { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:ollamaGpu": "nvidia" },
+    { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false", "ownstack:ollamaGpu": "nvidia" },
     "vps",
   );
 

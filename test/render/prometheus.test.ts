@@ -52,7 +52,7 @@ describe("prometheus.yml", () => {
     const local = scrapeJobs(metricsSourcesFor(parseSettings({}, "local"), creds)).map((j) => j.job);
     expect(local).toEqual(["auth", "kong", "minio", "postgres", "prometheus", "qdrant", "realtime", "redis", "rest", "storage"]);
     const vps = parseSettings(
-      { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:storageBackend": "file" },
+      { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false", "ownstack:storageBackend": "file" },
       "vps",
     );
     expect(scrapeJobs(metricsSourcesFor(vps, creds)).map((j) => j.job)).toEqual(["auth", "kong", "postgres", "prometheus", "realtime", "rest", "storage", "traefik"]);

@@ -108,7 +108,7 @@ describe("doctor with fake probes", () => {
 
   it("on a remote Docker host reads the server's memory and does not probe this machine's ports or disk", async () => {
     const settings = parseSettings(
-      { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:dockerHost": "ssh://deploy@203.0.113.10", "ownstack:ollamaGpu": "cpu" },
+      { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false", "ownstack:dockerHost": "ssh://deploy@203.0.113.10", "ownstack:ollamaGpu": "cpu" },
       "vps",
     );
     let hostAsked: string | undefined;
