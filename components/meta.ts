@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
+import { Env, ServiceArgs, serviceContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 
 export interface MetaArgs extends ServiceArgs {
@@ -25,15 +25,7 @@ export class Meta extends pulumi.ComponentResource {
         image: settings.images.meta,
         network: args.network,
         aliases: ["meta"],
-        env: {
-          PG_META_PORT: 8080,
-          PG_META_DB_HOST: DB_HOST,
-          PG_META_DB_PORT: DB_PORT,
-          PG_META_DB_NAME: DB_NAME,
-          PG_META_DB_USER: "postgres",
-          PG_META_DB_PASSWORD: args.postgresPassword,
-          CRYPTO_KEY: args.cryptoKey,
-        },
+        env: metaEnv(args.postgresPassword, args.cryptoKey),
         // Upstream declares no healthcheck; `wait` needs one. Node is in the image, curl is not.
         healthcheck: {
           tests: ["CMD", "node", "-e", "require('net').connect(8080,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"],
@@ -43,4 +35,21 @@ export class Meta extends pulumi.ComponentResource {
     );
     this.registerOutputs({ container: this.container.id });
   }
+}
+
+/**
+ * The meta container's environment, as upstream's `meta` service. A function of its own so that
+ * test/real/postgresMeta.test.ts runs npm's @supabase/postgres-meta with exactly this (changing
+ * only the address of the database).
+ */
+export function metaEnv(postgresPassword: pulumi.Input<string>, cryptoKey: pulumi.Input<string>): Env {
+  return {
+    PG_META_PORT: 8080,
+    PG_META_DB_HOST: DB_HOST,
+    PG_META_DB_PORT: DB_PORT,
+    PG_META_DB_NAME: DB_NAME,
+    PG_META_DB_USER: "postgres",
+    PG_META_DB_PASSWORD: postgresPassword,
+    CRYPTO_KEY: cryptoKey,
+  };
 }
