@@ -1,14 +1,13 @@
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
-import { runMain } from "./lib/cli";
+import { InvalidArgumentError } from "commander";
+import { OperatorError, operatorCommand, runMain } from "./lib/errors";
 import { localTarget } from "./lib/backup/pg";
 import { defaultProgress, mib } from "./lib/backup/progress";
 import { runBackup } from "./lib/backup/run";
 import { checkBackupRoot, readPassphrase, stackSources } from "./lib/backup/sources";
 import { StorageSource } from "./lib/backup/storage";
-import { OperatorError, readStackOutputs, requireKnownStack, userCwd } from "./lib/stack";
-import { loadStackSettings } from "./lib/stackSettings";
-import { PROJECT_DIR } from "./lib/workspace";
+import { PROJECT_DIR, loadStackSettings, requireKnownStack, userCwd } from "./lib/project";
+import { readStackOutputs } from "./lib/pulumi";
 
 /**
  * `npm run backup -- -s local`: a timestamped folder with the database (pg_dump, custom format,
@@ -21,7 +20,7 @@ const positive = (v: string) => {
 };
 
 runMain("backup", async () => {
-  const o = new Command("backup")
+  const o = operatorCommand("backup")
     .option("-s, --stack <name>", "stack to back up (database and storage containers from its outputs)")
     .option("--db-url <url>", "back up this database with local pg_dump instead of the stack's container")
     .option("--pg-bin <folder>", "folder of the local pg_dump/psql to use with --db-url")

@@ -1,18 +1,16 @@
 import { join } from "node:path";
-import { Command } from "commander";
 import { diagnose, formatReport } from "./lib/doctor/checks";
 import { realProbes } from "./lib/doctor/probes";
-import { runMain } from "./lib/cli";
-import { loadStackSettings } from "./lib/stackSettings";
-import { PASSPHRASE_FILE, PROJECT_DIR } from "./lib/workspace";
+import { EXIT, operatorCommand, runMain } from "./lib/errors";
+import { PASSPHRASE_FILE, PROJECT_DIR, loadStackSettings } from "./lib/project";
 
 /**
  * `npm run doctor [-- -s stack] [--json]`: is this machine ready for the stack? Reads the stack's
  * settings from its files (no Pulumi CLI needed) and checks Docker, RAM, disk, ports, GPU, the
- * Pulumi CLI and the passphrase file. Exits 1 on any blocker.
+ * Pulumi CLI and the passphrase file. Exits 1 on any blocker (exit codes: lib/errors.ts).
  */
 runMain("doctor", async () => {
-  const opts = new Command("doctor")
+  const opts = operatorCommand("doctor")
     .option("-s, --stack <name>", "stack to check", "local")
     .option("--json", "print the report as JSON")
     .parse()
@@ -23,5 +21,5 @@ runMain("doctor", async () => {
     defaultDockerRoot: process.platform === "linux" ? "/var/lib/docker" : (process.env.HOME ?? "/"),
   });
   console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  return report.ok ? 0 : 1;
+  return report.ok ? EXIT.ok : EXIT.failed;
 });

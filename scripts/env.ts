@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { Command, Option } from "commander";
-import { runMain } from "./lib/cli";
+import { Option } from "commander";
+import { operatorCommand, runMain } from "./lib/errors";
 import { ENV_FORMATS, EnvFormat, appEnv, checkWritable, formatEnv, mergeEnvFile, readIfExists, writeSecretFile } from "./lib/envFile";
-import { readStackOutputs, requireKnownStack, userCwd } from "./lib/stack";
-import { PROJECT_DIR } from "./lib/workspace";
+import { PROJECT_DIR, requireKnownStack, userCwd } from "./lib/project";
+import { readStackOutputs } from "./lib/pulumi";
 
 /**
  * `npm run env -- -s <stack> [--out path]`: writes the stack's URLs and keys into an app's `.env`
@@ -11,7 +11,7 @@ import { PROJECT_DIR } from "./lib/workspace";
  * name them. Switching an app from local to vps is this one command with `-s vps`.
  */
 runMain("env", async () => {
-  const opts = new Command("env")
+  const opts = operatorCommand("env")
     .requiredOption("-s, --stack <name>", "stack whose outputs to use (local or vps)")
     .option("--out <path>", "the .env file to write, relative to where you ran npm", ".env")
     .addOption(new Option("--format <kind>", "variable names in the written file").choices([...ENV_FORMATS]).default("plain"))

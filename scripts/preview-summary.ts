@@ -1,36 +1,35 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
-import { parseDigest, renderSummary, statefulChanges } from "./lib/preview-digest";
+import { EXIT, OperatorError, operatorCommand, runMain } from "./lib/errors";
+import { parseDigest, postgresUpgrades, renderSummary, statefulChanges } from "./lib/preview-digest";
 
 /**
  * `pulumi preview --json -s vps | npm run -s preview-summary -- --fail-on-stateful`: prints a
- * markdown summary (counts by operation and by component, a bold warning for stateful resources
- * that would be replaced or deleted). Exit codes: 0 ok, 1 stateful change with
- * --fail-on-stateful, 2 unreadable input.
+ * markdown summary (counts by operation and by component, bold warnings for stateful resources
+ * that would be replaced or deleted and for a Postgres major version change). Exit codes
+ * (lib/errors.ts): 0 summary printed; 1 a stateful change or a Postgres major change with
+ * --fail-on-stateful (the summary is printed first); 2 the input is not a preview document.
  */
-function main(): void {
-  const opts = new Command("preview-summary")
+runMain("preview-summary", () => {
+  const opts = operatorCommand("preview-summary")
     .argument("[file]", "pulumi preview --json output (default: stdin)")
     .option("--title <name>", "heading, e.g. the stack name (default: from the URNs)")
-    .option("--fail-on-stateful", "exit 1 when a volume or a container with a data volume would be replaced or deleted")
-    .showHelpAfterError()
+    .option("--fail-on-stateful", "exit 1 when data is at risk: a volume or a container with a data volume replaced or deleted, or a Postgres major change")
     .parse();
   const file = opts.args[0];
   const { title, failOnStateful } = opts.opts<{ title?: string; failOnStateful?: boolean }>();
 
-  let digest;
+  let text: string;
   try {
-    digest = parseDigest(readFileSync(file ?? 0, "utf8"));
+    text = readFileSync(file ?? 0, "utf8");
   } catch (err) {
-    console.error(`preview-summary: ${(err as Error).message}`);
-    process.exit(2);
+    throw new OperatorError(`cannot read ${file ?? "stdin"}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const digest = parseDigest(text);
   process.stdout.write(renderSummary(digest, { title }));
-  const stateful = statefulChanges(digest);
-  if (failOnStateful && stateful.length > 0) {
-    console.error(`preview-summary: ${stateful.length} stateful resource(s) would be replaced or deleted (--fail-on-stateful).`);
-    process.exit(1);
+  const atRisk = statefulChanges(digest).length + postgresUpgrades(digest).length;
+  if (failOnStateful && atRisk > 0) {
+    console.error(`preview-summary: ${atRisk} change(s) put data at risk: stateful resources would be replaced or deleted (--fail-on-stateful).`);
+    return EXIT.failed;
   }
-}
-
-main();
+  return EXIT.ok;
+});

@@ -1,13 +1,11 @@
 import { resolve } from "node:path";
-import { Command } from "commander";
-import { runMain } from "./lib/cli";
+import { OperatorError, operatorCommand, runMain } from "./lib/errors";
 import { localTarget } from "./lib/backup/pg";
 import { defaultProgress } from "./lib/backup/progress";
 import { RestoreDestination, formatRestoreReport, runRestore } from "./lib/backup/restore";
 import { readPassphrase, stackSources } from "./lib/backup/sources";
-import { OperatorError, readStackOutputs, requireKnownStack, userCwd } from "./lib/stack";
-import { loadStackSettings } from "./lib/stackSettings";
-import { PROJECT_DIR } from "./lib/workspace";
+import { PROJECT_DIR, loadStackSettings, requireKnownStack, userCwd } from "./lib/project";
+import { readStackOutputs } from "./lib/pulumi";
 
 /**
  * `npm run restore -- <backup folder> -s local [--force]`: checks every checksum (and decrypts)
@@ -15,7 +13,7 @@ import { PROJECT_DIR } from "./lib/workspace";
  * database and storage and reports what it restored.
  */
 runMain("restore", async () => {
-  const cmd = new Command("restore")
+  const cmd = operatorCommand("restore")
     .argument("<folder>", "backup folder (the one holding manifest.json)")
     .option("-s, --stack <name>", "stack to restore into (containers from its outputs)")
     .option("--db-url <url>", "restore into this database with local pg_restore instead")

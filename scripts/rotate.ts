@@ -1,18 +1,15 @@
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { join, resolve } from "node:path";
-import { Command } from "commander";
-import { parse } from "yaml";
-import { PulumiCli, PulumiCliError, pulumiCli } from "./lib/pulumi-cli";
-import { RotateError, SigningAlgorithm, counterKey, failedUpText, jwtWarning, nextCounters, parseTarget, planText } from "./lib/rotation-plan";
-import { readStackConfig, requireDeployed } from "./lib/stack-state";
-import { rawConfigFromFiles } from "./lib/stackSettings";
-import { PROJECT_DIR } from "./lib/workspace";
+import { resolve } from "node:path";
+import { EXIT, ExitCode, OperatorError, operatorCommand, runMain } from "./lib/errors";
+import { PROJECT_DIR, readStackConfig, requireDeployed, stackRawConfig } from "./lib/project";
+import { PulumiCli, pulumiCli } from "./lib/pulumi";
+import { SigningAlgorithm, counterKey, failedUpText, jwtWarning, nextCounters, parseTarget, planText } from "./lib/rotation-plan";
 
 /**
  * `npm run rotate -- <name|all> -s <stack>`: bumps the secret's rotation counter in stack config
  * and runs `pulumi up`, which regenerates that secret and replaces exactly the containers that
- * embed it (ROTATION_PLAN). Every check runs before the first change.
+ * embed it (ROTATION_PLAN). Every check runs before the first change; a refusal says "Nothing
+ * changed." and exits 2 (lib/errors.ts).
  */
 interface Options {
   stack: string;
@@ -22,15 +19,23 @@ interface Options {
   cwd?: string;
 }
 
-async function main(): Promise<void> {
-  const program = new Command("rotate")
+runMain("rotate", async () => {
+  try {
+    return await rotate();
+  } catch (err) {
+    if (err instanceof OperatorError && err.exitCode === EXIT.refused) throw new OperatorError(`${err.message}\nNothing changed.`);
+    throw err;
+  }
+});
+
+async function rotate(): Promise<ExitCode> {
+  const program = operatorCommand("rotate")
     .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, or all")
     .requiredOption("-s, --stack <name>", "stack to rotate (local or vps)")
     .option("-y, --yes", "do not ask before changing the stack (also passed to pulumi up)")
     .option("--no-up", "only bump the counter; run pulumi up yourself")
     .option("--show-secrets", "jwt: also print the new service_role key")
-    .option("-C, --cwd <dir>", "project folder (default: this checkout)")
-    .showHelpAfterError();
+    .option("-C, --cwd <dir>", "project folder (default: this checkout)");
   program.parse();
   const name = program.args[0];
   const opts = program.opts<Options>();
@@ -39,35 +44,30 @@ async function main(): Promise<void> {
   // Checks: nothing is written until all of them pass.
   const names = parseTarget(name);
   const stackConfig = readStackConfig(projectDir, opts.stack);
-  const note = requireDeployed(projectDir, opts.stack);
+  const note = requireDeployed(projectDir, opts.stack, { why: "so there is nothing to rotate: its first deploy generates fresh secrets" });
   if (note) console.log(`note: ${note}`);
   const next = nextCounters(names, stackConfig);
-  const signing = signingOf(projectDir, stackConfig);
+  const signing: SigningAlgorithm = stackRawConfig(projectDir, opts.stack)["ownstack:authSigning"] === "hs256" ? "hs256" : "es256";
 
   console.log(planText(names, opts.stack, next, signing));
   if (!opts.yes && !(await confirm("\nGo ahead? [y/N] "))) {
     console.log("Nothing changed.");
-    return;
+    return EXIT.ok;
   }
 
   const cli = pulumiCli(projectDir);
   for (const n of names) cli.setConfig(opts.stack, counterKey(n), String(next.get(n)));
   if (!opts.up) {
     console.log(`\nCounter${names.length > 1 ? "s" : ""} bumped. Apply with: pulumi up -s ${opts.stack}`);
-    return;
+    return EXIT.ok;
   }
   if (!cli.up(opts.stack, { yes: opts.yes ?? false })) {
     console.error(`\nrotate: ${failedUpText(names, opts.stack)}`);
-    process.exit(1);
+    return EXIT.failed;
   }
   console.log(`\nRotated: ${names.join(", ")}.`);
   if (names.includes("jwt")) printNewKeys(cli, opts.stack, signing, opts.showSecrets ?? false);
-}
-
-/** authSigning as `pulumi up` will see it: the stack file's value, else Pulumi.yaml's default. */
-function signingOf(projectDir: string, stackConfig: Record<string, unknown>): SigningAlgorithm {
-  const project = (parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  return rawConfigFromFiles(stackConfig, project.config ?? {})["ownstack:authSigning"] === "hs256" ? "hs256" : "es256";
+  return EXIT.ok;
 }
 
 function printNewKeys(cli: PulumiCli, stack: string, signing: SigningAlgorithm, showSecrets: boolean): void {
@@ -90,7 +90,7 @@ function printNewKeys(cli: PulumiCli, stack: string, signing: SigningAlgorithm, 
 }
 
 async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new RotateError("no terminal to confirm on; add --yes to rotate without a prompt.");
+  if (!process.stdin.isTTY) throw new OperatorError("no terminal to confirm on; add --yes to rotate without a prompt.");
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());
@@ -98,12 +98,3 @@ async function confirm(question: string): Promise<boolean> {
     rl.close();
   }
 }
-
-main().catch((err: unknown) => {
-  if (err instanceof RotateError) {
-    console.error(`rotate: ${err.message}\nNothing changed.`);
-    process.exit(2);
-  }
-  console.error(`rotate: ${err instanceof PulumiCliError || err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, chmodSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { OperatorError, StackOutputs } from "./stack";
+import { OperatorError } from "./errors";
+import { requireWritable } from "./files";
+import type { StackOutputs } from "./pulumi";
 
 /**
  * `npm run env`: the stack outputs an app needs, under the names each kind of app reads. Browser
@@ -86,19 +88,7 @@ export function formatEnv(entries: readonly EnvEntry[], showSecrets: boolean, fi
 }
 
 /** Refuses, before anything is read or written, a path we could not write. */
-export function checkWritable(path: string): void {
-  const dir = dirname(path);
-  const fail = (why: string) => new OperatorError(`cannot write ${path}: ${why}; nothing was written`);
-  if (!existsSync(dir)) throw fail(`folder ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw fail(`${dir} is not a folder`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw fail("it is a folder");
-  try {
-    accessSync(dir, constants.W_OK);
-    if (existsSync(path)) accessSync(path, constants.W_OK);
-  } catch {
-    throw fail(`no write permission in ${dir}`);
-  }
-}
+export const checkWritable = (path: string): void => requireWritable(path, "file", { subject: path, outcome: "nothing was written" });
 
 /** Writes through a 0600 temp file renamed into place: the keys are never readable by others. */
 export function writeSecretFile(path: string, text: string): void {

@@ -1,38 +1,54 @@
+import { z } from "zod";
+import { OperatorError } from "./errors";
+
 /**
  * Reads the document `pulumi preview --json` prints (display.PreviewDigest in pulumi/pulumi
  * `sdk/go/common/display/json.go`, filled by `pkg/backend/display/json.go`) and turns it into a
  * short markdown summary for a pull request. Pure: no Pulumi, no I/O.
  */
 
+const text = z.string();
+const optionalTexts = z.array(text).optional();
+
 /** apitype.ResourceV3, the fields we read. Secret inputs arrive as the string "[secret]". */
-export interface ResourceStateV3 {
-  readonly urn?: string;
-  readonly type?: string;
-  readonly inputs?: Record<string, unknown>;
-  readonly protect?: boolean;
-  readonly retainOnDelete?: boolean;
-}
+const resourceStateSchema = z.looseObject({
+  urn: text.optional(),
+  type: text.optional(),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  protect: z.boolean().optional(),
+  retainOnDelete: z.boolean().optional(),
+});
+export type ResourceStateV3 = z.infer<typeof resourceStateSchema>;
 
-export interface PreviewStep {
-  readonly op: string;
-  readonly urn: string;
-  readonly provider?: string;
-  readonly oldState?: ResourceStateV3;
-  readonly newState?: ResourceStateV3;
-  readonly diffReasons?: string[];
-  readonly replaceReasons?: string[];
-  readonly detailedDiff?: Record<string, { kind: string; inputDiff: boolean }> | null;
-}
+const stepSchema = z.looseObject(
+  {
+    op: z.string({ error: "expected the operation as a string, e.g. \"replace\"" }),
+    urn: z.string({ error: "expected the resource's URN" }).min(1, "expected the resource's URN"),
+    provider: text.optional(),
+    oldState: resourceStateSchema.optional(),
+    newState: resourceStateSchema.optional(),
+    diffReasons: optionalTexts,
+    replaceReasons: optionalTexts,
+  },
+  { error: "expected a step object with op and urn" },
+);
+export type PreviewStep = z.infer<typeof stepSchema>;
 
-export interface PreviewDigest {
-  readonly config?: Record<string, string>;
-  readonly steps?: PreviewStep[];
-  readonly diagnostics?: { urn?: string; prefix?: string; message?: string; severity?: string }[];
+const diagnosticSchema = z.looseObject(
+  { urn: text.optional(), prefix: text.optional(), message: text.optional(), severity: text.optional() },
+  { error: "expected a diagnostic object with message and severity" },
+);
+
+const digestSchema = z.looseObject({
+  config: z.record(z.string(), z.unknown()).optional(),
+  steps: z.array(stepSchema, { error: "expected a list of steps" }).optional(),
+  diagnostics: z.array(diagnosticSchema, { error: "expected a list of diagnostics" }).optional(),
   /** Nanoseconds (Go time.Duration). */
-  readonly duration?: number;
-  readonly changeSummary?: Record<string, number>;
-  readonly maybeCorrupt?: boolean;
-}
+  duration: z.number().optional(),
+  changeSummary: z.record(z.string(), z.number({ error: "expected a count" })).optional(),
+  maybeCorrupt: z.boolean().optional(),
+});
+export type PreviewDigest = z.infer<typeof digestSchema>;
 
 /** `urn:pulumi:<stack>::<project>::<parent types joined by $>$<type>::<name>`, split up. */
 export interface ParsedUrn {
@@ -107,6 +123,48 @@ export function statefulChanges(digest: PreviewDigest): StatefulChange[] {
   return out;
 }
 
+export interface PostgresUpgrade {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  readonly fromMajor: number;
+  readonly toMajor: number;
+}
+
+/** `supabase/postgres:15.8.1.085` → 15, `postgres:17-alpine` → 17; undefined for other images. */
+export function postgresMajor(image: string): number | undefined {
+  const ref = image.split("@")[0];
+  const colon = ref.lastIndexOf(":");
+  if (colon <= ref.lastIndexOf("/")) return undefined;
+  if (!/(^|\/)(postgres|postgresql|postgis)$/.test(ref.slice(0, colon))) return undefined;
+  const major = /^(\d+)/.exec(ref.slice(colon + 1))?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+/** The image a step names: a RemoteImage pulls `name`, a container runs `image`. */
+function imageOf(state: ResourceStateV3 | undefined): string | undefined {
+  const ref = state?.type === "docker:index/remoteImage:RemoteImage" ? state.inputs?.name : state?.inputs?.image;
+  return typeof ref === "string" ? ref : undefined;
+}
+
+/**
+ * Postgres images whose major version changes. Each major has its own on-disk format, so the new
+ * server refuses the old data folder until pg_upgrade (or a dump and restore) converts it
+ * (https://www.postgresql.org/docs/current/upgrading.html).
+ */
+export function postgresUpgrades(digest: PreviewDigest): PostgresUpgrade[] {
+  const out = new Map<string, PostgresUpgrade>();
+  for (const step of digest.steps ?? []) {
+    const from = imageOf(step.oldState);
+    const to = imageOf(step.newState);
+    if (from === undefined || to === undefined) continue;
+    const fromMajor = postgresMajor(from);
+    const toMajor = postgresMajor(to);
+    if (fromMajor !== undefined && toMajor !== undefined && fromMajor !== toMajor) out.set(step.urn, { name: parseUrn(step.urn).name, from, to, fromMajor, toMajor });
+  }
+  return [...out.values()];
+}
+
 /** A replacement may show as one `replace` step or as its create/delete halves; count it once. */
 function primaryOp(op: string): string {
   return op === "create-replacement" || op === "delete-replaced" ? "replace" : op;
@@ -151,6 +209,14 @@ export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}):
   const changes = [...byOp.entries()].filter(([op, n]) => op !== "same" && n > 0);
   const lines = [`### Pulumi preview: \`${stack}\``, ""];
 
+  for (const u of postgresUpgrades(digest)) {
+    lines.push(
+      `> **⚠️ Postgres ${u.fromMajor} → ${u.toMajor}: \`${u.name}\` changes from ${u.from} to ${u.to}. The new server cannot start on the old data volume ` +
+        "without pg_upgrade: back up first (`npm run backup`), then upgrade the data (pg_upgrade, or dump and restore) before this deploy.**",
+      "",
+    );
+  }
+
   const stateful = statefulChanges(digest);
   if (stateful.length > 0) {
     lines.push(`> **⚠️ ${stateful.length} stateful resource${stateful.length > 1 ? "s" : ""} would be replaced or deleted. Check that no data is lost before merging.**`);
@@ -185,19 +251,27 @@ export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}):
   return lines.join("\n") + "\n";
 }
 
-/** Throws a readable error when the text is not a preview digest. */
-export function parseDigest(text: string): PreviewDigest {
+const NOT_A_DIGEST = "is this `pulumi preview --json` output?";
+
+/** `steps[0].op` from a zod issue path. */
+const issuePath = (path: readonly PropertyKey[]) => path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+
+/** The digest, or one line naming the first thing wrong with it (exit 2 in preview-summary). */
+export function parseDigest(input: string): PreviewDigest {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(input);
   } catch (err) {
-    throw new Error(`input is not JSON (${(err as Error).message}); pass the output of \`pulumi preview --json\``);
+    throw new OperatorError(`input is not JSON (${(err as Error).message}); pass the output of \`pulumi preview --json\``);
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new Error("input is not a pulumi preview --json document (expected an object)");
-  const d = doc as PreviewDigest;
-  if (d.steps !== undefined && !Array.isArray(d.steps)) throw new Error("`steps` is not a list; is this `pulumi preview --json` output?");
-  if (d.steps === undefined && d.changeSummary === undefined && d.diagnostics === undefined) {
-    throw new Error("no steps, changeSummary or diagnostics; is this `pulumi preview --json` output?");
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new OperatorError(`input is not a JSON object; ${NOT_A_DIGEST}`);
+  const parsed = digestSchema.safeParse(doc);
+  if (!parsed.success) {
+    const [first, ...more] = parsed.error.issues;
+    const others = more.length > 0 ? ` (and ${more.length} more problem${more.length === 1 ? "" : "s"})` : "";
+    throw new OperatorError(`${issuePath(first.path) || "input"}: ${first.message}${others}; ${NOT_A_DIGEST}`);
   }
+  const d = parsed.data;
+  if (d.steps === undefined && d.changeSummary === undefined && d.diagnostics === undefined) throw new OperatorError(`no steps, changeSummary or diagnostics; ${NOT_A_DIGEST}`);
   return d;
 }

@@ -1,4 +1,5 @@
 import { ROTATABLE, Rotatable, rotationKey } from "../../config/schema";
+import { OperatorError } from "./errors";
 
 /**
  * What `npm run rotate -- <name>` changes, in one table: the rotate script prints it before it
@@ -81,14 +82,6 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   },
 };
 
-/** A bad argument or stack: printed as one sentence, exit code 2, nothing changed. */
-export class RotateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RotateError";
-  }
-}
-
 export const VALID_TARGETS = [...ROTATABLE, "all"] as const;
 
 /** `jwt` → [jwt]; `all` → every secret; anything else is an error that lists the valid names. */
@@ -96,7 +89,7 @@ export function parseTarget(name: string | undefined): Rotatable[] {
   if (name === "all") return [...ROTATABLE];
   if (name !== undefined && (ROTATABLE as readonly string[]).includes(name)) return [name as Rotatable];
   const shown = name === undefined || name === "" ? "no secret name given" : `unknown secret "${name}"`;
-  throw new RotateError(`${shown}. Valid names: ${VALID_TARGETS.join(", ")}.`);
+  throw new OperatorError(`${shown}. Valid names: ${VALID_TARGETS.join(", ")}.`);
 }
 
 /** The config key the rotate script bumps, e.g. `ownstack:rotateJwt`. */
@@ -110,7 +103,7 @@ export function nextCounter(name: Rotatable, current: unknown): number {
   if (current === undefined || current === null) return 1;
   const n = typeof current === "number" ? current : typeof current === "string" && /^\d+$/.test(current.trim()) ? Number(current) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RotateError(`${counterKey(name)} is ${JSON.stringify(current)}; expected a whole number >= 0. Fix it with: pulumi config set ${counterKey(name)} 0`);
+    throw new OperatorError(`${counterKey(name)} is ${JSON.stringify(current)}; expected a whole number >= 0. Fix it with: pulumi config set ${counterKey(name)} 0`);
   }
   return n + 1;
 }

@@ -129,11 +129,11 @@ describe("backup and restore on a real Postgres", () => {
     expect(await sql("appdb", "select name from public.items where id = 9999")).toEqual([{ name: "marker" }]);
   });
 
-  it("npm run restore into the busy database says so on one stderr line and exits 1", async (ctx) => {
+  it("npm run restore into the busy database says so on one stderr line and exits 2 (refused)", async (ctx) => {
     if (!server) return ctx.skip(skipReason);
     const args = [join(__dirname, "../../node_modules/tsx/dist/cli.mjs"), "scripts/restore.ts", folder, "--db-url", server.url("appdb"), ...(server.binDir ? ["--pg-bin", server.binDir] : [])];
     const r = spawnSync(process.execPath, args, { cwd: join(__dirname, "../.."), encoding: "utf8" });
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^restore: the database is not empty \(.*\); nothing was restored\. Re-run with --force/)]);
     expect(await sql("appdb", "select name from public.items where id = 9999")).toEqual([{ name: "marker" }]);
   });

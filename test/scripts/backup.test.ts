@@ -184,8 +184,9 @@ describe("npm run backup / restore: bad input is one line and changes nothing", 
       encoding: "utf8",
       env: { ...process.env, INIT_CWD: tmpdir(), OWNSTACK_BACKUP_PASSPHRASE: "", ...env },
     });
+  // Refused before anything changed: exit 2 (scripts/lib/errors.ts).
   const oneLine = (r: { status: number | null; stderr: string; stdout: string }, pattern: RegExp) => {
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(pattern)]);
   };

@@ -179,7 +179,7 @@ describe("npm run doctor on this machine", () => {
 
   it("refuses an unknown stack in one line", () => {
     const r = doctor(["-s", "staging"]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^doctor: unknown stack "staging"; known stacks: (\S+, )*local, (\S+, )*vps\b.*Pulumi\.<stack>\.yaml\)$/)]);
     expect(r.stdout).toBe("");
   });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appEnv, formatEnv, mergeEnvFile, writeSecretFile } from "../../scripts/lib/envFile";
-import { StackOutputs } from "../../scripts/lib/stack";
+import { StackOutputs } from "../../scripts/lib/pulumi";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -105,14 +105,14 @@ describe("npm run env", () => {
   it("refuses an unwritable --out before reading the stack, in one line", () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-env-cli-"));
     const r = run(["-s", "local", "--out", join(dir, "nope", ".env")]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`env: cannot write ${join(dir, "nope", ".env")}: folder ${join(dir, "nope")} does not exist; nothing was written`);
     expect(existsSync(join(dir, "nope"))).toBe(false);
   });
 
   it("refuses an unknown stack in one line", () => {
     const r = run(["-s", "prod", "--out", join(tmpdir(), "x.env")]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(/^env: unknown stack "prod"; known stacks: .*local.*vps/);
     expect(existsSync(join(tmpdir(), "x.env"))).toBe(false);
   });

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countSteps, parseDigest, parseUrn, renderSummary, statefulChanges } from "../../scripts/lib/preview-digest";
+import { countSteps, parseDigest, parseUrn, postgresMajor, postgresUpgrades, renderSummary, statefulChanges } from "../../scripts/lib/preview-digest";
 
 /**
  * Fixtures follow display.PreviewDigest (pulumi/pulumi sdk/go/common/display/json.go): top-level
@@ -102,6 +102,45 @@ describe("preview summary", () => {
   });
 });
 
+describe("a Postgres major version change", () => {
+  const DB = "urn:pulumi:vps::ownstack::ownstack:supabase:Database$docker:index/remoteImage:RemoteImage::db-image";
+  const imageStep = (from: string, to: string) => ({
+    op: "replace",
+    urn: DB,
+    oldState: { type: "docker:index/remoteImage:RemoteImage", inputs: { name: from } },
+    newState: { type: "docker:index/remoteImage:RemoteImage", inputs: { name: to } },
+  });
+
+  it("reads the major from Postgres image tags, and nothing from other images", () => {
+    expect(postgresMajor("supabase/postgres:15.8.1.085")).toBe(15);
+    expect(postgresMajor("registry.example.com:5000/supabase/postgres:17.4.1.054")).toBe(17);
+    expect(postgresMajor("postgres:16-alpine@sha256:" + "a".repeat(64))).toBe(16);
+    expect(postgresMajor("supabase/postgres-meta:v0.91.0")).toBeUndefined();
+    expect(postgresMajor("registry.example.com:5000/postgres")).toBeUndefined();
+  });
+
+  it("15 → 17 is named in bold: the new server cannot start on the old data volume without pg_upgrade", () => {
+    const digest = { steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] };
+    expect(postgresUpgrades(digest)).toEqual([{ name: "db-image", from: "supabase/postgres:15.8.1.085", to: "supabase/postgres:17.4.1.054", fromMajor: 15, toMajor: 17 }]);
+    expect(renderSummary(digest)).toContain(
+      "> **⚠️ Postgres 15 → 17: `db-image` changes from supabase/postgres:15.8.1.085 to supabase/postgres:17.4.1.054. " +
+        "The new server cannot start on the old data volume without pg_upgrade: back up first (`npm run backup`), then upgrade the data (pg_upgrade, or dump and restore) before this deploy.**",
+    );
+  });
+
+  it("a patch update within one major is not a major change", () => {
+    const digest = { steps: [imageStep("supabase/postgres:15.8.1.060", "supabase/postgres:15.8.1.085")] };
+    expect(postgresUpgrades(digest)).toEqual([]);
+    expect(renderSummary(digest)).not.toContain("pg_upgrade");
+  });
+
+  it("fails --fail-on-stateful", () => {
+    const r = cli(["--fail-on-stateful"], JSON.stringify({ steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] }));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("pg_upgrade");
+  });
+});
+
 describe("npm run preview-summary", () => {
   it.each([
     ["no-op", 0],
@@ -134,5 +173,26 @@ describe("npm run preview-summary", () => {
     const wrong = cli([], JSON.stringify({ hello: "world" }));
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain("is this `pulumi preview --json` output?");
+  });
+
+  it.each([
+    ["a null step", { steps: [null] }, /^preview-summary: steps\[0\]: expected a step object with op and urn; is this `pulumi preview --json` output\?$/],
+    ["a step without a urn", { steps: [{ op: "create" }] }, /^preview-summary: steps\[0\]\.urn: expected the resource's URN; /],
+    ["a step with an empty urn", { steps: [{ op: "create", urn: "" }] }, /^preview-summary: steps\[0\]\.urn: expected the resource's URN; /],
+    ["an object op", { steps: [{ op: { kind: "create" }, urn: "urn:pulumi:local::ownstack::docker:index/network:Network::n" }] }, /^preview-summary: steps\[0\]\.op: expected the operation as a string/],
+    ["a string diagnostic", { changeSummary: {}, diagnostics: ["error: boom"] }, /^preview-summary: diagnostics\[0\]: expected a diagnostic object with message and severity; /],
+    ["steps that are not a list", { steps: { op: "create" } }, /^preview-summary: steps: expected a list of steps; /],
+    ["a count that is not a number", { changeSummary: { create: "3" } }, /^preview-summary: changeSummary\.create: expected a count; /],
+  ])("%s: one line on stderr, exit 2, no summary", (_what, doc, message) => {
+    const r = cli([], JSON.stringify(doc));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
+  });
+
+  it("a file that does not exist: one line, exit 2", () => {
+    const r = cli([join(FIXTURES, "missing.json")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`preview-summary: cannot read ${join(FIXTURES, "missing.json")}: ENOENT`);
   });
 });

@@ -1,13 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ROTATABLE } from "../../config/schema";
 import {
   ROTATION_PLAN,
-  RotateError,
   nextCounter,
   nextCounters,
   parseTarget,
@@ -16,70 +13,13 @@ import {
   renderRotationTable,
   restartedBy,
 } from "../../scripts/lib/rotation-plan";
-import { fileBackendDir, readStackConfig, requireDeployed } from "../../scripts/lib/stack-state";
+import { OperatorError } from "../../scripts/lib/errors";
+import { fileBackendDir, readStackConfig, requireDeployed } from "../../scripts/lib/project";
+import { fakePulumi, runScript, snapshot, tempProject } from "../support/project";
 
-const ROOT = resolve(__dirname, "../..");
 
-/** A copy of the project's Pulumi files in a temp folder; `deployed` writes a file-backend checkpoint. */
-function project(opts: { deployed?: boolean | "empty"; localYaml?: string } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "ownstack-rotate-"));
-  for (const f of ["Pulumi.yaml", "Pulumi.local.yaml", "Pulumi.vps.yaml"]) copyFileSync(join(ROOT, f), join(dir, f));
-  if (opts.localYaml !== undefined) writeFileSync(join(dir, "Pulumi.local.yaml"), opts.localYaml);
-  writeFileSync(join(dir, ".pulumi-passphrase"), "test-passphrase\n", { mode: 0o600 });
-  if (opts.deployed) {
-    const stacks = join(dir, ".pulumi-state", ".pulumi", "stacks", "ownstack");
-    mkdirSync(stacks, { recursive: true });
-    const resources = [{ type: "pulumi:pulumi:Stack" }, { type: "pulumi:providers:docker" }];
-    if (opts.deployed === true) resources.push({ type: "docker:index/container:Container" });
-    writeFileSync(join(stacks, "local.json"), JSON.stringify({ version: 3, checkpoint: { stack: "organization/ownstack/local", latest: { resources } } }));
-  }
-  return dir;
-}
-
-/** Every file under dir with its content, to prove that a refused rotation changed nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p.slice(dir.length)] = readFileSync(p, "utf8");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/**
- * A stand-in `pulumi` on PATH (the real CLI cannot be installed here): it records each call with
- * the passphrase env it got, prints a fixed key for `stack output`, and fails `up` on request.
- */
-function fakePulumi(dir: string, opts: { failUp?: boolean } = {}): { bin: string; log: string } {
-  const bin = join(dir, "fake-bin");
-  mkdirSync(bin);
-  const log = join(dir, "pulumi-calls.log");
-  writeFileSync(
-    join(bin, "pulumi"),
-    `#!/bin/sh
-echo "$* | passphrase_file=\${PULUMI_CONFIG_PASSPHRASE_FILE:-} | cwd=$(pwd)" >> "${log}"
-case "$1 $2" in
-  "stack output") echo "value-of-$5" ;;
-  "up -s") ${opts.failUp ? "exit 255" : "exit 0"} ;;
-esac
-`,
-  );
-  chmodSync(join(bin, "pulumi"), 0o755);
-  return { bin, log };
-}
-
-function rotate(dir: string, args: string[], path = process.env.PATH ?? "") {
-  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/rotate.ts", ...args, "--cwd", dir], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { PATH: path, HOME: dir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
+const project = tempProject;
+const rotate = (dir: string, args: string[], path = process.env.PATH ?? "") => runScript("rotate", [...args, "--cwd", dir], { env: { PATH: path, HOME: dir } });
 
 describe("rotation plan (pure)", () => {
   it("accepts every rotatable name and all", () => {
@@ -88,7 +28,7 @@ describe("rotation plan (pure)", () => {
   });
 
   it("refuses an unknown or missing name with the list of valid names", () => {
-    expect(() => parseTarget("jwtt")).toThrow(RotateError);
+    expect(() => parseTarget("jwtt")).toThrow(OperatorError);
     expect(() => parseTarget("jwtt")).toThrow(`unknown secret "jwtt". Valid names: ${[...ROTATABLE, "all"].join(", ")}.`);
     expect(() => parseTarget(undefined)).toThrow(/^no secret name given\. Valid names: jwt, /);
   });
@@ -98,7 +38,7 @@ describe("rotation plan (pure)", () => {
     expect(nextCounter("jwt", "2")).toBe(3);
     expect(nextCounter("jwt", 7)).toBe(8);
     expect(() => nextCounter("jwt", "two")).toThrow('ownstack:rotateJwt is "two"; expected a whole number >= 0');
-    expect(() => nextCounter("jwt", -1)).toThrow(RotateError);
+    expect(() => nextCounter("jwt", -1)).toThrow(OperatorError);
     expect([...nextCounters(["jwt", "redis"], { "ownstack:rotateRedis": "4" })]).toEqual([["jwt", 1], ["redis", 5]]);
   });
 
@@ -125,8 +65,8 @@ describe("rotation plan (pure)", () => {
 
 describe("stack checks (read-only)", () => {
   it("an unknown stack names the stacks that exist", () => {
-    expect(() => readStackConfig(project(), "prod")).toThrow('stack "prod" does not exist (no Pulumi.prod.yaml). Known stacks: local, vps.');
-    expect(() => readStackConfig(project(), "../local")).toThrow(/does not exist/);
+    expect(() => readStackConfig(project(), "prod")).toThrow('unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)');
+    expect(() => readStackConfig(project(), "../local")).toThrow(/^unknown stack/);
   });
 
   it("reads the counters of the stack file", () => {
@@ -135,9 +75,9 @@ describe("stack checks (read-only)", () => {
   });
 
   it("a stack without state, or with only the stack and its providers, was never deployed", () => {
-    expect(() => requireDeployed(project(), "local", {})).toThrow(/stack "local" has never been deployed .* npm run up:local$/);
-    expect(() => requireDeployed(project({ deployed: "empty" }), "local", {})).toThrow(/never been deployed/);
-    expect(requireDeployed(project({ deployed: true }), "local", {})).toBeUndefined();
+    expect(() => requireDeployed(project(), "local", { env: {} })).toThrow(/^stack "local" was never deployed \(no resources in .*\); deploy it with npm run up:local$/);
+    expect(() => requireDeployed(project({ deployed: "empty" }), "local", { env: {} })).toThrow(/never deployed/);
+    expect(requireDeployed(project({ deployed: true }), "local", { env: {} })).toBeUndefined();
   });
 
   it("finds gzipped and pre-3.61 flat checkpoints, and PULUMI_BACKEND_URL wins over Pulumi.yaml", () => {
@@ -147,37 +87,35 @@ describe("stack checks (read-only)", () => {
     writeFileSync(join(stacks, "vps.json.gz"), gzipSync(JSON.stringify({ checkpoint: { latest: { resources: [{ type: "docker:index/volume:Volume" }] } } })));
     const env = { PULUMI_BACKEND_URL: "file://./elsewhere" };
     expect(fileBackendDir(dir, env)).toBe(join(dir, "elsewhere"));
-    expect(requireDeployed(dir, "vps", env)).toBeUndefined();
-    expect(requireDeployed(dir, "vps", { PULUMI_BACKEND_URL: "s3://bucket" })).toMatch(/not in a local folder/);
+    expect(requireDeployed(dir, "vps", { env })).toBeUndefined();
+    expect(requireDeployed(dir, "vps", { env: { PULUMI_BACKEND_URL: "s3://bucket" } })).toMatch(/not in a local folder/);
   });
 });
 
 describe("npm run rotate: bad input changes nothing", () => {
   it.each([
     ["an unknown secret", ["redsi", "-s", "local", "--yes"], { deployed: true }, 'rotate: unknown secret "redsi". Valid names: jwt, postgres'],
-    ["a stack that does not exist", ["jwt", "-s", "prod", "--yes"], { deployed: true }, 'rotate: stack "prod" does not exist (no Pulumi.prod.yaml). Known stacks: local, vps.'],
-    ["a stack never deployed", ["jwt", "-s", "local", "--yes"], {}, 'rotate: stack "local" has never been deployed'],
+    ["a stack that does not exist", ["jwt", "-s", "prod", "--yes"], { deployed: true }, 'rotate: unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)'],
+    ["a stack never deployed", ["jwt", "-s", "local", "--yes"], {}, 'rotate: stack "local" was never deployed'],
     ["no terminal and no --yes", ["jwt", "-s", "local"], { deployed: true }, "rotate: no terminal to confirm on; add --yes"],
   ] as const)("%s: a clear message, exit 2, no file and no Pulumi call changed", (_what, args, opts, message) => {
     const dir = project(opts);
     const before = snapshot(dir);
-    const pulumi = fakePulumi(dir);
+    const pulumi = fakePulumi();
     const r = rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stderr).toContain("Nothing changed.");
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(pulumi.log)).toBe(false);
-    const after = snapshot(dir);
-    delete after["/fake-bin/pulumi"];
-    expect(after).toEqual(before);
+    expect(snapshot(dir)).toEqual(before);
   });
 });
 
 describe("npm run rotate: the CLI path", () => {
   it("jwt: bumps the counter through pulumi config set, runs up, prints the new public keys and the session warning", () => {
     const dir = project({ deployed: true, localYaml: 'config:\n  ownstack:rotateJwt: "2"\n' });
-    const pulumi = fakePulumi(dir);
+    const pulumi = fakePulumi();
     const r = rotate(dir, ["jwt", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -200,7 +138,7 @@ describe("npm run rotate: the CLI path", () => {
 
   it("jwt on an hs256 stack with --show-secrets: prints both legacy keys and warns that every session ends", () => {
     const dir = project({ deployed: true, localYaml: "config:\n  ownstack:authSigning: hs256\n" });
-    const pulumi = fakePulumi(dir);
+    const pulumi = fakePulumi();
     const r = rotate(dir, ["jwt", "-s", "local", "--yes", "--show-secrets"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("New anon key: value-of-anonKey\nNew service_role key: value-of-serviceRoleKey\n");
@@ -210,7 +148,7 @@ describe("npm run rotate: the CLI path", () => {
 
   it("all: bumps every counter, then one pulumi up", () => {
     const dir = project({ deployed: true });
-    const pulumi = fakePulumi(dir);
+    const pulumi = fakePulumi();
     const r = rotate(dir, ["all", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(0);
     const calls = readFileSync(pulumi.log, "utf8").trim().split("\n").map((c) => c.split(" | ")[0]);
@@ -220,7 +158,7 @@ describe("npm run rotate: the CLI path", () => {
 
   it("a failed pulumi up exits 1 and says a retry is safe", () => {
     const dir = project({ deployed: true });
-    const pulumi = fakePulumi(dir, { failUp: true });
+    const pulumi = fakePulumi({ failUp: true });
     const r = rotate(dir, ["postgres", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("pulumi up did not finish");
@@ -230,7 +168,7 @@ describe("npm run rotate: the CLI path", () => {
 
   it("--no-up only bumps the counter", () => {
     const dir = project({ deployed: true });
-    const pulumi = fakePulumi(dir);
+    const pulumi = fakePulumi();
     const r = rotate(dir, ["redis", "-s", "local", "--yes", "--no-up"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(0);
     expect(readFileSync(pulumi.log, "utf8").trim().split("\n").map((c) => c.split(" | ")[0])).toEqual(["config set --non-interactive -s local ownstack:rotateRedis 1"]);

@@ -1,10 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../../config/settings";
-import { Exec, ExecResult, parseStackOutputs, readStackOutputs, requireKnownStack } from "../../scripts/lib/stack";
-import { loadStackSettings, rawConfigFromFiles } from "../../scripts/lib/stackSettings";
+import { loadStackSettings, rawConfigFromFiles, requireKnownStack, upCommand } from "../../scripts/lib/project";
+import { Exec, ExecResult, parseStackOutputs, readStackOutputs } from "../../scripts/lib/pulumi";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -38,6 +38,16 @@ describe("which stacks exist", () => {
     expect(() => requireKnownStack(dir, "local")).not.toThrow();
     expect(() => requireKnownStack(dir, "prod")).toThrow(/^unknown stack "prod"; known stacks: local, vps \(each has a Pulumi\.<stack>\.yaml\)$/);
     expect(() => requireKnownStack(dir, "../etc/passwd")).toThrow(/^unknown stack/);
+  });
+});
+
+describe("the command that deploys a stack", () => {
+  it("is the stack's own npm script where package.json has one, else the generic one (e.g. a new k8s stack)", () => {
+    expect(upCommand("local")).toBe("npm run up:local");
+    expect(upCommand("vps")).toBe("npm run up:vps");
+    expect(upCommand("k8s")).toBe("npm run up -- -s k8s");
+    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.up).toBe("tsx scripts/up.ts");
   });
 });
 

@@ -3,7 +3,8 @@ import { mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { prepareWorkspace } from "../../scripts/lib/workspace";
+import { prepareWorkspace } from "../../scripts/lib/project";
+import { failureLine, pulumiEnv } from "../../scripts/lib/pulumi";
 
 describe("first-run setup", () => {
   it("creates the state backend and a 0600 passphrase file, and ignores both in git", () => {
@@ -13,7 +14,7 @@ describe("first-run setup", () => {
     expect(statSync(ws.passphraseFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(ws.passphraseFile, "utf8").trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(readFileSync(join(dir, ".gitignore"), "utf8").split("\n")).toEqual(expect.arrayContaining(["/.pulumi-state/", "/.pulumi-passphrase"]));
-    expect(ws.env.PULUMI_CONFIG_PASSPHRASE_FILE).toBe(ws.passphraseFile);
+    expect(pulumiEnv(dir, {}).PULUMI_CONFIG_PASSPHRASE_FILE).toBe(ws.passphraseFile);
     expect(ws.created).toHaveLength(2);
   });
 
@@ -57,7 +58,7 @@ describe("npm run up:local", () => {
       encoding: "utf8",
       env: { PATH: "/nonexistent", HOME: process.env.HOME ?? "/root" },
     });
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain("up: Pulumi CLI not found. Install it");
     expect(r.stderr).not.toMatch(/\n\s+at /);
     // The check runs before any setup: nothing was created.
@@ -67,7 +68,6 @@ describe("npm run up:local", () => {
 
 describe("a failed pulumi operation", () => {
   it("is reported in one line with the cause, not the whole streamed output", async () => {
-    const { failureLine } = await import("../../scripts/lib/workspace");
     const err = new Error("code: 255\n stdout: Previewing update (local)\n...\n stderr: error: failed to connect to any docker daemon\n  more\n");
     expect(failureLine(err)).toBe("pulumi exited with code 255: failed to connect to any docker daemon; see the output above");
     expect(failureLine(new Error("no stack named 'x' found\nat …"))).toBe("no stack named 'x' found");

@@ -1,9 +1,10 @@
 import { IncomingMessage, ServerResponse, createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StackOutputs } from "../../scripts/lib/stack";
+import type { StackOutputs } from "../../scripts/lib/pulumi";
 import { confirmationLink, confirmViaMailpit, internalOnly, ollamaModels, pgMeta, prometheusTargets, requireTargetsUp } from "../../scripts/lib/verify/http";
 import { Step, formatChecklist, runSteps } from "../../scripts/lib/verify/runner";
 import { STEPS, VerifyContext } from "../../scripts/lib/verify/steps";
+import { runScript } from "../support/project";
 
 /**
  * What can be checked without the stack: the runner (order, prerequisites, timeouts, cleanup on
@@ -177,5 +178,14 @@ describe("the verify steps", () => {
     expect(report.steps.find((s) => s.name === "qdrant: create, upsert, query")!.detail).toBe("Qdrant is reachable only on the stack's Docker network (http://qdrant:6333)");
     expect(report.steps.find((s) => s.name === "prometheus: targets up")).toMatchObject({ status: "pass", detail: "1 targets up: kong" });
     expect(seen.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from("supabase:pw").toString("base64")}`);
+  });
+});
+
+describe("npm run verify arguments", () => {
+  it.each(["abc", "0", "-5", "1e3", "7200"])("--timeout %s is refused in one line before the stack is read (exit 2)", (value) => {
+    const r = runScript("verify", ["-s", "local", `--timeout=${value}`], { env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(`verify: --timeout must be a number of seconds between 0 and 3600, got "${value}"`);
   });
 });

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readFileSync, readdirSync, rmSync, statSy
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
-import { OperatorError } from "../stack";
+import { OperatorError } from "../errors";
 
 /** `manifest.json`: what a backup holds, with the checksum of every file as stored on disk. */
 

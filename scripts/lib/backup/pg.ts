@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { OperatorError } from "../stack";
+import { dockerHostEnv } from "../docker";
+import { OperatorError } from "../errors";
 import { Cmd, capture } from "./proc";
 
 /**
@@ -25,7 +26,7 @@ export interface PgTarget {
 export function dockerTarget(container: string, opts: { dockerHost?: string; user?: string; database?: string } = {}): PgTarget {
   const user = opts.user ?? "supabase_admin";
   const database = opts.database ?? "postgres";
-  const env = opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : undefined;
+  const env = dockerHostEnv(opts.dockerHost);
   return {
     description: `container ${container}${opts.dockerHost ? ` on ${opts.dockerHost}` : ""}, database ${database} as ${user}`,
     database,

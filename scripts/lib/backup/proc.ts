@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { basename } from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { OperatorError, firstErrorLine } from "../stack";
+import { OperatorError } from "../errors";
+import { firstErrorLine } from "../pulumi";
 
 /** One program run: backup and restore build these, so tests can read what would run. */
 export interface Cmd {

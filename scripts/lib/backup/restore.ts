@@ -2,7 +2,7 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { OperatorError } from "../stack";
+import { OperatorError } from "../errors";
 import { decryptFile } from "./crypto";
 import { FileEntry, Manifest, readManifest, verifyChecksums } from "./manifest";
 import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";

@@ -1,8 +1,8 @@
 import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Transform, Writable } from "node:stream";
-import { OperatorError } from "../stack";
-import { PROJECT_DIR } from "../workspace";
+import { OperatorError } from "../errors";
+import { PROJECT_DIR } from "../project";
 import { encryptingStream } from "./crypto";
 import { FORMAT, FileEntry, MANIFEST, Manifest, backupName, pruneBackups, sha256File } from "./manifest";
 import { PgTarget, databaseSize, majorOf, serverVersion, toolVersion } from "./pg";

@@ -1,14 +1,16 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { containerName } from "../../../components/container";
 import type { Settings } from "../../../config/settings";
-import { OperatorError, StackOutputs } from "../stack";
+import { dockerHostOf } from "../docker";
+import { OperatorError } from "../errors";
+import { requireWritable } from "../files";
+import type { StackOutputs } from "../pulumi";
 import { PgTarget, dockerTarget } from "./pg";
 import { StorageSource } from "./storage";
 
 /** Where a stack's data lives: the db container from its outputs, storage per its settings. */
 export function stackSources(settings: Settings, outputs: StackOutputs): { target: PgTarget; storage: StorageSource; images: { db: string; storage?: string } } {
-  const dockerHost = settings.vps.dockerHost !== "" ? settings.vps.dockerHost : undefined;
+  const dockerHost = dockerHostOf(settings);
   const target = dockerTarget(outputs.dbContainer, { dockerHost });
   if (settings.storage.backend === "minio") {
     if (!outputs.minioContainer) throw new OperatorError(`stack "${settings.stack}" uses MinIO but has no minioContainer output; update it with npm run up`);
@@ -34,12 +36,4 @@ export function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /** Refuses a backups folder that cannot be created or written, before anything else happens. */
-export function checkBackupRoot(root: string): void {
-  const fail = (why: string) => new OperatorError(`cannot write backups to ${root}: ${why}; nothing was backed up`);
-  let existing = resolve(root);
-  while (!existsSync(existing)) {
-    if (dirname(existing) === existing) throw fail("no existing parent folder");
-    existing = dirname(existing);
-  }
-  if (!statSync(existing).isDirectory()) throw fail(`${existing} is not a folder`);
-}
+export const checkBackupRoot = (root: string): void => requireWritable(root, "folder", { subject: `backups to ${root}`, outcome: "nothing was backed up" });

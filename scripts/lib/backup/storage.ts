@@ -1,4 +1,5 @@
 import { Readable, Transform, Writable } from "node:stream";
+import { dockerHostEnv } from "../docker";
 import { Cmd, capture, streamIn, streamOut } from "./proc";
 
 /**
@@ -19,7 +20,7 @@ const MC_ALIAS = 'export MC_HOST_ownstack="http://${MINIO_ROOT_USER}:${MINIO_ROO
 const MIRROR_DIR = "/tmp/ownstack-mirror";
 const FILE_ROOT = "/var/lib/storage";
 
-const docker = (src: StorageSource, args: string[]): Cmd => ({ cmd: "docker", args, env: src.dockerHost ? { DOCKER_HOST: src.dockerHost } : undefined });
+const docker = (src: StorageSource, args: string[]): Cmd => ({ cmd: "docker", args, env: dockerHostEnv(src.dockerHost) });
 /** `sh -ec script sh arg…`: bucket names arrive as "$@", never spliced into the script. */
 const sh = (src: StorageSource, script: string, args: string[] = []): Cmd => docker(src, ["exec", src.container, "sh", "-ec", script, "sh", ...args]);
 

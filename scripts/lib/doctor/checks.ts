@@ -2,7 +2,9 @@ import { memoryBudgetMiB, enabledServices } from "../../../config/budget";
 import { plannedBindings } from "../../../config/exposure";
 import type { GpuDecision } from "../../../config/gpu";
 import type { Settings } from "../../../config/settings";
-import { PULUMI_INSTALL_HINT } from "../stack";
+import { dockerHostOf } from "../docker";
+import { upCommand } from "../project";
+import { PULUMI_INSTALL_HINT } from "../pulumi";
 
 /**
  * `npm run doctor`: every check is a pure function of the settings and what the probes found, so
@@ -67,29 +69,54 @@ const DISK_WARN_MIB = 30 * 1024;
 const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`;
 const mode = (m: number) => `0${(m & 0o777).toString(8)}`;
 
-export async function diagnose(settings: Settings, probes: Probes, ctx: DoctorContext): Promise<DoctorReport> {
-  const host = settings.vps.dockerHost !== "" ? settings.vps.dockerHost : undefined;
-  const where = host ?? "this machine";
+/** What every check gets: the stack's settings, the probes, and what Docker answered. */
+export interface CheckInput {
+  readonly settings: Settings;
+  readonly probes: Probes;
+  readonly ctx: DoctorContext;
+  readonly docker: DockerProbe;
+  /** The stack's remote Docker host; undefined for this machine. */
+  readonly host: string | undefined;
+}
+
+/** One line (or several) of the report. A new check is one more entry in DOCTOR_CHECKS. */
+export type DoctorCheck = (input: CheckInput) => Promise<Check | readonly Check[] | undefined>;
+
+export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
+  async ({ docker, host }) => dockerCheck(docker, host),
+  ({ settings, probes, docker, host }) => memoryCheck(settings, probes, docker, host),
+  ({ probes, docker, host, ctx }) => diskCheck(probes, docker, host, ctx),
+  ({ settings, probes, docker, host }) => portChecks(settings, probes, docker, host, host ?? "this machine"),
+  gpuCheck,
+  pulumiCheck,
+  async ({ settings, probes, ctx }) => passphraseCheck(await probes.fileMode(ctx.passphraseFile), ctx.passphraseFile, settings.stack),
+];
+
+/** Runs the checks in order (Docker is probed once, first: most checks depend on it). */
+export async function diagnose(settings: Settings, probes: Probes, ctx: DoctorContext, extra: readonly DoctorCheck[] = []): Promise<DoctorReport> {
+  const host = dockerHostOf(settings);
+  const input: CheckInput = { settings, probes, ctx, docker: await probes.docker(host), host };
   const checks: Check[] = [];
-  const docker = await probes.docker(host);
-  checks.push(dockerCheck(docker, host));
-  checks.push(await memoryCheck(settings, probes, docker, host));
-  checks.push(await diskCheck(probes, docker, host, ctx));
-  checks.push(...(await portChecks(settings, probes, docker, host, where)));
-  if (settings.features.ollama) {
-    const gpu = await probes.gpu(settings);
-    const runsOn = gpu.mode === "cpu" ? "CPU" : `${gpu.mode === "nvidia" ? "NVIDIA" : "AMD"} GPU`;
-    checks.push({ id: "gpu", label: "GPU", status: "ok", detail: `Ollama runs on ${runsOn}: ${gpu.reason}` });
+  for (const check of [...DOCTOR_CHECKS, ...extra]) {
+    const result = await check(input);
+    if (result !== undefined) checks.push(...(Array.isArray(result) ? result : [result as Check]));
   }
-  const pulumi = await probes.pulumi();
-  checks.push(
-    pulumi === undefined
-      ? { id: "pulumi", label: "Pulumi CLI", status: "fail", detail: "Pulumi CLI not installed", fix: PULUMI_INSTALL_HINT }
-      : { id: "pulumi", label: "Pulumi CLI", status: "ok", detail: `Pulumi ${pulumi}` },
-  );
-  checks.push(passphraseCheck(await probes.fileMode(ctx.passphraseFile), ctx.passphraseFile, settings.stack));
   const blockers = checks.filter((c) => c.status === "fail").length;
   return { stack: settings.stack, target: settings.target, ok: blockers === 0, blockers, checks };
+}
+
+async function gpuCheck({ settings, probes }: CheckInput): Promise<Check | undefined> {
+  if (!settings.features.ollama) return undefined;
+  const gpu = await probes.gpu(settings);
+  const runsOn = gpu.mode === "cpu" ? "CPU" : `${gpu.mode === "nvidia" ? "NVIDIA" : "AMD"} GPU`;
+  return { id: "gpu", label: "GPU", status: "ok", detail: `Ollama runs on ${runsOn}: ${gpu.reason}` };
+}
+
+async function pulumiCheck({ probes }: CheckInput): Promise<Check> {
+  const pulumi = await probes.pulumi();
+  return pulumi === undefined
+    ? { id: "pulumi", label: "Pulumi CLI", status: "fail", detail: "Pulumi CLI not installed", fix: PULUMI_INSTALL_HINT }
+    : { id: "pulumi", label: "Pulumi CLI", status: "ok", detail: `Pulumi ${pulumi}` };
 }
 
 function dockerCheck(docker: DockerProbe, host: string | undefined): Check {
@@ -167,7 +194,7 @@ async function portChecks(settings: Settings, probes: Probes, docker: DockerProb
 function passphraseCheck(fileMode: number | undefined, file: string, stack: string): Check {
   const base = { id: "passphrase", label: "Passphrase" };
   if (fileMode === undefined)
-    return { ...base, status: "warn", detail: `${file} does not exist yet`, fix: `\`npm run up:${stack === "vps" ? "vps" : "local"}\` creates it with mode 0600; keep a copy, it decrypts the stack's secrets` };
+    return { ...base, status: "warn", detail: `${file} does not exist yet`, fix: `\`${upCommand(stack)}\` creates it with mode 0600; keep a copy, it decrypts the stack's secrets` };
   if ((fileMode & 0o077) !== 0)
     return { ...base, status: "fail", detail: `${file} is readable by others (mode ${mode(fileMode)})`, fix: `chmod 600 ${file}` };
   return { ...base, status: "ok", detail: `${file} has mode ${mode(fileMode)}` };

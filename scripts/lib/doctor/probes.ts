@@ -3,12 +3,13 @@ import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import * as si from "systeminformation";
 import { detectOllamaGpu } from "../../../config/gpu";
-import { Exec, exec, firstErrorLine, pulumiVersion } from "../stack";
+import { dockerHostEnv } from "../docker";
+import { Exec, exec, firstErrorLine, pulumiVersion } from "../pulumi";
 import { DockerProbe, PortState, Probes } from "./checks";
 
 const MIB = 1024 * 1024;
 
-const dockerEnv = (host: string | undefined): NodeJS.ProcessEnv => (host ? { ...process.env, DOCKER_HOST: host } : process.env);
+const dockerEnv = (host: string | undefined): NodeJS.ProcessEnv => ({ ...process.env, ...dockerHostEnv(host) });
 
 /** Docker's client version, then whether its daemon answers (`docker info` exits 1 when not). */
 export function probeDocker(host: string | undefined, run: Exec = exec): DockerProbe {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { QdrantClient } from "@qdrant/js-client-rest";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import type { StackOutputs } from "../stack";
+import type { StackOutputs } from "../pulumi";
 import { Fetch, confirmViaMailpit, internalOnly, ollamaModels, prometheusTargets, requireTargetsUp } from "./http";
 import { Step } from "./runner";
 
