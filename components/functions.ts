@@ -16,6 +16,8 @@ export interface FunctionsArgs extends ServiceArgs {
   readonly jwks?: pulumi.Input<string>;
   readonly publishableKey?: pulumi.Input<string>;
   readonly secretKey?: pulumi.Input<string>;
+  /** Studio's Edge Functions volume (Studio.functionsVolume): the runtime serves from it. */
+  readonly functionsVolume: docker.Volume;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -83,7 +85,17 @@ export class Functions extends pulumi.ComponentResource {
           SUPABASE_DB_URL: dbUrl("postgres", args.postgresPassword, "postgresql"),
           VERIFY_JWT: settings.functions.verifyJwt,
         },
-        volumes: [{ volumeName: cache.name, containerPath: "/root/.cache/deno" }],
+        // One folder, two editors. The functions root is Studio's Edge Functions volume, so a
+        // function created or edited in Studio is the file the runtime serves (the runtime reads a
+        // worker's files when it starts one). The project's functions folder seeds it: the provider
+        // copies these uploads into the volume before each start of a new container, and a change
+        // to any of them replaces the container, so on that `up` the project's files win over
+        // Studio edits of the same paths. Functions that exist only in Studio are left alone, and a
+        // function deleted from the project stays until it is deleted in Studio.
+        volumes: [
+          { volumeName: args.functionsVolume.name, containerPath: FUNCTIONS_ROOT },
+          { volumeName: cache.name, containerPath: "/root/.cache/deno" },
+        ],
         uploads: files.map((f) => ({ file: `${FUNCTIONS_ROOT}/${f.path}`, contentBase64: f.content.toString("base64") })),
         // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
         healthcheck: { tests: ["CMD-SHELL", "timeout 1 bash -c '</dev/tcp/127.0.0.1/9000'"] },

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_URL } from "./analytics";
-import { ServiceArgs, serviceContainer } from "./container";
+import { ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { REST_SCHEMAS } from "./rest";
 
@@ -19,13 +19,27 @@ export interface StudioArgs extends ServiceArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
+/** Where Studio keeps saved SQL snippets and the Edge Functions it shows and edits (upstream's paths). */
+export const STUDIO_SNIPPETS_FOLDER = "/app/snippets";
+export const STUDIO_FUNCTIONS_FOLDER = "/app/edge-functions";
+
 /** Supabase Studio; reached through Kong's basic-auth catch-all, never published itself. */
 export class Studio extends pulumi.ComponentResource {
   public readonly container: docker.Container;
+  /** Saved SQL snippets (`snippets.json`); Studio cannot save a snippet without it. */
+  public readonly snippetsVolume: docker.Volume;
+  /**
+   * The Edge Functions folder. With Edge Functions on, the runtime mounts this same volume as its
+   * functions root (components/functions.ts), so a function edited in Studio is the one that runs.
+   */
+  public readonly functionsVolume: docker.Volume;
 
   constructor(name: string, args: StudioArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Studio", name, {}, opts);
     const { settings } = args;
+    // Data, not cache: they survive a Studio replace and `pulumi destroy`, protected like db-data.
+    this.snippetsVolume = dataVolume(settings, "studio-snippets", { parent: this });
+    this.functionsVolume = dataVolume(settings, "functions", { parent: this });
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -64,7 +78,15 @@ export class Studio extends pulumi.ComponentResource {
                 LOGFLARE_PRIVATE_ACCESS_TOKEN: args.logflarePrivateToken,
               }
             : { ENABLED_FEATURES_LOGS_ALL: false, NEXT_PUBLIC_ENABLE_LOGS: false }),
+          SNIPPETS_MANAGEMENT_FOLDER: STUDIO_SNIPPETS_FOLDER,
+          EDGE_FUNCTIONS_MANAGEMENT_FOLDER: STUDIO_FUNCTIONS_FOLDER,
         },
+        // Read-write, unlike upstream's `:ro` functions mount: Studio's editor writes the files the
+        // runtime serves (docker/docker-compose.yml mounts volumes/functions in both services).
+        volumes: [
+          { volumeName: this.snippetsVolume.name, containerPath: STUDIO_SNIPPETS_FOLDER },
+          { volumeName: this.functionsVolume.name, containerPath: STUDIO_FUNCTIONS_FOLDER },
+        ],
         healthcheck: {
           tests: [
             "CMD",
@@ -78,6 +100,6 @@ export class Studio extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.registerOutputs({ container: this.container.id });
+    this.registerOutputs({ container: this.container.id, snippetsVolume: this.snippetsVolume.name, functionsVolume: this.functionsVolume.name });
   }
 }

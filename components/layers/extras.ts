@@ -31,6 +31,7 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
           jwks: signing?.jwks,
           publishableKey: signing?.publishableKey,
           secretKey: signing?.secretKey,
+          functionsVolume: core.studio.functionsVolume,
           dependsOn: [core.kong.container],
         },
         opts,

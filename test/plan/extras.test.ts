@@ -74,6 +74,9 @@ describe("every extra switched on, locally", () => {
     expect(functions.inputs.command).toEqual(["start", "--user-worker-request-idle-timeout", "150000", "--main-service", "/home/deno/functions/main"]);
     expect(functions.inputs.healthcheck.tests).toEqual(["CMD-SHELL", "timeout 1 bash -c '</dev/tcp/127.0.0.1/9000'"]);
     expect(functions.inputs.ports ?? []).toEqual([]);
+    // The runtime serves from Studio's Edge Functions volume, seeded with the project's functions.
+    const studioFunctions = container(plan, "studio").inputs.volumes.find((v: { containerPath: string }) => v.containerPath === "/app/edge-functions");
+    expect(functions.inputs.volumes).toContainEqual(expect.objectContaining({ volumeName: studioFunctions.volumeName, containerPath: "/home/deno/functions" }));
     const files = uploads(functions);
     expect(Object.keys(files)).toEqual(expect.arrayContaining(["/home/deno/functions/main/index.ts", "/home/deno/functions/main/auth.ts", "/home/deno/functions/hello/index.ts"]));
     expect(files["/home/deno/functions/main/index.ts"]).toContain("EdgeRuntime.userWorkers.create");

@@ -154,7 +154,7 @@ describe("local stack: data lives on volumes that survive destroy", () => {
   const volume = (p: Plan, name: string) => byType(p, VOLUME).find((v) => v.inputs.name === `ownstack-local-${name}`);
   const mounts = (c: PlannedResource) => (c.inputs.volumes ?? []).map((v: { volumeName: string; containerPath: string }) => `${v.volumeName}:${v.containerPath}`);
 
-  it.each(["db-data", "db-config", "minio-data"])("the %s volume is protected and retained on delete", (name) => {
+  it.each(["db-data", "db-config", "minio-data", "studio-snippets", "functions"])("the %s volume is protected and retained on delete", (name) => {
     expect(volume(plan, name)?.options).toMatchObject({ protect: true, retainOnDelete: true });
   });
 
@@ -163,6 +163,13 @@ describe("local stack: data lives on volumes that survive destroy", () => {
       expect.arrayContaining(["ownstack-local-db-data:/var/lib/postgresql/data", "ownstack-local-db-config:/etc/postgresql-custom"]),
     );
     expect(mounts(container(plan, "minio"))).toEqual(["ownstack-local-minio-data:/data"]);
+  });
+
+  it("Studio saves SQL snippets and Edge Functions on volumes of their own, at upstream's folders", () => {
+    const studio = container(plan, "studio");
+    expect(env(studio)).toMatchObject({ SNIPPETS_MANAGEMENT_FOLDER: "/app/snippets", EDGE_FUNCTIONS_MANAGEMENT_FOLDER: "/app/edge-functions" });
+    expect(mounts(studio).sort()).toEqual(["ownstack-local-functions:/app/edge-functions", "ownstack-local-studio-snippets:/app/snippets"]);
+    expect(studio.inputs.volumes.every((v: { readOnly?: boolean }) => !v.readOnly)).toBe(true);
   });
 
   it("every data volume the stack declares is protected", () => {
