@@ -1,5 +1,6 @@
-import { ServiceName } from "./memory";
-import { Settings } from "./settings";
+import type { ServiceName } from "./memory";
+import { configKey } from "./schema";
+import type { Settings } from "./types";
 
 /** A host port a container publishes. `ip` is the host interface it binds. */
 export interface PortBinding {
@@ -68,6 +69,19 @@ export function exposureViolations(target: Settings["target"], bindings: readonl
     }
     if ((NEVER_PUBLIC as readonly string[]).includes(b.service) && !loopback)
       out.push(`${where}, but ${b.service} must never be published on a public interface`);
+  }
+  return out;
+}
+
+/** Two published services on one host port: checked on the exposure policy's own list. */
+export function portConflicts(settings: Settings): string[] {
+  const seen = new Map<number, string>();
+  const out: string[] = [];
+  for (const b of plannedBindings(settings)) {
+    if (!b.configKey) continue;
+    const other = seen.get(b.external);
+    if (other) out.push(`${configKey(b.configKey)}: port ${b.external} is already used by ${configKey(other)}, expected a free port`);
+    else seen.set(b.external, b.configKey);
   }
   return out;
 }

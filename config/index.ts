@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, Settings, parseSettings } from "./settings";
+import { PROJECT, Settings, parseConfig } from "./settings";
 
 export * from "./settings";
 export { IMAGES } from "./images";
@@ -16,9 +16,26 @@ export interface DockerTls {
   readonly keyMaterial?: pulumi.Output<string>;
 }
 
-/** Reads the whole stack config once; the only place in the program that touches pulumi.Config. */
+/**
+ * The keys the CLI passes as secrets. @pulumi/pulumi keeps the list (PULUMI_CONFIG_SECRET_KEYS, or
+ * what setAllConfig was given) behind `runtime.isConfigSecret`, which sdk/nodejs/runtime/config.ts
+ * marks @internal; without it, the environment variable the language host sets is read directly.
+ */
+function isSecretKey(fullKey: string): boolean {
+  const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  if (typeof isConfigSecret === "function") return isConfigSecret(fullKey);
+  const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]");
+  return Array.isArray(listed) && listed.includes(fullKey);
+}
+
+/**
+ * Reads the whole stack config once; the only place in the program that touches pulumi.Config.
+ * Refusals throw before any resource exists; warnings are logged then, too.
+ */
 export function loadSettings(): { settings: Settings; smtpPassword: pulumi.Output<string>; dockerTls: DockerTls } {
-  const settings = parseSettings(pulumi.runtime.allConfig(), pulumi.getStack());
+  const raw = pulumi.runtime.allConfig();
+  const { settings, warnings } = parseConfig(raw, pulumi.getStack(), { secretKeys: Object.keys(raw).filter(isSecretKey) });
+  for (const warning of warnings) void pulumi.log.warn(warning);
   const smtpPassword = new pulumi.Config(PROJECT).getSecret("smtpPass") ?? pulumi.secret("");
   const docker = new pulumi.Config("docker");
   const dockerTls: DockerTls = {

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { isDockerHostUrl, isEmailAddress, isHostName, isOllamaModelName } from "./formats";
+
+/** The config namespace of every key; `ownstack:apiPort` in stack files and errors. */
+export const PROJECT = "ownstack";
+export const configKey = (key: string): string => `${PROJECT}:${key}`;
 
 /**
  * Every key a user may set under the `ownstack:` namespace, with its zod type and the default the
@@ -22,62 +27,50 @@ const port = z
   .min(1, "expected an integer port 1-65535")
   .max(65535, "expected an integer port 1-65535");
 
-const httpUrl = z.string().refine((v) => {
+/**
+ * A string key. Its one message is given for every refusal, a wrong type included: YAML turns
+ * `domain: 12345` into a number, and the user should read what the key expects, not zod's
+ * generic "Invalid input".
+ */
+const text = (expected: string, valid: (v: string) => boolean = () => true) => z.string({ error: expected }).refine(valid, expected);
+
+function isHttpUrl(v: string): boolean {
   try {
     const u = new URL(v);
     return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
   } catch {
     return false;
   }
-}, "expected an absolute http(s) URL such as https://app.example.com");
+}
 
-const optionalHttpUrl = z.union([z.literal(""), httpUrl]);
+const URL_FORM = "expected an absolute http(s) URL such as https://app.example.com";
+const httpUrl = text(URL_FORM, isHttpUrl);
+const optionalHttpUrl = text(URL_FORM, (v) => v === "" || isHttpUrl(v));
 
 /** A host name without scheme, port or path, e.g. `example.com`. */
-export const domainName = z
-  .string()
-  .refine(
-    (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
-    "expected a bare domain such as example.com (no scheme, port or path)",
-  );
+export const domainName = text(
+  "expected a bare domain such as example.com (no scheme, port or path)",
+  (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
+);
 
-const email = z
-  .string()
-  .refine(
-    (v) => v === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v),
-    "expected an e-mail address such as admin@example.com",
-  );
+const email = text("expected an e-mail address such as admin@example.com", (v) => v === "" || isEmailAddress(v));
 
-const dockerHost = z
-  .string()
-  .refine(
-    (v) => v === "" || /^ssh:\/\/[^\s/@]+@[^\s/]+$/.test(v) || /^tcp:\/\/[^\s/]+:\d+$/.test(v),
-    "expected ssh://user@host (key auth) or tcp://host:2376 (with TLS material in docker:certPath)",
-  );
+const dockerHost = text(
+  "expected ssh://user@host[:port] (key auth) or tcp://host:2376 (with TLS material in docker:certPath), ports 1-65535",
+  (v) => v === "" || isDockerHostUrl(v),
+);
 
 /** Sizes such as `512MiB`, `2GiB`, `768m`, `1g`, `256MB`. */
 export const MEMORY_SIZE = /^(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)$/i;
 
-const memoryOverride = z
-  .string()
-  .regex(
-    /^[a-zA-Z]+=.+$/,
-    'expected "service=size" entries such as "kong=512MiB"',
-  );
+// The entries are checked one by one in overrides.ts, each with its own message.
+const memoryOverride = text('expected "service=size" entries such as "kong=512MiB"');
+const imageOverride = text('expected "service=image:tag" entries such as "kong=kong:3.9.3"');
 
-const imageOverride = z
-  .string()
-  .regex(
-    /^[a-zA-Z]+=[^\s=:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
-    'expected "service=image:tag" entries such as "kong=kong:3.9.3"',
-  );
-
-const ollamaModel = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?(:[a-zA-Z0-9][a-zA-Z0-9._-]*)?$/,
-    'expected a model name such as "llama3.2:1b" or "nomic-embed-text"',
-  );
+const ollamaModel = text(
+  'expected a model name as `ollama pull` takes it, such as "llama3.2:1b", "nomic-embed-text" or "hf.co/<user>/<repo>:Q4_K_M"',
+  isOllamaModelName,
+);
 
 const duration = z
   .string({ error: 'expected a duration such as "15d", "12h" or "30m"' })
@@ -122,9 +115,7 @@ function rotationKeys() {
 }
 
 /** A file or folder of the project, e.g. `supabase/migrations`; shipped into containers as uploads. */
-const projectPath = z
-  .string()
-  .refine((v) => v.trim() !== "" && !v.includes("\0"), "expected a path relative to the project such as supabase/migrations");
+const projectPath = text("expected a path relative to the project such as supabase/migrations", (v) => v.trim() !== "" && !v.includes("\0"));
 
 export const DEFAULT_SEED_PATH = "supabase/seed.sql";
 export const DEFAULT_MIGRATIONS_PATH = "supabase/migrations";
@@ -161,23 +152,22 @@ export const settingsShape = {
   disableSignup: z.boolean({ error: "expected true or false" }).default(false),
   enableEmailAutoconfirm: z.boolean({ error: "expected true or false" }).default(false),
   enableAnonymousUsers: z.boolean({ error: "expected true or false" }).default(false),
-  dashboardUsername: z
-    .string()
-    .regex(/^[a-zA-Z0-9_.-]{3,32}$/, "expected 3-32 letters, digits, dot, dash or underscore")
-    .default("supabase"),
-  smtpHost: z.string().default(""),
+  dashboardUsername: text("expected 3-32 letters, digits, dot, dash or underscore", (v) => /^[a-zA-Z0-9_.-]{3,32}$/.test(v)).default("supabase"),
+  smtpHost: text(
+    "expected a host name such as smtp.example.com (no scheme or port; the port goes in ownstack:smtpPort)",
+    (v) => v === "" || isHostName(v),
+  ).default(""),
   smtpPort: port.default(587),
-  smtpUser: z.string().default(""),
+  smtpUser: text("expected the SMTP user name as text, such as postmaster@example.com").default(""),
   smtpAdminEmail: email.default(""),
-  smtpSenderName: z.string().default("ownstack"),
+  smtpSenderName: text("expected the sender name of auth mails as text, such as ownstack").default("ownstack"),
 
   // Services.
   mailpit: toggle.default("auto"),
   storageBackend: z.enum(["minio", "file"], { error: "expected one of: minio, file" }).default("minio"),
-  storageBucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)")
-    .default("ownstack"),
+  storageBucket: text("expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)", (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)).default(
+    "ownstack",
+  ),
   qdrant: toggle.default("auto"),
   ollama: toggle.default("auto"),
   ollamaGpu: z
@@ -185,7 +175,7 @@ export const settingsShape = {
     .default("auto"),
   ollamaModels: z.array(ollamaModel, { error: 'expected a list of models such as ["llama3.2:1b"]' }).default([]),
   ollamaKeepAlive: z
-    .union([z.string(), z.number()])
+    .union([z.string(), z.number()], { error: 'expected "-1", "0" or a duration such as "5m"' })
     .transform((v) => String(v))
     .refine((v) => /^(-1|0|\d+(s|m|h))$/.test(v), 'expected "-1", "0" or a duration such as "5m"')
     .default("5m"),

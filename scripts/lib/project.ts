@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
+import { SECRET_KEYS } from "../../config/schema";
 import { PROJECT, Settings, parseSettings } from "../../config/settings";
 import { OperatorError } from "./errors";
 
@@ -73,7 +74,7 @@ function asConfigText(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  // Encrypted values ({secure: …}) need the passphrase; no setting the scripts read is secret.
+  // Encrypted values ({secure: …}) need the passphrase; see encryptedSecret.
   if (typeof value === "object" && !Array.isArray(value) && "secure" in value) return undefined;
   return JSON.stringify(value);
 }
@@ -94,10 +95,20 @@ export function rawConfigFromFiles(
     if (text !== undefined) raw[qualify(key, project)] = text;
   }
   for (const [key, value] of Object.entries(stackConfig)) {
-    const text = asConfigText(value);
+    const text = asConfigText(value) ?? encryptedSecret(qualify(key, project), value, project);
     if (text !== undefined) raw[qualify(key, project)] = text;
   }
   return raw;
+}
+
+/**
+ * A secret key's `{secure: <ciphertext>}` passes as its ciphertext: settings only check that it is
+ * set (smtpPass with smtpUser), and the ciphertext reveals nothing.
+ */
+function encryptedSecret(fullKey: string, value: unknown, project: string): string | undefined {
+  if (!(SECRET_KEYS as readonly string[]).some((k) => fullKey === `${project}:${k}`)) return undefined;
+  const secure = value !== null && typeof value === "object" && "secure" in value ? (value as { secure: unknown }).secure : undefined;
+  return typeof secure === "string" && secure !== "" ? secure : undefined;
 }
 
 /** The config `pulumi up` hands the program: Pulumi.yaml defaults, then the stack file's values. */

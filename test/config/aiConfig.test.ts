@@ -14,7 +14,7 @@ describe("bad AI, cache and observability config: one clear problem naming the k
     ["retention without a unit", { "ownstack:prometheusRetention": "15" }, "local", "ownstack:prometheusRetention", /expected a duration/],
     ["retention in words", { "ownstack:prometheusRetention": "15 days" }, "local", "ownstack:prometheusRetention", /expected a duration/],
     ["zero retention", { "ownstack:prometheusRetention": "0d" }, "local", "ownstack:prometheusRetention", /longer than zero/],
-    ["model name with spaces", { "ownstack:ollamaModels": '["Llama 3 8B"]' }, "local", "ownstack:ollamaModels[0]", /expected a model name such as "llama3.2:1b"/],
+    ["model name with spaces", { "ownstack:ollamaModels": '["Llama 3 8B"]' }, "local", "ownstack:ollamaModels[0]", /expected a model name as `ollama pull` takes it, such as "llama3.2:1b"/],
     ["model name smuggling a shell command", { "ownstack:ollamaModels": '["llama3.2:1b; rm -rf /"]' }, "local", "ownstack:ollamaModels[0]", /expected a model name/],
     ["second model malformed", { "ownstack:ollamaModels": '["nomic-embed-text","llama3.2:"]' }, "local", "ownstack:ollamaModels[1]", /expected a model name/],
     ["models not a list", { "ownstack:ollamaModels": "{}" }, "local", "ownstack:ollamaModels", /expected a list of models/],

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { problemsOf } from "./problems";
 import { IMAGES } from "../../config/images";
 import { DEFAULT_MEMORY_MIB } from "../../config/memory";
-import { Settings, parseSettings } from "../../config/settings";
+import { Settings, parseConfig, parseSettings } from "../../config/settings";
 import { VPS_CONFIG } from "../plan/mocks";
 
 
@@ -26,7 +26,7 @@ describe("bad config is refused with one message per problem, naming the key and
     ["an image override on :latest", { [k("imageOverrides")]: '["kong=kong:latest"]' }, 'ownstack:imageOverrides[0]: expected a pinned tag or digest such as "kong/kong:3.9.3", got "kong:latest"'],
     ["an image override without a tag", { [k("imageOverrides")]: '["db=supabase/postgres"]' }, 'ownstack:imageOverrides[0]: expected a pinned tag or digest such as "supabase/postgres:'],
     ["an image override for an unknown service", { [k("imageOverrides")]: '["pgadmin=dpage/pgadmin4:9.1"]' }, 'ownstack:imageOverrides[0]: unknown service "pgadmin", expected one of: db,'],
-    ["an image override that is not service=image", { [k("imageOverrides")]: '["kong/kong:3.9.3"]' }, 'ownstack:imageOverrides[0]: expected "service=image:tag" entries such as "kong=kong:3.9.3"'],
+    ["an image override that is not service=image", { [k("imageOverrides")]: '["kong/kong:3.9.3"]' }, 'ownstack:imageOverrides[0]: expected one "service=image:tag" entry such as "kong=kong/kong:3.9.3", got "kong/kong:3.9.3"'],
     ["a JWT expiry of 10 seconds", { [k("jwtExpiry")]: "10" }, "ownstack:jwtExpiry: expected a number of seconds between 60 and 604800, got 10"],
     ["a JWT expiry of a fraction", { [k("jwtExpiry")]: "3600.5" }, "ownstack:jwtExpiry: expected a number of seconds between 60 and 604800, got 3600.5"],
     ["an unknown target", { [k("target")]: "cloud" }, 'ownstack:target: expected one of: local, vps, got "cloud"'],
@@ -35,7 +35,7 @@ describe("bad config is refused with one message per problem, naming the key and
     ["a negative rotation counter", { [k("rotateJwt")]: "-1" }, "ownstack:rotateJwt: expected a whole number >= 0 (a rotation counter), got -1"],
     ["a sender address without @", { [k("smtpAdminEmail")]: "admin" }, 'ownstack:smtpAdminEmail: expected an e-mail address such as admin@example.com, got "admin"'],
     ["a one-letter dashboard user", { [k("dashboardUsername")]: "a" }, "ownstack:dashboardUsername: expected 3-32 letters, digits, dot, dash or underscore"],
-    ["an http:// Docker host", { [k("dockerHost")]: "http://203.0.113.10:2375" }, "ownstack:dockerHost: expected ssh://user@host (key auth) or tcp://host:2376"],
+    ["an http:// Docker host", { [k("dockerHost")]: "http://203.0.113.10:2375" }, "ownstack:dockerHost: expected ssh://user@host[:port] (key auth) or tcp://host:2376"],
     ["a tcp:// Docker host without TLS material", { [k("dockerHost")]: "tcp://203.0.113.10:2376" }, "ownstack:dockerHost: tcp:// needs TLS, expected docker:certPath"],
   ])("local refuses %s", (_, config, message) => {
     expect(problemsOf(config).join("\n")).toContain(message);
@@ -75,8 +75,11 @@ describe("bad config is refused with one message per problem, naming the key and
     expect(problemsOf({ ...VPS_CONFIG, [k("domain")]: "https://example.com" }, "vps")).toHaveLength(1);
   });
 
-  it("keys of other namespaces are left to their own providers", () => {
-    expect(problemsOf({ "docker:host": "unix:///var/run/docker.sock", "aws:region": "eu-west-1" })).toEqual([]);
+  it("keys of other namespaces are warned about, not refused", () => {
+    expect(problemsOf({ "aws:region": "eu-west-1" })).toEqual([]);
+    expect(parseConfig({ "aws:region": "eu-west-1" }, "local").warnings).toEqual([
+      "aws:region is ignored: ownstack reads ownstack:* keys (declared in Pulumi.yaml) and docker:caMaterial, docker:certMaterial, docker:certPath, docker:keyMaterial",
+    ]);
   });
 });
 

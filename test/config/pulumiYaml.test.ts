@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { SECRET_KEYS, SettingKey, settingsShape } from "../../config/schema";
 import { parseSettings } from "../../config/settings";
+import { problemsOf } from "./problems";
 
 const ROOT = join(__dirname, "..", "..");
 const load = (file: string) => parse(readFileSync(join(ROOT, file), "utf8"));
@@ -91,16 +92,27 @@ describe("stack files", () => {
     for (const key of Object.keys(vps.config)) expect(Object.keys(declared)).toContain(key.replace(/^ownstack:/, ""));
   });
 
-  it("Pulumi.vps.yaml alone is refused until the domain and ACME e-mail are filled in", () => {
+  describe("the lines Pulumi.vps.yaml marks REQUIRED are exactly what validation requires", () => {
+    const text = readFileSync(join(ROOT, "Pulumi.vps.yaml"), "utf8");
     const vps = load("Pulumi.vps.yaml");
-    const problems = (() => {
-      try {
-        parseSettings(Object.fromEntries(Object.entries(vps.config).map(([k, v]) => [k, String(v)])), "vps");
-        return [];
-      } catch (err) {
-        return (err as { problems: string[] }).problems;
-      }
-    })();
-    for (const key of ["domain", "acmeEmail"]) expect(problems.join("\n")).toContain(`ownstack:${key}: required on vps`);
+    const given = Object.fromEntries(Object.entries(vps.config as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    // "# REQUIRED…" followed by its commented example "# ownstack:key: value".
+    const marked = Object.fromEntries(
+      [...text.matchAll(/^\s*# REQUIRED\b.*\n\s*# (ownstack:\w+): (.+)$/gm)].map(([, key, value]) => [key, value.trim()]),
+    );
+    const filled = { ...given, ...marked };
+
+    it("marks the domain, the ACME e-mail and the SMTP server and sender", () => {
+      expect(Object.keys(marked).sort()).toEqual(["ownstack:acmeEmail", "ownstack:domain", "ownstack:smtpAdminEmail", "ownstack:smtpHost"]);
+    });
+
+    it("the file with the REQUIRED examples filled in is accepted", () => {
+      expect(problemsOf(filled, "vps")).toEqual([]);
+    });
+
+    it.each(Object.keys(marked))("leaving out %s is refused, naming it", (key) => {
+      const without = Object.fromEntries(Object.entries(filled).filter(([k]) => k !== key));
+      expect(problemsOf(without, "vps").join("\n")).toContain(`${key}: required on vps`);
+    });
   });
 });

@@ -110,8 +110,30 @@ describe("settings from the stack files, without the CLI", () => {
       "ownstack:memoryLimits": "[]",
       "ownstack:qdrant": "false",
       "ownstack:ollamaModels": '["llama3.2:1b"]',
+      // Encrypted, it passes as its ciphertext: settings only check that a secret is set.
+      "ownstack:smtpPass": "v1:abc",
       "docker:host": "ssh://x@y",
     });
+  });
+
+  it("a vps stack with an encrypted smtpPass and an SMTP user passes doctor's settings check", () => {
+    const dir = project({
+      vps: [
+        "config:",
+        "  ownstack:target: vps",
+        "  ownstack:domain: example.com",
+        "  ownstack:acmeEmail: ops@example.com",
+        "  ownstack:smtpHost: smtp.example.com",
+        "  ownstack:smtpUser: postmaster@example.com",
+        "  ownstack:smtpAdminEmail: no-reply@example.com",
+        "  ownstack:ollamaGpu: cpu",
+        "  ownstack:logs: false",
+        "  ownstack:smtpPass:",
+        "    secure: v1:c2FsdA==",
+        "",
+      ].join("\n"),
+    });
+    expect(loadStackSettings(dir, "vps").smtp.user).toBe("postmaster@example.com");
   });
 
   it("gives doctor the same Settings the program gets", () => {

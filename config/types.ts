@@ -1,0 +1,48 @@
+import type { ImageKey } from "./images";
+import type { ServiceName } from "./memory";
+import type { Rotatable, Target } from "./schema";
+
+/** The one typed, frozen view of a stack's config that every component receives. */
+export interface Settings {
+  readonly stack: string;
+  readonly target: Target;
+  /** `ownstack-<stack>`: prefix of container, volume and network names, unique per stack. */
+  readonly prefix: string;
+  /** Where apps reach the API gateway: `http://localhost:8000` or `https://api.<domain>`. */
+  readonly publicUrl: string;
+  /** Where the dashboard is: behind Kong basic auth at `/` locally, `https://studio.<domain>` on vps. */
+  readonly studioUrl: string;
+  /** GoTrue's `API_EXTERNAL_URL`; upstream made it end in `/auth/v1` in release 0.7.0. */
+  readonly apiExternalUrl: string;
+  readonly siteUrl: string;
+  readonly additionalRedirectUrls: readonly string[];
+  readonly ports: Readonly<
+    Record<"api" | "mailpit" | "qdrant" | "ollama" | "redis" | "prometheus" | "poolerSession" | "poolerTransaction" | "grafana", number>
+  >;
+  readonly auth: Readonly<{
+    jwtExpiry: number;
+    disableSignup: boolean;
+    emailAutoconfirm: boolean;
+    anonymousUsers: boolean;
+    dashboardUsername: string;
+  }>;
+  readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
+  readonly features: Readonly<
+    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs", boolean>
+  >;
+  readonly storage: Readonly<{ backend: "minio" | "file"; bucket: string }>;
+  readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
+  readonly redis: Readonly<{ maxMemory: string; policy: string }>;
+  readonly prometheus: Readonly<{ retention: string }>;
+  /** es256: GoTrue signs with an EC key (JWKS, sb_ keys); hs256: the shared secret only. */
+  readonly signing: Readonly<{ algorithm: "es256" | "hs256"; overlapSeconds: number }>;
+  readonly functions: Readonly<{ path: string; verifyJwt: boolean }>;
+  /** Supavisor's tenant: clients connect as `postgres.<tenantId>`. */
+  readonly pooler: Readonly<{ tenantId: string }>;
+  readonly migrations: Readonly<{ path: string; seedPath: string }>;
+  readonly vps: Readonly<{ domain: string; acmeEmail: string; acmeChallenge: "http" | "tls"; acmeStaging: boolean; dockerHost: string }>;
+  /** Rotation counters; each is the keeper of the secret it names. */
+  readonly rotation: Readonly<Record<Rotatable, number>>;
+  readonly memoryMiB: Readonly<Record<ServiceName, number>>;
+  readonly images: Readonly<Record<ImageKey, string>>;
+}
