@@ -43,6 +43,8 @@ export interface ServiceContainerArgs {
   readonly securityOpts?: string[];
   /** Seconds `pulumi up` waits for the healthcheck at create; default DEFAULT_WAIT_SECONDS. */
   readonly waitTimeout?: number;
+  /** One-shot jobs that must have exited 0 before this container is created. */
+  readonly after?: readonly OneShotJob[];
 }
 
 export const containerName = (settings: Settings, service: string): string => `${settings.prefix}-${service}`;
@@ -122,7 +124,7 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       devices: args.devices,
       gpus: args.gpus,
       securityOpts: args.securityOpts,
-      labels: labelList(settings, service, { ...args.labels, ...jobGateLabels(opts.dependsOn) }),
+      labels: labelList(settings, service, { ...args.labels, ...gateLabels(args.after ?? []) }),
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
     },
@@ -135,9 +137,16 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       // The provider reads back networkMode "bridge" and would replace every container on every
       // up (pulumi-docker#1272); we never set it.
       ignoreChanges: ["networkMode"],
-      dependsOn: opts.dependsOn,
+      dependsOn: withJobs(opts.dependsOn, args.after ?? []),
     },
   );
+}
+
+/** A container also depends on the jobs it runs after, so that the engine orders them too. */
+function withJobs(dependsOn: pulumi.CustomResourceOptions["dependsOn"], after: readonly OneShotJob[]): pulumi.CustomResourceOptions["dependsOn"] {
+  if (after.length === 0) return dependsOn;
+  if (dependsOn !== undefined && !Array.isArray(dependsOn)) throw new Error("a container with `after` jobs takes `dependsOn` as a list");
+  return [...(dependsOn ?? []), ...after.map((j) => j.container)];
 }
 
 export interface OneShotArgs {
@@ -152,13 +161,21 @@ export interface OneShotArgs {
   readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload[]>;
 }
 
+/** A one-shot job and its gate: dependents pass the job as `after` and are created only after it exited 0. */
+export interface OneShotJob {
+  readonly name: string;
+  readonly container: docker.Container;
+  /** "0" once the job exited 0; after a failed job it never resolves, so no dependent is declared. */
+  readonly gate: pulumi.Output<string>;
+}
+
 /**
  * A run-to-completion step (compose's `service_completed_successfully`): `attach` makes
  * `pulumi up` wait for the exit, and a non-zero exit fails the update.
  */
-export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.CustomResourceOptions): docker.Container {
+export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.CustomResourceOptions): OneShotJob {
   const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
-  const job = new docker.Container(
+  const container = new docker.Container(
     name,
     {
       name: containerName(args.settings, args.job),
@@ -178,42 +195,49 @@ export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.C
     },
     { ...opts, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
   );
-  JOB_GATES.set(job, { job: args.job, gate: jobSucceeded(job, containerName(args.settings, args.job)) });
-  return job;
+  return { name: args.job, container, gate: jobGate(container, containerName(args.settings, args.job)) };
 }
 
 /**
  * With `attach` the provider waits for a job's exit but records a non-zero code without failing
- * (terraform-provider-docker#106). This output fails instead, naming the job and pointing at its
- * logs; containers that depend on the job take it as a label, so they are never created after a
- * failed job, and `pulumi up` stops with that message.
+ * (terraform-provider-docker#106). The gate holds back every dependent of a failed job, and the
+ * failure itself is a RunError that nothing consumes: @pulumi/pulumi's runner (cmd/run/run.ts)
+ * prints a RunError's message as one line, without a stack, and exits with the code that tells
+ * the CLI the error was already shown. Rejecting the gate instead would reach the user through
+ * every serialized input and output that depends on it, each prefixing "error serializing
+ * property ..." to the same message.
  */
-export function jobSucceeded(job: docker.Container, jobName: string): pulumi.Output<string> {
+function jobGate(job: docker.Container, jobName: string): pulumi.Output<string> {
   // A preview cannot know a replaced job's exit code; an unknown label would show every dependent
   // as replaced. Preview uses the value a successful run yields, so preview and up agree.
   if (pulumi.runtime.isDryRun()) return pulumi.output("0");
-  return job.exitCode.apply((code) => checkJobExit(jobName, code));
+  job.exitCode.apply((code) => {
+    if (!jobSucceeded(code)) throw failedJob(jobName, code as number);
+  });
+  return job.exitCode.apply((code) => (jobSucceeded(code) ? Promise.resolve("0") : new Promise<string>(() => {})));
 }
 
-/** The gate's value for a finished job ("0"), or the error that stops `pulumi up`. */
-export function checkJobExit(jobName: string, code: number | undefined): string {
-  if (code !== undefined && code !== 0) {
-    throw new Error(`one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again`);
+const jobSucceeded = (code: number | undefined) => code === undefined || code === 0;
+
+/**
+ * What `pulumi up` prints for a failed job. Built without a stack trace, which would say nothing
+ * to the user: the runner also `util.inspect`s every uncaught error for its tracing span
+ * (@pulumi/pulumi cmd/run/error.ts `defaultErrorMessage`), and with a deep trace through
+ * source-mapped SDK frames that stalled the run for minutes and grew the heap by gigabytes.
+ */
+export function failedJob(jobName: string, code: number): pulumi.RunError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new pulumi.RunError(`one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again`);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
-  return String(code ?? 0);
 }
 
-const JOB_GATES = new WeakMap<pulumi.Resource, { job: string; gate: pulumi.Output<string> }>();
-
-/** `ownstack.after.<job>` labels for the one-shot jobs among a container's dependencies. */
-function jobGateLabels(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): Record<string, pulumi.Input<string>> {
-  const deps = Array.isArray(dependsOn) ? dependsOn : [];
-  const labels: Record<string, pulumi.Input<string>> = {};
-  for (const dep of deps) {
-    const gate = dep instanceof pulumi.Resource ? JOB_GATES.get(dep) : undefined;
-    if (gate) labels[`ownstack.after.${gate.job}`] = gate.gate;
-  }
-  return labels;
+/** `ownstack.after.<job>` labels: a dependent's inputs wait for each job's gate. */
+function gateLabels(after: readonly OneShotJob[]): Record<string, pulumi.Input<string>> {
+  return Object.fromEntries(after.map((j) => [`ownstack.after.${j.name}`, j.gate]));
 }
 
 /** A named volume that survives `pulumi destroy` and refuses deletion while protected. */

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, oneShotContainer } from "./container";
+import { OneShotJob, ServiceArgs, oneShotContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
@@ -21,7 +21,7 @@ export interface MigrationsArgs extends ServiceArgs {
  * is replaced, and so runs again, whenever a file changes; applied files are skipped by checksum.
  */
 export class Migrations extends pulumi.ComponentResource {
-  public readonly job: docker.Container;
+  public readonly job: OneShotJob;
   /** Files in the order they are applied, for the stack output. */
   public readonly files: readonly string[];
   /** The job's output: one `applied|skipped|drift <file>` line per file. */
@@ -52,8 +52,8 @@ export class Migrations extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.log = this.job.containerLogs;
-    this.registerOutputs({ job: this.job.id, files: this.files });
+    this.log = this.job.container.containerLogs;
+    this.registerOutputs({ job: this.job.container.id, files: this.files });
   }
 }
 

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, dataVolume, oneShotContainer, serviceContainer } from "./container";
+import { OneShotJob, ServiceArgs, dataVolume, oneShotContainer, serviceContainer } from "./container";
 
 export interface MinioArgs extends ServiceArgs {
   readonly rootUser: pulumi.Input<string>;
@@ -15,7 +15,7 @@ export class Minio extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   public readonly dataVolume: docker.Volume;
   /** Storage starts only after this job exited 0 (compose: service_completed_successfully). */
-  public readonly createBucket: docker.Container;
+  public readonly createBucket: OneShotJob;
 
   constructor(name: string, args: MinioArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:storage:Minio", name, {}, opts);

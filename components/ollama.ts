@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuDecision } from "../config/gpu";
-import { ServiceArgs, containerName, dataVolume, oneShotContainer, serviceContainer } from "./container";
+import { OneShotJob, ServiceArgs, containerName, dataVolume, oneShotContainer, serviceContainer } from "./container";
 
 export interface OllamaArgs extends ServiceArgs {
   /** From `detectOllamaGpu`: the mode, why, and the container shape it needs. */
@@ -26,7 +26,7 @@ export class Ollama extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   public readonly modelsVolume: docker.Volume;
   /** The one-shot job that pulls `ollamaModels`; absent when the list is empty. */
-  public readonly pullModels?: docker.Container;
+  public readonly pullModels?: OneShotJob;
   public readonly url: string;
 
   constructor(name: string, args: OllamaArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -74,7 +74,7 @@ export class Ollama extends pulumi.ComponentResource {
         // Created only once the server is healthy (serviceContainer waits for it).
         { parent: this, dependsOn: [this.container] },
       );
-      this.pullModels.containerLogs.apply((logs) => logs && pulumi.log.info(`ollama-pull: ${pullSummary(logs)}`, this));
+      this.pullModels.container.containerLogs.apply((logs) => logs && pulumi.log.info(`ollama-pull: ${pullSummary(logs)}`, this));
     }
     this.registerOutputs({ container: this.container.id, url: this.url });
   }

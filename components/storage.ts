@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { Env, OneShotJob, ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { dbUrl } from "./database";
 import { MINIO_URL } from "./minio";
 
@@ -19,6 +19,8 @@ export interface StorageArgs extends ServiceArgs {
   readonly s3?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
   readonly metrics?: boolean;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** MinIO's bucket job: Storage fails its first request without the bucket. */
+  readonly after?: readonly OneShotJob[];
 }
 
 /** Storage API, on MinIO (upstream's s3 overlay) or on a local volume (upstream's default). */
@@ -78,6 +80,7 @@ export class Storage extends pulumi.ComponentResource {
         },
         volumes: this.dataVolume ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }] : undefined,
         healthcheck: { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", "http://storage:5000/status"] },
+        after: args.after,
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
+import { OneShotJob, ServiceArgs, serviceContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT, dbUrl } from "./database";
 import { POOLER_EXS_PATH, SUPAVISOR_COMMAND, renderPoolerExs } from "./render/pooler";
 
@@ -10,8 +10,9 @@ export interface SupavisorArgs extends ServiceArgs {
   readonly secretKeyBase: pulumi.Input<string>;
   /** Exactly 32 characters: Supavisor encrypts tenant credentials with it. */
   readonly vaultEncKey: pulumi.Input<string>;
-  /** The db, and the job that creates `_supabase` on data volumes older than the pooler. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** The migrations job, which creates `_supabase` on data volumes older than the pooler. */
+  readonly after: readonly OneShotJob[];
 }
 
 /**
@@ -65,6 +66,7 @@ export class Supavisor extends pulumi.ComponentResource {
         },
         // migrate, then the tenant, then the server: slower than most on a first start.
         waitTimeout: 180,
+        after: args.after,
       },
       { parent: this, dependsOn: args.dependsOn },
     );

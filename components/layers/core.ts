@@ -63,7 +63,8 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       metrics,
       jwks: signing?.jwks,
       imgproxyUrl: settings.features.imgproxy ? IMGPROXY_URL : undefined,
-      dependsOn: [db.container, rest.container, ...(minio ? [minio.container, minio.createBucket] : [])],
+      dependsOn: [db.container, rest.container, ...(minio ? [minio.container] : [])],
+      after: minio ? [minio.createBucket] : [],
     },
     opts,
   );

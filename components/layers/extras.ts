@@ -40,7 +40,7 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
   const supavisor = settings.features.supavisor
     ? new Supavisor(
         "supavisor",
-        { ...base, ...pg, secretKeyBase: secrets.secretKeyBase, vaultEncKey: secrets.vaultEncKey, dependsOn: [core.db.container, migrations.job] },
+        { ...base, ...pg, secretKeyBase: secrets.secretKeyBase, vaultEncKey: secrets.vaultEncKey, dependsOn: [core.db.container], after: [migrations.job] },
         opts,
       )
     : undefined;
