@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
+import { OneShotJob, ServiceArgs, serviceContainer } from "./container";
 import { DB_HOST, DB_PORT, dbUrl } from "./database";
 
 export const ANALYTICS_HOST = "analytics";
@@ -17,8 +17,9 @@ export interface AnalyticsArgs extends ServiceArgs {
   readonly publicToken: pulumi.Input<string>;
   /** Query token: what Studio's Logs pages use. */
   readonly privateToken: pulumi.Input<string>;
-  /** db, and the job that creates `_supabase._analytics` on data volumes older than the log stack. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** The migrations job, which creates `_supabase._analytics` on data volumes older than the log stack. */
+  readonly after: readonly OneShotJob[];
 }
 
 /**
@@ -64,6 +65,7 @@ export class Analytics extends pulumi.ComponentResource {
         },
         // First start runs Logflare's migrations and seeds the Supabase sources.
         waitTimeout: 180,
+        after: args.after,
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -22,7 +22,8 @@ export function declareLogs(ctx: StackContext, core: SupabaseCore, extras: Supab
       postgresPassword: secrets.postgresPassword,
       publicToken: secrets.logflarePublicToken,
       privateToken: secrets.logflarePrivateToken,
-      dependsOn: [core.db.container, extras.migrations.job],
+      dependsOn: [core.db.container],
+      after: [extras.migrations.job],
     },
     opts,
   );
