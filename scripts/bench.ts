@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { Plan, evaluateWith } from "./lib/planHarness";
+import { Plan, evaluateWith } from "../test/plan/harness";
+import { runMain } from "./lib/errors";
 
 /**
  * `npm run bench`: plan evaluation of the full local stack under mocks, against an empty Pulumi
@@ -41,7 +42,7 @@ function run(kind: "empty" | "stack"): ChildResult {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gib = (mib: number) => `${(mib / 1024).toFixed(2)} GiB`;
 
-function main(): void {
+function compare(): void {
   const empty: number[] = [];
   const stack: ChildResult[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -68,5 +69,4 @@ function main(): void {
 }
 
 const i = process.argv.indexOf("--child");
-if (i >= 0) child(process.argv[i + 1] as "empty" | "stack").catch((err) => (console.error(err), process.exit(1)));
-else main();
+runMain("bench", () => (i >= 0 ? child(process.argv[i + 1] as "empty" | "stack") : compare()));

@@ -1,8 +1,8 @@
 import { vi } from "vitest";
 import type { PortBinding } from "../../config/exposure";
-import { Plan, PlannedResource, evaluateWith } from "../../scripts/lib/planHarness";
+import { Plan, PlannedResource, evaluateWith } from "./harness";
 
-export * from "../../scripts/lib/planHarness";
+export * from "./harness";
 
 /**
  * Runs the real `index.ts` for one stack with the given raw config. Ollama's GPU is `cpu` unless a

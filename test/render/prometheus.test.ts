@@ -40,11 +40,26 @@ describe("prometheus.yml", () => {
     `);
   });
 
-  it.each(Object.keys(NONE) as (keyof MetricsSources)[])("%s appears only when enabled", (source) => {
-    const on = scrapeJobs({ ...NONE, [source]: true }).map((j) => j.job);
-    const off = scrapeJobs(NONE).map((j) => j.job);
-    expect(on.length).toBe(off.length + 1);
-    expect(off).toEqual(["prometheus"]);
+  // The job a source adds, and the host it scrapes: the service's alias on the stack's network.
+  const ADDS: Record<keyof typeof NONE, [job: string, host: string]> = {
+    auth: ["auth", "auth"],
+    kong: ["kong", "kong"],
+    minio: ["minio", "minio"],
+    postgresExporter: ["postgres", "postgres-exporter"],
+    redisExporter: ["redis", "redis-exporter"],
+    rest: ["rest", "rest"],
+    storage: ["storage", "storage"],
+    traefik: ["traefik", "traefik"],
+  };
+
+  it("with no source on, Prometheus scrapes only itself", () => {
+    expect(scrapeJobs(NONE).map((j) => [j.job, j.target])).toEqual([["prometheus", "localhost:9090"]]);
+  });
+
+  it.each(Object.entries(ADDS))("%s on adds exactly its own job, aimed at its own host", (source, [job, host]) => {
+    const added = scrapeJobs({ ...NONE, [source]: true }).filter((j) => j.job !== "prometheus");
+    expect(added.map((j) => j.job)).toEqual([job]);
+    expect(added[0].target).toMatch(new RegExp(`^${host}:\\d+$`));
   });
 
   it("local defaults scrape everything but Traefik; vps adds Traefik and drops what is off", () => {

@@ -52,41 +52,29 @@ describe("Supavisor tenant bootstrap", () => {
     expect(SUPAVISOR_COMMAND).toEqual(["/bin/sh", "-c", '/app/bin/migrate && /app/bin/supavisor eval "$(cat /etc/pooler/pooler.exs)" && /app/bin/server']);
   });
 
-  it("renders pooler.exs from env only, re-creating the tenant so rotated passwords apply", () => {
-    expect(renderPoolerExs()).toMatchInlineSnapshot(`
-      "# ownstack: the Supavisor tenant of this stack, rebuilt from env on every start
-      # (clients log in as <user>.<POOLER_TENANT_ID>).
-      {:ok, _} = Application.ensure_all_started(:supavisor)
+  it("renders pooler.exs from env only: no host, port, database or password is written into the file", () => {
+    const exs = renderPoolerExs();
+    const tenant = exs.slice(exs.indexOf("Supavisor.Tenants.create_tenant("));
+    // Every `"key" => value` pair of the tenant takes its value from env, from the server, or is a fixed flag.
+    const values = [...tenant.matchAll(/"([a-z_]+)" => ([^,\n]+?),?\n/g)].map((m) => [m[1], m[2].trim()]);
+    expect(values.length).toBeGreaterThan(8);
+    const literal = values.filter(([, v]) => !/^env\.\("[A-Z_]+"\)$/.test(v) && !["tenant_id", "true", "false", "["].includes(v) && !v.startsWith("%{\"server_version\" => server_version}"));
+    // The only literals: the role Supavisor looks passwords up as, and upstream's auth query (supabase/supavisor README).
+    expect(Object.fromEntries(literal)).toEqual({ db_user: '"pgbouncer"', auth_query: '"SELECT * FROM pgbouncer.get_auth($1)"' });
+    for (const [key, value] of values) if (/(host|port|database|password)$/.test(key)) expect(value, key).toMatch(/^env\.\("[A-Z_]+"\)$/);
+  });
 
-      env = &System.fetch_env!/1
-      tenant_id = env.("POOLER_TENANT_ID")
-      %{rows: [[server_version]]} = Supavisor.Repo.query!("SHOW server_version")
+  it("reads each variable with fetch_env!, so a missing one stops the start instead of creating a broken tenant", () => {
+    const exs = renderPoolerExs();
+    expect(exs).toContain("env = &System.fetch_env!/1");
+    expect(exs).not.toMatch(/System\.get_env/);
+  });
 
-      Supavisor.Tenants.delete_tenant_by_external_id(tenant_id)
-
-      {:ok, _} =
-        Supavisor.Tenants.create_tenant(%{
-          "external_id" => tenant_id,
-          "db_host" => env.("POSTGRES_HOST"),
-          "db_port" => env.("POSTGRES_PORT"),
-          "db_database" => env.("POSTGRES_DB"),
-          "require_user" => false,
-          "auth_query" => "SELECT * FROM pgbouncer.get_auth($1)",
-          "default_max_clients" => env.("POOLER_MAX_CLIENT_CONN"),
-          "default_pool_size" => env.("POOLER_DEFAULT_POOL_SIZE"),
-          "default_parameter_status" => %{"server_version" => server_version},
-          "users" => [
-            %{
-              "db_user" => "pgbouncer",
-              "db_password" => env.("POSTGRES_PASSWORD"),
-              "mode_type" => env.("POOLER_POOL_MODE"),
-              "pool_size" => env.("POOLER_DEFAULT_POOL_SIZE"),
-              "is_manager" => true
-            }
-          ]
-        })
-      "
-    `);
+  it("re-creates the tenant on every start, so a rotated password applies", () => {
+    const exs = renderPoolerExs();
+    const deleted = exs.indexOf("Supavisor.Tenants.delete_tenant_by_external_id(tenant_id)");
+    expect(deleted).toBeGreaterThan(0);
+    expect(deleted).toBeLessThan(exs.indexOf("Supavisor.Tenants.create_tenant("));
   });
 });
 
