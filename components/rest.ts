@@ -8,15 +8,32 @@ export interface RestArgs extends ServiceArgs {
   readonly jwtSecret: pulumi.Input<string>;
   /** JWT_JWKS (authSigning: es256); PostgREST takes a secret, a JWK or a JWKS in one variable. */
   readonly jwks?: pulumi.Input<string>;
-  /**
-   * Serve the admin app (/ready, /metrics) on the internal network so Prometheus can scrape it.
-   * Default false: upstream keeps it on localhost because `/config` shows secrets.
-   */
+  /** Open the admin server on the private network, where Prometheus scrapes its /metrics. */
   readonly metrics?: boolean;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const REST_SCHEMAS = "public,graphql_public";
+
+/**
+ * Where PostgREST's admin server listens. It answers /live, /ready, /schema_cache and /metrics
+ * (src/PostgREST/Admin.hs in PostgREST v14): health, the structure of the exposed schemas and
+ * request/pool counters, no credential. Before 13.0.0 it also served /config, the whole
+ * configuration with the JWT secret and the database URI with its password (PostgREST
+ * CHANGELOG, #3956: off by default from 12.2.12, dropped in 13.0.0). So the admin server leaves
+ * loopback only for Prometheus and only on a PostgREST that has no /config; with an older image
+ * (ownstack:imageOverrides) it stays on loopback, and Prometheus's rest job finds nothing.
+ * Loopback is where `postgrest --ready`, the healthcheck, asks.
+ */
+export function restAdminHost(image: string, metrics: boolean): string {
+  return metrics && (postgrestMajor(image) ?? 0) >= 13 ? "0.0.0.0" : "localhost";
+}
+
+/** `postgrest/postgrest:v14.17` → 14; undefined when the tag is no version (a digest, `latest`). */
+export function postgrestMajor(image: string): number | undefined {
+  const tag = /:v?(\d+)(?:\.\d+)*(?:@.*)?$/.exec(image);
+  return tag ? Number(tag[1]) : undefined;
+}
 
 /** PostgREST, wired as upstream's `rest` service (supabase-selfhost.md §1.4). */
 export class Rest extends pulumi.ComponentResource {
@@ -43,9 +60,8 @@ export class Rest extends pulumi.ComponentResource {
           PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
           PGRST_DB_USE_LEGACY_GUCS: false,
           PGRST_APP_SETTINGS_JWT_EXP: settings.auth.jwtExpiry,
-          // The `--ready` healthcheck asks the admin server.
           PGRST_ADMIN_SERVER_PORT: 3001,
-          PGRST_ADMIN_SERVER_HOST: args.metrics ? "0.0.0.0" : "localhost",
+          PGRST_ADMIN_SERVER_HOST: restAdminHost(settings.images.rest, args.metrics ?? false),
         },
         // Distroless image: no shell, so the binary checks itself.
         healthcheck: { tests: ["CMD", "postgrest", "--ready"] },

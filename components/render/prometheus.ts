@@ -37,6 +37,23 @@ export interface ScrapeJob {
   readonly bearer?: string;
 }
 
+/*
+ * What each port Prometheus scrapes serves besides metrics, to everything on the private network
+ * (Edge Functions workers and the AI services included). None hands out a credential:
+ * - rest:3001, PostgREST admin: /live, /ready, /schema_cache (table and column structure), /metrics.
+ *   /config (JWT secret, DB URI) is gone since PostgREST 13.0.0; rest.ts keeps older images on loopback.
+ * - kong:8100, Kong status listener: /status, /status/ready, /status/dns, /metrics
+ *   (kong/status/init.lua, 3.9.3). The Admin API (/config: every consumer key) stays on Kong's
+ *   default 127.0.0.1:8001 (kong/templates/kong_defaults.lua).
+ * - auth:9100, GoTrue's OpenTelemetry Prometheus exporter: metrics only, a server of its own.
+ * - realtime:4000 and (unscraped) supavisor:4000: /metrics wants a JWT signed with
+ *   METRICS_JWT_SECRET; their tenant APIs want one signed with API_JWT_SECRET.
+ * - storage:5000: the Storage API itself, which checks JWTs and S3 signatures; /metrics is open.
+ * - minio:9000: S3 with signatures; /minio/v2/metrics/cluster is public (MINIO_PROMETHEUS_AUTH_TYPE),
+ *   bucket names and usage only. The console (:9001) asks for the root login.
+ * - traefik:8082 (vps): metrics only; the dashboard API is off (render/traefik.ts).
+ * - Exporters (postgres, redis): metrics only; they hold their DSN, they do not serve it.
+ */
 export const PROMETHEUS_PORT = 9090;
 export const POSTGRES_EXPORTER_PORT = 9187;
 export const REDIS_EXPORTER_PORT = 9121;

@@ -124,6 +124,11 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
     expect(qdrantJob.authorization).toEqual({ type: "Bearer", credentials: plan.outputs.qdrantApiKey });
   });
 
+  it("a PostgREST override old enough to serve /config (JWT secret, DB password) keeps its admin server on loopback", async () => {
+    const old = await evaluate({ ...LOCAL, "ownstack:imageOverrides": '["rest=postgrest/postgrest:v12.2.3"]' });
+    expect(env(container(old, "rest")).PGRST_ADMIN_SERVER_HOST).toBe("localhost");
+  });
+
   it("wires the exporters to Postgres (pg_monitor role) and Redis with the generated passwords", () => {
     const pgDsn = new URL(env(container(plan, "postgresExporter")).DATA_SOURCE_NAME);
     expect([pgDsn.username, decodeURIComponent(pgDsn.password), pgDsn.host, pgDsn.search]).toEqual(["postgres", plan.outputs.postgresPassword, "db:5432", "?sslmode=disable"]);
