@@ -1,25 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PUBLISHED_IDLE_MIB, ServiceName } from "../../config/memory";
 import { durationSeconds } from "../../config/schema";
-import { Plan, PlannedResource, VPS_CONFIG, container, containers, env, evaluate, label } from "./mocks";
+import { Plan, PlannedResource, EVERY_SERVICE, VPS_CONFIG, container, containers, env, evaluate, label } from "./mocks";
 
 /**
  * Limits that hold at idle, and first boots that finish inside `pulumi up`'s wait: checked over
  * the whole plan of both stacks with every service on, so a new container cannot skip them.
  */
-
-const EVERY_SERVICE: Record<string, string> = {
-  "ownstack:mailpit": "true",
-  "ownstack:qdrant": "true",
-  "ownstack:ollama": "true",
-  "ownstack:redis": "true",
-  "ownstack:prometheus": "true",
-  "ownstack:functions": "true",
-  "ownstack:supavisor": "true",
-  "ownstack:imgproxy": "true",
-  "ownstack:grafana": "true",
-  "ownstack:logs": "true",
-};
 
 const seconds = (d: string) => durationSeconds(d);
 const service = (c: PlannedResource) => label(c, "ownstack.service")!;

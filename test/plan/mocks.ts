@@ -64,6 +64,20 @@ export function waitsFor(plan: Plan, resource: PlannedResource): string[] {
   return resource.options.dependencies.flatMap((urn) => byUrn.get(urn) ?? []).sort();
 }
 
+/** Every optional service turned on; with VPS_CONFIG for the vps stack. */
+export const EVERY_SERVICE: Readonly<Record<string, string>> = {
+  "ownstack:mailpit": "true",
+  "ownstack:qdrant": "true",
+  "ownstack:ollama": "true",
+  "ownstack:redis": "true",
+  "ownstack:prometheus": "true",
+  "ownstack:functions": "true",
+  "ownstack:supavisor": "true",
+  "ownstack:imgproxy": "true",
+  "ownstack:grafana": "true",
+  "ownstack:logs": "true",
+};
+
 /** Config for the vps stack that passes validation; tests vary one key at a time. */
 export const VPS_CONFIG: Record<string, string> = {
   "ownstack:target": "vps",

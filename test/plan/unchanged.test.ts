@@ -1,6 +1,6 @@
 import { createECDH, createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { Plan, PlannedResource, VPS_CONFIG, evaluate } from "./mocks";
+import { Plan, EVERY_SERVICE, PlannedResource, VPS_CONFIG, evaluate } from "./mocks";
 
 /**
  * The whole plan of each stack, compared with the one committed in `__plans__/`. A refactor must
@@ -30,19 +30,7 @@ vi.mock("node:crypto", async (importOriginal) => {
   return { ...crypto, default: { ...crypto, generateKeyPairSync: fixedKeyPair }, generateKeyPairSync: (_type: string, { namedCurve }: { namedCurve: string }) => fixedKeyPair(namedCurve) };
 });
 
-const EVERY_OPTION: Record<string, string> = {
-  "ownstack:mailpit": "true",
-  "ownstack:qdrant": "true",
-  "ownstack:ollama": "true",
-  "ownstack:ollamaModels": '["llama3.2:1b"]',
-  "ownstack:redis": "true",
-  "ownstack:prometheus": "true",
-  "ownstack:functions": "true",
-  "ownstack:supavisor": "true",
-  "ownstack:imgproxy": "true",
-  "ownstack:grafana": "true",
-  "ownstack:logs": "true",
-};
+const EVERY_OPTION: Record<string, string> = { ...EVERY_SERVICE, "ownstack:ollamaModels": '["llama3.2:1b"]' };
 
 const STACKS: [file: string, config: Record<string, string>, stack: string][] = [
   ["local-defaults", {}, "local"],
