@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metaEnv } from "../../components/meta";
+import { IMAGES } from "../../config/images";
 import { Cluster, startCluster } from "../support/postgres";
 import { PortTakenError, onFreePort } from "../support/ports";
 import { Login, runSql } from "../support/sql";
@@ -103,6 +104,11 @@ interface Named {
 }
 
 describe("postgres-meta 0.99.0 (npm, as in the image) on our initialised database", () => {
+  it("the npm package is the version of the image we pin, so this test runs what the meta container runs", () => {
+    const npmVersion = (require_(join(META_PACKAGE, "package.json")) as { version: string }).version;
+    expect(`supabase/postgres-meta:v${npmVersion}`).toBe(IMAGES.meta);
+  });
+
   it("connects as postgres, not a superuser, the way the meta container does", async () => {
     const [row] = await call<{ current_user: string; rolsuper: boolean }[]>("POST", "/query", {
       query: "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user",
