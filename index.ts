@@ -1,13 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import { declareAiServices } from "./components/layers/ai";
-import { StackContext } from "./components/layers/context";
-import { declareSupabaseCore } from "./components/layers/core";
-import { declareSupabaseExtras } from "./components/layers/extras";
-import { declareLogs } from "./components/layers/logs";
-import { dockerProvider, privateNetwork } from "./components/network";
+import { declareDockerStack } from "./components/layers/docker";
 import { Secrets } from "./components/secrets";
 import { SigningKeys } from "./components/signingKeys";
-import { loadSettings } from "./config";
+import { loadKubernetesSecrets, loadSettings } from "./config";
 
 // Settings: every key validated at once, before any resource exists.
 const { settings, smtpPassword, dockerTls } = loadSettings();
@@ -17,67 +11,13 @@ const { settings, smtpPassword, dockerTls } = loadSettings();
 const secrets = new Secrets("secrets", { settings });
 const signing = settings.signing.algorithm === "es256" ? new SigningKeys("signing", { settings, jwtSecret: secrets.jwtSecret }) : undefined;
 
-// One Docker daemon (this machine, or the server over SSH) and one private network.
-const provider = dockerProvider(settings, dockerTls);
-const ctx: StackContext = {
-  settings,
-  secrets,
-  signing,
-  network: privateNetwork(settings, { provider }),
-  opts: { providers: [provider] },
-  dashboardAuth: pulumi.interpolate`${settings.auth.dashboardUsername}:${secrets.dashboardPasswordBcrypt}`,
-};
-
-// The services: Supabase core behind Kong (and Traefik on vps), then AI/cache/observability, then extras.
-const core = declareSupabaseCore(ctx, smtpPassword);
-const ai = declareAiServices(ctx, core);
-const extras = declareSupabaseExtras(ctx, core, ai);
-// Studio's Logs Explorer (ownstack:logs): Logflare and Vector.
-declareLogs(ctx, core, extras);
-const { db, traefik, mail, minio, kong } = core;
-const { qdrant, ollama, redis, prometheus } = ai;
-const { migrations, functions, supavisor, imgproxy, grafana } = extras;
-
-// Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret. A key
-// with no value on this stack is left out: the runner warns for every undefined stack output
+// A key with no value on this stack is left out: the runner warns for every undefined stack output
 // (@pulumi/pulumi runtime/stack.ts `massage`), and `pulumi stack output` has nothing to show for it.
-const local = settings.target === "local";
-const outputs: Record<string, unknown> = {
-  target: settings.target,
-  apiUrl: settings.publicUrl,
-  studioUrl: settings.studioUrl,
-  mailpitUrl: mail ? (local ? `http://127.0.0.1:${settings.ports.mailpit}` : `https://mail.${settings.vps.domain}`) : undefined,
-  dashboardUsername: settings.auth.dashboardUsername,
-  dashboardPassword: secrets.dashboardPassword,
-  anonKey: secrets.anonKey,
-  serviceRoleKey: secrets.serviceRoleKey,
-  jwtSecret: secrets.jwtSecret,
-  postgresPassword: secrets.postgresPassword,
-  dbContainer: db.containerName,
-  minioContainer: minio?.container.name,
-  storageBucket: settings.storage.bucket,
-  keysCommand: `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`,
-  gateway: kong.container.name,
-  edge: traefik?.container.name,
-  qdrantUrl: qdrant?.url,
-  qdrantApiKey: qdrant ? secrets.qdrantApiKey : undefined,
-  ollamaUrl: ollama?.url,
-  redisUrl: redis?.url,
-  prometheusUrl: prometheus?.url,
-  signingKeyId: signing?.kid,
-  publishableKey: signing?.publishableKey,
-  secretKey: signing?.secretKey,
-  migrationFiles: migrations.files,
-  migrationLog: migrations.log,
-  functionsUrl: functions ? `${settings.publicUrl}/functions/v1` : undefined,
-  functionNames: functions?.names,
-  poolerUser: supavisor?.user,
-  poolerUrl:
-    supavisor && local
-      ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@127.0.0.1:${settings.ports.poolerSession}/postgres`)
-      : undefined,
-  imgproxyContainer: imgproxy?.container.name,
-  grafanaUrl: grafana ? (local ? `http://127.0.0.1:${settings.ports.grafana}` : `https://grafana.${settings.vps.domain}`) : undefined,
-};
+const present = (outputs: Record<string, unknown>) => Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
 
-export = Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
+// The runtime: one Docker daemon (local, vps), or a Kubernetes cluster. @pulumi/kubernetes is loaded
+// only for that target: a dynamic import, whose promise the runner awaits (@pulumi/pulumi
+// cmd/run/run.ts awaits the exported value), while the Docker stacks stay synchronous and unchanged.
+export = settings.target === "kubernetes"
+  ? import("./components/k8s/stack").then((k8s) => present(k8s.kubernetesOutputs(settings, secrets, signing, loadKubernetesSecrets(smtpPassword))))
+  : present(declareDockerStack(settings, secrets, signing, smtpPassword, dockerTls));

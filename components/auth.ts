@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
-import { dbUrl } from "./database";
+import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
+import { DbEndpoint, dbUrl } from "./database";
 
 export interface AuthArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -16,6 +16,11 @@ export interface AuthArgs extends ServiceArgs {
 
 export const AUTH_URL = "http://auth:9999";
 
+/** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
+export type AuthEnvArgs = Omit<AuthArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
+
+export const AUTH_HEALTHCHECK: Healthcheck = { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", "http://localhost:9999/health"] };
+
 /** GoTrue, wired as upstream's `auth` service (supabase-selfhost.md §1.3). */
 export class Auth extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -23,8 +28,6 @@ export class Auth extends pulumi.ComponentResource {
   constructor(name: string, args: AuthArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Auth", name, {}, opts);
     const { settings } = args;
-    // Every link in an e-mail lands on the public gateway, never on localhost of the server.
-    const verifyPath = "/auth/v1/verify";
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -33,51 +36,59 @@ export class Auth extends pulumi.ComponentResource {
         image: settings.images.auth,
         network: args.network,
         aliases: ["auth"],
-        env: {
-          GOTRUE_API_HOST: "0.0.0.0",
-          GOTRUE_API_PORT: 9999,
-          API_EXTERNAL_URL: settings.apiExternalUrl,
-
-          GOTRUE_DB_DRIVER: "postgres",
-          GOTRUE_DB_DATABASE_URL: dbUrl("supabase_auth_admin", args.postgresPassword),
-
-          GOTRUE_SITE_URL: settings.siteUrl,
-          GOTRUE_URI_ALLOW_LIST: settings.additionalRedirectUrls.join(","),
-          GOTRUE_DISABLE_SIGNUP: settings.auth.disableSignup,
-
-          GOTRUE_JWT_ADMIN_ROLES: "service_role",
-          GOTRUE_JWT_AUD: "authenticated",
-          GOTRUE_JWT_DEFAULT_GROUP_NAME: "authenticated",
-          GOTRUE_JWT_EXP: settings.auth.jwtExpiry,
-          GOTRUE_JWT_SECRET: args.jwtSecret,
-          ...(args.jwtKeys ? { GOTRUE_JWT_KEYS: args.jwtKeys } : {}),
-          GOTRUE_JWT_ISSUER: settings.apiExternalUrl,
-
-          GOTRUE_EXTERNAL_EMAIL_ENABLED: true,
-          GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: settings.auth.anonymousUsers,
-          GOTRUE_MAILER_AUTOCONFIRM: settings.auth.emailAutoconfirm,
-          GOTRUE_EXTERNAL_PHONE_ENABLED: false,
-          GOTRUE_SMS_AUTOCONFIRM: false,
-
-          GOTRUE_SMTP_ADMIN_EMAIL: args.smtp.adminEmail,
-          GOTRUE_SMTP_HOST: args.smtp.host,
-          GOTRUE_SMTP_PORT: args.smtp.port,
-          GOTRUE_SMTP_USER: args.smtp.user,
-          GOTRUE_SMTP_PASS: args.smtp.password,
-          GOTRUE_SMTP_SENDER_NAME: args.smtp.senderName,
-          GOTRUE_MAILER_URLPATHS_INVITE: verifyPath,
-          GOTRUE_MAILER_URLPATHS_CONFIRMATION: verifyPath,
-          GOTRUE_MAILER_URLPATHS_RECOVERY: verifyPath,
-          GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
-
-          ...(args.metrics
-            ? { GOTRUE_METRICS_ENABLED: true, GOTRUE_METRICS_EXPORTER: "prometheus", OTEL_EXPORTER_PROMETHEUS_HOST: "0.0.0.0", OTEL_EXPORTER_PROMETHEUS_PORT: 9100 }
-            : {}),
-        },
-        healthcheck: { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", "http://localhost:9999/health"] },
+        env: authEnv(args),
+        healthcheck: AUTH_HEALTHCHECK,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ container: this.container.id });
   }
+}
+
+/** GoTrue's env, shared by the auth container and the kubernetes Deployment. */
+export function authEnv(args: AuthEnvArgs): Env {
+  const { settings } = args;
+  // Every link in an e-mail lands on the public gateway, never on localhost of the server.
+  const verifyPath = "/auth/v1/verify";
+  return {
+    GOTRUE_API_HOST: "0.0.0.0",
+    GOTRUE_API_PORT: 9999,
+    API_EXTERNAL_URL: settings.apiExternalUrl,
+
+    GOTRUE_DB_DRIVER: "postgres",
+    GOTRUE_DB_DATABASE_URL: dbUrl("supabase_auth_admin", args.postgresPassword, undefined, undefined, args.db),
+
+    GOTRUE_SITE_URL: settings.siteUrl,
+    GOTRUE_URI_ALLOW_LIST: settings.additionalRedirectUrls.join(","),
+    GOTRUE_DISABLE_SIGNUP: settings.auth.disableSignup,
+
+    GOTRUE_JWT_ADMIN_ROLES: "service_role",
+    GOTRUE_JWT_AUD: "authenticated",
+    GOTRUE_JWT_DEFAULT_GROUP_NAME: "authenticated",
+    GOTRUE_JWT_EXP: settings.auth.jwtExpiry,
+    GOTRUE_JWT_SECRET: args.jwtSecret,
+    ...(args.jwtKeys ? { GOTRUE_JWT_KEYS: args.jwtKeys } : {}),
+    GOTRUE_JWT_ISSUER: settings.apiExternalUrl,
+
+    GOTRUE_EXTERNAL_EMAIL_ENABLED: true,
+    GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: settings.auth.anonymousUsers,
+    GOTRUE_MAILER_AUTOCONFIRM: settings.auth.emailAutoconfirm,
+    GOTRUE_EXTERNAL_PHONE_ENABLED: false,
+    GOTRUE_SMS_AUTOCONFIRM: false,
+
+    GOTRUE_SMTP_ADMIN_EMAIL: args.smtp.adminEmail,
+    GOTRUE_SMTP_HOST: args.smtp.host,
+    GOTRUE_SMTP_PORT: args.smtp.port,
+    GOTRUE_SMTP_USER: args.smtp.user,
+    GOTRUE_SMTP_PASS: args.smtp.password,
+    GOTRUE_SMTP_SENDER_NAME: args.smtp.senderName,
+    GOTRUE_MAILER_URLPATHS_INVITE: verifyPath,
+    GOTRUE_MAILER_URLPATHS_CONFIRMATION: verifyPath,
+    GOTRUE_MAILER_URLPATHS_RECOVERY: verifyPath,
+    GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
+
+    ...(args.metrics
+      ? { GOTRUE_METRICS_ENABLED: true, GOTRUE_METRICS_EXPORTER: "prometheus", OTEL_EXPORTER_PROMETHEUS_HOST: "0.0.0.0", OTEL_EXPORTER_PROMETHEUS_PORT: 9100 }
+      : {}),
+  };
 }

@@ -85,7 +85,7 @@ export const HEALTHCHECK_DEFAULTS = { interval: "5s", timeout: "5s", retries: 3,
 /** Seconds `pulumi up` waits for a container's first healthy report unless it says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 90;
 
-function healthcheckInput(h: Healthcheck): docker.types.input.ContainerHealthcheck {
+export function healthcheckInput(h: Healthcheck): docker.types.input.ContainerHealthcheck {
   return {
     tests: h.tests,
     interval: h.interval ?? HEALTHCHECK_DEFAULTS.interval,

@@ -14,9 +14,20 @@ export const DB_NAME = "postgres";
 /** How long a first start (initdb + init SQL + migrations) may take before the db counts as failing. */
 export const DB_FIRST_INIT_SECONDS = 240;
 
+/**
+ * Where the services reach Postgres. On Docker and on kubernetes with CloudNativePG it is `db:5432`
+ * (a container alias, or a Service the operator keeps on the primary); a managed database has its own.
+ */
+export interface DbEndpoint {
+  readonly host: pulumi.Input<string>;
+  readonly port: pulumi.Input<number>;
+  readonly name: pulumi.Input<string>;
+}
+export const DEFAULT_DB: DbEndpoint = { host: DB_HOST, port: DB_PORT, name: DB_NAME };
+
 /** `postgres://role:password@db:5432/postgres`, the DSN every service builds from the one password. */
-export function dbUrl(role: string, password: pulumi.Input<string>, scheme = "postgres", database = DB_NAME): pulumi.Output<string> {
-  return pulumi.secret(pulumi.interpolate`${scheme}://${role}:${password}@${DB_HOST}:${DB_PORT}/${database}`);
+export function dbUrl(role: string, password: pulumi.Input<string>, scheme = "postgres", database?: string, at: DbEndpoint = DEFAULT_DB): pulumi.Output<string> {
+  return pulumi.secret(pulumi.interpolate`${scheme}://${role}:${password}@${at.host}:${at.port}/${database ?? at.name}`);
 }
 
 /** Postgres from the supabase/postgres image, with its data and config on protected volumes. */

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
+import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
 import { KONG_PLUGINS, KongService, renderKongYml } from "./render/kong";
 import { KeyTranslation } from "./render/kongKeys";
 import { KONG_STATUS_PORT } from "./render/prometheus";
@@ -20,6 +20,11 @@ export interface KongArgs extends ServiceArgs {
 
 export const KONG_CONFIG_PATH = "/home/kong/kong.yml";
 
+export type KongEnvArgs = Pick<KongArgs, "settings" | "metrics">;
+export type KongConfigArgs = Pick<KongArgs, "settings" | "anonKey" | "serviceRoleKey" | "dashboardPassword" | "extraServices" | "translation" | "metrics">;
+
+export const KONG_HEALTHCHECK: Healthcheck = { tests: ["CMD", "kong", "health"], retries: 5 };
+
 /** Kong 3.9 DB-less: the single front door for the API and Studio. */
 export class Kong extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -29,19 +34,7 @@ export class Kong extends pulumi.ComponentResource {
   constructor(name: string, args: KongArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Kong", name, {}, opts);
     const { settings } = args;
-    this.config = pulumi.secret(
-      pulumi.all([args.anonKey, args.serviceRoleKey, args.dashboardPassword, args.translation]).apply(([anonKey, serviceRoleKey, dashboardPassword, translation]) =>
-        renderKongYml({
-          anonKey,
-          serviceRoleKey,
-          dashboardUsername: settings.auth.dashboardUsername,
-          dashboardPassword,
-          extraServices: args.extraServices,
-          metrics: args.metrics,
-          translation,
-        }),
-      ),
-    );
+    this.config = kongConfig(args);
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -51,30 +44,54 @@ export class Kong extends pulumi.ComponentResource {
         network: args.network,
         // Upstream's gateway answers to all three names (supabase-selfhost.md §1).
         aliases: ["kong", "api-gw", "envoy"],
-        env: {
-          KONG_DATABASE: "off",
-          KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH,
-          // As upstream's docker-compose.kong.yml: the exact-match /rest/v1/ route is an expression;
-          // `paths` routes work unchanged under this flavor.
-          KONG_ROUTER_FLAVOR: "expressions",
-          // The default order includes SRV, which Docker's DNS does not answer.
-          KONG_DNS_ORDER: "LAST,A,CNAME",
-          KONG_DNS_NOT_FOUND_TTL: 1,
-          KONG_DNS_VALID_TTL: 5,
-          KONG_PLUGINS: [...KONG_PLUGINS, ...(args.metrics ? ["prometheus"] : [])].sort().join(","),
-          ...(args.metrics ? { KONG_STATUS_LISTEN: `0.0.0.0:${KONG_STATUS_PORT}` } : {}),
-          KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: "160k",
-          KONG_NGINX_PROXY_PROXY_BUFFERS: "64 160k",
-          KONG_PROXY_ACCESS_LOG: "/dev/stdout combined",
-          // One worker per visible CPU costs ~100 MB each (supabase-kubernetes#187).
-          KONG_NGINX_WORKER_PROCESSES: settings.target === "vps" ? 2 : 1,
-        },
+        env: kongEnv(args),
         uploads: [{ file: KONG_CONFIG_PATH, content: this.config, permissions: "0644" }],
         labels: args.labels,
-        healthcheck: { tests: ["CMD", "kong", "health"], retries: 5 },
+        healthcheck: KONG_HEALTHCHECK,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ container: this.container.id });
   }
+}
+
+/** Kong's env, shared by the kong container and the kubernetes Deployment. */
+export function kongEnv(args: KongEnvArgs): Env {
+  const { settings } = args;
+  return {
+    KONG_DATABASE: "off",
+    KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH,
+    // As upstream's docker-compose.kong.yml: the exact-match /rest/v1/ route is an expression;
+    // `paths` routes work unchanged under this flavor.
+    KONG_ROUTER_FLAVOR: "expressions",
+    // The default order includes SRV, which Docker's DNS does not answer.
+    KONG_DNS_ORDER: "LAST,A,CNAME",
+    KONG_DNS_NOT_FOUND_TTL: 1,
+    KONG_DNS_VALID_TTL: 5,
+    KONG_PLUGINS: [...KONG_PLUGINS, ...(args.metrics ? ["prometheus"] : [])].sort().join(","),
+    ...(args.metrics ? { KONG_STATUS_LISTEN: `0.0.0.0:${KONG_STATUS_PORT}` } : {}),
+    KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: "160k",
+    KONG_NGINX_PROXY_PROXY_BUFFERS: "64 160k",
+    KONG_PROXY_ACCESS_LOG: "/dev/stdout combined",
+    // One worker per visible CPU costs ~100 MB each (supabase-kubernetes#187).
+    KONG_NGINX_WORKER_PROCESSES: settings.target === "local" ? 1 : 2,
+  };
+}
+
+/** The rendered kong.yml, shared by both runtimes; secret, as it holds the keys and the dashboard password. */
+export function kongConfig(args: KongConfigArgs): pulumi.Output<string> {
+  const { settings } = args;
+  return pulumi.secret(
+    pulumi.all([args.anonKey, args.serviceRoleKey, args.dashboardPassword, args.translation]).apply(([anonKey, serviceRoleKey, dashboardPassword, translation]) =>
+      renderKongYml({
+        anonKey,
+        serviceRoleKey,
+        dashboardUsername: settings.auth.dashboardUsername,
+        dashboardPassword,
+        extraServices: args.extraServices,
+        metrics: args.metrics,
+        translation,
+      }),
+    ),
+  );
 }

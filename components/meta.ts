@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, ServiceArgs, serviceContainer } from "./container";
-import { DB_HOST, DB_NAME, DB_PORT } from "./database";
+import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
+import { DEFAULT_DB, DbEndpoint } from "./database";
 
 export interface MetaArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -9,6 +9,11 @@ export interface MetaArgs extends ServiceArgs {
   readonly cryptoKey: pulumi.Input<string>;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
+
+// Upstream declares no healthcheck; `wait` needs one. Node is in the image, curl is not.
+export const META_HEALTHCHECK: Healthcheck = {
+  tests: ["CMD", "node", "-e", "require('net').connect(8080,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"],
+};
 
 /** postgres-meta, Studio's window into the database. */
 export class Meta extends pulumi.ComponentResource {
@@ -26,10 +31,7 @@ export class Meta extends pulumi.ComponentResource {
         network: args.network,
         aliases: ["meta"],
         env: metaEnv(args.postgresPassword, args.cryptoKey),
-        // Upstream declares no healthcheck; `wait` needs one. Node is in the image, curl is not.
-        healthcheck: {
-          tests: ["CMD", "node", "-e", "require('net').connect(8080,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"],
-        },
+        healthcheck: META_HEALTHCHECK,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -40,14 +42,14 @@ export class Meta extends pulumi.ComponentResource {
 /**
  * The meta container's environment, as upstream's `meta` service. A function of its own so that
  * test/real/postgresMeta.test.ts runs npm's @supabase/postgres-meta with exactly this (changing
- * only the address of the database).
+ * only the address of the database), and the kubernetes Deployment gets it too.
  */
-export function metaEnv(postgresPassword: pulumi.Input<string>, cryptoKey: pulumi.Input<string>): Env {
+export function metaEnv(postgresPassword: pulumi.Input<string>, cryptoKey: pulumi.Input<string>, db: DbEndpoint = DEFAULT_DB): Env {
   return {
     PG_META_PORT: 8080,
-    PG_META_DB_HOST: DB_HOST,
-    PG_META_DB_PORT: DB_PORT,
-    PG_META_DB_NAME: DB_NAME,
+    PG_META_DB_HOST: db.host,
+    PG_META_DB_PORT: db.port,
+    PG_META_DB_NAME: db.name,
     PG_META_DB_USER: "postgres",
     PG_META_DB_PASSWORD: postgresPassword,
     CRYPTO_KEY: cryptoKey,

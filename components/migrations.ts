@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OneShotJob, ServiceArgs, oneShotContainer } from "./container";
-import { DB_HOST, DB_NAME, DB_PORT } from "./database";
+import { Env, OneShotJob, ServiceArgs, oneShotContainer } from "./container";
+import { DEFAULT_DB, DbEndpoint } from "./database";
 import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
@@ -40,14 +40,7 @@ export class Migrations extends pulumi.ComponentResource {
         image: settings.images.db,
         network: args.network,
         entrypoints: ["/bin/sh", `${JOB_ROOT}/migrate.sh`],
-        env: {
-          PGHOST: DB_HOST,
-          PGPORT: DB_PORT,
-          PGDATABASE: DB_NAME,
-          PGPASSWORD: args.postgresPassword,
-          // Checksums are over UTF-8; the image's locale must not re-encode the bodies.
-          PGCLIENTENCODING: "UTF8",
-        },
+        env: migrationsEnv(args.postgresPassword),
         uploads: jobFiles(migrations, seed),
       },
       { parent: this, dependsOn: args.dependsOn },
@@ -74,7 +67,7 @@ export function loadMigrations(settings: Settings): { migrations: MigrationFile[
 }
 
 /** Everything the job reads, under JOB_ROOT; sorted so that a reorder is never a diff. */
-function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined): docker.types.input.ContainerUpload[] {
+export function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined): docker.types.input.ContainerUpload[] {
   const files: { file: string; content: string; executable?: boolean }[] = [
     { file: `${JOB_ROOT}/migrate.sh`, content: MIGRATE_SH, executable: true },
     // Re-creates _supabase, _supavisor and _analytics for data volumes initialised before the
@@ -90,4 +83,16 @@ function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined
     ...(seed !== undefined ? [{ file: `${JOB_ROOT}/seed.sql`, content: seed }] : []),
   ];
   return files.sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** The migration job's env, shared by the Docker one-shot container and the kubernetes Job. */
+export function migrationsEnv(postgresPassword: pulumi.Input<string>, db: DbEndpoint = DEFAULT_DB): Env {
+  return {
+    PGHOST: db.host,
+    PGPORT: db.port,
+    PGDATABASE: db.name,
+    PGPASSWORD: postgresPassword,
+    // Checksums are over UTF-8; the image's locale must not re-encode the bodies.
+    PGCLIENTENCODING: "UTF8",
+  };
 }

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
-import { DB_HOST, DB_NAME, DB_PORT } from "./database";
+import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
+import { DEFAULT_DB, DbEndpoint } from "./database";
 
 export interface RealtimeArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -20,6 +20,16 @@ export interface RealtimeArgs extends ServiceArgs {
  */
 export const REALTIME_HOST = "realtime-dev.supabase-realtime";
 
+/** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
+export type RealtimeEnvArgs = Omit<RealtimeArgs, "network" | "dependsOn" | "settings"> & { readonly db?: DbEndpoint };
+
+export const REALTIME_HEALTHCHECK: Healthcheck = {
+  tests: ["CMD-SHELL", 'curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:4000/api/tenants/realtime-dev/health'],
+  // Docker probes first after one interval: 5s keeps several probes inside the create wait.
+  interval: "5s",
+  startPeriod: "10s",
+};
+
 export class Realtime extends pulumi.ComponentResource {
   public readonly container: docker.Container;
 
@@ -35,41 +45,39 @@ export class Realtime extends pulumi.ComponentResource {
         network: args.network,
         aliases: [REALTIME_HOST, "realtime"],
         hostname: REALTIME_HOST,
-        env: {
-          PORT: 4000,
-          DB_HOST,
-          DB_PORT,
-          DB_USER: "supabase_admin",
-          DB_PASSWORD: args.postgresPassword,
-          DB_NAME,
-          DB_AFTER_CONNECT_QUERY: "SET search_path TO _realtime",
-          DB_ENC_KEY: args.dbEncKey,
-          API_JWT_SECRET: args.jwtSecret,
-          ...(args.jwks ? { API_JWT_JWKS: args.jwks } : {}),
-          METRICS_JWT_SECRET: args.jwtSecret,
-          SECRET_KEY_BASE: args.secretKeyBase,
-          ERL_AFLAGS: "-proto_dist inet_tcp",
-          DNS_NODES: "''",
-          RLIMIT_NOFILE: 10000,
-          APP_NAME: "realtime",
-          SEED_SELF_HOST: true,
-          RUN_JANITOR: true,
-          DISABLE_HEALTHCHECK_LOGGING: true,
-          // Read by the healthcheck's shell, so the key never appears in the container spec's test.
-          ANON_KEY: args.anonKey,
-        },
-        healthcheck: {
-          tests: [
-            "CMD-SHELL",
-            'curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:4000/api/tenants/realtime-dev/health',
-          ],
-          // Docker probes first after one interval: 5s keeps several probes inside the create wait.
-          interval: "5s",
-          startPeriod: "10s",
-        },
+        env: realtimeEnv(args),
+        healthcheck: REALTIME_HEALTHCHECK,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ container: this.container.id });
   }
+}
+
+/** Realtime's env, shared by the realtime container and the kubernetes Deployment. */
+export function realtimeEnv(args: RealtimeEnvArgs): Env {
+  const db = args.db ?? DEFAULT_DB;
+  return {
+    PORT: 4000,
+    DB_HOST: db.host,
+    DB_PORT: db.port,
+    DB_USER: "supabase_admin",
+    DB_PASSWORD: args.postgresPassword,
+    DB_NAME: db.name,
+    DB_AFTER_CONNECT_QUERY: "SET search_path TO _realtime",
+    DB_ENC_KEY: args.dbEncKey,
+    API_JWT_SECRET: args.jwtSecret,
+    ...(args.jwks ? { API_JWT_JWKS: args.jwks } : {}),
+    METRICS_JWT_SECRET: args.jwtSecret,
+    SECRET_KEY_BASE: args.secretKeyBase,
+    ERL_AFLAGS: "-proto_dist inet_tcp",
+    DNS_NODES: "''",
+    RLIMIT_NOFILE: 10000,
+    APP_NAME: "realtime",
+    SEED_SELF_HOST: true,
+    RUN_JANITOR: true,
+    DISABLE_HEALTHCHECK_LOGGING: true,
+    // Read by the healthcheck's shell, so the key never appears in the container spec's test.
+    ANON_KEY: args.anonKey,
+  };
 }

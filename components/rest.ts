@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceArgs, serviceContainer } from "./container";
-import { dbUrl } from "./database";
+import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
+import { DbEndpoint, dbUrl } from "./database";
 
 export interface RestArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -35,6 +35,12 @@ export function postgrestMajor(image: string): number | undefined {
   return tag ? Number(tag[1]) : undefined;
 }
 
+/** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
+export type RestEnvArgs = Omit<RestArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
+
+// Distroless image: no shell, so the binary checks itself.
+export const REST_HEALTHCHECK: Healthcheck = { tests: ["CMD", "postgrest", "--ready"] };
+
 /** PostgREST, wired as upstream's `rest` service (supabase-selfhost.md §1.4). */
 export class Rest extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -51,23 +57,28 @@ export class Rest extends pulumi.ComponentResource {
         network: args.network,
         aliases: ["rest"],
         command: ["postgrest"],
-        env: {
-          PGRST_DB_URI: dbUrl("authenticator", args.postgresPassword),
-          PGRST_DB_SCHEMAS: REST_SCHEMAS,
-          PGRST_DB_MAX_ROWS: 1000,
-          PGRST_DB_EXTRA_SEARCH_PATH: "public",
-          PGRST_DB_ANON_ROLE: "anon",
-          PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
-          PGRST_DB_USE_LEGACY_GUCS: false,
-          PGRST_APP_SETTINGS_JWT_EXP: settings.auth.jwtExpiry,
-          PGRST_ADMIN_SERVER_PORT: 3001,
-          PGRST_ADMIN_SERVER_HOST: restAdminHost(settings.images.rest, args.metrics ?? false),
-        },
-        // Distroless image: no shell, so the binary checks itself.
-        healthcheck: { tests: ["CMD", "postgrest", "--ready"] },
+        env: restEnv(args),
+        healthcheck: REST_HEALTHCHECK,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ container: this.container.id });
   }
+}
+
+/** PostgREST's env, shared by the rest container and the kubernetes Deployment. */
+export function restEnv(args: RestEnvArgs): Env {
+  const { settings } = args;
+  return {
+    PGRST_DB_URI: dbUrl("authenticator", args.postgresPassword, undefined, undefined, args.db),
+    PGRST_DB_SCHEMAS: REST_SCHEMAS,
+    PGRST_DB_MAX_ROWS: 1000,
+    PGRST_DB_EXTRA_SEARCH_PATH: "public",
+    PGRST_DB_ANON_ROLE: "anon",
+    PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
+    PGRST_DB_USE_LEGACY_GUCS: false,
+    PGRST_APP_SETTINGS_JWT_EXP: settings.auth.jwtExpiry,
+    PGRST_ADMIN_SERVER_PORT: 3001,
+    PGRST_ADMIN_SERVER_HOST: restAdminHost(settings.images.rest, args.metrics ?? false),
+  };
 }

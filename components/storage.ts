@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, OneShotJob, ServiceArgs, dataVolume, serviceContainer } from "./container";
-import { dbUrl } from "./database";
+import { Env, Healthcheck, OneShotJob, ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { DbEndpoint, dbUrl } from "./database";
 import { MINIO_URL } from "./minio";
 
 export interface StorageArgs extends ServiceArgs {
@@ -23,6 +23,12 @@ export interface StorageArgs extends ServiceArgs {
   readonly after?: readonly OneShotJob[];
 }
 
+/** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
+export type StorageEnvArgs = Omit<StorageArgs, "network" | "dependsOn" | "after"> & { readonly db?: DbEndpoint };
+
+/** Storage checks itself by the name others call it on; on kubernetes a probe asks localhost. */
+export const storageHealthcheck = (host: string): Healthcheck => ({ tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://${host}:5000/status`] });
+
 /** Storage API, on MinIO (upstream's s3 overlay) or on a local volume (upstream's default). */
 export class Storage extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -31,25 +37,8 @@ export class Storage extends pulumi.ComponentResource {
   constructor(name: string, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Storage", name, {}, opts);
     const { settings } = args;
-    const region = "local";
-    let backendEnv: Env;
-    if (settings.storage.backend === "minio") {
-      if (!args.s3) throw new pulumi.ResourceError("`s3` credentials are required when storageBackend is minio.", this);
-      backendEnv = {
-        STORAGE_BACKEND: "s3",
-        GLOBAL_S3_BUCKET: settings.storage.bucket,
-        GLOBAL_S3_ENDPOINT: MINIO_URL,
-        GLOBAL_S3_PROTOCOL: "http",
-        // MinIO serves buckets by path, not by virtual host.
-        GLOBAL_S3_FORCE_PATH_STYLE: true,
-        AWS_ACCESS_KEY_ID: args.s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: args.s3.secretAccessKey,
-        AWS_DEFAULT_REGION: region,
-      };
-    } else {
-      this.dataVolume = dataVolume(settings, "storage-data", { parent: this });
-      backendEnv = { STORAGE_BACKEND: "file", GLOBAL_S3_BUCKET: settings.storage.bucket, FILE_STORAGE_BACKEND_PATH: "/var/lib/storage" };
-    }
+    if (settings.storage.backend !== "file" && !args.s3) throw new pulumi.ResourceError(`\`s3\` credentials are required when storageBackend is ${settings.storage.backend}.`, this);
+    if (settings.storage.backend === "file") this.dataVolume = dataVolume(settings, "storage-data", { parent: this });
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -58,32 +47,64 @@ export class Storage extends pulumi.ComponentResource {
         image: settings.images.storage,
         network: args.network,
         aliases: ["storage"],
-        env: {
-          ANON_KEY: args.anonKey,
-          SERVICE_KEY: args.serviceRoleKey,
-          POSTGREST_URL: "http://rest:3000",
-          AUTH_JWT_SECRET: args.jwtSecret,
-          ...(args.jwks ? { JWT_JWKS: args.jwks } : {}),
-          DATABASE_URL: dbUrl("supabase_storage_admin", args.postgresPassword),
-          STORAGE_PUBLIC_URL: settings.publicUrl,
-          REQUEST_ALLOW_X_FORWARDED_PATH: true,
-          FILE_SIZE_LIMIT: 52428800,
-          TENANT_ID: "stub",
-          REGION: region,
-          // Without imgproxy, transformations would fail at request time: off unless it runs.
-          ENABLE_IMAGE_TRANSFORMATION: args.imgproxyUrl !== undefined,
-          ...(args.imgproxyUrl !== undefined ? { IMGPROXY_URL: args.imgproxyUrl } : {}),
-          S3_PROTOCOL_ACCESS_KEY_ID: args.s3ProtocolAccessKeyId,
-          S3_PROTOCOL_ACCESS_KEY_SECRET: args.s3ProtocolAccessKeySecret,
-          ...(args.metrics ? { PROMETHEUS_METRICS_ENABLED: true } : {}),
-          ...backendEnv,
-        },
+        env: storageEnv(args),
         volumes: this.dataVolume ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }] : undefined,
-        healthcheck: { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", "http://storage:5000/status"] },
+        healthcheck: storageHealthcheck("storage"),
         after: args.after,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ container: this.container.id });
   }
+}
+
+/** Storage API's env, shared by the storage container and the kubernetes Deployment. */
+export function storageEnv(args: StorageEnvArgs): Env {
+  const { settings } = args;
+  const backend = storageBackendEnv(args);
+  return {
+    ANON_KEY: args.anonKey,
+    SERVICE_KEY: args.serviceRoleKey,
+    POSTGREST_URL: "http://rest:3000",
+    AUTH_JWT_SECRET: args.jwtSecret,
+    ...(args.jwks ? { JWT_JWKS: args.jwks } : {}),
+    DATABASE_URL: dbUrl("supabase_storage_admin", args.postgresPassword, undefined, undefined, args.db),
+    STORAGE_PUBLIC_URL: settings.publicUrl,
+    REQUEST_ALLOW_X_FORWARDED_PATH: true,
+    FILE_SIZE_LIMIT: 52428800,
+    TENANT_ID: "stub",
+    REGION: backend.region,
+    // Without imgproxy, transformations would fail at request time: off unless it runs.
+    ENABLE_IMAGE_TRANSFORMATION: args.imgproxyUrl !== undefined,
+    ...(args.imgproxyUrl !== undefined ? { IMGPROXY_URL: args.imgproxyUrl } : {}),
+    S3_PROTOCOL_ACCESS_KEY_ID: args.s3ProtocolAccessKeyId,
+    S3_PROTOCOL_ACCESS_KEY_SECRET: args.s3ProtocolAccessKeySecret,
+    ...(args.metrics ? { PROMETHEUS_METRICS_ENABLED: true } : {}),
+    ...backend.env,
+  };
+}
+
+/** Where objects go: MinIO on the private network, a volume, or a real S3 service (kubernetes). */
+function storageBackendEnv(args: StorageEnvArgs): { region: string; env: Env } {
+  const { settings } = args;
+  const { backend, bucket } = settings.storage;
+  if (backend === "file") return { region: "local", env: { STORAGE_BACKEND: "file", GLOBAL_S3_BUCKET: bucket, FILE_STORAGE_BACKEND_PATH: "/var/lib/storage" } };
+  const s3 =
+    backend === "minio"
+      ? // MinIO serves buckets by path, not by virtual host.
+        { endpoint: MINIO_URL, protocol: "http", forcePathStyle: true, region: "local" }
+      : { ...settings.kubernetes.s3, protocol: new URL(settings.kubernetes.s3.endpoint).protocol.replace(":", "") };
+  return {
+    region: s3.region,
+    env: {
+      STORAGE_BACKEND: "s3",
+      GLOBAL_S3_BUCKET: bucket,
+      GLOBAL_S3_ENDPOINT: s3.endpoint,
+      GLOBAL_S3_PROTOCOL: s3.protocol,
+      GLOBAL_S3_FORCE_PATH_STYLE: s3.forcePathStyle,
+      AWS_ACCESS_KEY_ID: args.s3?.accessKeyId ?? "",
+      AWS_SECRET_ACCESS_KEY: args.s3?.secretAccessKey ?? "",
+      AWS_DEFAULT_REGION: s3.region,
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_URL } from "./analytics";
-import { ServiceArgs, dataVolume, serviceContainer } from "./container";
-import { DB_HOST, DB_NAME, DB_PORT } from "./database";
+import { Env, Healthcheck, ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { DEFAULT_DB, DbEndpoint } from "./database";
 import { REST_SCHEMAS } from "./rest";
 
 export interface StudioArgs extends ServiceArgs {
@@ -22,6 +22,15 @@ export interface StudioArgs extends ServiceArgs {
 /** Where Studio keeps saved SQL snippets and the Edge Functions it shows and edits (upstream's paths). */
 export const STUDIO_SNIPPETS_FOLDER = "/app/snippets";
 export const STUDIO_FUNCTIONS_FOLDER = "/app/edge-functions";
+
+/** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
+export type StudioEnvArgs = Omit<StudioArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
+
+export const STUDIO_HEALTHCHECK: Healthcheck = {
+  tests: ["CMD", "node", "-e", "fetch('http://localhost:3000/api/platform/profile').then((r) => {if (r.status !== 200) throw new Error(r.status)})"],
+  timeout: "10s",
+  startPeriod: "20s",
+};
 
 /** Supabase Studio; reached through Kong's basic-auth catch-all, never published itself. */
 export class Studio extends pulumi.ComponentResource {
@@ -48,58 +57,56 @@ export class Studio extends pulumi.ComponentResource {
         image: settings.images.studio,
         network: args.network,
         aliases: ["studio"],
-        env: {
-          HOSTNAME: "0.0.0.0",
-          STUDIO_PG_META_URL: "http://meta:8080",
-          POSTGRES_HOST: DB_HOST,
-          POSTGRES_PORT: DB_PORT,
-          POSTGRES_DB: DB_NAME,
-          POSTGRES_PASSWORD: args.postgresPassword,
-          POSTGRES_USER_READ_WRITE: "postgres",
-          PG_META_CRYPTO_KEY: args.pgMetaCryptoKey,
-          PGRST_DB_SCHEMAS: REST_SCHEMAS,
-          PGRST_DB_MAX_ROWS: 1000,
-          PGRST_DB_EXTRA_SEARCH_PATH: "public",
-          DEFAULT_ORGANIZATION_NAME: "ownstack",
-          DEFAULT_PROJECT_NAME: settings.stack,
-          SUPABASE_URL: "http://kong:8000",
-          SUPABASE_PUBLIC_URL: settings.publicUrl,
-          SUPABASE_ANON_KEY: args.anonKey,
-          SUPABASE_SERVICE_KEY: args.serviceRoleKey,
-          AUTH_JWT_SECRET: args.jwtSecret,
-          ...(args.publishableKey && args.secretKey ? { SUPABASE_PUBLISHABLE_KEY: args.publishableKey, SUPABASE_SECRET_KEY: args.secretKey } : {}),
-          // As upstream's logs overlay (docker/docker-compose.logs.yml) sets them.
-          ...(args.logflarePrivateToken
-            ? {
-                ENABLED_FEATURES_LOGS_ALL: true,
-                NEXT_PUBLIC_ENABLE_LOGS: true,
-                NEXT_ANALYTICS_BACKEND_PROVIDER: "postgres",
-                LOGFLARE_URL: ANALYTICS_URL,
-                LOGFLARE_PRIVATE_ACCESS_TOKEN: args.logflarePrivateToken,
-              }
-            : { ENABLED_FEATURES_LOGS_ALL: false, NEXT_PUBLIC_ENABLE_LOGS: false }),
-          SNIPPETS_MANAGEMENT_FOLDER: STUDIO_SNIPPETS_FOLDER,
-          EDGE_FUNCTIONS_MANAGEMENT_FOLDER: STUDIO_FUNCTIONS_FOLDER,
-        },
+        env: studioEnv(args),
         // Read-write, unlike upstream's `:ro` functions mount: Studio's editor writes the files the
         // runtime serves (docker/docker-compose.yml mounts volumes/functions in both services).
         volumes: [
           { volumeName: this.snippetsVolume.name, containerPath: STUDIO_SNIPPETS_FOLDER },
           { volumeName: this.functionsVolume.name, containerPath: STUDIO_FUNCTIONS_FOLDER },
         ],
-        healthcheck: {
-          tests: [
-            "CMD",
-            "node",
-            "-e",
-            "fetch('http://localhost:3000/api/platform/profile').then((r) => {if (r.status !== 200) throw new Error(r.status)})",
-          ],
-          timeout: "10s",
-          startPeriod: "20s",
-        },
+        healthcheck: STUDIO_HEALTHCHECK,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ container: this.container.id, snippetsVolume: this.snippetsVolume.name, functionsVolume: this.functionsVolume.name });
   }
+}
+
+/** Studio's env, shared by the studio container and the kubernetes Deployment. */
+export function studioEnv(args: StudioEnvArgs): Env {
+  const { settings } = args;
+  const db = args.db ?? DEFAULT_DB;
+  return {
+    HOSTNAME: "0.0.0.0",
+    STUDIO_PG_META_URL: "http://meta:8080",
+    POSTGRES_HOST: db.host,
+    POSTGRES_PORT: db.port,
+    POSTGRES_DB: db.name,
+    POSTGRES_PASSWORD: args.postgresPassword,
+    POSTGRES_USER_READ_WRITE: "postgres",
+    PG_META_CRYPTO_KEY: args.pgMetaCryptoKey,
+    PGRST_DB_SCHEMAS: REST_SCHEMAS,
+    PGRST_DB_MAX_ROWS: 1000,
+    PGRST_DB_EXTRA_SEARCH_PATH: "public",
+    DEFAULT_ORGANIZATION_NAME: "ownstack",
+    DEFAULT_PROJECT_NAME: settings.stack,
+    SUPABASE_URL: "http://kong:8000",
+    SUPABASE_PUBLIC_URL: settings.publicUrl,
+    SUPABASE_ANON_KEY: args.anonKey,
+    SUPABASE_SERVICE_KEY: args.serviceRoleKey,
+    AUTH_JWT_SECRET: args.jwtSecret,
+    ...(args.publishableKey && args.secretKey ? { SUPABASE_PUBLISHABLE_KEY: args.publishableKey, SUPABASE_SECRET_KEY: args.secretKey } : {}),
+    // As upstream's logs overlay (docker/docker-compose.logs.yml) sets them.
+    ...(args.logflarePrivateToken
+      ? {
+          ENABLED_FEATURES_LOGS_ALL: true,
+          NEXT_PUBLIC_ENABLE_LOGS: true,
+          NEXT_ANALYTICS_BACKEND_PROVIDER: "postgres",
+          LOGFLARE_URL: ANALYTICS_URL,
+          LOGFLARE_PRIVATE_ACCESS_TOKEN: args.logflarePrivateToken,
+        }
+      : { ENABLED_FEATURES_LOGS_ALL: false, NEXT_PUBLIC_ENABLE_LOGS: false }),
+    SNIPPETS_MANAGEMENT_FOLDER: STUDIO_SNIPPETS_FOLDER,
+    EDGE_FUNCTIONS_MANAGEMENT_FOLDER: STUDIO_FUNCTIONS_FOLDER,
+  };
 }

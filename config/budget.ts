@@ -1,4 +1,4 @@
-import { DEFAULT_MEMORY_MIB, LOG_SERVICES, SERVICES, ServiceName } from "./memory";
+import { DEFAULT_MEMORY_MIB, LOG_SERVICES, SERVICES, ServiceName, memoryColumn } from "./memory";
 import { Target } from "./schema";
 import { Settings } from "./settings";
 
@@ -58,7 +58,7 @@ const WHEN: Record<ServiceName, string> = {
   vector: "`logs` (local: on; vps: your choice)",
 };
 
-const sum = (target: Target, services: readonly ServiceName[]) => services.reduce((n, s) => n + DEFAULT_MEMORY_MIB[target][s], 0);
+const sum = (target: Target, services: readonly ServiceName[]) => services.reduce((n, s) => n + memoryColumn(target)[s], 0);
 
 /** The README's memory table, generated from the defaults the plan uses (a test keeps them equal). */
 export function renderMemoryTable(): string {

@@ -24,6 +24,9 @@ const LOOPBACK = "127.0.0.1";
  * which interface. Components publish exactly this list; doctor checks exactly this list.
  */
 export function plannedBindings(settings: Settings): PortBinding[] {
+  // Pods publish no host ports: the Ingress is the only way in (components/k8s/ingress.ts), and
+  // every Service is ClusterIP.
+  if (settings.target === "kubernetes") return [];
   if (settings.target === "vps") {
     // Only Traefik faces the internet; everything else is reached through it or not at all.
     return [

@@ -46,3 +46,14 @@ export function loadSettings(): { settings: Settings; smtpPassword: pulumi.Outpu
   };
   return { settings, smtpPassword, dockerTls };
 }
+
+/** The secrets only `target: kubernetes` reads; called for that target alone. */
+export function loadKubernetesSecrets(smtpPassword: pulumi.Output<string>) {
+  const config = new pulumi.Config(PROJECT);
+  return {
+    smtpPassword,
+    databaseUrl: config.getSecret("databaseUrl"),
+    s3AccessKeyId: config.getSecret("s3AccessKeyId") ?? pulumi.secret(""),
+    s3SecretAccessKey: config.getSecret("s3SecretAccessKey") ?? pulumi.secret(""),
+  };
+}

@@ -38,7 +38,7 @@ export const JOB_MEMORY_MIB = 64;
  * these numbers were set, so none was measured here. The vps column fits a 4 GB server without
  * the AI services and logs. A limit is a hard ceiling (container.ts sets swap equal to it).
  */
-export const DEFAULT_MEMORY_MIB: Record<Target, Record<ServiceName, number>> = {
+export const DEFAULT_MEMORY_MIB: Record<Exclude<Target, "kubernetes">, Record<ServiceName, number>> = {
   local: {
     // shared_buffers 128MB and maintenance_work_mem 64MB (supabase/postgres
     // ansible/files/postgresql_config/postgresql.conf.j2) plus ~25 service connections at a few MB each.
@@ -147,11 +147,18 @@ export const PUBLISHED_IDLE_MIB: Partial<Record<ServiceName, { readonly mib: num
   db: { mib: 128, source: "supabase/postgres postgresql.conf.j2 (shared_buffers 128MB)" },
 };
 
+/**
+ * The column a target starts from. Kubernetes pods get the vps limits: sized for a server, per pod
+ * (requests equal limits, so a replica never lands on a node that cannot hold it).
+ */
+export const memoryColumn = (target: Target): Record<ServiceName, number> => DEFAULT_MEMORY_MIB[target === "kubernetes" ? "vps" : target];
+
 /** The log stack's services (Studio's Logs Explorer), switched by `ownstack:logs`. */
 export const LOG_SERVICES = ["analytics", "vector"] as const satisfies readonly ServiceName[];
 
 /** What the log stack adds to a target's memory limits, in MiB. */
-export const logStackMiB = (target: Target): number => LOG_SERVICES.reduce((sum, s) => sum + DEFAULT_MEMORY_MIB[target][s], 0);
+export const logStackMiB = (target: Target): number => LOG_SERVICES.reduce((sum, s) => sum + memoryColumn(target)[s], 0);
+
 
 /** Parses `512MiB`, `2GiB`, `768m`, `1g` into whole MiB, or returns undefined. */
 export function parseMemoryMiB(text: string): number | undefined {

@@ -1,6 +1,6 @@
 import { parseImageReference } from "./formats";
 import { IMAGES, IMAGE_KEYS, ImageKey } from "./images";
-import { DEFAULT_MEMORY_MIB, SERVICES, ServiceName, parseMemoryMiB } from "./memory";
+import { SERVICES, ServiceName, memoryColumn, parseMemoryMiB } from "./memory";
 import { Target, configKey } from "./schema";
 
 /** `service=value` overrides of memory limits and images, with a problem per bad entry. */
@@ -45,7 +45,7 @@ function entries(key: string, list: readonly string[], form: string, example: st
 }
 
 export function resolveMemory(target: Target, overrides: readonly string[], problems: string[]): Record<ServiceName, number> {
-  const memoryMiB: Record<ServiceName, number> = { ...DEFAULT_MEMORY_MIB[target] };
+  const memoryMiB: Record<ServiceName, number> = { ...memoryColumn(target) };
   for (const { where, service, value } of entries("memoryLimits", overrides, "service=size", "kong=512MiB", problems)) {
     const mib = parseMemoryMiB(value);
     if (!(SERVICES as readonly string[]).includes(service)) problems.push(`${where}: unknown service "${service}", expected one of: ${SERVICES.join(", ")}`);

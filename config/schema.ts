@@ -12,7 +12,7 @@ export const configKey = (key: string): string => `${PROJECT}:${key}`;
  * without a project file do not.
  */
 
-export const TARGETS = ["local", "vps"] as const;
+export const TARGETS = ["local", "vps", "kubernetes"] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** `auto` lets the stack kind decide: on for `local`, off for `vps`. */
@@ -59,6 +59,12 @@ const dockerHost = text(
   "expected ssh://user@host[:port] (key auth) or tcp://host:2376 (with TLS material in docker:certPath), ports 1-65535",
   (v) => v === "" || isDockerHostUrl(v),
 );
+
+/** A Kubernetes object name (RFC 1123 label), e.g. `ingress-nginx`. */
+const kubeName = (example: string) =>
+  text(`expected a Kubernetes name such as ${example} (lowercase letters, digits, dashes)`, (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v));
+
+const replicaOverride = text('expected "tier=count" entries such as "rest=3"', (v) => /^[a-zA-Z]+=\d+$/.test(v));
 
 /** Sizes such as `512MiB`, `2GiB`, `768m`, `1g`, `256MB`. */
 export const MEMORY_SIZE = /^(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)$/i;
@@ -122,7 +128,7 @@ export const DEFAULT_MIGRATIONS_PATH = "supabase/migrations";
 
 /** The keys, their types and defaults. Order here is the order of `Pulumi.yaml`. */
 export const settingsShape = {
-  target: z.enum(TARGETS, { error: "expected one of: local, vps" }).default("local"),
+  target: z.enum(TARGETS, { error: "expected one of: local, vps, kubernetes" }).default("local"),
 
   // Network exposure.
   apiPort: port.default(8000),
@@ -164,7 +170,7 @@ export const settingsShape = {
 
   // Services.
   mailpit: toggle.default("auto"),
-  storageBackend: z.enum(["minio", "file"], { error: "expected one of: minio, file" }).default("minio"),
+  storageBackend: z.enum(["minio", "file", "s3"], { error: "expected one of: minio, file, s3" }).default("minio"),
   storageBucket: text("expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)", (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)).default(
     "ownstack",
   ),
@@ -207,6 +213,28 @@ export const settingsShape = {
   migrationsPath: projectPath.default(DEFAULT_MIGRATIONS_PATH),
   seedPath: projectPath.default(DEFAULT_SEED_PATH),
 
+  // Kubernetes (target: kubernetes): cluster, database engine, ingress and object storage.
+  kubeContext: text("expected a kubeconfig context name").default(""),
+  namespace: text("expected a Kubernetes namespace name such as ownstack-prod (lowercase letters, digits, dashes)", (v) => v === "" || /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)).default(""),
+  replicas: z.array(replicaOverride, { error: 'expected a list such as ["rest=3", "kong=2"]' }).default([]),
+  ingressClass: text("expected an IngressClass name such as nginx").default(""),
+  ingressNamespace: kubeName("ingress-nginx").default("ingress-nginx"),
+  clusterIssuer: text("expected the name of a cert-manager ClusterIssuer such as letsencrypt-prod").default(""),
+  database: z.enum(["cnpg", "external"], { error: "expected one of: cnpg, external" }).default("cnpg"),
+  cnpgInstances: z
+    .number({ error: "expected a whole number of Postgres instances between 1 and 9" })
+    .int("expected a whole number of Postgres instances between 1 and 9")
+    .min(1, "expected a whole number of Postgres instances between 1 and 9")
+    .max(9, "expected a whole number of Postgres instances between 1 and 9")
+    .default(2),
+  cnpgStorageSize: text('expected a volume size such as "10Gi"', (v) => /^\d+(Mi|Gi|Ti)$/.test(v)).default("10Gi"),
+  cnpgOperatorNamespace: kubeName("cnpg-system").default("cnpg-system"),
+  cnpgBackupPath: text("expected an S3 URL such as s3://backups/ownstack (or empty for no backups)", (v) => v === "" || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/.test(v)).default(""),
+  cnpgBackupRetention: text('expected a retention such as "30d", "4w" or "3m"', (v) => /^[1-9]\d*[dwm]$/.test(v)).default("30d"),
+  s3Endpoint: optionalHttpUrl.default(""),
+  s3Region: text("expected a region name such as us-east-1", (v) => /^[a-z0-9-]+$/.test(v)).default("us-east-1"),
+  s3ForcePathStyle: z.boolean({ error: "expected true or false" }).default(false),
+
   // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.
   ...rotationKeys(),
 
@@ -220,4 +248,4 @@ export type RawSettings = z.output<typeof settingsSchema>;
 export type SettingKey = keyof typeof settingsShape;
 
 /** Keys whose values are secrets; they are read with `requireSecret` and never logged. */
-export const SECRET_KEYS = ["smtpPass"] as const;
+export const SECRET_KEYS = ["smtpPass", "databaseUrl", "s3AccessKeyId", "s3SecretAccessKey"] as const;

@@ -2,6 +2,7 @@ import { RunError } from "@pulumi/pulumi";
 import { Features, crossKeyProblems, foreignKeyFindings, plainTextSecrets } from "./checks";
 import { portConflicts } from "./exposure";
 import { ImageKey } from "./images";
+import { KubernetesSettings, kubernetesSettings } from "./kubernetes";
 import { ServiceName } from "./memory";
 import { resolveImages, resolveMemory } from "./overrides";
 import { projectFileProblems } from "./projectFiles";
@@ -101,7 +102,8 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>, stack: 
   const later: string[] = [];
   const memoryMiB = resolveMemory(c.target, c.memoryLimits, later);
   const images = resolveImages(c.imageOverrides, later);
-  const settings = assemble(c, stack, features, memoryMiB, images);
+  const kubernetes = kubernetesSettings(c, rawConfig, stack, later);
+  const settings = assemble(c, stack, features, memoryMiB, images, kubernetes);
   later.push(
     ...crossKeyProblems(c, features, rawConfig, memoryMiB.redis),
     ...portConflicts(settings),
@@ -144,17 +146,19 @@ function assemble(
   features: Features,
   memoryMiB: Record<ServiceName, number>,
   images: Record<ImageKey, string>,
+  kubernetes: KubernetesSettings,
 ): Settings {
-  const vps = c.target === "vps";
-  const publicUrl = vps ? `https://api.${c.domain}` : `http://localhost:${c.apiPort}`;
+  // vps and kubernetes both serve https://api.<domain> and https://studio.<domain>.
+  const remote = c.target !== "local";
+  const publicUrl = remote ? `https://api.${c.domain}` : `http://localhost:${c.apiPort}`;
   return deepFreeze({
     stack,
     target: c.target,
     prefix: `${PROJECT}-${stack}`,
     publicUrl,
-    studioUrl: vps ? `https://studio.${c.domain}` : publicUrl,
+    studioUrl: remote ? `https://studio.${c.domain}` : publicUrl,
     apiExternalUrl: `${publicUrl}/auth/v1`,
-    siteUrl: c.siteUrl !== "" ? c.siteUrl : vps ? `https://${c.domain}` : "http://localhost:3000",
+    siteUrl: c.siteUrl !== "" ? c.siteUrl : remote ? `https://${c.domain}` : "http://localhost:3000",
     additionalRedirectUrls: [...c.additionalRedirectUrls].sort(),
     ports: {
       api: c.apiPort,
@@ -184,6 +188,7 @@ function assemble(
     functions: { path: c.functionsPath, verifyJwt: c.functionsVerifyJwt },
     pooler: { tenantId: stack },
     migrations: { path: c.migrationsPath, seedPath: c.seedPath },
+    kubernetes,
     vps: { domain: c.domain, acmeEmail: c.acmeEmail, acmeChallenge: c.acmeChallenge, acmeStaging: c.acmeStaging, dockerHost: c.dockerHost },
     rotation: Object.fromEntries(ROTATABLE.map((n) => [n, c[rotationKey(n) as keyof RawSettings] as number])) as Record<Rotatable, number>,
     memoryMiB,

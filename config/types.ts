@@ -1,4 +1,5 @@
 import type { ImageKey } from "./images";
+import type { KubernetesSettings } from "./kubernetes";
 import type { ServiceName } from "./memory";
 import type { Rotatable, Target } from "./schema";
 
@@ -30,7 +31,7 @@ export interface Settings {
   readonly features: Readonly<
     Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs", boolean>
   >;
-  readonly storage: Readonly<{ backend: "minio" | "file"; bucket: string }>;
+  readonly storage: Readonly<{ backend: "minio" | "file" | "s3"; bucket: string }>;
   readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
   readonly redis: Readonly<{ maxMemory: string; policy: string }>;
   readonly prometheus: Readonly<{ retention: string }>;
@@ -40,6 +41,8 @@ export interface Settings {
   /** Supavisor's tenant: clients connect as `postgres.<tenantId>`. */
   readonly pooler: Readonly<{ tenantId: string }>;
   readonly migrations: Readonly<{ path: string; seedPath: string }>;
+  /** target kubernetes: cluster, database engine, ingress, S3 and replicas (config/kubernetes.ts). */
+  readonly kubernetes: KubernetesSettings;
   readonly vps: Readonly<{ domain: string; acmeEmail: string; acmeChallenge: "http" | "tls"; acmeStaging: boolean; dockerHost: string }>;
   /** Rotation counters; each is the keeper of the secret it names. */
   readonly rotation: Readonly<Record<Rotatable, number>>;

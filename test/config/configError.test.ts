@@ -43,6 +43,6 @@ describe("a refused config reads under `pulumi up` as the README shows it", () =
     expect(err.stack).toMatch(/\n\s+at /);
     expect(Object.prototype.hasOwnProperty.call(ConfigError.prototype, "name")).toBe(false);
     expect(err.message.split("\n")[0]).toBe('Invalid config for stack "staging" (1 problem):');
-    expect(err.problems).toEqual(['ownstack:target: expected one of: local, vps, got "cloud"']);
+    expect(err.problems).toEqual(['ownstack:target: expected one of: local, vps, kubernetes, got "cloud"']);
   });
 });

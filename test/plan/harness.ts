@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_KEYS } from "../../config/schema";
 
 /**
  * Evaluates a Pulumi program under mocks and records the declared plan. Mocks are set before the
@@ -95,8 +96,19 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "docker:index/container:Container":
       return { ...inputs, exitCode: 0 };
     default:
-      return inputs;
+      return type.startsWith("kubernetes:") ? kubernetesState(type, name, inputs) : inputs;
   }
+}
+
+/**
+ * What the cluster fills in: pulumi-kubernetes auto-names an object without `metadata.name`
+ * (`<resource name>-<suffix>`), and the API server gives a ClusterIP Service its address.
+ */
+function kubernetesState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const metadata = { ...inputs.metadata, name: inputs.metadata?.name ?? `${name}-${fakeSecret(name, 8).toLowerCase()}` };
+  if (type !== "kubernetes:core/v1:Service") return { ...inputs, metadata };
+  const octet = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 250, 7) + 2;
+  return { ...inputs, metadata, spec: { ...inputs.spec, clusterIP: `10.96.0.${octet}` } };
 }
 
 async function settle(count: () => number): Promise<void> {
@@ -114,7 +126,7 @@ async function settle(count: () => number): Promise<void> {
  * Runs a program for one stack with the given raw config (`{"ownstack:apiPort": "8000"}`). `load`
  * must import the program afresh (vitest: resetModules + import; scripts: a cleared require cache).
  */
-export async function evaluateWith(load: () => Promise<Record<string, unknown>>, config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
+export async function evaluateWith(load: () => Promise<unknown>, config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
   const resources: PlannedResource[] = [];
   let sent: ResourceOptionsSent | undefined;
   await pulumi.runtime.setMocks(
@@ -135,8 +147,11 @@ export async function evaluateWith(load: () => Promise<Record<string, unknown>>,
     false,
   );
   recordResourceOptions(resources, (options) => (sent = options));
-  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":smtpPass")));
-  const program = await load();
+  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => (SECRET_KEYS as readonly string[]).some((key) => k === `${PROJECT}:${key}`)));
+  // A program may export a promise of its outputs (index.ts does for target kubernetes, behind a
+  // dynamic import); the runner awaits it, and so does this harness.
+  const loaded = (await load()) as Record<string, unknown>;
+  const program = (loaded.default instanceof Promise ? await loaded.default : loaded) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();
   for (const [key, value] of Object.entries(program)) {

@@ -1,0 +1,126 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { JOB_MEMORY_MIB } from "../../config/memory";
+import { Settings } from "../../config/settings";
+import { Env } from "../container";
+import { jobFiles, loadMigrations, migrationsEnv } from "../migrations";
+import { JOB_ROOT } from "../render/migrations";
+import { BOOTSTRAP_ROOT, bootstrapFiles } from "./bootstrap";
+import { KubernetesDatabase } from "./database";
+import { envSecretData, stackLabels } from "./workload";
+
+export interface RunToCompletionArgs {
+  readonly settings: Settings;
+  readonly namespace: pulumi.Input<string>;
+  /** Also the pods' `app.kubernetes.io/name`, which NetworkPolicies match. */
+  readonly job: string;
+  readonly image: pulumi.Input<string>;
+  readonly command: string[];
+  readonly env: Env;
+  /** Files mounted under `root`, by path relative to it (sub-folders allowed). */
+  readonly files: Record<string, string>;
+  readonly root: string;
+}
+
+/** ConfigMap keys cannot hold `/`; the mount maps each key back to its path. */
+const keyOf = (path: string) => path.replace(/\//g, "__");
+
+/**
+ * Docker's one-shot container as a Job: `pulumi up` waits for it to complete and fails if it
+ * fails (pulumi-kubernetes' Job await), and everything that depends on it starts after. The env
+ * Secret and the files ConfigMap are auto-named, so a changed file or password makes a new Job,
+ * which runs again.
+ */
+export class RunToCompletion extends pulumi.ComponentResource {
+  public readonly job: k8s.batch.v1.Job;
+
+  constructor(name: string, args: RunToCompletionArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ownstack:kubernetes:RunToCompletion", name, {}, opts);
+    const { settings, namespace } = args;
+    const labels = stackLabels(settings, args.job);
+    const paths = Object.keys(args.files).sort();
+    const env = new k8s.core.v1.Secret(`${name}-env`, { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) }, { parent: this, dependsOn: opts.dependsOn });
+    const files = new k8s.core.v1.ConfigMap(
+      `${name}-files`,
+      { metadata: { namespace, labels }, data: Object.fromEntries(paths.map((p) => [keyOf(p), args.files[p]])) },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
+    const memory = `${JOB_MEMORY_MIB}Mi`;
+    this.job = new k8s.batch.v1.Job(
+      name,
+      {
+        metadata: { namespace, labels },
+        spec: {
+          backoffLimit: 4,
+          activeDeadlineSeconds: 1800,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "Never",
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              containers: [
+                {
+                  name: args.job,
+                  image: args.image,
+                  command: args.command,
+                  envFrom: [{ secretRef: { name: env.metadata.name } }],
+                  resources: { requests: { memory }, limits: { memory } },
+                  securityContext: { allowPrivilegeEscalation: false },
+                  volumeMounts: [{ name: "files", mountPath: args.root, readOnly: true }],
+                },
+              ],
+              volumes: [{ name: "files", configMap: { name: files.metadata.name, items: paths.map((p) => ({ key: keyOf(p), path: p })) } }],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
+    this.registerOutputs({ job: this.job.metadata.name });
+  }
+}
+
+/**
+ * The database bootstrap, which is also the password rotation: it creates what the image's first
+ * start creates on Docker, and applies the current password to every login role on each run.
+ */
+export function bootstrapJob(settings: Settings, namespace: pulumi.Input<string>, db: KubernetesDatabase, postgresPassword: pulumi.Input<string>, opts: pulumi.ComponentResourceOptions) {
+  return new RunToCompletion(
+    "db-bootstrap",
+    {
+      settings,
+      namespace,
+      job: "db-bootstrap",
+      // The image Docker runs: it ships psql and Supabase's schema SQL.
+      image: settings.images.db,
+      command: ["/bin/sh", `${BOOTSTRAP_ROOT}/bootstrap.sh`],
+      env: { ADMIN_URL: db.adminUrl, PGHOST: db.endpoint.host, PGPORT: db.endpoint.port, PGDATABASE: db.endpoint.name, POSTGRES_PASSWORD: postgresPassword },
+      files: bootstrapFiles(settings.auth.jwtExpiry),
+      root: BOOTSTRAP_ROOT,
+    },
+    opts,
+  );
+}
+
+/** `supabase/migrations` through the same runner, files and env as the Docker one-shot job. */
+export function migrationsJob(settings: Settings, namespace: pulumi.Input<string>, db: KubernetesDatabase, postgresPassword: pulumi.Input<string>, opts: pulumi.ComponentResourceOptions) {
+  const { migrations, seed } = loadMigrations(settings);
+  const prefix = `${JOB_ROOT}/`;
+  const files = Object.fromEntries(jobFiles(migrations, seed).map((f) => [String(f.file).slice(prefix.length), String(f.content)]));
+  const run = new RunToCompletion(
+    "migrations",
+    {
+      settings,
+      namespace,
+      job: "migrations",
+      image: settings.images.db,
+      command: ["/bin/sh", `${JOB_ROOT}/migrate.sh`],
+      env: migrationsEnv(postgresPassword, db.endpoint),
+      files,
+      root: JOB_ROOT,
+    },
+    opts,
+  );
+  return { run, files: [...migrations.map((m) => m.name), ...(seed !== undefined ? ["seed.sql"] : [])] };
+}

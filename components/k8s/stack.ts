@@ -1,0 +1,233 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Settings } from "../../config/settings";
+import { AUTH_HEALTHCHECK, authEnv } from "../auth";
+import { KONG_CONFIG_PATH, KONG_HEALTHCHECK, kongConfig, kongEnv } from "../kong";
+import { META_HEALTHCHECK, metaEnv } from "../meta";
+import { REALTIME_HEALTHCHECK, REALTIME_HOST, realtimeEnv } from "../realtime";
+import { REST_HEALTHCHECK, restEnv } from "../rest";
+import { Secrets } from "../secrets";
+import { SigningKeys } from "../signingKeys";
+import { storageEnv, storageHealthcheck } from "../storage";
+import { STUDIO_FUNCTIONS_FOLDER, STUDIO_HEALTHCHECK, STUDIO_SNIPPETS_FOLDER, studioEnv } from "../studio";
+import { kubernetesProvider, stackNamespace } from "./cluster";
+import { KubernetesDatabase } from "./database";
+import { gatewayIngress } from "./ingress";
+import { bootstrapJob, migrationsJob } from "./jobs";
+import { NetworkPolicies } from "./networkPolicy";
+import { Workload, stackLabels } from "./workload";
+
+/** Secrets that only a kubernetes stack reads from its config. */
+export interface KubernetesSecrets {
+  readonly smtpPassword: pulumi.Output<string>;
+  readonly databaseUrl?: pulumi.Output<string>;
+  readonly s3AccessKeyId: pulumi.Output<string>;
+  readonly s3SecretAccessKey: pulumi.Output<string>;
+}
+
+/**
+ * `target: kubernetes`: the Supabase core on a cluster, from the same settings, secrets and env
+ * builders as the Docker stacks. Postgres comes from CloudNativePG or a managed database; the
+ * stateless tiers are Deployments behind one Ingress, in a namespace closed by NetworkPolicies.
+ */
+export function declareKubernetesStack(settings: Settings, secrets: Secrets, signing: SigningKeys | undefined, config: KubernetesSecrets) {
+  const provider = kubernetesProvider(settings);
+  const ns = stackNamespace(settings, provider);
+  const namespace = ns.metadata.name;
+  const opts: pulumi.ComponentResourceOptions = { providers: [provider], dependsOn: [ns] };
+  const { replicas } = settings.kubernetes;
+
+  const s3Credentials = new k8s.core.v1.Secret(
+    "s3-credentials",
+    {
+      metadata: { namespace, labels: stackLabels(settings, "s3") },
+      type: "Opaque",
+      // Key names the Barman Cloud plugin's examples use.
+      stringData: pulumi.secret({ ACCESS_KEY_ID: config.s3AccessKeyId, ACCESS_SECRET_KEY: config.s3SecretAccessKey }),
+    },
+    { provider, dependsOn: [ns] },
+  );
+  const db = new KubernetesDatabase("db", { settings, namespace, postgresPassword: secrets.postgresPassword, databaseUrl: config.databaseUrl, s3Credentials }, opts);
+  const bootstrap = bootstrapJob(settings, namespace, db, secrets.postgresPassword, { ...opts, dependsOn: [ns, db] });
+  const afterDb: pulumi.ComponentResourceOptions = { ...opts, dependsOn: [ns, bootstrap] };
+
+  const pg = { settings, postgresPassword: secrets.postgresPassword, jwtSecret: secrets.jwtSecret, db: db.endpoint };
+  const base = { settings, namespace };
+  const auth = new Workload(
+    "auth",
+    {
+      ...base,
+      service: "auth",
+      image: settings.images.auth,
+      replicas: replicas.auth,
+      env: authEnv({ ...pg, smtp: { ...settings.smtp, password: config.smtpPassword }, jwtKeys: signing?.jwtKeys }),
+      healthcheck: AUTH_HEALTHCHECK,
+      ports: [{ name: "http", port: 9999 }],
+    },
+    afterDb,
+  );
+  const rest = new Workload(
+    "rest",
+    {
+      ...base,
+      service: "rest",
+      image: settings.images.rest,
+      replicas: replicas.rest,
+      args: ["postgrest"],
+      env: restEnv({ ...pg, jwks: signing?.jwks }),
+      healthcheck: REST_HEALTHCHECK,
+      ports: [{ name: "http", port: 3000 }],
+    },
+    afterDb,
+  );
+  const realtime = new Workload(
+    "realtime",
+    {
+      ...base,
+      service: "realtime",
+      image: settings.images.realtime,
+      replicas: replicas.realtime,
+      env: realtimeEnv({ ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, jwks: signing?.jwks }),
+      healthcheck: REALTIME_HEALTHCHECK,
+      ports: [{ name: "http", port: 4000 }],
+    },
+    afterDb,
+  );
+  const storage = new Workload(
+    "storage",
+    {
+      ...base,
+      service: "storage",
+      image: settings.images.storage,
+      replicas: replicas.storage,
+      env: storageEnv({
+        ...pg,
+        anonKey: secrets.anonKey,
+        serviceRoleKey: secrets.serviceRoleKey,
+        s3ProtocolAccessKeyId: secrets.s3ProtocolAccessKeyId,
+        s3ProtocolAccessKeySecret: secrets.s3ProtocolAccessKeySecret,
+        s3: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey },
+        jwks: signing?.jwks,
+      }),
+      // A probe must ask its own pod, not the Service in front of all of them.
+      healthcheck: storageHealthcheck("localhost"),
+      ports: [{ name: "http", port: 5000 }],
+    },
+    afterDb,
+  );
+  const meta = new Workload(
+    "meta",
+    {
+      ...base,
+      service: "meta",
+      image: settings.images.meta,
+      replicas: replicas.meta,
+      env: metaEnv(secrets.postgresPassword, secrets.pgMetaCryptoKey, db.endpoint),
+      healthcheck: META_HEALTHCHECK,
+      ports: [{ name: "http", port: 8080 }],
+    },
+    afterDb,
+  );
+  // Studio's saved snippets and its Edge Functions folder, as Docker's studio-snippets and functions
+  // volumes: data, protected like them.
+  const studioData = new k8s.core.v1.PersistentVolumeClaim(
+    "studio-data",
+    { metadata: { name: "studio-data", namespace, labels: stackLabels(settings, "studio") }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+    { provider, dependsOn: [ns], protect: true },
+  );
+  const studio = new Workload(
+    "studio",
+    {
+      ...base,
+      service: "studio",
+      image: settings.images.studio,
+      replicas: replicas.studio,
+      env: studioEnv({
+        ...pg,
+        anonKey: secrets.anonKey,
+        serviceRoleKey: secrets.serviceRoleKey,
+        pgMetaCryptoKey: secrets.pgMetaCryptoKey,
+        publishableKey: signing?.publishableKey,
+        secretKey: signing?.secretKey,
+      }),
+      healthcheck: STUDIO_HEALTHCHECK,
+      ports: [{ name: "http", port: 3000 }],
+      data: {
+        claim: studioData,
+        mounts: [
+          { path: STUDIO_SNIPPETS_FOLDER, subPath: "snippets" },
+          { path: STUDIO_FUNCTIONS_FOLDER, subPath: "edge-functions" },
+        ],
+      },
+    },
+    afterDb,
+  );
+
+  // kong.yml holds the API keys and the dashboard password: a Secret, mounted as Docker uploads it.
+  const kongFile = new k8s.core.v1.Secret(
+    "kong-config",
+    {
+      metadata: { namespace, labels: stackLabels(settings, "kong") },
+      type: "Opaque",
+      stringData: {
+        "kong.yml": kongConfig({
+          settings,
+          anonKey: secrets.anonKey,
+          serviceRoleKey: secrets.serviceRoleKey,
+          dashboardPassword: secrets.dashboardPassword,
+          translation: signing?.translation,
+        }),
+      },
+    },
+    { provider, dependsOn: [ns] },
+  );
+  const kong = new Workload(
+    "kong",
+    {
+      ...base,
+      service: "kong",
+      image: settings.images.kong,
+      replicas: replicas.kong,
+      env: kongEnv({ settings }),
+      healthcheck: KONG_HEALTHCHECK,
+      ports: [{ name: "http", port: 8000 }],
+      files: [{ path: KONG_CONFIG_PATH, secret: kongFile, key: "kong.yml" }],
+      // kong.yml reaches Realtime as realtime-dev.supabase-realtime, because Realtime takes its
+      // tenant from the Host's first label (supabase/realtime#746). No Service can have that name,
+      // so the gateway's pods resolve it to Realtime's ClusterIP, which is fixed for its lifetime.
+      hostAliases: [{ ip: realtime.service.spec.clusterIP, hostnames: [REALTIME_HOST] }],
+    },
+    { ...opts, dependsOn: [ns, auth, rest, realtime, storage, studio] },
+  );
+
+  const migrations = migrationsJob(settings, namespace, db, secrets.postgresPassword, { ...opts, dependsOn: [ns, bootstrap, auth, storage] });
+  const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
+  new NetworkPolicies("network-policies", { settings, namespace, databasePods: db.podLabels }, opts);
+
+  return { provider, namespace, db, bootstrap, auth, rest, realtime, storage, meta, studio, kong, migrations, ingress };
+}
+
+/** The kubernetes stack's outputs, under the same names as the Docker stacks' where they mean the same. */
+export function kubernetesOutputs(settings: Settings, secrets: Secrets, signing: SigningKeys | undefined, config: KubernetesSecrets): Record<string, unknown> {
+  const stack = declareKubernetesStack(settings, secrets, signing, config);
+  return {
+    target: settings.target,
+    apiUrl: settings.publicUrl,
+    studioUrl: settings.studioUrl,
+    dashboardUsername: settings.auth.dashboardUsername,
+    dashboardPassword: secrets.dashboardPassword,
+    anonKey: secrets.anonKey,
+    serviceRoleKey: secrets.serviceRoleKey,
+    jwtSecret: secrets.jwtSecret,
+    postgresPassword: secrets.postgresPassword,
+    storageBucket: settings.storage.bucket,
+    keysCommand: `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`,
+    namespace: stack.namespace,
+    database: settings.kubernetes.database,
+    gateway: stack.kong.service.metadata.name,
+    signingKeyId: signing?.kid,
+    publishableKey: signing?.publishableKey,
+    secretKey: signing?.secretKey,
+    migrationFiles: stack.migrations.files,
+  };
+}

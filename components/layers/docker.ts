@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DockerTls } from "../../config";
+import { Settings } from "../../config/settings";
+import { dockerProvider, privateNetwork } from "../network";
+import { Secrets } from "../secrets";
+import { SigningKeys } from "../signingKeys";
+import { declareAiServices } from "./ai";
+import { StackContext } from "./context";
+import { declareSupabaseCore } from "./core";
+import { declareSupabaseExtras } from "./extras";
+import { declareLogs } from "./logs";
+
+/** target local or vps: the stack on one Docker daemon; returns the stack outputs. */
+export function declareDockerStack(settings: Settings, secrets: Secrets, signing: SigningKeys | undefined, smtpPassword: pulumi.Output<string>, dockerTls: DockerTls): Record<string, unknown> {
+  // One Docker daemon (this machine, or the server over SSH) and one private network.
+  const provider = dockerProvider(settings, dockerTls);
+  const ctx: StackContext = {
+    settings,
+    secrets,
+    signing,
+    network: privateNetwork(settings, { provider }),
+    opts: { providers: [provider] },
+    dashboardAuth: pulumi.interpolate`${settings.auth.dashboardUsername}:${secrets.dashboardPasswordBcrypt}`,
+  };
+
+  // The services: Supabase core behind Kong (and Traefik on vps), then AI/cache/observability, then extras.
+  const core = declareSupabaseCore(ctx, smtpPassword);
+  const ai = declareAiServices(ctx, core);
+  const extras = declareSupabaseExtras(ctx, core, ai);
+  // Studio's Logs Explorer (ownstack:logs): Logflare and Vector.
+  declareLogs(ctx, core, extras);
+  const { db, traefik, mail, minio, kong } = core;
+  const { qdrant, ollama, redis, prometheus } = ai;
+  const { migrations, functions, supavisor, imgproxy, grafana } = extras;
+
+  // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
+  const local = settings.target === "local";
+  const outputs: Record<string, unknown> = {
+    target: settings.target,
+    apiUrl: settings.publicUrl,
+    studioUrl: settings.studioUrl,
+    mailpitUrl: mail ? (local ? `http://127.0.0.1:${settings.ports.mailpit}` : `https://mail.${settings.vps.domain}`) : undefined,
+    dashboardUsername: settings.auth.dashboardUsername,
+    dashboardPassword: secrets.dashboardPassword,
+    anonKey: secrets.anonKey,
+    serviceRoleKey: secrets.serviceRoleKey,
+    jwtSecret: secrets.jwtSecret,
+    postgresPassword: secrets.postgresPassword,
+    dbContainer: db.containerName,
+    minioContainer: minio?.container.name,
+    storageBucket: settings.storage.bucket,
+    keysCommand: `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`,
+    gateway: kong.container.name,
+    edge: traefik?.container.name,
+    qdrantUrl: qdrant?.url,
+    qdrantApiKey: qdrant ? secrets.qdrantApiKey : undefined,
+    ollamaUrl: ollama?.url,
+    redisUrl: redis?.url,
+    prometheusUrl: prometheus?.url,
+    signingKeyId: signing?.kid,
+    publishableKey: signing?.publishableKey,
+    secretKey: signing?.secretKey,
+    migrationFiles: migrations.files,
+    migrationLog: migrations.log,
+    functionsUrl: functions ? `${settings.publicUrl}/functions/v1` : undefined,
+    functionNames: functions?.names,
+    poolerUser: supavisor?.user,
+    poolerUrl:
+      supavisor && local
+        ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@127.0.0.1:${settings.ports.poolerSession}/postgres`)
+        : undefined,
+    imgproxyContainer: imgproxy?.container.name,
+    grafanaUrl: grafana ? (local ? `http://127.0.0.1:${settings.ports.grafana}` : `https://grafana.${settings.vps.domain}`) : undefined,
+  };
+  return outputs;
+}
