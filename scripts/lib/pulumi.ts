@@ -130,9 +130,12 @@ export function failureLine(err: unknown): string {
 
 const optionalText = z.string().optional();
 
-/** The outputs index.ts exports that the scripts read; the AI and cache ones exist when enabled. */
+/**
+ * The outputs index.ts exports that the scripts read; the AI and cache ones exist when enabled,
+ * the container names on the Docker targets only (a kubernetes stack has pods).
+ */
 export const stackOutputsSchema = z.object({
-  target: z.enum(["local", "vps"]),
+  target: z.enum(["local", "vps", "kubernetes"]),
   apiUrl: z.string(),
   studioUrl: z.string(),
   anonKey: z.string(),
@@ -142,7 +145,7 @@ export const stackOutputsSchema = z.object({
   dashboardUsername: optionalText,
   dashboardPassword: optionalText,
   mailpitUrl: optionalText,
-  dbContainer: z.string(),
+  dbContainer: optionalText,
   minioContainer: optionalText,
   storageBucket: optionalText,
   qdrantUrl: optionalText,

@@ -93,8 +93,16 @@ describe("reading stack outputs through the Pulumi CLI", () => {
   it("treats empty outputs as never deployed and names missing outputs", () => {
     expect(() => parseStackOutputs("vps", "{}")).toThrow(/^stack "vps" has no outputs: it was never deployed; deploy it with npm run up:vps$/);
     expect(() => parseStackOutputs("local", JSON.stringify({ target: "local", apiUrl: "x" }))).toThrow(
-      /^stack "local" lacks the outputs anonKey, dbContainer, serviceRoleKey, studioUrl; update it with npm run up:local$/,
+      /^stack "local" lacks the outputs anonKey, serviceRoleKey, studioUrl; update it with npm run up:local$/,
     );
+  });
+
+  it("reads a kubernetes stack's outputs, which name no container", () => {
+    const k8s = { target: "kubernetes", apiUrl: "https://api.example.com", studioUrl: "https://studio.example.com", anonKey: "anon.jwt", serviceRoleKey: "service.jwt", namespace: "ownstack" };
+    const outputs = parseStackOutputs("k8s", JSON.stringify(k8s));
+    expect(outputs).toMatchObject({ target: "kubernetes", apiUrl: "https://api.example.com" });
+    expect(outputs.dbContainer).toBeUndefined();
+    expect(() => parseStackOutputs("k8s", "{}")).toThrow(/deploy it with npm run up -- -s k8s$/);
   });
 });
 

@@ -11,6 +11,7 @@ import { StorageSource } from "./storage";
 /** Where a stack's data lives: the db container from its outputs, storage per its settings. */
 export function stackSources(settings: Settings, outputs: StackOutputs): { target: PgTarget; storage: StorageSource; images: { db: string; storage?: string } } {
   const dockerHost = dockerHostOf(settings);
+  if (!outputs.dbContainer) throw new OperatorError(`stack "${settings.stack}" has no db container (target ${outputs.target}); back it up with --db-url postgres://… instead`);
   const target = dockerTarget(outputs.dbContainer, { dockerHost });
   if (settings.storage.backend === "minio") {
     if (!outputs.minioContainer) throw new OperatorError(`stack "${settings.stack}" uses MinIO but has no minioContainer output; update it with npm run up`);
