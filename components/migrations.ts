@@ -6,7 +6,6 @@ import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
 import { readFolder, readOptionalFile } from "./sourceFiles";
-import { DEFAULT_SEED_PATH } from "../config/schema";
 import { Settings } from "../config/settings";
 
 export interface MigrationsArgs extends ServiceArgs {
@@ -51,18 +50,15 @@ export class Migrations extends pulumi.ComponentResource {
 }
 
 /**
- * Reads and orders the configured migrations and seed; throws one error naming the key and every
- * bad file, before any resource is declared.
+ * Reads and orders the configured migrations and seed. Missing paths and file names the job cannot
+ * order were refused with the other config problems, before any resource (config/projectFiles.ts).
  */
 export function loadMigrations(settings: Settings): { migrations: MigrationFile[]; seed?: string } {
   const { path, seedPath } = settings.migrations;
   // Like the Supabase CLI: only top-level .sql files are migrations.
   const sql = readFolder(path).filter((f) => !f.path.includes("/") && f.path.endsWith(".sql"));
-  const { migrations, problems } = planMigrations(sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })));
-  if (problems.length > 0) throw new Error(`ownstack:migrationsPath (${path}) has files the runner cannot order:\n  - ${problems.join("\n  - ")}`);
+  const { migrations } = planMigrations(sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })));
   const seed = readOptionalFile(seedPath);
-  if (seed === undefined && seedPath !== DEFAULT_SEED_PATH)
-    throw new Error(`ownstack:seedPath: ${seedPath} does not exist, expected a SQL file relative to the project (or leave the default)`);
   return { migrations, seed: seed?.toString("utf8") };
 }
 
