@@ -1,12 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, internalUrl } from "../config/services";
 import { OneShotJob, ServiceArgs, serviceContainer } from "./container";
 import { DB_HOST, DB_PORT, dbUrl } from "./database";
 
-export const ANALYTICS_HOST = "analytics";
-export const ANALYTICS_PORT = 4000;
 /** Logflare on the private network: Vector posts here, Studio queries here. Never published. */
-export const ANALYTICS_URL = `http://${ANALYTICS_HOST}:${ANALYTICS_PORT}`;
+export const ANALYTICS_URL = internalUrl("analytics");
 /** Logflare keeps its metadata and, on the Postgres backend, the logs themselves here. */
 export const ANALYTICS_DATABASE = "_supabase";
 export const ANALYTICS_SCHEMA = "_analytics";
@@ -40,7 +39,6 @@ export class Analytics extends pulumi.ComponentResource {
         service: "analytics",
         image: settings.images.analytics,
         network: args.network,
-        aliases: [ANALYTICS_HOST],
         env: {
           LOGFLARE_NODE_HOST: "127.0.0.1",
           DB_USERNAME: "supabase_admin",
@@ -59,7 +57,7 @@ export class Analytics extends pulumi.ComponentResource {
         },
         // Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
         healthcheck: {
-          tests: ["CMD-SHELL", `curl -sSfL -o /dev/null http://localhost:${ANALYTICS_PORT}/health`],
+          tests: ["CMD-SHELL", `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`],
           retries: 10,
           startPeriod: "30s",
         },

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
 import { DbEndpoint, dbUrl } from "./database";
 
@@ -14,12 +15,10 @@ export interface AuthArgs extends ServiceArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-export const AUTH_URL = "http://auth:9999";
-
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
 export type AuthEnvArgs = Omit<AuthArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
 
-export const AUTH_HEALTHCHECK: Healthcheck = { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", "http://localhost:9999/health"] };
+export const AUTH_HEALTHCHECK: Healthcheck = { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://localhost:${ADDRESSES.auth.port}/health`] };
 
 /** GoTrue, wired as upstream's `auth` service (supabase-selfhost.md §1.3). */
 export class Auth extends pulumi.ComponentResource {
@@ -35,7 +34,6 @@ export class Auth extends pulumi.ComponentResource {
         service: "auth",
         image: settings.images.auth,
         network: args.network,
-        aliases: ["auth"],
         env: authEnv(args),
         healthcheck: AUTH_HEALTHCHECK,
       },
@@ -52,7 +50,7 @@ export function authEnv(args: AuthEnvArgs): Env {
   const verifyPath = "/auth/v1/verify";
   return {
     GOTRUE_API_HOST: "0.0.0.0",
-    GOTRUE_API_PORT: 9999,
+    GOTRUE_API_PORT: ADDRESSES.auth.port,
     API_EXTERNAL_URL: settings.apiExternalUrl,
 
     GOTRUE_DB_DRIVER: "postgres",
@@ -88,7 +86,7 @@ export function authEnv(args: AuthEnvArgs): Env {
     GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
 
     ...(args.metrics
-      ? { GOTRUE_METRICS_ENABLED: true, GOTRUE_METRICS_EXPORTER: "prometheus", OTEL_EXPORTER_PROMETHEUS_HOST: "0.0.0.0", OTEL_EXPORTER_PROMETHEUS_PORT: 9100 }
+      ? { GOTRUE_METRICS_ENABLED: true, GOTRUE_METRICS_EXPORTER: "prometheus", OTEL_EXPORTER_PROMETHEUS_HOST: "0.0.0.0", OTEL_EXPORTER_PROMETHEUS_PORT: ADDRESSES.auth.metrics.port }
       : {}),
   };
 }

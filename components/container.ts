@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PortBinding, bindingsFor, exposureViolations } from "../config/exposure";
-import { JOB_MEMORY_MIB, ServiceName } from "../config/memory";
+import { JOB_MEMORY_MIB } from "../config/memory";
+import { ADDRESSES, ServiceName } from "../config/services";
 import { Settings } from "../config/settings";
 
 /**
@@ -27,8 +28,8 @@ export interface ServiceContainerArgs {
   /** Pinned image reference, normally `settings.images[...]`; an Output when the GPU probe picks it. */
   readonly image: pulumi.Input<string>;
   readonly network: docker.Network;
-  /** Upstream DNS names the other services hard-code (supabase-selfhost.md §1). */
-  readonly aliases: string[];
+  /** Names on the private network; default: the service's aliases in config/services.ts. */
+  readonly aliases?: readonly string[];
   readonly env?: Env;
   readonly healthcheck: Healthcheck;
   readonly command?: pulumi.Input<string>[];
@@ -117,7 +118,7 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       // Ordered start: dependents are created only once this container reports healthy.
       wait: true,
       waitTimeout: args.waitTimeout ?? DEFAULT_WAIT_SECONDS,
-      networksAdvanced: [{ name: args.network.name, aliases: [...args.aliases].sort() }],
+      networksAdvanced: [{ name: args.network.name, aliases: [...(args.aliases ?? ADDRESSES[service].aliases)].sort() }],
       ports: publishedPorts(settings, service),
       volumes: args.volumes,
       uploads: args.uploads,

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { ServiceArgs, containerName, dataVolume, serviceContainer } from "./container";
 import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests, dbStartFiles } from "./render/dbStart";
 import { initSqlFiles } from "./render/initSql";
@@ -8,8 +9,8 @@ export interface DatabaseArgs extends ServiceArgs {
   readonly password: pulumi.Input<string>;
 }
 
-export const DB_HOST = "db";
-export const DB_PORT = 5432;
+export const DB_HOST = ADDRESSES.db.aliases[0];
+export const DB_PORT = ADDRESSES.db.port;
 export const DB_NAME = "postgres";
 /** How long a first start (initdb + init SQL + migrations) may take before the db counts as failing. */
 export const DB_FIRST_INIT_SECONDS = 240;
@@ -53,7 +54,6 @@ export class Database extends pulumi.ComponentResource {
         service: "db",
         image: settings.images.db,
         network: args.network,
-        aliases: [DB_HOST],
         // The wrapper runs the image's entrypoint with upstream's command, then applies the current
         // password to every role: the rotation path for an existing data volume (render/dbStart.ts).
         entrypoints: ["/bin/sh", DB_START_PATHS.script],

@@ -1,9 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, internalAddress } from "../config/services";
 import { ServiceArgs, serviceContainer } from "./container";
 import { dbUrl } from "./database";
-import { POSTGRES_EXPORTER_PORT, REDIS_EXPORTER_PORT } from "./render/prometheus";
-import { REDIS_PORT } from "./render/redis";
 
 export interface PostgresExporterArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -27,11 +26,10 @@ export class PostgresExporter extends pulumi.ComponentResource {
         service: "postgresExporter",
         image: settings.images.postgresExporter,
         network: args.network,
-        aliases: ["postgres-exporter"],
         // The db speaks no TLS on the private network; lib/pq would otherwise insist on it.
         env: { DATA_SOURCE_NAME: pulumi.secret(pulumi.interpolate`${dbUrl("postgres", args.postgresPassword, "postgresql")}?sslmode=disable`) },
         // quay.io/prometheus/busybox base: wget is there. `/` is the landing page, no DB round-trip.
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${POSTGRES_EXPORTER_PORT}/`] },
+        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ADDRESSES.postgresExporter.port}/`] },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -61,9 +59,8 @@ export class RedisExporter extends pulumi.ComponentResource {
         service: "redisExporter",
         image: settings.images.redisExporter,
         network: args.network,
-        aliases: ["redis-exporter"],
-        env: { REDIS_ADDR: `redis://redis:${REDIS_PORT}`, REDIS_PASSWORD: pulumi.secret(args.redisPassword) },
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${REDIS_EXPORTER_PORT}/health`] },
+        env: { REDIS_ADDR: `redis://${internalAddress("redis")}`, REDIS_PASSWORD: pulumi.secret(args.redisPassword) },
+        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ADDRESSES.redisExporter.port}/health`] },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

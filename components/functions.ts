@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ROUTER_FOLDER } from "../config/projectFiles";
+import { ADDRESSES, internalUrl } from "../config/services";
 import { Settings } from "../config/settings";
 import { ServiceArgs, serviceContainer } from "./container";
 import { dbUrl } from "./database";
@@ -29,8 +30,8 @@ export const FUNCTIONS_ROOT = "/home/deno/functions";
  */
 export const FUNCTIONS_KONG_SERVICE: KongService = {
   name: "functions-v1",
-  _comment: "Edge Functions: /functions/v1/* -> http://functions:9000/* (the main router verifies)",
-  url: "http://functions:9000/",
+  _comment: `Edge Functions: /functions/v1/* -> ${internalUrl("functions")}/* (the main router verifies)`,
+  url: `${internalUrl("functions")}/`,
   // Kong's read_timeout is the gap allowed between two reads. 10 s above the runtime's 150 s
   // --user-worker-request-idle-timeout, so the runtime ends a stuck worker with its own error
   // before Kong cuts the connection with a bare 504.
@@ -70,12 +71,11 @@ export class Functions extends pulumi.ComponentResource {
         service: "functions",
         image: settings.images.functions,
         network: args.network,
-        aliases: ["functions"],
         command: ["start", "--user-worker-request-idle-timeout", "150000", "--main-service", `${FUNCTIONS_ROOT}/main`],
         env: {
           JWT_SECRET: args.jwtSecret,
           ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
-          SUPABASE_URL: "http://kong:8000",
+          SUPABASE_URL: internalUrl("kong"),
           SUPABASE_PUBLIC_URL: settings.publicUrl,
           SUPABASE_ANON_KEY: args.anonKey,
           SUPABASE_SERVICE_ROLE_KEY: args.serviceRoleKey,
@@ -98,7 +98,7 @@ export class Functions extends pulumi.ComponentResource {
         ],
         uploads: files.map((f) => ({ file: `${FUNCTIONS_ROOT}/${f.path}`, contentBase64: f.content.toString("base64") })),
         // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
-        healthcheck: { tests: ["CMD-SHELL", "timeout 1 bash -c '</dev/tcp/127.0.0.1/9000'"] },
+        healthcheck: { tests: ["CMD-SHELL", `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`] },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

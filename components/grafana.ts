@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, reachableUrl } from "../config/services";
 import { ServiceArgs, serviceContainer } from "./container";
 import { GRAFANA_DATASOURCES_PATH, renderGrafanaDatasources } from "./render/grafana";
 
@@ -22,7 +23,7 @@ export class Grafana extends pulumi.ComponentResource {
   constructor(name: string, args: GrafanaArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:observability:Grafana", name, {}, opts);
     const { settings } = args;
-    const rootUrl = settings.target === "vps" ? `https://grafana.${settings.vps.domain}` : `http://127.0.0.1:${settings.ports.grafana}`;
+        const health = `http://127.0.0.1:${ADDRESSES.grafana.port}/api/health`;
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -30,11 +31,10 @@ export class Grafana extends pulumi.ComponentResource {
         service: "grafana",
         image: settings.images.grafana,
         network: args.network,
-        aliases: ["grafana"],
         env: {
           GF_SECURITY_ADMIN_USER: settings.auth.dashboardUsername,
           GF_SECURITY_ADMIN_PASSWORD: args.adminPassword,
-          GF_SERVER_ROOT_URL: rootUrl,
+          GF_SERVER_ROOT_URL: reachableUrl(settings, "grafana"),
           GF_USERS_ALLOW_SIGN_UP: false,
           GF_AUTH_ANONYMOUS_ENABLED: false,
           // No phoning home from a self-hosted stack.
@@ -46,7 +46,7 @@ export class Grafana extends pulumi.ComponentResource {
         labels: args.labels,
         // The image's tool set differs between its Alpine and Ubuntu builds; either client will do.
         healthcheck: {
-          tests: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:3000/api/health || curl -fsS -o /dev/null http://127.0.0.1:3000/api/health"],
+          tests: ["CMD-SHELL", `wget -q -O /dev/null ${health} || curl -fsS -o /dev/null ${health}`],
           startPeriod: "20s",
         },
       },

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, internalUrl } from "../config/services";
 import { ServiceArgs, serviceContainer } from "./container";
 
 export interface ImgproxyArgs extends ServiceArgs {
@@ -7,7 +8,7 @@ export interface ImgproxyArgs extends ServiceArgs {
   readonly storageVolume?: docker.Volume;
 }
 
-export const IMGPROXY_URL = "http://imgproxy:5001";
+export const IMGPROXY_URL = internalUrl("imgproxy");
 const STORAGE_PATH = "/var/lib/storage";
 
 /**
@@ -31,9 +32,8 @@ export class Imgproxy extends pulumi.ComponentResource {
         service: "imgproxy",
         image: settings.images.imgproxy,
         network: args.network,
-        aliases: ["imgproxy"],
         env: {
-          IMGPROXY_BIND: ":5001",
+          IMGPROXY_BIND: `:${ADDRESSES.imgproxy.port}`,
           IMGPROXY_LOCAL_FILESYSTEM_ROOT: "/",
           IMGPROXY_USE_ETAG: true,
           IMGPROXY_AUTO_WEBP: true,

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
 import { KONG_PLUGINS, KongService, renderKongYml } from "./render/kong";
 import { KeyTranslation } from "./render/kongKeys";
-import { KONG_STATUS_PORT } from "./render/prometheus";
 
 export interface KongArgs extends ServiceArgs {
   readonly anonKey: pulumi.Input<string>;
@@ -43,7 +43,6 @@ export class Kong extends pulumi.ComponentResource {
         image: settings.images.kong,
         network: args.network,
         // Upstream's gateway answers to all three names (supabase-selfhost.md §1).
-        aliases: ["kong", "api-gw", "envoy"],
         env: kongEnv(args),
         uploads: [{ file: KONG_CONFIG_PATH, content: this.config, permissions: "0644" }],
         labels: args.labels,
@@ -69,7 +68,7 @@ export function kongEnv(args: KongEnvArgs): Env {
     KONG_DNS_NOT_FOUND_TTL: 1,
     KONG_DNS_VALID_TTL: 5,
     KONG_PLUGINS: [...KONG_PLUGINS, ...(args.metrics ? ["prometheus"] : [])].sort().join(","),
-    ...(args.metrics ? { KONG_STATUS_LISTEN: `0.0.0.0:${KONG_STATUS_PORT}` } : {}),
+    ...(args.metrics ? { KONG_STATUS_LISTEN: `0.0.0.0:${ADDRESSES.kong.metrics.port}` } : {}),
     KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: "160k",
     KONG_NGINX_PROXY_PROXY_BUFFERS: "64 160k",
     KONG_PROXY_ACCESS_LOG: "/dev/stdout combined",

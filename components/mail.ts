@@ -1,9 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { ServiceArgs, serviceContainer } from "./container";
 
 /** Where GoTrue sends mail when Mailpit is on. */
-export const MAILPIT_SMTP = { host: "supabase-mail", port: 1025 } as const;
+export const MAILPIT_SMTP = { host: ADDRESSES.mail.aliases[1], port: ADDRESSES.mail.ports.smtp } as const;
 
 export interface MailArgs extends ServiceArgs {
   /** Traefik labels when the UI is exposed on vps (behind basic auth). */
@@ -23,7 +24,6 @@ export class Mail extends pulumi.ComponentResource {
         service: "mail",
         image: args.settings.images.mail,
         network: args.network,
-        aliases: ["mail", MAILPIT_SMTP.host],
         env: {
           // GoTrue sends credentials over plain SMTP on the private network.
           MP_SMTP_AUTH_ACCEPT_ANY: 1,

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
 import { DEFAULT_DB, DbEndpoint } from "./database";
 
@@ -12,7 +13,7 @@ export interface MetaArgs extends ServiceArgs {
 
 // Upstream declares no healthcheck; `wait` needs one. Node is in the image, curl is not.
 export const META_HEALTHCHECK: Healthcheck = {
-  tests: ["CMD", "node", "-e", "require('net').connect(8080,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"],
+  tests: ["CMD", "node", "-e", `require('net').connect(${ADDRESSES.meta.port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`],
 };
 
 /** postgres-meta, Studio's window into the database. */
@@ -29,7 +30,6 @@ export class Meta extends pulumi.ComponentResource {
         service: "meta",
         image: settings.images.meta,
         network: args.network,
-        aliases: ["meta"],
         env: metaEnv(args.postgresPassword, args.cryptoKey),
         healthcheck: META_HEALTHCHECK,
       },
@@ -46,7 +46,7 @@ export class Meta extends pulumi.ComponentResource {
  */
 export function metaEnv(postgresPassword: pulumi.Input<string>, cryptoKey: pulumi.Input<string>, db: DbEndpoint = DEFAULT_DB): Env {
   return {
-    PG_META_PORT: 8080,
+    PG_META_PORT: ADDRESSES.meta.port,
     PG_META_DB_HOST: db.host,
     PG_META_DB_PORT: db.port,
     PG_META_DB_NAME: db.name,

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, internalUrl } from "../config/services";
 import { OneShotJob, ServiceArgs, dataVolume, oneShotContainer, serviceContainer } from "./container";
 
 export interface MinioArgs extends ServiceArgs {
@@ -8,7 +9,7 @@ export interface MinioArgs extends ServiceArgs {
   readonly bucket: string;
 }
 
-export const MINIO_URL = "http://minio:9000";
+export const MINIO_URL = internalUrl("minio");
 
 /** S3 object store for Storage, plus the one-shot job that creates its bucket. */
 export class Minio extends pulumi.ComponentResource {
@@ -28,8 +29,7 @@ export class Minio extends pulumi.ComponentResource {
         service: "minio",
         image: settings.images.minio,
         network: args.network,
-        aliases: ["minio"],
-        command: ["server", "/data", "--console-address", ":9001"],
+        command: ["server", "/data", "--console-address", `:${ADDRESSES.minio.ports.console}`],
         env: {
           MINIO_ROOT_USER: args.rootUser,
           MINIO_ROOT_PASSWORD: args.rootPassword,

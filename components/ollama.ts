@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuDecision } from "../config/gpu";
+import { internalUrl, reachableUrl } from "../config/services";
 import { OneShotJob, ServiceArgs, containerName, dataVolume, oneShotContainer, serviceContainer } from "./container";
 
 export interface OllamaArgs extends ServiceArgs {
@@ -8,8 +9,7 @@ export interface OllamaArgs extends ServiceArgs {
   readonly gpu: pulumi.Input<GpuDecision>;
 }
 
-export const OLLAMA_PORT = 11434;
-export const OLLAMA_URL = `http://ollama:${OLLAMA_PORT}`;
+const OLLAMA_URL = internalUrl("ollama");
 
 /**
  * Pulls each model in turn against the running server. `ollama pull` skips layers it already has,
@@ -38,7 +38,7 @@ export class Ollama extends pulumi.ComponentResource {
     const image = gpu.apply((d) => settings.images[d.image]);
 
     this.modelsVolume = dataVolume(settings, "ollama-models", { parent: this });
-    this.url = settings.target === "local" ? `http://127.0.0.1:${settings.ports.ollama}` : OLLAMA_URL;
+    this.url = reachableUrl(settings, "ollama");
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -46,7 +46,6 @@ export class Ollama extends pulumi.ComponentResource {
         service: "ollama",
         image,
         network: args.network,
-        aliases: ["ollama"],
         env: { OLLAMA_KEEP_ALIVE: settings.ollama.keepAlive },
         volumes: [{ volumeName: this.modelsVolume.name, containerPath: "/root/.ollama" }],
         gpus: gpu.apply((d) => d.gpus as string),

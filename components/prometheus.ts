@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, reachableUrl } from "../config/services";
 import { ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { PostgresExporter, RedisExporter } from "./exporters";
-import { PROMETHEUS_PORT, metricsSourcesFor, mintMetricsToken, renderPrometheusYml } from "./render/prometheus";
+import { metricsSourcesFor, mintMetricsToken, renderPrometheusYml } from "./render/prometheus";
 
 export interface PrometheusArgs extends ServiceArgs {
   /** Realtime's METRICS_JWT_SECRET (the JWT secret) and the `iat` kept in state. */
@@ -53,7 +54,7 @@ export class Prometheus extends pulumi.ComponentResource {
       ),
     );
     this.dataVolume = dataVolume(settings, "prometheus-data", { parent: this });
-    this.url = settings.target === "local" ? `http://127.0.0.1:${settings.ports.prometheus}` : `https://prometheus.${settings.vps.domain}`;
+    this.url = reachableUrl(settings, "prometheus");
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -61,14 +62,13 @@ export class Prometheus extends pulumi.ComponentResource {
         service: "prometheus",
         image: settings.images.prometheus,
         network: args.network,
-        aliases: ["prometheus"],
         // Replaces the image's default file; the image's CMD already points at this path and /prometheus.
         // 0644: the server runs as nobody and must read it; only this container sees the file.
         uploads: [{ file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" }],
         volumes: [{ volumeName: this.dataVolume.name, containerPath: "/prometheus" }],
         labels: args.labels,
         // Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PROMETHEUS_PORT}/-/healthy`] },
+        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`] },
       },
       { parent: this },
     );

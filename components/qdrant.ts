@@ -1,12 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, reachableUrl } from "../config/services";
 import { ServiceArgs, dataVolume, serviceContainer } from "./container";
 
 export interface QdrantArgs extends ServiceArgs {
   readonly apiKey: pulumi.Input<string>;
 }
 
-export const QDRANT_PORT = 6333;
+export const QDRANT_PORT: number = ADDRESSES.qdrant.port;
 
 /**
  * The image is debian-slim with bash but no curl or wget (maintainers declined to add one,
@@ -31,7 +32,7 @@ export class Qdrant extends pulumi.ComponentResource {
     this.storageVolume = dataVolume(settings, "qdrant-storage", { parent: this });
     // Snapshots are Qdrant's backups; they must outlive a container re-create too.
     this.snapshotsVolume = dataVolume(settings, "qdrant-snapshots", { parent: this });
-    this.url = settings.target === "local" ? `http://127.0.0.1:${settings.ports.qdrant}` : `http://qdrant:${QDRANT_PORT}`;
+    this.url = reachableUrl(settings, "qdrant");
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -39,7 +40,6 @@ export class Qdrant extends pulumi.ComponentResource {
         service: "qdrant",
         image: settings.images.qdrant,
         network: args.network,
-        aliases: ["qdrant"],
         env: {
           QDRANT__SERVICE__API_KEY: pulumi.secret(args.apiKey),
           // The default sends anonymous usage statistics to the vendor.

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
 import { DEFAULT_DB, DbEndpoint } from "./database";
 
@@ -14,17 +15,14 @@ export interface RealtimeArgs extends ServiceArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-/**
- * Realtime derives its tenant from the first label of the Host header, and the seeded tenant is
- * `realtime-dev`: the gateway must reach it as realtime-dev.supabase-realtime (supabase/realtime#746).
- */
-export const REALTIME_HOST = "realtime-dev.supabase-realtime";
+/** The name the gateway calls it by: its first label is the tenant (see config/services.ts). */
+export const REALTIME_HOST = ADDRESSES.realtime.aliases[1];
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
 export type RealtimeEnvArgs = Omit<RealtimeArgs, "network" | "dependsOn" | "settings"> & { readonly db?: DbEndpoint };
 
 export const REALTIME_HEALTHCHECK: Healthcheck = {
-  tests: ["CMD-SHELL", 'curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:4000/api/tenants/realtime-dev/health'],
+  tests: ["CMD-SHELL", `curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:${ADDRESSES.realtime.port}/api/tenants/realtime-dev/health`],
   // Docker probes first after one interval: 5s keeps several probes inside the create wait.
   interval: "5s",
   startPeriod: "10s",
@@ -43,7 +41,6 @@ export class Realtime extends pulumi.ComponentResource {
         service: "realtime",
         image: settings.images.realtime,
         network: args.network,
-        aliases: [REALTIME_HOST, "realtime"],
         hostname: REALTIME_HOST,
         env: realtimeEnv(args),
         healthcheck: REALTIME_HEALTHCHECK,
@@ -58,7 +55,7 @@ export class Realtime extends pulumi.ComponentResource {
 export function realtimeEnv(args: RealtimeEnvArgs): Env {
   const db = args.db ?? DEFAULT_DB;
   return {
-    PORT: 4000,
+    PORT: ADDRESSES.realtime.port,
     DB_HOST: db.host,
     DB_PORT: db.port,
     DB_USER: "supabase_admin",

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { reachableAddress } from "../config/services";
 import { ServiceArgs, dataVolume, serviceContainer } from "./container";
-import { REDIS_DATA_DIR, REDIS_PORT, redisPingCheck, renderRedisConf } from "./render/redis";
+import { REDIS_DATA_DIR, redisPingCheck, renderRedisConf } from "./render/redis";
 
 export interface RedisArgs extends ServiceArgs {
   readonly password: pulumi.Input<string>;
@@ -24,8 +25,7 @@ export class Redis extends pulumi.ComponentResource {
   constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:cache:Redis", name, {}, opts);
     const { settings } = args;
-    const host = settings.target === "local" ? `127.0.0.1:${settings.ports.redis}` : `redis:${REDIS_PORT}`;
-    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${host}`);
+    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${reachableAddress(settings, "redis")}`);
     this.config = pulumi.secret(
       pulumi.output(args.password).apply((password) =>
         renderRedisConf({ password, maxMemory: settings.redis.maxMemory, maxMemoryPolicy: settings.redis.policy }),
@@ -39,7 +39,6 @@ export class Redis extends pulumi.ComponentResource {
         service: "redis",
         image: settings.images.redis,
         network: args.network,
-        aliases: ["redis"],
         // The image's entrypoint turns a leading *.conf argument into `valkey-server <file>`.
         command: [REDIS_CONFIG_PATH],
         // Read by the healthcheck's valkey-cli, so the password never appears in the check itself.

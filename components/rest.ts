@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
 import { DbEndpoint, dbUrl } from "./database";
 
@@ -55,7 +56,6 @@ export class Rest extends pulumi.ComponentResource {
         service: "rest",
         image: settings.images.rest,
         network: args.network,
-        aliases: ["rest"],
         command: ["postgrest"],
         env: restEnv(args),
         healthcheck: REST_HEALTHCHECK,
@@ -78,7 +78,7 @@ export function restEnv(args: RestEnvArgs): Env {
     PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
     PGRST_DB_USE_LEGACY_GUCS: false,
     PGRST_APP_SETTINGS_JWT_EXP: settings.auth.jwtExpiry,
-    PGRST_ADMIN_SERVER_PORT: 3001,
+    PGRST_ADMIN_SERVER_PORT: ADDRESSES.rest.metrics.port,
     PGRST_ADMIN_SERVER_HOST: restAdminHost(settings.images.rest, args.metrics ?? false),
   };
 }

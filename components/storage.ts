@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, internalUrl } from "../config/services";
 import { Env, Healthcheck, OneShotJob, ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { DbEndpoint, dbUrl } from "./database";
 import { MINIO_URL } from "./minio";
@@ -27,7 +28,7 @@ export interface StorageArgs extends ServiceArgs {
 export type StorageEnvArgs = Omit<StorageArgs, "network" | "dependsOn" | "after"> & { readonly db?: DbEndpoint };
 
 /** Storage checks itself by the name others call it on; on kubernetes a probe asks localhost. */
-export const storageHealthcheck = (host: string): Healthcheck => ({ tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://${host}:5000/status`] });
+export const storageHealthcheck = (host: string): Healthcheck => ({ tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://${host}:${ADDRESSES.storage.port}/status`] });
 
 /** Storage API, on MinIO (upstream's s3 overlay) or on a local volume (upstream's default). */
 export class Storage extends pulumi.ComponentResource {
@@ -46,7 +47,6 @@ export class Storage extends pulumi.ComponentResource {
         service: "storage",
         image: settings.images.storage,
         network: args.network,
-        aliases: ["storage"],
         env: storageEnv(args),
         volumes: this.dataVolume ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }] : undefined,
         healthcheck: storageHealthcheck("storage"),
@@ -65,7 +65,7 @@ export function storageEnv(args: StorageEnvArgs): Env {
   return {
     ANON_KEY: args.anonKey,
     SERVICE_KEY: args.serviceRoleKey,
-    POSTGREST_URL: "http://rest:3000",
+    POSTGREST_URL: internalUrl("rest"),
     AUTH_JWT_SECRET: args.jwtSecret,
     ...(args.jwks ? { JWT_JWKS: args.jwks } : {}),
     DATABASE_URL: dbUrl("supabase_storage_admin", args.postgresPassword, undefined, undefined, args.db),

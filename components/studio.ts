@@ -56,7 +56,6 @@ export class Studio extends pulumi.ComponentResource {
         service: "studio",
         image: settings.images.studio,
         network: args.network,
-        aliases: ["studio"],
         env: studioEnv(args),
         // Read-write, unlike upstream's `:ro` functions mount: Studio's editor writes the files the
         // runtime serves (docker/docker-compose.yml mounts volumes/functions in both services).

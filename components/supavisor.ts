@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../config/services";
 import { OneShotJob, ServiceArgs, serviceContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT, dbUrl } from "./database";
 import { POOLER_EXS_PATH, SUPAVISOR_COMMAND, renderPoolerExs } from "./render/pooler";
@@ -35,10 +36,9 @@ export class Supavisor extends pulumi.ComponentResource {
         service: "supavisor",
         image: settings.images.supavisor,
         network: args.network,
-        aliases: ["supavisor", "pooler"],
         command: SUPAVISOR_COMMAND,
         env: {
-          PORT: 4000,
+          PORT: ADDRESSES.supavisor.port,
           POSTGRES_HOST: DB_HOST,
           POSTGRES_PORT: DB_PORT,
           POSTGRES_DB: DB_NAME,
@@ -59,7 +59,7 @@ export class Supavisor extends pulumi.ComponentResource {
         },
         uploads: [{ file: POOLER_EXS_PATH, content: renderPoolerExs(), permissions: "0644" }],
         healthcheck: {
-          tests: ["CMD-SHELL", "curl -sSfL --head -o /dev/null http://127.0.0.1:4000/api/health"],
+          tests: ["CMD-SHELL", `curl -sSfL --head -o /dev/null http://127.0.0.1:${ADDRESSES.supavisor.port}/api/health`],
           interval: "10s",
           retries: 10,
           startPeriod: "30s",

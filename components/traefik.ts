@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, ServiceAddress, ServiceName, publicHost } from "../config/services";
 import { ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { ACME_STORAGE, routeLabels, traefikFlags } from "./render/traefik";
 
@@ -29,7 +30,6 @@ export class Traefik extends pulumi.ComponentResource {
         service: "traefik",
         image: settings.images.traefik,
         network: args.network,
-        aliases: ["traefik"],
         command: traefikFlags({
           network: settings.prefix,
           stack: settings.stack,
@@ -53,23 +53,23 @@ export class Traefik extends pulumi.ComponentResource {
   }
 }
 
-/** One public host of the stack on vps: `<sub>.<domain>` → a container port, optionally behind basic auth. */
-export interface PublicHost {
-  readonly sub: string;
-  readonly port: number;
-  readonly basicAuthUser?: pulumi.Input<string>;
-}
-
 /**
- * Traefik labels for a container's public hosts on vps; none on local, where nothing is routed.
- * A basic-auth line is a secret (bcrypt of the dashboard password), so the labels become one too.
+ * Traefik labels that route a service's public hosts (its subdomains in config/services.ts) to its
+ * port on vps; none on local, where nothing is routed. `basicAuthUser` puts the hosts behind basic
+ * auth: a bcrypt line of the dashboard password, a secret, so the labels become one too.
  */
-export function publicHostLabels(settings: ServiceArgs["settings"], hosts: readonly PublicHost[]): Record<string, pulumi.Input<string>> | undefined {
+export function publicHostLabels(
+  settings: ServiceArgs["settings"],
+  service: ServiceName,
+  basicAuthUser?: pulumi.Input<string>,
+): Record<string, pulumi.Input<string>> | undefined {
   if (settings.target !== "vps") return undefined;
-  const routes = hosts.map((h) => ({ name: `${settings.prefix}-${h.sub}`, host: `${h.sub}.${settings.vps.domain}`, port: h.port, basicAuthUser: h.basicAuthUser ? "__auth__" : undefined }));
-  const labels: Record<string, pulumi.Input<string>> = routeLabels(settings.prefix, routes);
-  for (const h of hosts) {
-    if (h.basicAuthUser) labels[`traefik.http.middlewares.${settings.prefix}-${h.sub}-auth.basicauth.users`] = h.basicAuthUser;
-  }
+  const { port, subdomains } = ADDRESSES[service] as ServiceAddress;
+  const hosts = (subdomains ?? []).map((sub) => ({ name: `${settings.prefix}-${sub}`, host: publicHost(settings, sub), port }));
+  const labels: Record<string, pulumi.Input<string>> = routeLabels(
+    settings.prefix,
+    hosts.map((h) => ({ ...h, basicAuthUser: basicAuthUser ? "__auth__" : undefined })),
+  );
+  for (const h of hosts) if (basicAuthUser) labels[`traefik.http.middlewares.${h.name}-auth.basicauth.users`] = basicAuthUser;
   return labels;
 }

@@ -45,7 +45,6 @@ export class Vector extends pulumi.ComponentResource {
         service: "vector",
         image: settings.images.vector,
         network: args.network,
-        aliases: ["vector"],
         env: { [TOKEN_ENV]: args.publicToken },
         command: ["--config", VECTOR_CONFIG_PATH],
         uploads: [{ file: VECTOR_CONFIG_PATH, content: this.config, permissions: "0644" }],

@@ -1,6 +1,7 @@
-import { DEFAULT_MEMORY_MIB, LOG_SERVICES, SERVICES, ServiceName, memoryColumn } from "./memory";
+import { DEFAULT_MEMORY_MIB, LOG_SERVICES, memoryColumn } from "./memory";
 import { Target } from "./schema";
-import { Settings } from "./settings";
+import { SERVICES, ServiceName } from "./services";
+import type { Settings } from "./types";
 
 /** Always on: the Supabase core as upstream's docker-compose runs it. */
 const CORE: readonly ServiceName[] = ["auth", "db", "kong", "meta", "realtime", "rest", "storage", "studio"];

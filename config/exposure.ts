@@ -1,5 +1,6 @@
-import type { ServiceName } from "./memory";
+import { enabledServices } from "./budget";
 import { configKey } from "./schema";
+import { ADDRESSES, SERVICES, ServiceName, localPortsOf } from "./services";
 import type { Settings } from "./types";
 
 /** A host port a container publishes. `ip` is the host interface it binds. */
@@ -29,25 +30,17 @@ export function plannedBindings(settings: Settings): PortBinding[] {
   if (settings.target === "kubernetes") return [];
   if (settings.target === "vps") {
     // Only Traefik faces the internet; everything else is reached through it or not at all.
+    const { port: https, ports } = ADDRESSES.traefik;
     return [
-      { service: "traefik", internal: 80, external: 80, ip: "0.0.0.0", purpose: "HTTP (redirects to HTTPS, ACME HTTP-01)" },
-      { service: "traefik", internal: 443, external: 443, ip: "0.0.0.0", purpose: "HTTPS for api/studio hosts" },
+      { service: "traefik", internal: ports.http, external: ports.http, ip: "0.0.0.0", purpose: "HTTP (redirects to HTTPS, ACME HTTP-01)" },
+      { service: "traefik", internal: https, external: https, ip: "0.0.0.0", purpose: "HTTPS for api/studio hosts" },
     ];
   }
-  const { ports, features } = settings;
-  const local: (PortBinding | false)[] = [
-    { service: "kong", internal: 8000, external: ports.api, ip: LOOPBACK, configKey: "apiPort", purpose: "Supabase API and Studio (basic auth at /)" },
-    features.mailpit && { service: "mail", internal: 8025, external: ports.mailpit, ip: LOOPBACK, configKey: "mailpitPort", purpose: "Mailpit web UI (sign-up mails)" },
-    features.qdrant && { service: "qdrant", internal: 6333, external: ports.qdrant, ip: LOOPBACK, configKey: "qdrantPort", purpose: "Qdrant REST API" },
-    features.ollama && { service: "ollama", internal: 11434, external: ports.ollama, ip: LOOPBACK, configKey: "ollamaPort", purpose: "Ollama API" },
-    features.redis && { service: "redis", internal: 6379, external: ports.redis, ip: LOOPBACK, configKey: "redisPort", purpose: "Redis (password protected)" },
-    features.prometheus && { service: "prometheus", internal: 9090, external: ports.prometheus, ip: LOOPBACK, configKey: "prometheusPort", purpose: "Prometheus UI" },
-    // Supavisor is the only way into Postgres from the host, as upstream: user postgres.<tenant>.
-    features.supavisor && { service: "supavisor", internal: 5432, external: ports.poolerSession, ip: LOOPBACK, configKey: "poolerSessionPort", purpose: "Postgres via Supavisor, session mode" },
-    features.supavisor && { service: "supavisor", internal: 6543, external: ports.poolerTransaction, ip: LOOPBACK, configKey: "poolerTransactionPort", purpose: "Postgres via Supavisor, transaction mode" },
-    features.grafana && { service: "grafana", internal: 3000, external: ports.grafana, ip: LOOPBACK, configKey: "grafanaPort", purpose: "Grafana dashboards" },
-  ];
-  return local.filter((b): b is PortBinding => b !== false);
+  return enabledServices(settings)
+    .sort((a, b) => SERVICES.indexOf(a) - SERVICES.indexOf(b))
+    .flatMap((service) =>
+      localPortsOf(service).map((p) => ({ service, internal: p.internal, external: settings.ports[p.setting], ip: LOOPBACK, configKey: p.configKey, purpose: p.purpose })),
+    );
 }
 
 /** The bindings one service publishes under the policy. */

@@ -3,7 +3,7 @@ import { PROJECT, Settings, parseConfig } from "./settings";
 
 export * from "./settings";
 export { IMAGES } from "./images";
-export { SERVICES, ServiceName } from "./memory";
+export { SERVICES, ServiceName } from "./services";
 
 /**
  * TLS material for a `tcp://` Docker host. An explicit provider does not read `docker:*` stack

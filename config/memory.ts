@@ -1,32 +1,7 @@
 import { MEMORY_SIZE, Target } from "./schema";
+import type { ServiceName } from "./services";
 
-/** Every long-running container, keyed as in `memoryLimits` overrides. */
-export const SERVICES = [
-  "db",
-  "auth",
-  "rest",
-  "realtime",
-  "storage",
-  "minio",
-  "meta",
-  "studio",
-  "kong",
-  "mail",
-  "traefik",
-  "qdrant",
-  "ollama",
-  "redis",
-  "prometheus",
-  "postgresExporter",
-  "redisExporter",
-  "functions",
-  "supavisor",
-  "imgproxy",
-  "grafana",
-  "analytics",
-  "vector",
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
+export { SERVICES, type ServiceName } from "./services";
 
 /** One-shot jobs get a small fixed limit; they exit after a few seconds. */
 export const JOB_MEMORY_MIB = 64;

@@ -29,7 +29,7 @@ export function declareAiServices(ctx: StackContext, core: SupabaseCore) {
           qdrantApiKey: qdrant && secrets.qdrantApiKey,
           redis: redis && { password: secrets.redisPassword, container: redis.container },
           // vps: prometheus.<domain> behind the dashboard's basic auth; never a host port.
-          labels: publicHostLabels(settings, [{ sub: "prometheus", port: 9090, basicAuthUser: ctx.dashboardAuth }]),
+          labels: publicHostLabels(settings, "prometheus", ctx.dashboardAuth),
         },
         opts,
       )

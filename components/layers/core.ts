@@ -34,7 +34,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
 
   // Mail: Mailpit catches sign-up mails locally; vps uses the configured SMTP provider.
   const mail = settings.features.mailpit
-    ? new Mail("mail", { ...base, labels: publicHostLabels(settings, [{ sub: "mail", port: 8025, basicAuthUser: ctx.dashboardAuth }]) }, opts)
+    ? new Mail("mail", { ...base, labels: publicHostLabels(settings, "mail", ctx.dashboardAuth) }, opts)
     : undefined;
   const smtp = mail
     ? { ...MAILPIT_SMTP, user: "", password: pulumi.secret(""), adminEmail: "admin@localhost", senderName: settings.smtp.senderName }
@@ -97,10 +97,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       metrics,
       translation: signing?.translation,
       extraServices: settings.features.functions ? [FUNCTIONS_KONG_SERVICE] : undefined,
-      labels: publicHostLabels(settings, [
-        { sub: "api", port: 8000 },
-        { sub: "studio", port: 8000 },
-      ]),
+      labels: publicHostLabels(settings, "kong"),
       dependsOn: [auth.container, rest.container, realtime.container, storage.container, studio.container],
     },
     opts,

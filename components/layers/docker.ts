@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTls } from "../../config";
+import { reachableAddress, reachableUrl } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { dockerProvider, privateNetwork } from "../network";
 import { Secrets } from "../secrets";
@@ -39,7 +40,7 @@ export function declareDockerStack(settings: Settings, secrets: Secrets, signing
     target: settings.target,
     apiUrl: settings.publicUrl,
     studioUrl: settings.studioUrl,
-    mailpitUrl: mail ? (local ? `http://127.0.0.1:${settings.ports.mailpit}` : `https://mail.${settings.vps.domain}`) : undefined,
+    mailpitUrl: mail ? reachableUrl(settings, "mail") : undefined,
     dashboardUsername: settings.auth.dashboardUsername,
     dashboardPassword: secrets.dashboardPassword,
     anonKey: secrets.anonKey,
@@ -67,10 +68,10 @@ export function declareDockerStack(settings: Settings, secrets: Secrets, signing
     poolerUser: supavisor?.user,
     poolerUrl:
       supavisor && local
-        ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@127.0.0.1:${settings.ports.poolerSession}/postgres`)
+        ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@${reachableAddress(settings, "supavisor")}/postgres`)
         : undefined,
     imgproxyContainer: imgproxy?.container.name,
-    grafanaUrl: grafana ? (local ? `http://127.0.0.1:${settings.ports.grafana}` : `https://grafana.${settings.vps.domain}`) : undefined,
+    grafanaUrl: grafana ? reachableUrl(settings, "grafana") : undefined,
   };
   return outputs;
 }

@@ -1,3 +1,4 @@
+import { internalUrl } from "../../config/services";
 import { Functions } from "../functions";
 import { Grafana } from "../grafana";
 import { Imgproxy } from "../imgproxy";
@@ -49,7 +50,7 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
     settings.features.grafana && ai.prometheus
       ? new Grafana(
           "grafana",
-          { ...base, prometheusUrl: "http://prometheus:9090", adminPassword: secrets.dashboardPassword, labels: publicHostLabels(settings, [{ sub: "grafana", port: 3000 }]) },
+          { ...base, prometheusUrl: internalUrl("prometheus"), adminPassword: secrets.dashboardPassword, labels: publicHostLabels(settings, "grafana") },
           opts,
         )
       : undefined;

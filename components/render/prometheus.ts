@@ -1,10 +1,11 @@
 import { stringify } from "yaml";
+import { ADDRESSES, ServiceName, internalAddress } from "../../config/services";
 import type { Settings } from "../../config/settings";
 import { API_KEY_LIFETIME_SECONDS, signHs256 } from "./jwt";
 
 /**
  * Renders `prometheus.yml`: one scrape job per enabled component that exposes metrics, with the
- * endpoints and auth checked in source (../shared/facts/services.md §4). Pure: the test runs
+ * endpoints and ports from config/services.ts. Pure: the test runs
  * `promtool check config` on exactly this text.
  */
 
@@ -54,27 +55,29 @@ export interface ScrapeJob {
  * - traefik:8082 (vps): metrics only; the dashboard API is off (render/traefik.ts).
  * - Exporters (postgres, redis): metrics only; they hold their DSN, they do not serve it.
  */
-export const PROMETHEUS_PORT = 9090;
-export const POSTGRES_EXPORTER_PORT = 9187;
-export const REDIS_EXPORTER_PORT = 9121;
-export const KONG_STATUS_PORT = 8100;
-export const GOTRUE_METRICS_PORT = 9100;
-export const REST_ADMIN_PORT = 3001;
+/** A job scraping `service` where config/services.ts says it serves metrics. */
+function job(name: string, service: MetricsService, bearer?: string): ScrapeJob {
+  const { port, path } = ADDRESSES[service].metrics;
+  return { job: name, target: internalAddress(service, port), path, ...(bearer !== undefined ? { bearer } : {}) };
+}
+
+type MetricsService = { [S in ServiceName]: (typeof ADDRESSES)[S] extends { metrics: object } ? S : never }[ServiceName];
 
 /** The jobs for a set of sources, sorted by name so a reorder is never a diff. */
 export function scrapeJobs(s: MetricsSources): ScrapeJob[] {
+  const { port, path } = ADDRESSES.prometheus.metrics;
   const jobs: (ScrapeJob | false)[] = [
-    { job: "prometheus", target: `localhost:${PROMETHEUS_PORT}`, path: "/metrics" },
-    s.kong && { job: "kong", target: `kong:${KONG_STATUS_PORT}`, path: "/metrics" },
-    s.rest && { job: "rest", target: `rest:${REST_ADMIN_PORT}`, path: "/metrics" },
-    s.auth && { job: "auth", target: `auth:${GOTRUE_METRICS_PORT}`, path: "/metrics" },
-    s.realtimeToken !== undefined && { job: "realtime", target: "realtime:4000", path: "/metrics", bearer: s.realtimeToken },
-    s.storage && { job: "storage", target: "storage:5000", path: "/metrics" },
-    s.qdrantApiKey !== undefined && { job: "qdrant", target: "qdrant:6333", path: "/metrics", bearer: s.qdrantApiKey },
-    s.traefik && { job: "traefik", target: "traefik:8082", path: "/metrics" },
-    s.minio && { job: "minio", target: "minio:9000", path: "/minio/v2/metrics/cluster" },
-    s.postgresExporter && { job: "postgres", target: `postgres-exporter:${POSTGRES_EXPORTER_PORT}`, path: "/metrics" },
-    s.redisExporter && { job: "redis", target: `redis-exporter:${REDIS_EXPORTER_PORT}`, path: "/metrics" },
+    { job: "prometheus", target: `localhost:${port}`, path },
+    s.kong && job("kong", "kong"),
+    s.rest && job("rest", "rest"),
+    s.auth && job("auth", "auth"),
+    s.realtimeToken !== undefined && job("realtime", "realtime", s.realtimeToken),
+    s.storage && job("storage", "storage"),
+    s.qdrantApiKey !== undefined && job("qdrant", "qdrant", s.qdrantApiKey),
+    s.traefik && job("traefik", "traefik"),
+    s.minio && job("minio", "minio"),
+    s.postgresExporter && job("postgres", "postgresExporter"),
+    s.redisExporter && job("redis", "redisExporter"),
   ];
   return jobs.filter((j): j is ScrapeJob => j !== false).sort((a, b) => a.job.localeCompare(b.job));
 }

@@ -1,3 +1,5 @@
+import { ADDRESSES } from "../../config/services";
+
 /**
  * Renders `valkey.conf` / `redis.conf`. Pure, so the real-engine test starts Debian's redis-server
  * with exactly this text (only bind, port and dir differ there).
@@ -13,7 +15,7 @@ export interface RedisConfigInput {
   readonly dir?: string;
 }
 
-export const REDIS_PORT = 6379;
+export const REDIS_PORT: number = ADDRESSES.redis.port;
 export const REDIS_DATA_DIR = "/data";
 
 export function renderRedisConf(input: RedisConfigInput): string {

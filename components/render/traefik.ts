@@ -1,3 +1,5 @@
+import { ADDRESSES } from "../../config/services";
+
 /**
  * Traefik v3 static flags and Docker-provider labels, rendered as plain strings so they are unit
  * tested without Pulumi. Labels use a single `$` in bcrypt hashes: the `$$` escaping is compose's.
@@ -6,7 +8,7 @@
 export const CERT_RESOLVER = "le";
 export const ACME_STORAGE = "/letsencrypt/acme.json";
 export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
-export const METRICS_PORT = 8082;
+export const METRICS_PORT = ADDRESSES.traefik.metrics.port;
 
 export interface TraefikFlagsInput {
   readonly network: string;

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { ADDRESSES } from "../../config/services";
 
 /**
  * Vector's config for the log stack, after upstream's docker/volumes/logs/vector.yml (supabase/
@@ -27,7 +28,7 @@ export const LOG_SOURCES = {
 export type LogSource = keyof typeof LOG_SOURCES;
 
 export const VECTOR_CONFIG_PATH = "/etc/vector/vector.yml";
-export const VECTOR_API_ADDRESS = "127.0.0.1:9001";
+export const VECTOR_API_ADDRESS = `127.0.0.1:${ADDRESSES.vector.port}`;
 /** Read from the container's environment by Vector at start; never written into the file. */
 export const TOKEN_ENV = "LOGFLARE_PUBLIC_ACCESS_TOKEN";
 
