@@ -41,7 +41,8 @@ $$;
 export function renderBootstrapSh(): string {
   return `#!/bin/sh
 set -eu
-cd ${BOOTSTRAP_ROOT}
+cd "\${OWNSTACK_JOB_ROOT:-${BOOTSTRAP_ROOT}}"
+image_sql="\${OWNSTACK_IMAGE_SQL:-${IMAGE_SQL_ROOT}}"
 admin() { psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" "$@"; }
 as_supabase_admin() { PGPASSWORD="$POSTGRES_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -U supabase_admin "$@"; }
 
@@ -49,11 +50,11 @@ admin -f create-roles.sql
 # The password first: supabase_admin runs the migrations below with it.
 admin -f admin-password.sql
 if [ "$(admin -tAc "SELECT count(*) FROM pg_roles WHERE rolname = 'supabase_auth_admin'")" = "0" ]; then
-  for sql in ${IMAGE_SQL_ROOT}/init-scripts/*.sql; do
+  for sql in "$image_sql"/init-scripts/*.sql; do
     echo "ownstack: $sql"
     admin -f "$sql"
   done
-  for sql in ${IMAGE_SQL_ROOT}/migrations/*.sql; do
+  for sql in "$image_sql"/migrations/*.sql; do
     case "$sql" in
       *demote-postgres*) echo "ownstack: skipping $sql (the engine's admin role stays as it is)"; continue ;;
     esac
