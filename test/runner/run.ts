@@ -90,6 +90,9 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
         ...(options.typecheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }),
       },
       stdio: ["ignore", "pipe", "pipe"],
+      // A program that never exits is a failure (exit code null), not an orphan left running.
+      timeout: 300_000,
+      killSignal: "SIGKILL",
     });
     let stdout = "";
     let stderr = "";
