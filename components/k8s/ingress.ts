@@ -1,10 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, publicHost } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { stackLabels } from "./workload";
-
-/** Hosts the Ingress serves, all to Kong: the API, and Studio behind Kong's basic auth, as on vps. */
-export const PUBLIC_HOSTS = ["api", "studio"] as const;
 
 /**
  * The stack's front door: api.<domain> and studio.<domain> to the gateway, with a certificate
@@ -13,7 +11,8 @@ export const PUBLIC_HOSTS = ["api", "studio"] as const;
  */
 export function gatewayIngress(settings: Settings, namespace: pulumi.Input<string>, gateway: k8s.core.v1.Service, opts: pulumi.CustomResourceOptions): k8s.networking.v1.Ingress {
   const { ingressClass, clusterIssuer } = settings.kubernetes;
-  const hosts = PUBLIC_HOSTS.map((sub) => `${sub}.${settings.vps.domain}`);
+  // The gateway's public hosts from the address table: the API, and Studio behind Kong's basic auth, as on vps.
+  const hosts = ADDRESSES.kong.subdomains.map((sub) => publicHost(settings, sub));
   return new k8s.networking.v1.Ingress(
     "ingress",
     {
@@ -28,7 +27,7 @@ export function gatewayIngress(settings: Settings, namespace: pulumi.Input<strin
         tls: [{ hosts, secretName: "ownstack-tls" }],
         rules: hosts.map((host) => ({
           host,
-          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: gateway.metadata.name, port: { number: 8000 } } } }] },
+          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: gateway.metadata.name, port: { number: ADDRESSES.kong.port } } } }] },
         })),
       },
     },

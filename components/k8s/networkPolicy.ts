@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, ServiceName } from "../../config/services";
 import { DB_PORT } from "../database";
 import { Settings } from "../../config/settings";
 import { podSelector, stackLabels } from "./workload";
@@ -9,16 +10,16 @@ import { podSelector, stackLabels } from "./workload";
  * every other; here a default-deny policy closes the namespace and these rules open only the paths
  * the services use (the URLs in their env and in kong.yml). `ingress` is the ingress controller.
  */
-export const ALLOWED_CALLERS: Readonly<Record<string, { readonly port: number; readonly from: readonly string[] }>> = {
-  // The only way in from outside the namespace, as Traefik is on vps.
-  kong: { port: 8000, from: ["ingress", "studio"] },
-  auth: { port: 9999, from: ["kong"] },
+export const ALLOWED_CALLERS: Readonly<Partial<Record<ServiceName, readonly string[]>>> = {
+  // The only way in from outside the namespace, as Traefik is on vps; Studio calls the API too.
+  kong: ["ingress", "studio"],
+  auth: ["kong"],
   // Storage calls PostgREST for RLS checks (POSTGREST_URL).
-  rest: { port: 3000, from: ["kong", "storage"] },
-  realtime: { port: 4000, from: ["kong"] },
-  storage: { port: 5000, from: ["kong"] },
-  studio: { port: 3000, from: ["kong"] },
-  meta: { port: 8080, from: ["kong", "studio"] },
+  rest: ["kong", "storage"],
+  realtime: ["kong"],
+  storage: ["kong"],
+  studio: ["kong"],
+  meta: ["kong", "studio"],
 };
 
 /** Every pod that logs in to Postgres: the services with a DSN, and the Jobs. */
@@ -47,8 +48,9 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         : { podSelector: { matchLabels: podSelector(settings, caller) } };
 
     policy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
-    for (const service of Object.keys(ALLOWED_CALLERS).sort()) {
-      const { port, from } = ALLOWED_CALLERS[service];
+    for (const service of (Object.keys(ALLOWED_CALLERS) as ServiceName[]).sort()) {
+      const from = ALLOWED_CALLERS[service] ?? [];
+      const { port } = ADDRESSES[service];
       policy(`allow-to-${service}`, {
         podSelector: { matchLabels: podSelector(settings, service) },
         policyTypes: ["Ingress"],

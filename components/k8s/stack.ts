@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { AUTH_HEALTHCHECK, authEnv } from "../auth";
 import { KONG_CONFIG_PATH, KONG_HEALTHCHECK, kongConfig, kongEnv } from "../kong";
 import { META_HEALTHCHECK, metaEnv } from "../meta";
-import { REALTIME_HEALTHCHECK, REALTIME_HOST, realtimeEnv } from "../realtime";
+import { REALTIME_HEALTHCHECK, realtimeEnv } from "../realtime";
 import { REST_HEALTHCHECK, restEnv } from "../rest";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
@@ -62,7 +63,6 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       replicas: replicas.auth,
       env: authEnv({ ...pg, smtp: { ...settings.smtp, password: config.smtpPassword }, jwtKeys: signing?.jwtKeys }),
       healthcheck: AUTH_HEALTHCHECK,
-      ports: [{ name: "http", port: 9999 }],
     },
     afterDb,
   );
@@ -76,7 +76,6 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       args: ["postgrest"],
       env: restEnv({ ...pg, jwks: signing?.jwks }),
       healthcheck: REST_HEALTHCHECK,
-      ports: [{ name: "http", port: 3000 }],
     },
     afterDb,
   );
@@ -89,7 +88,6 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       replicas: replicas.realtime,
       env: realtimeEnv({ ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, jwks: signing?.jwks }),
       healthcheck: REALTIME_HEALTHCHECK,
-      ports: [{ name: "http", port: 4000 }],
     },
     afterDb,
   );
@@ -111,7 +109,6 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       }),
       // A probe must ask its own pod, not the Service in front of all of them.
       healthcheck: storageHealthcheck("localhost"),
-      ports: [{ name: "http", port: 5000 }],
     },
     afterDb,
   );
@@ -124,7 +121,6 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       replicas: replicas.meta,
       env: metaEnv(secrets.postgresPassword, secrets.pgMetaCryptoKey, db.endpoint),
       healthcheck: META_HEALTHCHECK,
-      ports: [{ name: "http", port: 8080 }],
     },
     afterDb,
   );
@@ -151,7 +147,6 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
         secretKey: signing?.secretKey,
       }),
       healthcheck: STUDIO_HEALTHCHECK,
-      ports: [{ name: "http", port: 3000 }],
       data: {
         claim: studioData,
         mounts: [
@@ -190,12 +185,11 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       replicas: replicas.kong,
       env: kongEnv({ settings }),
       healthcheck: KONG_HEALTHCHECK,
-      ports: [{ name: "http", port: 8000 }],
       files: [{ path: KONG_CONFIG_PATH, secret: kongFile, key: "kong.yml" }],
       // kong.yml reaches Realtime as realtime-dev.supabase-realtime, because Realtime takes its
       // tenant from the Host's first label (supabase/realtime#746). No Service can have that name,
       // so the gateway's pods resolve it to Realtime's ClusterIP, which is fixed for its lifetime.
-      hostAliases: [{ ip: realtime.service.spec.clusterIP, hostnames: [REALTIME_HOST] }],
+      hostAliases: [{ ip: realtime.service.spec.clusterIP, hostnames: [ADDRESSES.realtime.aliases[1]] }],
     },
     { ...opts, dependsOn: [ns, auth, rest, realtime, storage, studio] },
   );

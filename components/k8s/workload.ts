@@ -1,13 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceName } from "../../config/memory";
+import { ADDRESSES, ServiceName } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { Env, Healthcheck, healthcheckInput } from "../container";
 
 /**
  * The Kubernetes twin of `container.ts`: the one place for workload policy. Every service runs as
  * a Deployment with its env in a Secret, memory requests equal to limits from `config/memory.ts`,
- * probes from the Docker healthcheck, a ClusterIP Service named as the Docker alias, and a
+ * probes from the Docker healthcheck, a ClusterIP Service named as the Docker alias and serving its
+ * port from `config/services.ts`, and a
  * PodDisruptionBudget when it has more than one pod.
  */
 
@@ -72,7 +73,6 @@ export interface WorkloadArgs {
   readonly replicas: number;
   readonly env: Env;
   readonly healthcheck: Healthcheck;
-  readonly ports: { name: string; port: number }[];
   /** Docker's `entrypoints` (Kubernetes `command`) and `command` (Kubernetes `args`). */
   readonly command?: pulumi.Input<string>[];
   readonly args?: pulumi.Input<string>[];
@@ -102,6 +102,8 @@ export class Workload extends pulumi.ComponentResource {
     // Deployment rolls (new pods ready before old ones stop) instead of keeping stale env.
     this.envSecret = new k8s.core.v1.Secret(`${name}-env`, { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) }, { parent: this, dependsOn: opts.dependsOn });
     const files = args.files ?? [];
+    // The port the others call it on, from the address table (config/services.ts).
+    const ports = [{ name: "http", port: ADDRESSES[service].port }];
     this.deployment = new k8s.apps.v1.Deployment(
       name,
       {
@@ -126,7 +128,7 @@ export class Workload extends pulumi.ComponentResource {
                   command: args.command,
                   args: args.args,
                   envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
-                  ports: args.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                  ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
                   resources: { requests: { memory }, limits: { memory } },
                   ...probesFrom(args.healthcheck),
                   securityContext: { allowPrivilegeEscalation: false },
@@ -150,7 +152,7 @@ export class Workload extends pulumi.ComponentResource {
       `${name}-service`,
       {
         metadata: { name: service, namespace, labels },
-        spec: { type: "ClusterIP", selector, ports: args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })) },
+        spec: { type: "ClusterIP", selector, ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })) },
       },
       { parent: this, dependsOn: opts.dependsOn },
     );
