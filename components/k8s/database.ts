@@ -99,7 +99,15 @@ export class KubernetesDatabase extends pulumi.ComponentResource {
       {
         apiVersion: "postgresql.cnpg.io/v1",
         kind: "Cluster",
-        metadata: { name: CNPG_CLUSTER, namespace, labels },
+        metadata: {
+          name: CNPG_CLUSTER,
+          namespace,
+          labels,
+          // pulumi-kubernetes has no await logic for custom resources: without this the bootstrap
+          // Job would start before Postgres accepts connections. The first start pulls the image
+          // and runs initdb on every instance, hence the long timeout.
+          annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "1800" },
+        },
         spec: {
           instances: cnpg.instances,
           // The image Docker runs, so the same extensions (pg_net, pg_graphql, pgjwt, vault…) exist.

@@ -125,6 +125,8 @@ describe("the k8s stack under mocks", () => {
   it("Postgres is a protected CloudNativePG Cluster on the supabase/postgres image, with daily backups to S3", () => {
     const [cluster] = customResources(plan, "Cluster");
     expect(cluster.options.protect).toBe(true);
+    // Dependents (the bootstrap Job, then the services) wait until CNPG reports the cluster Ready.
+    expect(cluster.inputs.metadata.annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
     expect(cluster.inputs.spec).toMatchObject({ instances: 2, imageName: expect.stringMatching(/^supabase\/postgres:/), storage: { size: "10Gi" } });
     expect(cluster.inputs.spec.managed.services.additional[0]).toMatchObject({ selectorType: "rw", serviceTemplate: { metadata: { name: "db" } } });
     expect(cluster.inputs.spec.plugins).toEqual([{ name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "postgres-backups" } }]);
