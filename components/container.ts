@@ -212,8 +212,8 @@ function jobGate(job: docker.Container, jobName: string): pulumi.Output<string> 
   // A preview cannot know a replaced job's exit code; an unknown label would show every dependent
   // as replaced. Preview uses the value a successful run yields, so preview and up agree.
   if (pulumi.runtime.isDryRun()) return pulumi.output("0");
-  job.exitCode.apply((code) => {
-    if (!jobSucceeded(code)) throw failedJob(jobName, code as number);
+  pulumi.all([job.exitCode, job.urn]).apply(([code, urn]) => {
+    if (!jobSucceeded(code)) throw failedJob(jobName, code as number, urn);
   });
   return job.exitCode.apply((code) => (jobSucceeded(code) ? Promise.resolve("0") : new Promise<string>(() => {})));
 }
@@ -221,16 +221,18 @@ function jobGate(job: docker.Container, jobName: string): pulumi.Output<string> 
 const jobSucceeded = (code: number | undefined) => code === undefined || code === 0;
 
 /**
- * What `pulumi up` prints for a failed job. Built without a stack trace, which would say nothing
+ * What `pulumi up` prints for a failed job. The state keeps the failed run's exit code, and a job
+ * runs again only when it is replaced: by a change to its inputs (files, env), or on request with
+ * `--replace`, for a cause outside them. Built without a stack trace, which would say nothing
  * to the user: the runner also `util.inspect`s every uncaught error for its tracing span
  * (@pulumi/pulumi cmd/run/error.ts `defaultErrorMessage`), and with a deep trace through
  * source-mapped SDK frames that stalled the run for minutes and grew the heap by gigabytes.
  */
-export function failedJob(jobName: string, code: number): pulumi.RunError {
+export function failedJob(jobName: string, code: number, urn: string): pulumi.RunError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new pulumi.RunError(`one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again`);
+    return new pulumi.RunError(`one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again (add --replace '${urn}' if the job's files and settings did not change)`);
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -25,10 +25,11 @@ describe("one-shot jobs gate what depends on them", () => {
 
   // The whole path, through @pulumi/pulumi's runner, is in test/runner/failedJob.test.ts.
   it("a failed job's error names it, its exit code and where to read its log, as one line without a trace", () => {
-    const err = failedJob("ownstack-local-minio-createbucket", 1);
+    const urn = "urn:pulumi:local::ownstack::ownstack:storage:Minio$docker:index/container:Container::minio-create-bucket";
+    const err = failedJob("ownstack-local-minio-createbucket", 1, urn);
     expect(pulumi.RunError.isInstance(err)).toBe(true);
     expect(err.message).toBe(
-      "one-shot job ownstack-local-minio-createbucket exited with code 1; see `docker logs ownstack-local-minio-createbucket` on the Docker host, fix the cause and run pulumi up again",
+      `one-shot job ownstack-local-minio-createbucket exited with code 1; see \`docker logs ownstack-local-minio-createbucket\` on the Docker host, fix the cause and run pulumi up again (add --replace '${urn}' if the job's files and settings did not change)`,
     );
     expect(err.stack).not.toContain("\n    at ");
   });

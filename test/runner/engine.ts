@@ -123,9 +123,11 @@ export class EngineStandIn {
     const name: string = req.getName();
     const parent: string = req.getParent();
     const custom: boolean = req.getCustom();
-    const qualified = parent && this.types.has(parent) && type !== "pulumi:pulumi:Stack" ? `${this.types.get(parent)}$${type}` : type;
+    // A URN carries its parents' types, the root stack's excepted (@pulumi/pulumi resource.ts createUrn).
+    const parentType = this.types.get(parent) ?? "";
+    const qualified = parentType ? `${parentType}$${type}` : type;
     const urn = `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
-    this.types.set(urn, qualified);
+    this.types.set(urn, type === "pulumi:pulumi:Stack" ? "" : qualified);
     const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
     this.registrations.push({ type, name, urn, custom, inputs, dependencies: [...req.getDependenciesList()].sort() });
 

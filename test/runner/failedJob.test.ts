@@ -10,11 +10,11 @@ import { EXIT_ALREADY_REPORTED, RunResult, containers, label, problems, runProgr
 const RUN_TIMEOUT = 180_000;
 
 const JOBS = [
-  { job: "minio-createbucket", dependent: "storage" },
-  { job: "migrations", dependent: "analytics" },
+  { job: "minio-createbucket", dependent: "storage", resource: "ownstack:storage:Minio$docker:index/container:Container::minio-create-bucket" },
+  { job: "migrations", dependent: "analytics", resource: "ownstack:supabase:Migrations$docker:index/container:Container::migrations-job" },
 ];
 
-describe.each(JOBS)("a failed $job job", ({ job, dependent }) => {
+describe.each(JOBS)("a failed $job job", ({ job, dependent, resource }) => {
   const container = `ownstack-local-${job}`;
   let run: RunResult;
   beforeAll(async () => {
@@ -22,7 +22,8 @@ describe.each(JOBS)("a failed $job job", ({ job, dependent }) => {
   }, RUN_TIMEOUT);
 
   it("ends pulumi up with one line naming the job, its exit code and where to read its log", () => {
-    const expected = `one-shot job ${container} exited with code 3; see \`docker logs ${container}\` on the Docker host, fix the cause and run pulumi up again`;
+    const urn = `urn:pulumi:local::ownstack::${resource}`;
+    const expected = `one-shot job ${container} exited with code 3; see \`docker logs ${container}\` on the Docker host, fix the cause and run pulumi up again (add --replace '${urn}' if the job's files and settings did not change)`;
     expect(run.exitCode, run.transcript).toBe(EXIT_ALREADY_REPORTED);
     expect(problems(run).map((d) => d.message)).toEqual([expected]);
     expect(run.transcript.split(expected).length - 1).toBe(1);
