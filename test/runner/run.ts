@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
+import { PROJECT } from "../../config/schema";
 import { Diagnostic, EngineStandIn, Registration } from "./engine";
 
 /**
@@ -13,7 +14,6 @@ import { Diagnostic, EngineStandIn, Registration } from "./engine";
  */
 
 const REPO = path.resolve(__dirname, "../..");
-export const PROJECT = "ownstack";
 
 export interface RunOptions {
   readonly stack: string;
