@@ -8,6 +8,7 @@ import { decideGpu } from "../../config/gpu";
 import { Settings, parseSettings } from "../../config/settings";
 import { Check, DoctorReport, Probes, diagnose, formatReport } from "../../scripts/lib/doctor/checks";
 import { parsePublishedPorts, probePort } from "../../scripts/lib/doctor/probes";
+import { runScript } from "../support/project";
 
 const ROOT = resolve(__dirname, "../..");
 const CTX = { passphraseFile: "/project/.pulumi-passphrase", defaultDockerRoot: "/var/lib/docker" };
@@ -127,7 +128,7 @@ describe("doctor with fake probes", () => {
 });
 
 describe("doctor probes", () => {
-  it("reads the host ports our containers publish from docker ps", () => {
+  it("reads the host ports our containers publish from docker ps", async () => {
     const ports = parsePublishedPorts("kong\t127.0.0.1:8000->8000/tcp\nredis\t127.0.0.1:6379->6379/tcp, 6380/tcp\ndb\t5432/tcp\n");
     expect([...ports]).toEqual([
       [8000, "kong"],
@@ -146,20 +147,15 @@ describe("doctor probes", () => {
 
 /** `npm run doctor` as a user runs it: a real process, the real probes. */
 function doctor(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/doctor.ts", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 60_000,
-  });
+  return runScript("doctor", args, { env: { ...process.env, ...env } });
 }
 
 describe("npm run doctor on this machine", () => {
   const noTrace = (r: { stdout: string; stderr: string }) => expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
 
-  it("says plainly that Docker is not running, exits 1, and prints no stack trace", () => {
+  it("says plainly that Docker is not running, exits 1, and prints no stack trace", async () => {
     // A socket nobody serves: the real Docker client answers as on a machine whose daemon is down.
-    const r = doctor(["-s", "local"], { DOCKER_HOST: "unix:///nonexistent/ownstack-doctor.sock" });
+    const r = await doctor(["-s", "local"], { DOCKER_HOST: "unix:///nonexistent/ownstack-doctor.sock" });
     expect(r.status).toBe(1);
     if (spawnSync("docker", ["--version"]).error) expect(r.stdout).toMatch(/✗ Docker +Docker not installed/);
     else expect(r.stdout).toMatch(/✗ Docker +Docker not running: client \S+ is installed, but no daemon answers/);
@@ -167,9 +163,9 @@ describe("npm run doctor on this machine", () => {
     noTrace(r);
   });
 
-  it("says Docker is not installed when there is no docker on PATH", () => {
+  it("says Docker is not installed when there is no docker on PATH", async () => {
     const path = (process.env.PATH ?? "").split(delimiter).filter((d) => !existsSync(join(d, "docker")));
-    const r = doctor(["-s", "local", "--json"], { PATH: path.join(delimiter) });
+    const r = await doctor(["-s", "local", "--json"], { PATH: path.join(delimiter) });
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.checks.find((c) => c.id === "docker")).toMatchObject({ status: "fail", detail: "Docker not installed" });
@@ -177,8 +173,8 @@ describe("npm run doctor on this machine", () => {
     noTrace(r);
   });
 
-  it("refuses an unknown stack in one line", () => {
-    const r = doctor(["-s", "staging"]);
+  it("refuses an unknown stack in one line", async () => {
+    const r = await doctor(["-s", "staging"]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^doctor: unknown stack "staging"; known stacks: (\S+, )*local, (\S+, )*vps\b.*Pulumi\.<stack>\.yaml\)$/)]);
     expect(r.stdout).toBe("");

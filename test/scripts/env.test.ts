@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appEnv, formatEnv, mergeEnvFile, writeSecretFile } from "../../scripts/lib/envFile";
 import { StackOutputs } from "../../scripts/lib/pulumi";
+import { runScript } from "../support/project";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -25,12 +25,12 @@ const VPS: StackOutputs = { target: "vps", apiUrl: "https://api.example.com", st
 const names = (entries: { name: string }[]) => entries.map((e) => e.name);
 
 describe("app env from stack outputs", () => {
-  it("gives the service_role key only with --service", () => {
+  it("gives the service_role key only with --service", async () => {
     expect(names(appEnv(LOCAL, "plain", { service: false }))).toEqual(["SUPABASE_URL", "SUPABASE_ANON_KEY", "QDRANT_URL", "QDRANT_API_KEY", "OLLAMA_URL", "REDIS_URL"]);
     expect(appEnv(LOCAL, "plain", { service: true }).find((e) => e.name === "SUPABASE_SERVICE_ROLE_KEY")).toEqual({ name: "SUPABASE_SERVICE_ROLE_KEY", value: "service.local.jwt", secret: true });
   });
 
-  it("never puts a secret under a name that browser bundles inline", () => {
+  it("never puts a secret under a name that browser bundles inline", async () => {
     for (const format of ["vite", "next"] as const) {
       const entries = appEnv(LOCAL, format, { service: true });
       const browser = entries.filter((e) => /^(VITE_|NEXT_PUBLIC_)/.test(e.name));
@@ -48,12 +48,12 @@ describe("app env from stack outputs", () => {
     ]);
   });
 
-  it("uses the names Python libraries read", () => {
+  it("uses the names Python libraries read", async () => {
     const py = Object.fromEntries(appEnv(LOCAL, "python", { service: false }).map((e) => [e.name, e.value]));
     expect(py).toMatchObject({ SUPABASE_URL: "http://localhost:8000", SUPABASE_KEY: "anon.local.jwt", OLLAMA_HOST: "http://127.0.0.1:11434" });
   });
 
-  it("prints secrets as placeholders unless asked", () => {
+  it("prints secrets as placeholders unless asked", async () => {
     const entries = appEnv(LOCAL, "plain", { service: true });
     const shown = formatEnv(entries, false, "/app/.env").join("\n");
     expect(shown).not.toMatch(/service\.local\.jwt|qdrant-key|redis-pw/);
@@ -64,7 +64,7 @@ describe("app env from stack outputs", () => {
 });
 
 describe("writing .env", () => {
-  it("keeps the app's own lines and replaces ours, so switching local → vps leaves nothing stale", () => {
+  it("keeps the app's own lines and replaces ours, so switching local → vps leaves nothing stale", async () => {
     const mine = "# my app\nPORT=3000\nexport SUPABASE_URL=https://old.supabase.co\n";
     const local = mergeEnvFile(mine, appEnv(LOCAL, "plain", { service: true }), "stack local");
     expect(local).toContain("PORT=3000\n");
@@ -77,7 +77,7 @@ describe("writing .env", () => {
     expect(mergeEnvFile(vps, appEnv(VPS, "plain", { service: false }), "stack vps")).toBe(vps);
   });
 
-  it("writes mode 0600, also over a file others could read", () => {
+  it("writes mode 0600, also over a file others could read", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-env-"));
     const file = join(dir, ".env");
     writeFileSync(file, "PORT=3000\n");
@@ -88,7 +88,7 @@ describe("writing .env", () => {
     expect(readdirSync(dir)).toEqual([".env"]);
   });
 
-  it("refuses a path it cannot write in one line and writes nothing", () => {
+  it("refuses a path it cannot write in one line and writes nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-env-"));
     writeFileSync(join(dir, "file"), "x");
     expect(() => writeSecretFile(join(dir, "missing", ".env"), "A=1\n")).toThrow(/^cannot write .*missing\/\.env: folder .*missing does not exist; nothing was written$/);
@@ -99,19 +99,18 @@ describe("writing .env", () => {
 });
 
 describe("npm run env", () => {
-  const run = (args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/env.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, INIT_CWD: tmpdir() } });
+  const run = (args: string[]) => runScript("env", args, { env: { ...process.env, INIT_CWD: tmpdir() } });
 
-  it("refuses an unwritable --out before reading the stack, in one line", () => {
+  it("refuses an unwritable --out before reading the stack, in one line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-env-cli-"));
-    const r = run(["-s", "local", "--out", join(dir, "nope", ".env")]);
+    const r = await run(["-s", "local", "--out", join(dir, "nope", ".env")]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`env: cannot write ${join(dir, "nope", ".env")}: folder ${join(dir, "nope")} does not exist; nothing was written`);
     expect(existsSync(join(dir, "nope"))).toBe(false);
   });
 
-  it("refuses an unknown stack in one line", () => {
-    const r = run(["-s", "prod", "--out", join(tmpdir(), "x.env")]);
+  it("refuses an unknown stack in one line", async () => {
+    const r = await run(["-s", "prod", "--out", join(tmpdir(), "x.env")]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(/^env: unknown stack "prod"; known stacks: .*local.*vps/);
     expect(existsSync(join(tmpdir(), "x.env"))).toBe(false);

@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { countSteps, parseDigest, parseUrn, postgresMajor, postgresUpgrades, renderSummary, statefulChanges } from "../../scripts/lib/preview-digest";
+import { runScript } from "../support/project";
 
 /**
  * Fixtures follow display.PreviewDigest (pulumi/pulumi sdk/go/common/display/json.go): top-level
@@ -16,16 +16,10 @@ const FIXTURES = join(__dirname, "fixtures", "preview");
 const fixture = (name: string) => readFileSync(join(FIXTURES, `${name}.json`), "utf8");
 const summary = (name: string) => renderSummary(parseDigest(fixture(name)));
 
-function cli(args: string[], input?: string) {
-  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/preview-summary.ts", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    input,
-  });
-}
+const cli = (args: string[], input?: string) => runScript("preview-summary", args, { input });
 
 describe("URNs", () => {
-  it("name the nearest component, the type and the resource", () => {
+  it("name the nearest component, the type and the resource", async () => {
     expect(parseUrn("urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container")).toEqual({
       stack: "local",
       type: "docker:index/container:Container",
@@ -38,11 +32,11 @@ describe("URNs", () => {
 });
 
 describe("preview summary", () => {
-  it("no-op: says so, with the unchanged count from the engine's summary", () => {
+  it("no-op: says so, with the unchanged count from the engine's summary", async () => {
     expect(summary("no-op")).toBe("### Pulumi preview: `local`\n\nNo changes. 47 resources unchanged.\n");
   });
 
-  it("env change: counts by operation and by component, and no stateful warning for containers without data", () => {
+  it("env change: counts by operation and by component, and no stateful warning for containers without data", async () => {
     const text = summary("env-change");
     expect(text).toBe(
       [
@@ -64,7 +58,7 @@ describe("preview summary", () => {
     expect(statefulChanges(parseDigest(fixture("env-change")))).toEqual([]);
   });
 
-  it("db replace: a bold warning names the db container, its volumes and the reason", () => {
+  it("db replace: a bold warning names the db container, its volumes and the reason", async () => {
     const text = summary("db-replace");
     expect(text).toContain(
       "> **⚠️ 1 stateful resource would be replaced or deleted. Check that no data is lost before merging.**\n" +
@@ -77,7 +71,7 @@ describe("preview summary", () => {
     expect(text).not.toContain("`rest-container`");
   });
 
-  it("volume delete: warns for the volume and for the container that mounted it, not for the image", () => {
+  it("volume delete: warns for the volume and for the container that mounted it, not for the image", async () => {
     const text = summary("volume-delete");
     expect(text).toContain("> **⚠️ 2 stateful resources would be replaced or deleted.");
     expect(text).toContain("> - **delete `qdrant-container`**: container with data volume ownstack-vps-qdrant-data;");
@@ -88,7 +82,7 @@ describe("preview summary", () => {
     expect(countSteps(parseDigest(fixture("volume-delete"))).byComponent.get("ownstack:ai:Qdrant")?.get("delete")).toBe(4);
   });
 
-  it("a replacement shown as create/delete halves counts once", () => {
+  it("a replacement shown as create/delete halves counts once", async () => {
     const urn = "urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container";
     const state = { type: "docker:index/container:Container", inputs: { volumes: [{ volumeName: "ownstack-local-db-data" }] } };
     const digest = { steps: [{ op: "create-replacement", urn, newState: state }, { op: "delete-replaced", urn, oldState: state }] };
@@ -96,7 +90,7 @@ describe("preview summary", () => {
     expect(statefulChanges(digest).map((s) => `${s.op} ${s.name}`)).toEqual(["replace db-container"]);
   });
 
-  it("lists preview errors", () => {
+  it("lists preview errors", async () => {
     const text = renderSummary({ diagnostics: [{ message: "error: could not connect to the Docker daemon\nmore", severity: "error" }], changeSummary: {} });
     expect(text).toContain("**Preview reported errors:**\n- error: could not connect to the Docker daemon\n");
   });
@@ -111,7 +105,7 @@ describe("a Postgres major version change", () => {
     newState: { type: "docker:index/remoteImage:RemoteImage", inputs: { name: to } },
   });
 
-  it("reads the major from Postgres image tags, and nothing from other images", () => {
+  it("reads the major from Postgres image tags, and nothing from other images", async () => {
     expect(postgresMajor("supabase/postgres:15.8.1.085")).toBe(15);
     expect(postgresMajor("registry.example.com:5000/supabase/postgres:17.4.1.054")).toBe(17);
     expect(postgresMajor("postgres:16-alpine@sha256:" + "a".repeat(64))).toBe(16);
@@ -119,7 +113,7 @@ describe("a Postgres major version change", () => {
     expect(postgresMajor("registry.example.com:5000/postgres")).toBeUndefined();
   });
 
-  it("15 → 17 is named in bold: the new server cannot start on the old data volume without pg_upgrade", () => {
+  it("15 → 17 is named in bold: the new server cannot start on the old data volume without pg_upgrade", async () => {
     const digest = { steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] };
     expect(postgresUpgrades(digest)).toEqual([{ name: "db-image", from: "supabase/postgres:15.8.1.085", to: "supabase/postgres:17.4.1.054", fromMajor: 15, toMajor: 17 }]);
     expect(renderSummary(digest)).toContain(
@@ -128,14 +122,14 @@ describe("a Postgres major version change", () => {
     );
   });
 
-  it("a patch update within one major is not a major change", () => {
+  it("a patch update within one major is not a major change", async () => {
     const digest = { steps: [imageStep("supabase/postgres:15.8.1.060", "supabase/postgres:15.8.1.085")] };
     expect(postgresUpgrades(digest)).toEqual([]);
     expect(renderSummary(digest)).not.toContain("pg_upgrade");
   });
 
-  it("fails --fail-on-stateful", () => {
-    const r = cli(["--fail-on-stateful"], JSON.stringify({ steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] }));
+  it("fails --fail-on-stateful", async () => {
+    const r = await cli(["--fail-on-stateful"], JSON.stringify({ steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] }));
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("pg_upgrade");
   });
@@ -147,30 +141,30 @@ describe("npm run preview-summary", () => {
     ["env-change", 0],
     ["db-replace", 1],
     ["volume-delete", 1],
-  ])("%s: --fail-on-stateful exits %i, and the summary is printed either way", (name, code) => {
-    const strict = cli([join(FIXTURES, `${name}.json`), "--fail-on-stateful"]);
+  ])("%s: --fail-on-stateful exits %i, and the summary is printed either way", async (name, code) => {
+    const strict = await cli([join(FIXTURES, `${name}.json`), "--fail-on-stateful"]);
     expect(strict.status).toBe(code);
     expect(strict.stdout).toBe(summary(name));
     if (code === 1) expect(strict.stderr).toContain("would be replaced or deleted (--fail-on-stateful)");
   });
 
-  it("without --fail-on-stateful, a stateful change is reported but does not fail", () => {
-    const plain = cli([join(FIXTURES, "db-replace.json")]);
+  it("without --fail-on-stateful, a stateful change is reported but does not fail", async () => {
+    const plain = await cli([join(FIXTURES, "db-replace.json")]);
     expect(plain.status).toBe(0);
     expect(plain.stdout).toBe(summary("db-replace"));
   });
 
-  it("reads stdin and takes a title", () => {
-    const r = cli(["--title", "vps (PR #7)"], fixture("no-op"));
+  it("reads stdin and takes a title", async () => {
+    const r = await cli(["--title", "vps (PR #7)"], fixture("no-op"));
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("### Pulumi preview: `vps (PR #7)`\n\nNo changes. 47 resources unchanged.\n");
   });
 
-  it("rejects input that is not a preview digest with exit 2", () => {
-    const notJson = cli([], "Previewing update (local):\n");
+  it("rejects input that is not a preview digest with exit 2", async () => {
+    const notJson = await cli([], "Previewing update (local):\n");
     expect(notJson.status).toBe(2);
     expect(notJson.stderr).toContain("input is not JSON");
-    const wrong = cli([], JSON.stringify({ hello: "world" }));
+    const wrong = await cli([], JSON.stringify({ hello: "world" }));
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain("is this `pulumi preview --json` output?");
   });
@@ -183,15 +177,15 @@ describe("npm run preview-summary", () => {
     ["a string diagnostic", { changeSummary: {}, diagnostics: ["error: boom"] }, /^preview-summary: diagnostics\[0\]: expected a diagnostic object with message and severity; /],
     ["steps that are not a list", { steps: { op: "create" } }, /^preview-summary: steps: expected a list of steps; /],
     ["a count that is not a number", { changeSummary: { create: "3" } }, /^preview-summary: changeSummary\.create: expected a count; /],
-  ])("%s: one line on stderr, exit 2, no summary", (_what, doc, message) => {
-    const r = cli([], JSON.stringify(doc));
+  ])("%s: one line on stderr, exit 2, no summary", async (_what, doc, message) => {
+    const r = await cli([], JSON.stringify(doc));
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
   });
 
-  it("a file that does not exist: one line, exit 2", () => {
-    const r = cli([join(FIXTURES, "missing.json")]);
+  it("a file that does not exist: one line, exit 2", async () => {
+    const r = await cli([join(FIXTURES, "missing.json")]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`preview-summary: cannot read ${join(FIXTURES, "missing.json")}: ENOENT`);
   });

@@ -22,18 +22,18 @@ const project = tempProject;
 const rotate = (dir: string, args: string[], path = process.env.PATH ?? "") => runScript("rotate", [...args, "--cwd", dir], { env: { PATH: path, HOME: dir } });
 
 describe("rotation plan (pure)", () => {
-  it("accepts every rotatable name and all", () => {
+  it("accepts every rotatable name and all", async () => {
     for (const n of ROTATABLE) expect(parseTarget(n)).toEqual([n]);
     expect(parseTarget("all")).toEqual([...ROTATABLE]);
   });
 
-  it("refuses an unknown or missing name with the list of valid names", () => {
+  it("refuses an unknown or missing name with the list of valid names", async () => {
     expect(() => parseTarget("jwtt")).toThrow(OperatorError);
     expect(() => parseTarget("jwtt")).toThrow(`unknown secret "jwtt". Valid names: ${[...ROTATABLE, "all"].join(", ")}.`);
     expect(() => parseTarget(undefined)).toThrow(/^no secret name given\. Valid names: jwt, /);
   });
 
-  it("bumps counters as Pulumi stores them: absent is 0, strings and numbers alike", () => {
+  it("bumps counters as Pulumi stores them: absent is 0, strings and numbers alike", async () => {
     expect(nextCounter("jwt", undefined)).toBe(1);
     expect(nextCounter("jwt", "2")).toBe(3);
     expect(nextCounter("jwt", 7)).toBe(8);
@@ -42,7 +42,7 @@ describe("rotation plan (pure)", () => {
     expect([...nextCounters(["jwt", "redis"], { "ownstack:rotateRedis": "4" })]).toEqual([["jwt", 1], ["redis", 5]]);
   });
 
-  it("names what restarts and what users notice, and warns about sessions for jwt only", () => {
+  it("names what restarts and what users notice, and warns about sessions for jwt only", async () => {
     const jwt = planText(["jwt"], "local", new Map([["jwt", 1]]), "hs256");
     expect(jwt).toContain("counter ownstack:rotateJwt -> 1");
     expect(jwt).toContain(`restarts (when enabled): ${ROTATION_PLAN.jwt.restarts.join(", ")}`);
@@ -56,7 +56,7 @@ describe("rotation plan (pure)", () => {
     expect(restartedBy(["postgres", "jwt"])).toEqual([...new Set([...ROTATION_PLAN.postgres.restarts, ...ROTATION_PLAN.jwt.restarts])].sort());
   });
 
-  it("the README table has one row per secret", () => {
+  it("the README table has one row per secret", async () => {
     const rows = renderRotationTable().trim().split("\n");
     expect(rows.slice(2).map((r) => r.split("|")[1].trim())).toEqual(ROTATABLE.map((n) => `\`${n}\``));
     expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(renderRotationTable().trim());
@@ -64,23 +64,23 @@ describe("rotation plan (pure)", () => {
 });
 
 describe("stack checks (read-only)", () => {
-  it("an unknown stack names the stacks that exist", () => {
+  it("an unknown stack names the stacks that exist", async () => {
     expect(() => readStackConfig(project(), "prod")).toThrow('unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)');
     expect(() => readStackConfig(project(), "../local")).toThrow(/^unknown stack/);
   });
 
-  it("reads the counters of the stack file", () => {
+  it("reads the counters of the stack file", async () => {
     const dir = project({ localYaml: 'config:\n  ownstack:rotateJwt: "3"\n' });
     expect(readStackConfig(dir, "local")).toEqual({ "ownstack:rotateJwt": "3" });
   });
 
-  it("a stack without state, or with only the stack and its providers, was never deployed", () => {
+  it("a stack without state, or with only the stack and its providers, was never deployed", async () => {
     expect(() => requireDeployed(project(), "local", { env: {} })).toThrow(/^stack "local" was never deployed \(no resources in .*\); deploy it with npm run up:local$/);
     expect(() => requireDeployed(project({ deployed: "empty" }), "local", { env: {} })).toThrow(/never deployed/);
     expect(requireDeployed(project({ deployed: true }), "local", { env: {} })).toBeUndefined();
   });
 
-  it("finds gzipped and pre-3.61 flat checkpoints, and PULUMI_BACKEND_URL wins over Pulumi.yaml", () => {
+  it("finds gzipped and pre-3.61 flat checkpoints, and PULUMI_BACKEND_URL wins over Pulumi.yaml", async () => {
     const dir = project();
     const stacks = join(dir, "elsewhere", ".pulumi", "stacks");
     mkdirSync(stacks, { recursive: true });
@@ -98,11 +98,11 @@ describe("npm run rotate: bad input changes nothing", () => {
     ["a stack that does not exist", ["jwt", "-s", "prod", "--yes"], { deployed: true }, 'rotate: unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)'],
     ["a stack never deployed", ["jwt", "-s", "local", "--yes"], {}, 'rotate: stack "local" was never deployed'],
     ["no terminal and no --yes", ["jwt", "-s", "local"], { deployed: true }, "rotate: no terminal to confirm on; add --yes"],
-  ] as const)("%s: a clear message, exit 2, no file and no Pulumi call changed", (_what, args, opts, message) => {
+  ] as const)("%s: a clear message, exit 2, no file and no Pulumi call changed", async (_what, args, opts, message) => {
     const dir = project(opts);
     const before = snapshot(dir);
     const pulumi = fakePulumi();
-    const r = rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stderr).toContain("Nothing changed.");
@@ -113,10 +113,10 @@ describe("npm run rotate: bad input changes nothing", () => {
 });
 
 describe("npm run rotate: the CLI path", () => {
-  it("jwt: bumps the counter through pulumi config set, runs up, prints the new public keys and the session warning", () => {
+  it("jwt: bumps the counter through pulumi config set, runs up, prints the new public keys and the session warning", async () => {
     const dir = project({ deployed: true, localYaml: 'config:\n  ownstack:rotateJwt: "2"\n' });
     const pulumi = fakePulumi();
-    const r = rotate(dir, ["jwt", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(dir, ["jwt", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const calls = readFileSync(pulumi.log, "utf8").trim().split("\n");
@@ -136,40 +136,40 @@ describe("npm run rotate: the CLI path", () => {
     expect(r.stdout).toContain(jwtWarning("es256"));
   });
 
-  it("jwt on an hs256 stack with --show-secrets: prints both legacy keys and warns that every session ends", () => {
+  it("jwt on an hs256 stack with --show-secrets: prints both legacy keys and warns that every session ends", async () => {
     const dir = project({ deployed: true, localYaml: "config:\n  ownstack:authSigning: hs256\n" });
     const pulumi = fakePulumi();
-    const r = rotate(dir, ["jwt", "-s", "local", "--yes", "--show-secrets"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(dir, ["jwt", "-s", "local", "--yes", "--show-secrets"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("New anon key: value-of-anonKey\nNew service_role key: value-of-serviceRoleKey\n");
     expect(r.stdout).not.toContain("New sb_publishable");
     expect(r.stdout).toContain(jwtWarning("hs256"));
   });
 
-  it("all: bumps every counter, then one pulumi up", () => {
+  it("all: bumps every counter, then one pulumi up", async () => {
     const dir = project({ deployed: true });
     const pulumi = fakePulumi();
-    const r = rotate(dir, ["all", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(dir, ["all", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(0);
     const calls = readFileSync(pulumi.log, "utf8").trim().split("\n").map((c) => c.split(" | ")[0]);
     expect(calls.filter((c) => c.startsWith("config set"))).toHaveLength(ROTATABLE.length);
     expect(calls.filter((c) => c.startsWith("up "))).toEqual(["up -s local --yes"]);
   });
 
-  it("a failed pulumi up exits 1 and says a retry is safe", () => {
+  it("a failed pulumi up exits 1 and says a retry is safe", async () => {
     const dir = project({ deployed: true });
     const pulumi = fakePulumi({ failUp: true });
-    const r = rotate(dir, ["postgres", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(dir, ["postgres", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("pulumi up did not finish");
     expect(r.stderr).toContain("run: pulumi up -s local  (safe to repeat)");
     expect(r.stderr).toContain("every role keeps the old password");
   });
 
-  it("--no-up only bumps the counter", () => {
+  it("--no-up only bumps the counter", async () => {
     const dir = project({ deployed: true });
     const pulumi = fakePulumi();
-    const r = rotate(dir, ["redis", "-s", "local", "--yes", "--no-up"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(dir, ["redis", "-s", "local", "--yes", "--no-up"], `${pulumi.bin}:${process.env.PATH}`);
     expect(r.status).toBe(0);
     expect(readFileSync(pulumi.log, "utf8").trim().split("\n").map((c) => c.split(" | ")[0])).toEqual(["config set --non-interactive -s local ownstack:rotateRedis 1"]);
     expect(r.stdout).toContain("Apply with: pulumi up -s local");

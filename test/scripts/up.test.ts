@@ -1,13 +1,13 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prepareWorkspace } from "../../scripts/lib/project";
 import { failureLine, pulumiEnv } from "../../scripts/lib/pulumi";
+import { runScript } from "../support/project";
 
 describe("first-run setup", () => {
-  it("creates the state backend and a 0600 passphrase file, and ignores both in git", () => {
+  it("creates the state backend and a 0600 passphrase file, and ignores both in git", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
     const ws = prepareWorkspace(dir);
     expect(statSync(ws.stateDir).isDirectory()).toBe(true);
@@ -18,7 +18,7 @@ describe("first-run setup", () => {
     expect(ws.created).toHaveLength(2);
   });
 
-  it("changes nothing when run again, and never replaces an existing passphrase", () => {
+  it("changes nothing when run again, and never replaces an existing passphrase", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
     const first = prepareWorkspace(dir);
     const passphrase = readFileSync(first.passphraseFile, "utf8");
@@ -29,7 +29,7 @@ describe("first-run setup", () => {
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe(ignore);
   });
 
-  it("tightens a passphrase file that others can read", () => {
+  it("tightens a passphrase file that others can read", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
     writeFileSync(join(dir, ".pulumi-passphrase"), "kept\n");
     chmodSync(join(dir, ".pulumi-passphrase"), 0o644);
@@ -40,7 +40,7 @@ describe("first-run setup", () => {
 });
 
 describe("a lost passphrase", () => {
-  it("is refused, not replaced, when the state already holds stacks", () => {
+  it("is refused, not replaced, when the state already holds stacks", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-ws-"));
     mkdirSync(join(dir, ".pulumi-state/.pulumi/stacks/ownstack"), { recursive: true });
     writeFileSync(join(dir, ".pulumi-state/.pulumi/stacks/ownstack/local.json"), "{}");
@@ -50,14 +50,10 @@ describe("a lost passphrase", () => {
 });
 
 describe("npm run up:local", () => {
-  it("explains how to install the Pulumi CLI when it is missing, without a stack trace", () => {
+  it("explains how to install the Pulumi CLI when it is missing, without a stack trace", async () => {
     const root = resolve(__dirname, "../..");
     const before = [".pulumi-state", ".pulumi-passphrase"].map((f) => existsSync(join(root, f)));
-    const r = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/up.ts", "-s", "local"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { PATH: "/nonexistent", HOME: process.env.HOME ?? "/root" },
-    });
+    const r = await runScript("up", ["-s", "local"], { env: { PATH: "/nonexistent", HOME: process.env.HOME ?? "/root" } });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("up: Pulumi CLI not found. Install it");
     expect(r.stderr).not.toMatch(/\n\s+at /);

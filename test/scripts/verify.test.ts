@@ -104,7 +104,7 @@ describe("HTTP checks against local stand-ins", () => {
     await expect(confirmViaMailpit(fetch, base, "b@example.com", { attempts: 2, delayMs: 1 })).rejects.toThrow("no mail to b@example.com arrived in Mailpit");
   });
 
-  it("finds the link in GoTrue's text mail too", () => {
+  it("finds the link in GoTrue's text mail too", async () => {
     expect(confirmationLink("Follow this link:\n\n[Confirm](http://localhost:8000/auth/v1/verify?token=t&type=signup)\n")).toBe("http://localhost:8000/auth/v1/verify?token=t&type=signup");
   });
 
@@ -132,7 +132,7 @@ describe("HTTP checks against local stand-ins", () => {
     await expect(sql("selec")).rejects.toThrow('POST /pg/query answered 400 {"error":"syntax error"}');
   });
 
-  it("knows which URLs only the stack's own network reaches", () => {
+  it("knows which URLs only the stack's own network reaches", async () => {
     expect(internalOnly("http://qdrant:6333")).toBe(true);
     expect(internalOnly("http://127.0.0.1:6333")).toBe(false);
     expect(internalOnly("https://prometheus.example.com")).toBe(false);
@@ -182,8 +182,8 @@ describe("the verify steps", () => {
 });
 
 describe("npm run verify arguments", () => {
-  it.each(["abc", "0", "-5", "1e3", "7200"])("--timeout %s is refused in one line before the stack is read (exit 2)", (value) => {
-    const r = runScript("verify", ["-s", "local", `--timeout=${value}`], { env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  it.each(["abc", "0", "-5", "1e3", "7200"])("--timeout %s is refused in one line before the stack is read (exit 2)", async (value) => {
+    const r = await runScript("verify", ["-s", "local", `--timeout=${value}`], { env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim()).toBe(`verify: --timeout must be a number of seconds between 0 and 3600, got "${value}"`);

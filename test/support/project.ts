@@ -1,4 +1,4 @@
-import { SpawnSyncReturns, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -77,12 +77,32 @@ const statSafe = (p: string) => {
   }
 };
 
-/** Runs `scripts/<name>.ts` as npm would, with only the given environment. */
-export function runScript(name: string, args: readonly string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args], {
+/** What a finished script run printed, and how it ended. */
+export interface ScriptRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `scripts/<name>.ts` as npm would (tsx), with only the given environment (default: this
+ * process's). Asynchronous on purpose: a synchronous spawn blocks the test worker's event loop, and
+ * vitest's worker RPC times out ("Timeout calling onTaskUpdate") when several block in a row on a
+ * slow machine (vitest-dev/vitest#8164).
+ */
+export function runScript(name: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<ScriptRun> {
+  const child = spawn(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args], {
     cwd: opts.cwd ?? ROOT,
-    encoding: "utf8",
-    env: opts.env,
-    stdio: ["ignore", "pipe", "pipe"],
+    env: opts.env ?? process.env,
+    stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
