@@ -20,7 +20,10 @@ export type AuthEnvArgs = Omit<AuthArgs, "network" | "dependsOn"> & { readonly d
 
 export const AUTH_HEALTHCHECK: Healthcheck = { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://localhost:${ADDRESSES.auth.port}/health`] };
 
-/** GoTrue, wired as upstream's `auth` service (supabase-selfhost.md §1.3). */
+/**
+ * GoTrue, wired as upstream's `auth` service:
+ * https://github.com/supabase/supabase/blob/master/docker/docker-compose.yml
+ */
 export class Auth extends pulumi.ComponentResource {
   public readonly container: docker.Container;
 

@@ -49,7 +49,7 @@ export function functionFiles(settings: Settings): SourceFile[] {
   return [...own, ...router].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** Edge Functions on supabase/edge-runtime, wired as upstream's `functions` service (§1.9). */
+/** Edge Functions on supabase/edge-runtime, wired as upstream's `functions` service (docker/docker-compose.yml). */
 export class Functions extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** Function names (folders other than main/), for the stack output. */

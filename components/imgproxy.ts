@@ -12,7 +12,7 @@ export const IMGPROXY_URL = internalUrl("imgproxy");
 const STORAGE_PATH = "/var/lib/storage";
 
 /**
- * imgproxy for Storage's image transformations (upstream's `imgproxy`, §1.7). Storage hands it
+ * imgproxy for Storage's image transformations (upstream's `imgproxy` service in docker/docker-compose.yml). Storage hands it
  * a `local:///var/lib/storage/…` path with the file backend, and a presigned MinIO URL with the
  * minio backend, which imgproxy fetches over the private network.
  */

@@ -42,7 +42,6 @@ export class Kong extends pulumi.ComponentResource {
         service: "kong",
         image: settings.images.kong,
         network: args.network,
-        // Upstream's gateway answers to all three names (supabase-selfhost.md §1).
         env: kongEnv(args),
         uploads: [{ file: KONG_CONFIG_PATH, content: this.config, permissions: "0644" }],
         labels: args.labels,

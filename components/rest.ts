@@ -42,7 +42,10 @@ export type RestEnvArgs = Omit<RestArgs, "network" | "dependsOn"> & { readonly d
 // Distroless image: no shell, so the binary checks itself.
 export const REST_HEALTHCHECK: Healthcheck = { tests: ["CMD", "postgrest", "--ready"] };
 
-/** PostgREST, wired as upstream's `rest` service (supabase-selfhost.md §1.4). */
+/**
+ * PostgREST, wired as upstream's `rest` service:
+ * https://github.com/supabase/supabase/blob/master/docker/docker-compose.yml
+ */
 export class Rest extends pulumi.ComponentResource {
   public readonly container: docker.Container;
 

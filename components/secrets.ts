@@ -44,7 +44,7 @@ export class Secrets extends pulumi.ComponentResource {
     const keepers = (secret: Rotatable) => ({ rotation: String(rotation[secret]) });
 
     // special: false everywhere: these values are embedded in postgres:// and redis:// URLs, where
-    // @/?#:& break parsing (supabase-selfhost.md §3).
+    // @/?#:& are RFC 3986 delimiters and break parsing.
     const password = (id: string, length: number, secret: Rotatable, extra: Partial<random.RandomPasswordArgs> = {}) =>
       pulumi.secret(new random.RandomPassword(`${name}-${id}`, { length, special: false, keepers: keepers(secret), ...extra }, { parent: this }).result);
 

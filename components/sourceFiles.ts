@@ -3,8 +3,8 @@ import { join, relative, resolve, sep } from "node:path";
 
 /**
  * Reads user files the program ships into containers (migrations, Edge Functions). They travel as
- * `uploads`, never bind mounts: on vps a host path names the server's disk, not this machine's
- * (supabase-selfhost.md §8), and an upload makes a changed file a visible diff in preview.
+ * `uploads`, never bind mounts: on vps a host path names the server's disk, not this machine's,
+ * and an upload makes a changed file a visible diff in preview.
  */
 
 export interface SourceFile {

@@ -17,7 +17,7 @@ export interface SupavisorArgs extends ServiceArgs {
 }
 
 /**
- * Supavisor, upstream's `supavisor` service (supabase-selfhost.md §1.11): session mode on 5432,
+ * Supavisor, upstream's `supavisor` service (docker/docker-compose.yml): session mode on 5432,
  * transaction mode on 6543. Published on 127.0.0.1 locally and never on vps (config/exposure.ts).
  */
 export class Supavisor extends pulumi.ComponentResource {

@@ -1,6 +1,6 @@
 /**
- * Every pinned image in one table. Supabase tags follow the official `docker/docker-compose.yml`
- * (see ../shared/facts/supabase-selfhost.md §1.0); the others follow ../shared/facts/services.md.
+ * Every pinned image in one table. Supabase tags follow the official docker-compose.yml
+ * (https://github.com/supabase/supabase/blob/master/docker/docker-compose.yml); the others are each project's release tags.
  * A user can override any entry with `ownstack:imageOverrides: ["kong=kong:3.9.3"]`.
  */
 export const IMAGES = {
@@ -25,7 +25,7 @@ export const IMAGES = {
   // Valkey: BSD-3, wire-compatible with Redis 7.2; redis 8.x is tri-licensed with AGPLv3.
   redis: "valkey/valkey:9.1.2-alpine",
   prometheus: "prom/prometheus:v3.14.0",
-  // Supabase extras (supabase-selfhost.md §1.0); Grafana from its release notes.
+  // Supabase extras as upstream's docker-compose.yml pins them; Grafana from its release notes.
   functions: "supabase/edge-runtime:v1.76.2",
   supavisor: "supabase/supavisor:2.9.12",
   imgproxy: "darthsim/imgproxy:v3.31.4",

@@ -2,7 +2,7 @@ import { ALL_LOGIN_ROLES, rotatePasswordStatements } from "./initSql";
 
 /**
  * The db container's start wrapper. supabase/postgres runs its init SQL only on an empty data
- * directory (supabase-selfhost.md §3), so a rotated POSTGRES_PASSWORD would never reach the roles
+ * directory (https://github.com/supabase/postgres/blob/develop/migrations/db/migrate.sh), so a rotated POSTGRES_PASSWORD would never reach the roles
  * of an existing database. The wrapper starts the image's own entrypoint, re-applies the password
  * to every login role on every start, and only then writes a marker that the healthcheck requires:
  * dependents are created after db is healthy (`wait: true`), so none of them starts with a password

@@ -1,6 +1,7 @@
 /**
  * SQL the db container runs on an empty data directory, and the rotation SQL that later changes
- * the same passwords inside a running database (init never re-runs: supabase-selfhost.md §3).
+ * the same passwords inside a running database (init never re-runs:
+ * https://github.com/supabase/postgres/blob/develop/migrations/db/migrate.sh).
  */
 
 import { renderWebhooksSql } from "./webhooksSql";

@@ -3,7 +3,7 @@ import { signEs256Deterministic } from "./es256";
 import { API_KEY_LIFETIME_SECONDS, ApiKeyRole } from "./jwt";
 
 /**
- * Asymmetric auth keys in upstream's shapes (supabase-selfhost.md §5): `JWT_KEYS` for GoTrue,
+ * Asymmetric auth keys in the shapes of upstream's docker/utils/add-new-auth-keys.sh: `JWT_KEYS` for GoTrue,
  * `JWT_JWKS` for everything that verifies, ES256 API keys for the gateway and the opaque
  * `sb_publishable_` / `sb_secret_` keys. Pure: the PEM comes from a tls.PrivateKey in state.
  */

@@ -17,7 +17,7 @@ export function signHs256(payload: Record<string, unknown>, secret: string): str
 
 /**
  * The legacy anon / service_role API key: `{role, iss: "supabase", iat, exp}` and nothing else
- * (supabase-selfhost.md §4). `issuedAt` comes from state, never from the clock.
+ * (upstream's docker/utils/generate-keys.sh). `issuedAt` comes from state, never from the clock.
  */
 export function mintApiKey(role: ApiKeyRole, secret: string, issuedAt: number): string {
   return signHs256({ role, iss: "supabase", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS }, secret);

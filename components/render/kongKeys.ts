@@ -1,6 +1,6 @@
 /**
  * The Lua templates Kong's request-transformer evaluates to turn an `apikey` into the
- * `Authorization` a Supabase service verifies (supabase-selfhost.md §2.2). Without sb_ keys they
+ * `Authorization` a Supabase service verifies (upstream's docker/volumes/api/kong.yml). Without sb_ keys they
  * only forward the legacy JWT; with them, an sb_ key becomes the gateway-internal ES256 JWT of
  * its role, because no service behind Kong can verify an opaque key.
  */

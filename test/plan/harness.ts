@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_KEYS } from "../../config/schema";
+import { PROJECT, SECRET_KEYS } from "../../config/schema";
 
 /**
  * Evaluates a Pulumi program under mocks and records the declared plan. Mocks are set before the
@@ -8,7 +8,7 @@ import { SECRET_KEYS } from "../../config/schema";
  * by `npm run bench`.
  */
 
-export const PROJECT = "ownstack";
+export { PROJECT };
 /** The `iat` the mocked time.Static hands back, standing in for a value kept in state. */
 export const STATE_ISSUED_AT = 1767225600; // 2026-01-01T00:00:00Z
 
