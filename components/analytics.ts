@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { OneShotJob, ServiceArgs, serviceContainer } from "./container";
-import { DB_HOST, DB_PORT, dbUrl } from "./database";
+import { OneShotJob, serviceContainer } from "./container";
+import { DB_HOST, DB_PORT, DbClientArgs, dbUrl } from "./database";
 
 /** Logflare on the private network: Vector posts here, Studio queries here. Never published. */
 export const ANALYTICS_URL = internalUrl("analytics");
@@ -10,13 +10,11 @@ export const ANALYTICS_URL = internalUrl("analytics");
 export const ANALYTICS_DATABASE = "_supabase";
 export const ANALYTICS_SCHEMA = "_analytics";
 
-export interface AnalyticsArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
+export interface AnalyticsArgs extends DbClientArgs {
   /** Ingest token: what Vector sends as x-api-key. */
   readonly publicToken: pulumi.Input<string>;
   /** Query token: what Studio's Logs pages use. */
   readonly privateToken: pulumi.Input<string>;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** The migrations job, which creates `_supabase._analytics` on data volumes older than the log stack. */
   readonly after: readonly OneShotJob[];
 }

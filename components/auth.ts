@@ -1,18 +1,15 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
-import { DbEndpoint, dbUrl } from "./database";
+import { Env, Healthcheck, serviceContainer } from "./container";
+import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 
-export interface AuthArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface AuthArgs extends JwtDbClientArgs {
   /** JWT_KEYS (authSigning: es256): GoTrue then signs sessions with the EC key. */
   readonly jwtKeys?: pulumi.Input<string>;
   /** SMTP server GoTrue sends through: Mailpit locally, the user's provider on vps. */
   readonly smtp: { host: string; port: number; user: string; password: pulumi.Input<string>; adminEmail: string; senderName: string };
   readonly metrics?: boolean;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */

@@ -5,6 +5,17 @@ import { ServiceArgs, containerName, dataVolume, serviceContainer } from "./cont
 import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests, dbStartFiles } from "./render/dbStart";
 import { initSqlFiles } from "./render/initSql";
 
+/** What a service that logs in to Postgres takes besides its own inputs: it starts after its `dependsOn`. */
+export interface DbClientArgs extends ServiceArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A Postgres client that also verifies the stack's JWTs (most Supabase services). */
+export interface JwtDbClientArgs extends DbClientArgs {
+  readonly jwtSecret: pulumi.Input<string>;
+}
+
 export interface DatabaseArgs extends ServiceArgs {
   readonly password: pulumi.Input<string>;
 }

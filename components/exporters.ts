@@ -2,12 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalAddress } from "../config/services";
 import { ServiceArgs, serviceContainer } from "./container";
-import { dbUrl } from "./database";
+import { DbClientArgs, dbUrl } from "./database";
 
-export interface PostgresExporterArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
-}
+export type PostgresExporterArgs = DbClientArgs;
 
 /**
  * postgres_exporter as the `postgres` role: not a superuser in the supabase image, but a member of

@@ -3,14 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROUTER_FOLDER } from "../config/projectFiles";
 import { ADDRESSES, internalUrl } from "../config/services";
 import { Settings } from "../config/settings";
-import { ServiceArgs, serviceContainer } from "./container";
-import { dbUrl } from "./database";
+import { serviceContainer } from "./container";
+import { JwtDbClientArgs, dbUrl } from "./database";
 import { KongService } from "./render/kong";
 import { SourceFile, readFolder } from "./sourceFiles";
 
-export interface FunctionsArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface FunctionsArgs extends JwtDbClientArgs {
   readonly anonKey: pulumi.Input<string>;
   readonly serviceRoleKey: pulumi.Input<string>;
   /** JWT_JWKS, publishable and secret key (authSigning: es256). */
@@ -19,7 +17,6 @@ export interface FunctionsArgs extends ServiceArgs {
   readonly secretKey?: pulumi.Input<string>;
   /** Studio's Edge Functions volume (Studio.functionsVolume): the runtime serves from it. */
   readonly functionsVolume: docker.Volume;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const FUNCTIONS_ROOT = "/home/deno/functions";

@@ -1,14 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
-import { DEFAULT_DB, DbEndpoint } from "./database";
+import { Env, Healthcheck, serviceContainer } from "./container";
+import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
 
-export interface MetaArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
+export interface MetaArgs extends DbClientArgs {
   /** Must equal Studio's PG_META_CRYPTO_KEY, or Studio cannot list tables (supabase#39593). */
   readonly cryptoKey: pulumi.Input<string>;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 // Upstream declares no healthcheck; `wait` needs one. Node is in the image, curl is not.

@@ -1,15 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, OneShotJob, ServiceArgs, oneShotContainer } from "./container";
-import { DEFAULT_DB, DbEndpoint } from "./database";
+import { Env, OneShotJob, oneShotContainer } from "./container";
+import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
 import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
 import { readFolder, readOptionalFile } from "./sourceFiles";
 import { Settings } from "../config/settings";
 
-export interface MigrationsArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
+export interface MigrationsArgs extends DbClientArgs {
   /** Auth and Storage create their schemas at start; user migrations may reference them. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }

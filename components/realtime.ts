@@ -1,18 +1,15 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
-import { DEFAULT_DB, DbEndpoint } from "./database";
+import { Env, Healthcheck, serviceContainer } from "./container";
+import { DEFAULT_DB, DbEndpoint, JwtDbClientArgs } from "./database";
 
-export interface RealtimeArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface RealtimeArgs extends JwtDbClientArgs {
   /** JWT_JWKS (authSigning: es256), so ES256 sessions verify on channel joins. */
   readonly jwks?: pulumi.Input<string>;
   readonly anonKey: pulumi.Input<string>;
   readonly secretKeyBase: pulumi.Input<string>;
   readonly dbEncKey: pulumi.Input<string>;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** The name the gateway calls it by: its first label is the tenant (see config/services.ts). */

@@ -1,17 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
-import { DbEndpoint, dbUrl } from "./database";
+import { Env, Healthcheck, serviceContainer } from "./container";
+import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 
-export interface RestArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface RestArgs extends JwtDbClientArgs {
   /** JWT_JWKS (authSigning: es256); PostgREST takes a secret, a JWK or a JWKS in one variable. */
   readonly jwks?: pulumi.Input<string>;
   /** Open the admin server on the private network, where Prometheus scrapes its /metrics. */
   readonly metrics?: boolean;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const REST_SCHEMAS = "public,graphql_public";

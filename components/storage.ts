@@ -1,13 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { Env, Healthcheck, OneShotJob, ServiceArgs, dataVolume, serviceContainer } from "./container";
-import { DbEndpoint, dbUrl } from "./database";
+import { Env, Healthcheck, OneShotJob, dataVolume, serviceContainer } from "./container";
+import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 import { MINIO_URL } from "./minio";
 
-export interface StorageArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface StorageArgs extends JwtDbClientArgs {
   /** JWT_JWKS (authSigning: es256); without it ES256 sessions fail and auth.uid() is NULL. */
   readonly jwks?: pulumi.Input<string>;
   /** imgproxy's URL when it runs; image transformations are off without it. */
@@ -19,7 +17,6 @@ export interface StorageArgs extends ServiceArgs {
   /** MinIO root credentials when the backend is `minio`. */
   readonly s3?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
   readonly metrics?: boolean;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** MinIO's bucket job: Storage fails its first request without the bucket. */
   readonly after?: readonly OneShotJob[];
 }

@@ -1,13 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_URL } from "./analytics";
-import { Env, Healthcheck, ServiceArgs, dataVolume, serviceContainer } from "./container";
-import { DEFAULT_DB, DbEndpoint } from "./database";
+import { Env, Healthcheck, dataVolume, serviceContainer } from "./container";
+import { DEFAULT_DB, DbEndpoint, JwtDbClientArgs } from "./database";
 import { REST_SCHEMAS } from "./rest";
 
-export interface StudioArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface StudioArgs extends JwtDbClientArgs {
   /** sb_ keys (authSigning: es256), shown and used by Studio since upstream PR #46173. */
   readonly publishableKey?: pulumi.Input<string>;
   readonly secretKey?: pulumi.Input<string>;
@@ -16,7 +14,6 @@ export interface StudioArgs extends ServiceArgs {
   readonly pgMetaCryptoKey: pulumi.Input<string>;
   /** Logflare's query token with the log stack on (`ownstack:logs`); without it the Logs pages stay off. */
   readonly logflarePrivateToken?: pulumi.Input<string>;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Where Studio keeps saved SQL snippets and the Edge Functions it shows and edits (upstream's paths). */

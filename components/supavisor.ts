@@ -1,17 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { OneShotJob, ServiceArgs, serviceContainer } from "./container";
-import { DB_HOST, DB_NAME, DB_PORT, dbUrl } from "./database";
+import { OneShotJob, serviceContainer } from "./container";
+import { DB_HOST, DB_NAME, DB_PORT, JwtDbClientArgs, dbUrl } from "./database";
 import { POOLER_EXS_PATH, SUPAVISOR_COMMAND, renderPoolerExs } from "./render/pooler";
 
-export interface SupavisorArgs extends ServiceArgs {
-  readonly postgresPassword: pulumi.Input<string>;
-  readonly jwtSecret: pulumi.Input<string>;
+export interface SupavisorArgs extends JwtDbClientArgs {
   readonly secretKeyBase: pulumi.Input<string>;
   /** Exactly 32 characters: Supavisor encrypts tenant credentials with it. */
   readonly vaultEncKey: pulumi.Input<string>;
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** The migrations job, which creates `_supabase` on data volumes older than the pooler. */
   readonly after: readonly OneShotJob[];
 }
