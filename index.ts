@@ -1,7 +1,7 @@
 import { declareDockerStack } from "./components/layers/docker";
 import { Secrets } from "./components/secrets";
 import { SigningKeys } from "./components/signingKeys";
-import { loadKubernetesSecrets, loadSettings } from "./config";
+import { loadBackupCredentials, loadKubernetesSecrets, loadSettings } from "./config";
 
 // Settings: every key validated at once, before any resource exists.
 const { settings, smtpPassword, dockerTls } = loadSettings();
@@ -20,4 +20,4 @@ const present = (outputs: Record<string, unknown>) => Object.fromEntries(Object.
 // cmd/run/run.ts awaits the exported value), while the Docker stacks stay synchronous and unchanged.
 export = settings.target === "kubernetes"
   ? import("./components/k8s/stack").then((k8s) => present(k8s.kubernetesOutputs(settings, secrets, signing, loadKubernetesSecrets(smtpPassword))))
-  : present(declareDockerStack(settings, secrets, signing, smtpPassword, dockerTls));
+  : present(declareDockerStack(settings, secrets, signing, smtpPassword, dockerTls, loadBackupCredentials()));

@@ -160,6 +160,7 @@ export interface OneShotArgs {
   readonly env?: Env;
   /** Files copied in before the start; a content change replaces the job, so it runs again. */
   readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload[]>;
+  readonly volumes?: docker.types.input.ContainerVolume[];
 }
 
 /** A one-shot job and its gate: dependents pass the job as `after` and are created only after it exited 0. */
@@ -185,6 +186,7 @@ export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.C
       command: args.command,
       envs: args.env ? envList(args.env) : undefined,
       uploads: args.uploads,
+      volumes: args.volumes,
       attach: true,
       logs: true,
       mustRun: false,

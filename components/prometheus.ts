@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, reachableUrl } from "../config/services";
 import { ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { PostgresExporter, RedisExporter } from "./exporters";
-import { metricsSourcesFor, mintMetricsToken, renderPrometheusYml } from "./render/prometheus";
+import { RULES_PATH, metricsSourcesFor, mintMetricsToken, renderAlertRules, renderPrometheusYml } from "./render/prometheus";
 
 export interface PrometheusArgs extends ServiceArgs {
   /** Realtime's METRICS_JWT_SECRET (the JWT secret) and the `iat` kept in state. */
@@ -64,7 +64,10 @@ export class Prometheus extends pulumi.ComponentResource {
         network: args.network,
         // Replaces the image's default file; the image's CMD already points at this path and /prometheus.
         // 0644: the server runs as nobody and must read it; only this container sees the file.
-        uploads: [{ file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" }],
+        uploads: [
+          { file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" },
+          { file: RULES_PATH, content: renderAlertRules({ backup: settings.features.backup }), permissions: "0644" },
+        ],
         volumes: [{ volumeName: this.dataVolume.name, containerPath: "/prometheus" }],
         labels: args.labels,
         // Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import * as time from "@pulumiverse/time";
 import { Settings } from "../config/settings";
 import { Rotatable } from "../config/schema";
+import { deriveBackupKey } from "../scripts/lib/backup/keys";
 import { mintApiKey } from "./render/jwt";
 
 export interface SecretsArgs {
@@ -37,6 +38,10 @@ export class Secrets extends pulumi.ComponentResource {
   /** Logflare's ingest token (Vector's x-api-key) and query token (Studio's Logs pages). */
   public readonly logflarePublicToken: pulumi.Output<string>;
   public readonly logflarePrivateToken: pulumi.Output<string>;
+  /** Encrypts backups; derived from a root secret and rotateBackup (scripts/lib/backup/keys.ts). */
+  public readonly backupKey: pulumi.Output<string>;
+  /** The key before the last rotation, so the scheduler can re-encrypt what it keeps; none at 0. */
+  public readonly backupPreviousKey?: pulumi.Output<string>;
 
   constructor(name: string, args: SecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:core:Secrets", name, {}, opts);
@@ -69,6 +74,10 @@ export class Secrets extends pulumi.ComponentResource {
     // Upstream's generate-keys.sh makes both at least 32 characters.
     this.logflarePublicToken = password("logflare-public-token", 40, "logflare");
     this.logflarePrivateToken = password("logflare-private-token", 40, "logflare");
+    // No keeper: the root never changes, so every earlier key stays derivable for re-encryption.
+    const backupRoot = new random.RandomPassword(`${name}-backup-root-key`, { length: 64, special: false }, { parent: this }).result;
+    this.backupKey = pulumi.secret(backupRoot.apply((root) => deriveBackupKey(root, rotation.backup)));
+    if (rotation.backup > 0) this.backupPreviousKey = pulumi.secret(backupRoot.apply((root) => deriveBackupKey(root, rotation.backup - 1)));
 
     // The issue time lives in state (time.Static), so previews never see a new `iat`; it moves
     // only when the JWT secret is rotated.

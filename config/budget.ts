@@ -30,6 +30,7 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
     grafana: f.grafana,
     analytics: f.logs,
     vector: f.logs,
+    backup: f.backup,
   };
   return SERVICES.filter((s) => on[s]).sort();
 }
@@ -57,6 +58,7 @@ const WHEN: Record<ServiceName, string> = {
   grafana: "`grafana` (off by default)",
   analytics: "`logs` (local: on; vps: your choice)",
   vector: "`logs` (local: on; vps: your choice)",
+  backup: "`backup` (on by default)",
 };
 
 const sum = (target: Target, services: readonly ServiceName[]) => services.reduce((n, s) => n + memoryColumn(target)[s], 0);

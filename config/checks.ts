@@ -9,7 +9,7 @@ import { closest } from "./suggest";
  */
 
 /** The services after `auto` is resolved for the stack kind. */
-export type Features = Readonly<Record<"mailpit" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs", boolean>>;
+export type Features = Readonly<Record<"mailpit" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs" | "backup", boolean>>;
 
 export function vpsRequirements(c: RawSettings, features: Features): string[] {
   if (c.target !== "vps") return [];
@@ -82,7 +82,25 @@ export function crossKeyProblems(c: RawSettings, features: Features, rawConfig: 
     ...grafanaNeedsPrometheus(features),
     ...signingKeyOverlap(c),
     ...redisFitsItsContainer(c, features, redisMemoryMiB),
+    ...backupOffsiteCredentials(c, rawConfig),
   ];
+}
+
+/** The off-site copy needs its credentials (secrets) and, for SFTP, the server's host key. */
+export function backupOffsiteCredentials(c: RawSettings, rawConfig: Readonly<Record<string, string>>): string[] {
+  if (c.backupOffsite === "") return [];
+  const out: string[] = [];
+  const secret = (k: string) => (rawConfig[key(k)] ?? "") !== "";
+  if (c.backupOffsite.startsWith("sftp://")) {
+    if (!/^sftp:\/\/[^@/\s:]+@[^/\s]+/.test(c.backupOffsite)) out.push(`${key("backupOffsite")}: expected sftp://user@host[:port]/path, got "${c.backupOffsite}"`);
+    if (!secret("backupSftpPrivateKey"))
+      out.push(`${key("backupSftpPrivateKey")}: required for an SFTP off-site copy, expected an OpenSSH private key set with pulumi config set --secret ${key("backupSftpPrivateKey")} < key`);
+    if (c.backupSftpHostKey === "") out.push(`${key("backupSftpHostKey")}: required for an SFTP off-site copy, expected the line ssh-keyscan prints for the host, without the host name`);
+  } else {
+    for (const k of ["backupS3AccessKeyId", "backupS3SecretAccessKey"])
+      if (!secret(k)) out.push(`${key(k)}: required for an S3 off-site copy, expected it set with pulumi config set --secret ${key(k)}`);
+  }
+  return out;
 }
 
 /**

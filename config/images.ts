@@ -38,6 +38,9 @@ export const IMAGES = {
   // backend and Vector's alpine build (busybox wget for the healthcheck).
   analytics: "supabase/logflare:1.43.1",
   vector: "timberio/vector:0.53.0-alpine",
+  // The backup scheduler runs in the db image (pg_dump of the server's own version); this image only
+  // lends it the Node binary (nodejs/docker-node 22/bookworm-slim, glibc like the db image's Ubuntu).
+  backupNode: "node:22.23.2-bookworm-slim",
 } as const;
 
 export type ImageKey = keyof typeof IMAGES;

@@ -47,6 +47,23 @@ export function loadSettings(): { settings: Settings; smtpPassword: pulumi.Outpu
   return { settings, smtpPassword, dockerTls };
 }
 
+/** Secret credentials of the backups' off-site copy; each is present only when set. */
+export interface BackupCredentials {
+  readonly sftpPrivateKey?: pulumi.Output<string>;
+  readonly s3AccessKeyId?: pulumi.Output<string>;
+  readonly s3SecretAccessKey?: pulumi.Output<string>;
+}
+
+/** The backup scheduler's off-site credentials (Docker targets). */
+export function loadBackupCredentials(): BackupCredentials {
+  const config = new pulumi.Config(PROJECT);
+  return {
+    sftpPrivateKey: config.getSecret("backupSftpPrivateKey"),
+    s3AccessKeyId: config.getSecret("backupS3AccessKeyId"),
+    s3SecretAccessKey: config.getSecret("backupS3SecretAccessKey"),
+  };
+}
+
 /** The secrets only `target: kubernetes` reads; called for that target alone. */
 export function loadKubernetesSecrets(smtpPassword: pulumi.Output<string>) {
   const config = new pulumi.Config(PROJECT);

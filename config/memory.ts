@@ -69,6 +69,10 @@ export const DEFAULT_MEMORY_MIB: Record<Exclude<Target, "kubernetes">, Record<Se
     // No published figure: Vector's own footprint plus in-memory sink buffers, 500 events per
     // sink by default (vector.dev docs, buffers), 7 sinks (render/vector.ts).
     vector: 128,
+    // Backup scheduler: Node 22 running the bundled scheduler idles at ~75 MiB RSS (measured with
+    // `node backup-scheduler.js run`, /proc VmRSS); a run adds pg_dump, pg_restore --file=- (row
+    // counts) and tar beside it, all streaming, so about 3x the idle figure.
+    backup: 256,
   },
   vps: {
     // More shared cache on a server: the same shared_buffers, more connections under load.
@@ -102,6 +106,7 @@ export const DEFAULT_MEMORY_MIB: Record<Exclude<Target, "kubernetes">, Record<Se
     // (#30122); past it Logflare restarts. Logs are an explicit choice on vps (settings.ts).
     analytics: 1024,
     vector: 128,
+    backup: 256,
   },
 };
 

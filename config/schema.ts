@@ -4,6 +4,8 @@ import { isDockerHostUrl, isEmailAddress, isHostName, isOllamaModelName } from "
 /** The config namespace of every key; `ownstack:apiPort` in stack files and errors. */
 export const PROJECT = "ownstack";
 export const configKey = (key: string): string => `${PROJECT}:${key}`;
+import { parseSchedule } from "./backupSchedule";
+import { RETENTION_HINT, parseRetention } from "./backupRetention";
 
 /**
  * Every key a user may set under the `ownstack:` namespace, with its zod type and the default the
@@ -95,7 +97,7 @@ const redisSize = z
   .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
 
 /** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */
-export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta", "signingKey", "logflare"] as const;
+export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta", "signingKey", "logflare", "backup"] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 export const rotationKey = (name: Rotatable): string => `rotate${name[0].toUpperCase()}${name.slice(1)}`;
 
@@ -117,6 +119,7 @@ function rotationKeys() {
     rotateMeta: counter,
     rotateSigningKey: counter,
     rotateLogflare: counter,
+    rotateBackup: counter,
   };
 }
 
@@ -124,6 +127,23 @@ function rotationKeys() {
 const projectPath = text("expected a path relative to the project such as supabase/migrations", (v) => v.trim() !== "" && !v.includes("\0"));
 
 export const DEFAULT_SEED_PATH = "supabase/seed.sql";
+
+const SCHEDULE_EXPECTED = 'expected a cron expression in UTC such as "17 3 * * *"';
+const backupSchedule = z.string({ error: SCHEDULE_EXPECTED }).superRefine((v, ctx) => {
+  const parsed = parseSchedule(v);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+});
+
+const backupRetention = z.array(text(RETENTION_HINT), { error: RETENTION_HINT }).superRefine((v, ctx) => {
+  for (const problem of parseRetention(v).problems) ctx.addIssue({ code: "custom", message: problem.replace(/^(\[\d+\])?:? ?/, "") });
+});
+
+/** A public key line as in known_hosts or `ssh-keyscan` output, without the host name. */
+const sshPublicKey = text(
+  'expected the server\'s public key as ssh-keyscan prints it without the host, such as "ssh-ed25519 AAAAC3Nza…"',
+  (v) => v === "" || /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(v.trim()),
+);
+
 export const DEFAULT_MIGRATIONS_PATH = "supabase/migrations";
 
 /** The keys, their types and defaults. Order here is the order of `Pulumi.yaml`. */
@@ -234,6 +254,14 @@ export const settingsShape = {
   s3Endpoint: optionalHttpUrl.default(""),
   s3Region: text("expected a region name such as us-east-1", (v) => /^[a-z0-9-]+$/.test(v)).default("us-east-1"),
   s3ForcePathStyle: z.boolean({ error: "expected true or false" }).default(false),
+  // Backups: the scheduler in the stack, its retention, the optional off-site copy.
+  backup: z.boolean({ error: "expected true or false" }).default(true),
+  backupSchedule: backupSchedule.default("17 3 * * *"),
+  backupRetention: backupRetention.default(["daily=7", "weekly=4"]),
+  backupOffsite: text("expected sftp://user@host[:port]/path or s3://bucket/prefix", (v) => v === "" || /^(sftp|s3):\/\//.test(v)).default(""),
+  backupOffsiteS3Endpoint: optionalHttpUrl.default(""),
+  backupOffsiteS3Region: text('expected an S3 region such as "us-east-1" or "auto"', (v) => /^[a-z0-9-]{2,32}$/.test(v)).default("us-east-1"),
+  backupSftpHostKey: sshPublicKey.default(""),
 
   // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.
   ...rotationKeys(),
@@ -248,4 +276,4 @@ export type RawSettings = z.output<typeof settingsSchema>;
 export type SettingKey = keyof typeof settingsShape;
 
 /** Keys whose values are secrets; they are read with `requireSecret` and never logged. */
-export const SECRET_KEYS = ["smtpPass", "databaseUrl", "s3AccessKeyId", "s3SecretAccessKey"] as const;
+export const SECRET_KEYS = ["smtpPass", "databaseUrl", "s3AccessKeyId", "s3SecretAccessKey", "backupSftpPrivateKey", "backupS3AccessKeyId", "backupS3SecretAccessKey"] as const;

@@ -33,6 +33,7 @@ export const SERVICES = [
   "grafana",
   "analytics",
   "vector",
+  "backup",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -131,6 +132,8 @@ export const ADDRESSES = {
   analytics: { aliases: ["analytics"], port: 4000 },
   // Vector's API (health) listens on loopback inside its container only.
   vector: { aliases: ["vector"], port: 9001 },
+  // The backup scheduler's /metrics and /healthz (components/backup.ts); never published.
+  backup: { aliases: ["backup"], port: 9188, metrics: { port: 9188, path: "/metrics" } },
 } as const satisfies Record<ServiceName, ServiceAddress>;
 
 const TABLE: Readonly<Record<ServiceName, ServiceAddress>> = ADDRESSES;

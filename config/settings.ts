@@ -1,5 +1,7 @@
 import { RunError } from "@pulumi/pulumi";
 import { Features, crossKeyProblems, foreignKeyFindings, plainTextSecrets } from "./checks";
+import { parseRetention } from "./backupRetention";
+import { longestGapSeconds, parseSchedule } from "./backupSchedule";
 import { portConflicts } from "./exposure";
 import { ImageKey } from "./images";
 import { KubernetesSettings, kubernetesSettings } from "./kubernetes";
@@ -136,6 +138,7 @@ function resolveFeatures(c: RawSettings): Features {
     imgproxy: on(c.imgproxy),
     grafana: on(c.grafana),
     logs: on(c.logs),
+    backup: c.backup,
   };
 }
 
@@ -188,12 +191,27 @@ function assemble(
     functions: { path: c.functionsPath, verifyJwt: c.functionsVerifyJwt },
     pooler: { tenantId: stack },
     migrations: { path: c.migrationsPath, seedPath: c.seedPath },
+    backup: backupSettings(c),
     kubernetes,
     vps: { domain: c.domain, acmeEmail: c.acmeEmail, acmeChallenge: c.acmeChallenge, acmeStaging: c.acmeStaging, dockerHost: c.dockerHost },
     rotation: Object.fromEntries(ROTATABLE.map((n) => [n, c[rotationKey(n) as keyof RawSettings] as number])) as Record<Rotatable, number>,
     memoryMiB,
     images,
   });
+}
+
+function backupSettings(c: RawSettings): Settings["backup"] {
+  const schedule = parseSchedule(c.backupSchedule);
+  return {
+    schedule: c.backupSchedule,
+    retention: parseRetention(c.backupRetention).retention,
+    // An invalid schedule is reported by its key; the fallback only lets the other checks run.
+    intervalSeconds: typeof schedule === "string" ? 86_400 : longestGapSeconds(schedule),
+    offsite: c.backupOffsite,
+    s3Endpoint: c.backupOffsiteS3Endpoint,
+    s3Region: c.backupOffsiteS3Region,
+    sftpHostKey: c.backupSftpHostKey.trim(),
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,3 +1,4 @@
+import type { Retention } from "./backupRetention";
 import type { ImageKey } from "./images";
 import type { KubernetesSettings } from "./kubernetes";
 import type { ServiceName } from "./memory";
@@ -29,7 +30,7 @@ export interface Settings {
   }>;
   readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
   readonly features: Readonly<
-    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs", boolean>
+    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs" | "backup", boolean>
   >;
   readonly storage: Readonly<{ backend: "minio" | "file" | "s3"; bucket: string }>;
   readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
@@ -41,6 +42,16 @@ export interface Settings {
   /** Supavisor's tenant: clients connect as `postgres.<tenantId>`. */
   readonly pooler: Readonly<{ tenantId: string }>;
   readonly migrations: Readonly<{ path: string; seedPath: string }>;
+  /** The backup scheduler: cron text (UTC), retention, the longest gap between runs, off-site target. */
+  readonly backup: Readonly<{
+    schedule: string;
+    retention: Retention;
+    intervalSeconds: number;
+    offsite: string;
+    s3Endpoint: string;
+    s3Region: string;
+    sftpHostKey: string;
+  }>;
   /** target kubernetes: cluster, database engine, ingress, S3 and replicas (config/kubernetes.ts). */
   readonly kubernetes: KubernetesSettings;
   readonly vps: Readonly<{ domain: string; acmeEmail: string; acmeChallenge: "http" | "tls"; acmeStaging: boolean; dockerHost: string }>;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { OperatorError, operatorCommand, runMain } from "./lib/errors";
@@ -18,6 +19,8 @@ const positive = (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
   return Number(v);
 };
+
+const ownstackVersion = () => (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { version: string }).version;
 
 runMain("backup", async () => {
   const o = operatorCommand("backup")
@@ -50,7 +53,7 @@ runMain("backup", async () => {
     images = sources.images;
   }
 
-  const result = await runBackup({ root, prefix: o.stack ?? "db", stack: o.stack ?? null, target: target!, storage, images, keep: o.keep, passphrase, progress: defaultProgress(o.quiet === true) });
+  const result = await runBackup({ root, prefix: o.stack ?? "db", stack: o.stack ?? null, target: target!, storage, images, keep: o.keep, passphrase, version: ownstackVersion(), progress: defaultProgress(o.quiet === true) });
   const m = result.manifest;
   console.log(`backup written to ${result.folder}${m.encryption ? " (encrypted)" : ""}`);
   for (const f of m.files) console.log(`  ${f.name.padEnd(16)} ${mib(f.bytes).padStart(10)}  sha256 ${f.sha256}`);

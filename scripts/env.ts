@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { Option } from "commander";
 import { operatorCommand, runMain } from "./lib/errors";
 import { ENV_FORMATS, EnvFormat, appEnv, checkWritable, formatEnv, mergeEnvFile, readIfExists, writeSecretFile } from "./lib/envFile";
-import { PROJECT_DIR, requireKnownStack, userCwd } from "./lib/project";
+import { PROJECT_DIR, loadStackSettings, requireKnownStack, userCwd } from "./lib/project";
 import { readStackOutputs } from "./lib/pulumi";
 
 /**
@@ -37,4 +37,9 @@ runMain("env", async () => {
     for (const line of formatEnv(appEnv(outputs, format, { service }), show, out)) console.log(line);
   }
   if (service) console.log("\nSUPABASE_SERVICE_ROLE_KEY bypasses row level security: keep it on servers, never in a browser bundle.");
+  if (loadStackSettings(PROJECT_DIR, opts.stack).features.backup)
+    console.log(
+      `\nBackups are encrypted with the key printed by: pulumi stack output --show-secrets -s ${opts.stack} backupEncryptionKey\n` +
+        "Keep a copy outside this machine (a password manager): a lost machine takes its state, and the key, with it.",
+    );
 });

@@ -1,8 +1,12 @@
 import { resolve } from "node:path";
-import { OperatorError, operatorCommand, runMain } from "./lib/errors";
+import { EXIT, OperatorError, operatorCommand, runMain } from "./lib/errors";
 import { localTarget } from "./lib/backup/pg";
 import { defaultProgress } from "./lib/backup/progress";
+import { spawnSync } from "node:child_process";
+import { containerName } from "../components/container";
+import { formatDrillReport, runDrill } from "./lib/backup/drill";
 import { RestoreDestination, formatRestoreReport, runRestore } from "./lib/backup/restore";
+import { SCHEDULER_COMMAND } from "./lib/doctor/backup";
 import { readPassphrase, stackSources } from "./lib/backup/sources";
 import { PROJECT_DIR, loadStackSettings, requireKnownStack, userCwd } from "./lib/project";
 import { readStackOutputs } from "./lib/pulumi";
@@ -11,10 +15,15 @@ import { readStackOutputs } from "./lib/pulumi";
  * `npm run restore -- <backup folder> -s local [--force]`: checks every checksum (and decrypts)
  * before touching anything, refuses a non-empty database without --force, then restores roles,
  * database and storage and reports what it restored.
+ *
+ * `npm run restore -- --drill -s local`: the scheduler restores its newest backup into a scratch
+ * database beside the live one, compares row and object counts with the manifest and drops it.
+ * `--drill <folder> --db-url …` does the same for a backup folder here, with local tools.
  */
 runMain("restore", async () => {
   const cmd = operatorCommand("restore")
-    .argument("<folder>", "backup folder (the one holding manifest.json)")
+    .argument("[folder]", "backup folder (the one holding manifest.json); with --drill -s <stack>, the scheduler's newest")
+    .option("--drill", "restore into a scratch database, compare counts with the manifest, drop it; the live database is not touched")
     .option("-s, --stack <name>", "stack to restore into (containers from its outputs)")
     .option("--db-url <url>", "restore into this database with local pg_restore instead")
     .option("--pg-bin <folder>", "folder of the local pg_restore/psql to use with --db-url")
@@ -23,12 +32,28 @@ runMain("restore", async () => {
     .option("--no-storage", "restore the database only")
     .option("--quiet", "no progress output")
     .parse();
-  const o = cmd.opts<{ stack?: string; dbUrl?: string; pgBin?: string; force?: boolean; passphraseFile?: string; storage: boolean; quiet?: boolean }>();
-  const folder = resolve(userCwd(), cmd.args[0]);
+  const o = cmd.opts<{ stack?: string; dbUrl?: string; pgBin?: string; force?: boolean; passphraseFile?: string; storage: boolean; quiet?: boolean; drill?: boolean }>();
 
   if (o.stack === undefined && o.dbUrl === undefined) throw new OperatorError("say where to restore: -s <stack>, or --db-url postgres://…");
   if (o.stack !== undefined) requireKnownStack(PROJECT_DIR, o.stack);
+  if (o.drill && cmd.args[0] === undefined && o.dbUrl === undefined) {
+    // The backups, the key and a pg_restore of the server's version are all in the scheduler container.
+    const settings = loadStackSettings(PROJECT_DIR, o.stack!);
+    const env = settings.vps.dockerHost !== "" ? { ...process.env, DOCKER_HOST: settings.vps.dockerHost } : process.env;
+    const r = spawnSync("docker", ["exec", containerName(settings, "backup"), ...SCHEDULER_COMMAND, "drill"], { env, stdio: "inherit" });
+    if (r.error) throw new OperatorError(`docker: ${r.error.message}`);
+    return r.status === 0 ? EXIT.ok : EXIT.failed;
+  }
+  if (cmd.args[0] === undefined) throw new OperatorError("say which backup folder to restore (the one holding manifest.json)");
+  const folder = resolve(userCwd(), cmd.args[0]);
   const passphrase = readPassphrase(o.passphraseFile && resolve(userCwd(), o.passphraseFile));
+  if (o.drill) {
+    if (o.dbUrl === undefined) throw new OperatorError("--drill with a folder needs --db-url postgres://… of the server to drill on (or drop the folder to drill the scheduler's newest backup with -s)");
+    const { target } = await localTarget(o.dbUrl, o.pgBin);
+    const report = await runDrill({ folder, server: target, passphrase });
+    console.log(formatDrillReport(report));
+    return report.ok ? EXIT.ok : EXIT.failed;
+  }
 
   const connect = async (): Promise<RestoreDestination> => {
     const sources = o.stack !== undefined ? stackSources(loadStackSettings(PROJECT_DIR, o.stack), readStackOutputs(o.stack, { projectDir: PROJECT_DIR })) : undefined;
@@ -37,4 +62,5 @@ runMain("restore", async () => {
   };
   const report = await runRestore({ folder, connect, force: o.force === true, passphrase, progress: defaultProgress(o.quiet === true) });
   console.log(formatRestoreReport(report));
+  return EXIT.ok;
 });

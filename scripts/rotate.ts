@@ -30,7 +30,7 @@ runMain("rotate", async () => {
 
 async function rotate(): Promise<ExitCode> {
   const program = operatorCommand("rotate")
-    .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, or all")
+    .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, logflare, backup, or all")
     .requiredOption("-s, --stack <name>", "stack to rotate (local or vps)")
     .option("-y, --yes", "do not ask before changing the stack (also passed to pulumi up)")
     .option("--no-up", "only bump the counter; run pulumi up yourself")

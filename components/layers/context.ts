@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { BackupCredentials } from "../../config";
 import { Settings } from "../../config/settings";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
@@ -15,6 +16,8 @@ export interface StackContext {
   readonly opts: pulumi.ComponentResourceOptions;
   /** `user:bcrypt` of the dashboard login, for Traefik basic auth on vps-only UIs. */
   readonly dashboardAuth: pulumi.Output<string>;
+  /** Secret credentials of the backups' off-site copy, from the stack config. */
+  readonly backupOffsite?: BackupCredentials;
 }
 
 export const baseArgs = (ctx: StackContext) => ({ settings: ctx.settings, network: ctx.network });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DockerTls } from "../../config";
+import { BackupCredentials, DockerTls } from "../../config";
 import { reachableAddress, reachableUrl } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { dockerProvider, privateNetwork } from "../network";
@@ -12,7 +12,14 @@ import { declareSupabaseExtras } from "./extras";
 import { declareLogs } from "./logs";
 
 /** target local or vps: the stack on one Docker daemon; returns the stack outputs. */
-export function declareDockerStack(settings: Settings, secrets: Secrets, signing: SigningKeys | undefined, smtpPassword: pulumi.Output<string>, dockerTls: DockerTls): Record<string, unknown> {
+export function declareDockerStack(
+  settings: Settings,
+  secrets: Secrets,
+  signing: SigningKeys | undefined,
+  smtpPassword: pulumi.Output<string>,
+  dockerTls: DockerTls,
+  backupCredentials: BackupCredentials = {},
+): Record<string, unknown> {
   // One Docker daemon (this machine, or the server over SSH) and one private network.
   const provider = dockerProvider(settings, dockerTls);
   const ctx: StackContext = {
@@ -22,6 +29,7 @@ export function declareDockerStack(settings: Settings, secrets: Secrets, signing
     network: privateNetwork(settings, { provider }),
     opts: { providers: [provider] },
     dashboardAuth: pulumi.interpolate`${settings.auth.dashboardUsername}:${secrets.dashboardPasswordBcrypt}`,
+    backupOffsite: backupCredentials,
   };
 
   // The services: Supabase core behind Kong (and Traefik on vps), then AI/cache/observability, then extras.
@@ -32,7 +40,7 @@ export function declareDockerStack(settings: Settings, secrets: Secrets, signing
   declareLogs(ctx, core, extras);
   const { db, traefik, mail, minio, kong } = core;
   const { qdrant, ollama, redis, prometheus } = ai;
-  const { migrations, functions, supavisor, imgproxy, grafana } = extras;
+  const { migrations, functions, supavisor, imgproxy, grafana, backup } = extras;
 
   // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
   const local = settings.target === "local";
@@ -72,6 +80,9 @@ export function declareDockerStack(settings: Settings, secrets: Secrets, signing
         : undefined,
     imgproxyContainer: imgproxy?.container.name,
     grafanaUrl: grafana ? reachableUrl(settings, "grafana") : undefined,
+    // Keep this key outside the machine: without it no encrypted backup can be restored.
+    backupEncryptionKey: backup ? secrets.backupKey : undefined,
+    backupContainer: backup?.containerName,
   };
   return outputs;
 }

@@ -1,4 +1,5 @@
 import { internalUrl } from "../../config/services";
+import { Backup } from "../backup";
 import { Functions } from "../functions";
 import { Grafana } from "../grafana";
 import { Imgproxy } from "../imgproxy";
@@ -54,5 +55,22 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
           opts,
         )
       : undefined;
-  return { migrations, functions, supavisor, imgproxy, grafana };
+  // Backups, on by default: scheduled, encrypted, optionally copied off-site (README "Backups").
+  const minio = core.minio;
+  const backup = settings.features.backup
+    ? new Backup(
+        "backup",
+        {
+          ...base,
+          postgresPassword: secrets.postgresPassword,
+          key: secrets.backupKey,
+          previousKey: secrets.backupPreviousKey,
+          db: core.db.container,
+          storage: minio ? { minio: minio.container, user: secrets.minioUser, password: secrets.minioPassword } : { volume: core.storage.dataVolume! },
+          offsite: ctx.backupOffsite,
+        },
+        opts,
+      )
+    : undefined;
+  return { migrations, functions, supavisor, imgproxy, grafana, backup };
 }

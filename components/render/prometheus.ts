@@ -19,6 +19,8 @@ export interface MetricsSources {
   readonly minio: boolean;
   readonly postgresExporter: boolean;
   readonly redisExporter: boolean;
+  /** The backup scheduler's /metrics (components/backup.ts). */
+  readonly backup: boolean;
   /** HS256 JWT signed with Realtime's METRICS_JWT_SECRET. */
   readonly realtimeToken?: string;
   /** Qdrant's `/metrics` needs the API key, like every non-health route. */
@@ -63,6 +65,8 @@ function job(name: string, service: MetricsService, bearer?: string): ScrapeJob 
 
 type MetricsService = { [S in ServiceName]: (typeof ADDRESSES)[S] extends { metrics: object } ? S : never }[ServiceName];
 
+export const RULES_PATH = "/etc/prometheus/ownstack-rules.yml";
+
 /** The jobs for a set of sources, sorted by name so a reorder is never a diff. */
 export function scrapeJobs(s: MetricsSources): ScrapeJob[] {
   const { port, path } = ADDRESSES.prometheus.metrics;
@@ -78,6 +82,7 @@ export function scrapeJobs(s: MetricsSources): ScrapeJob[] {
     s.minio && job("minio", "minio"),
     s.postgresExporter && job("postgres", "postgresExporter"),
     s.redisExporter && job("redis", "redisExporter"),
+    s.backup && job("backup", "backup"),
   ];
   return jobs.filter((j): j is ScrapeJob => j !== false).sort((a, b) => a.job.localeCompare(b.job));
 }
@@ -101,6 +106,7 @@ export function metricsSourcesFor(
     minio: features.minio,
     postgresExporter: true,
     redisExporter: features.redis,
+    backup: features.backup,
     realtimeToken: credentials.realtimeToken,
     qdrantApiKey: features.qdrant ? credentials.qdrantApiKey : undefined,
   };
@@ -120,6 +126,7 @@ export function renderPrometheusYml(input: PrometheusConfigInput): string {
     global: { scrape_interval: interval, evaluation_interval: interval },
     // Retention lives in the config file: the --storage.tsdb.retention.* flags are deprecated in v3.
     storage: { tsdb: { retention: { time: input.retention } } },
+    ...(input.sources.backup ? { rule_files: [RULES_PATH] } : {}),
     scrape_configs: scrapeJobs(input.sources).map((j) => ({
       job_name: j.job,
       metrics_path: j.path,
@@ -128,4 +135,41 @@ export function renderPrometheusYml(input: PrometheusConfigInput): string {
     })),
   };
   return stringify(config, { lineWidth: 0 });
+}
+
+/**
+ * Alert rules (Prometheus alerting rules format; `promtool check rules` in the tests). The stale
+ * threshold is read from the scheduler's own interval metric, so a changed backupSchedule needs no
+ * second edit here.
+ */
+export function renderAlertRules(sources: Pick<MetricsSources, "backup">): string {
+  const rules = sources.backup
+    ? [
+        {
+          alert: "BackupTooOld",
+          expr: "time() - ownstack_backup_last_success_timestamp_seconds > 2 * ownstack_backup_schedule_interval_seconds",
+          for: "10m",
+          labels: { severity: "critical" },
+          annotations: {
+            summary: "The last good backup is older than twice the backup schedule",
+            description: "Newest complete backup: {{ $value | humanizeDuration }} old. See `docker logs` of the backup container and `npm run doctor`.",
+          },
+        },
+        {
+          alert: "BackupSchedulerDown",
+          expr: 'up{job="backup"} == 0',
+          for: "15m",
+          labels: { severity: "warning" },
+          annotations: { summary: "Prometheus cannot reach the backup scheduler", description: "The backup container is stopped or unhealthy; no backup runs while it is." },
+        },
+        {
+          alert: "BackupOffsiteFailing",
+          expr: "ownstack_backup_offsite_configured == 1 and time() - ownstack_backup_offsite_last_success_timestamp_seconds > 2 * ownstack_backup_schedule_interval_seconds",
+          for: "10m",
+          labels: { severity: "warning" },
+          annotations: { summary: "Off-site backup copies are failing", description: "Local backups are kept; the scheduler's log says why the upload failed." },
+        },
+      ]
+    : [];
+  return stringify({ groups: rules.length > 0 ? [{ name: "ownstack-backup", rules }] : [] }, { lineWidth: 0 });
 }

@@ -15,19 +15,10 @@ import { ConfigError } from "../../config/settings";
  * `OWNSTACK_DEBUG=1` also prints the stack trace. Command-line usage errors are refusals too:
  * build the command with `operatorCommand`, and commander's own message is the one line.
  */
-export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+import { EXIT, ExitCode, OperatorError } from "./operatorError";
 
-/** A failure the operator can act on: the message is one line; `exitCode` defaults to refused. */
-export class OperatorError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode = EXIT.refused,
-  ) {
-    super(message);
-    this.name = "OperatorError";
-  }
-}
+export { EXIT, OperatorError };
+export type { ExitCode };
 
 /** A commander program whose usage errors end through `runMain` (exit 2) instead of exiting 1. */
 export const operatorCommand = (name: string): Command => new Command(name).exitOverride();

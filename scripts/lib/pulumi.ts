@@ -33,10 +33,9 @@ export const exec: Exec = (cmd, args, opts = {}) => {
 };
 
 /** The first line of a CLI's stderr worth showing: its `error:` line if it printed one. */
-export function firstErrorLine(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return (lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "no error output").replace(/^error:\s*/i, "");
-}
+import { firstErrorLine } from "./operatorError";
+
+export { firstErrorLine };
 
 /** Env for every Pulumi call of ours: the project's passphrase file unless the caller chose one. */
 export function pulumiEnv(projectDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

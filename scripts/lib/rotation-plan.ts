@@ -27,7 +27,7 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   },
   postgres: {
     regenerates: "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
-    restarts: ["analytics", "auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor"],
+    restarts: ["analytics", "auth", "backup", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor"],
     notice:
       "About a minute of downtime while db and every service that logs in restart; data, sessions and API keys are kept. " +
       "The db applies the new password in one transaction before it reports healthy; if that fails, the old password keeps working. " +
@@ -40,7 +40,7 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   },
   minio: {
     regenerates: "MinIO root user and password, S3-protocol access key id and secret",
-    restarts: ["minio", "minio-createbucket", "storage"],
+    restarts: ["backup", "minio", "minio-createbucket", "storage"],
     notice: "Storage restarts (uploads in flight fail); stored files are kept. S3-protocol clients need the new keys.",
   },
   redis: {
@@ -79,6 +79,13 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
     regenerates: "Logflare's public (ingest) and private (query) access tokens",
     restarts: ["analytics", "studio", "vector"],
     notice: "Studio's Logs pages and log shipping pause while analytics restarts (about 30 s); stored logs are kept. Without logs nothing restarts.",
+  },
+  backup: {
+    regenerates: "the backup encryption key (backupEncryptionKey output)",
+    restarts: ["backup"],
+    notice:
+      "The scheduler re-encrypts the backups it keeps under the new key at its next start, so the old key is needed only for copies made before " +
+      "(off-site ones included). Save the new key outside this machine: npm run env shows how to print it.",
   },
 };
 

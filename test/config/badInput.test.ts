@@ -138,8 +138,8 @@ describe("the SMTP password", () => {
     expect(message).not.toContain("hunter2-secret");
   });
 
-  it("is a secret key, with the kubernetes credentials (database URL, S3 keys)", () => {
-    expect([...SECRET_KEYS].sort()).toEqual(["databaseUrl", "s3AccessKeyId", "s3SecretAccessKey", "smtpPass"]);
+  it("is a secret key, with the kubernetes credentials (database URL, S3 keys) and the backups' off-site credentials", () => {
+    expect([...SECRET_KEYS].sort()).toEqual(["backupS3AccessKeyId", "backupS3SecretAccessKey", "backupSftpPrivateKey", "databaseUrl", "s3AccessKeyId", "s3SecretAccessKey", "smtpPass"]);
   });
 });
 

@@ -101,6 +101,7 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
     const targets = Object.fromEntries(yml.scrape_configs.map((j: any) => [j.job_name, j.static_configs[0].targets[0]]));
     expect(targets).toEqual({
       auth: "auth:9100",
+      backup: "backup:9188",
       kong: "kong:8100",
       minio: "minio:9000",
       postgres: "postgres-exporter:9187",

@@ -62,13 +62,13 @@ describe("rotation on the local stack replaces exactly the consumers", () => {
 
   it("postgres: replaces db and every service that logs in, and never touches a volume", () => {
     const d = diffs.get("postgres")!;
-    expect(d.containers).toEqual(["analytics", "auth", "db", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio"]);
+    expect(d.containers).toEqual(["analytics", "auth", "backup", "db", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio"]);
     expect(d.others).toEqual(["random:index/randomPassword:RandomPassword::secrets-postgres-password"]);
   });
 
   it("minio: replaces minio, its bucket job and storage, not db or qdrant", () => {
     const d = diffs.get("minio")!;
-    expect(d.containers).toEqual(["minio", "minio-createbucket", "storage"]);
+    expect(d.containers).toEqual(["backup", "minio", "minio-createbucket", "storage"]);
     expect(d.containers.filter((c) => ["db", "qdrant"].includes(c))).toEqual([]);
     expect(d.others).toEqual([
       "random:index/randomPassword:RandomPassword::secrets-minio-password",
@@ -119,7 +119,7 @@ describe("rotation with every optional consumer on", () => {
 
   it("postgres also replaces Edge Functions and Supavisor", () => {
     expect(diffs.get("postgres")!.containers).toEqual([
-      "analytics", "auth", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor",
+      "analytics", "auth", "backup", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor",
     ]);
   });
 
@@ -137,7 +137,7 @@ describe("rotation on the vps stack", () => {
 
   it("postgres replaces db and its clients (Prometheus and its exporter are off by default on vps); Traefik stays", async () => {
     const d = diff(base, await evaluate(rotate("postgres", VPS_CONFIG), "vps"));
-    expect(d.containers).toEqual(["auth", "db", "meta", "migrations", "realtime", "rest", "storage", "studio"]);
+    expect(d.containers).toEqual(["auth", "backup", "db", "meta", "migrations", "realtime", "rest", "storage", "studio"]);
   });
 
   it("dashboard replaces only containers the table names, Kong among them", async () => {

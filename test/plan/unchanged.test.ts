@@ -41,10 +41,14 @@ const STACKS: [file: string, config: Record<string, string>, stack: string][] = 
 
 const REPO = process.cwd();
 
-/** Multi-line strings (rendered files, scripts) become lists of lines, so that a diff reads. */
+/**
+ * Multi-line strings (rendered files, scripts) become lists of lines, so that a diff reads. A
+ * bundled program (the backup scheduler, hundreds of KiB of minified code) is compared by its hash.
+ */
 function normalise(value: unknown): unknown {
   if (typeof value === "string") {
     const text = value.split(REPO).join("<repo>");
+    if (text.length > 64 * 1024) return { bytes: Buffer.byteLength(text), sha256: createHash("sha256").update(text).digest("hex") };
     return text.includes("\n") ? { lines: text.split("\n") } : text;
   }
   if (Array.isArray(value)) return value.map(normalise);

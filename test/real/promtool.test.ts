@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { metricsSourcesFor, mintMetricsToken, renderPrometheusYml } from "../../components/render/prometheus";
+import { RULES_PATH, metricsSourcesFor, mintMetricsToken, renderAlertRules, renderPrometheusYml } from "../../components/render/prometheus";
+import { renderMetrics } from "../../scripts/lib/backup/scheduler";
 import { parseSettings } from "../../config/settings";
 
 const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" });
@@ -18,9 +19,12 @@ const major = Number(/version (\d+)\./.exec(`${promtool.stdout}${promtool.stderr
 const dir = mkdtempSync(join(tmpdir(), "ownstack-promtool-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The rules file goes beside the config, where promtool (which opens rule_files) finds it. */
 function check(name: string, yml: string): { status: number | null; output: string } {
   const file = join(dir, `${name}.yml`);
-  writeFileSync(file, yml, { mode: 0o600 });
+  const rules = join(dir, `${name}-rules.yml`);
+  writeFileSync(rules, renderAlertRules({ backup: true }), { mode: 0o600 });
+  writeFileSync(file, yml.replace(RULES_PATH, rules), { mode: 0o600 });
   const r = spawnSync("promtool", ["check", "config", file], { encoding: "utf8" });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
@@ -73,6 +77,29 @@ describe.skipIf(!available)("promtool check config on the rendered prometheus.ym
       ["postgres", true],
     ];
     for (const [job, enabled] of expected) expect(jobs.includes(job), `${job} enabled=${enabled}`).toBe(enabled);
+  });
+
+  it("the backup alert rules pass promtool check rules", () => {
+    const file = join(dir, "backup-rules.yml");
+    writeFileSync(file, renderAlertRules({ backup: true }), { mode: 0o600 });
+    const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toMatch(/SUCCESS: 3 rules found/);
+    expect(r.status).toBe(0);
+  });
+
+  it("the scheduler's /metrics text passes promtool check metrics", () => {
+    const text = renderMetrics({
+      last: { name: "local-2026-03-01T03-17-00.000Z", at: new Date("2026-03-01T03:17:00Z"), bytes: 123456 },
+      retained: { count: 3, bytes: 370368 },
+      state: { failures: 1, lastAttempt: { at: "2026-03-01T03:17:00Z", ok: true, seconds: 4.2 }, offsite: { failures: 0, lastSuccessAt: "2026-03-01T03:17:09Z" } },
+      intervalSeconds: 86400,
+      offsiteConfigured: true,
+      next: new Date("2026-03-02T03:17:00Z"),
+    });
+    const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toBe("");
+    expect(r.status).toBe(0);
+    expect(text).toMatch(/^ownstack_backup_last_success_timestamp_seconds 1772335020$/m);
   });
 
   it("promtool does reject a broken file, so the SUCCESS above means something", () => {

@@ -1,10 +1,10 @@
 import { jwtVerify } from "jose";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { MetricsSources, metricsSourcesFor, mintMetricsToken, renderPrometheusYml, scrapeJobs } from "../../components/render/prometheus";
+import { MetricsSources, RULES_PATH, metricsSourcesFor, mintMetricsToken, renderAlertRules, renderPrometheusYml, scrapeJobs } from "../../components/render/prometheus";
 import { parseSettings } from "../../config/settings";
 
-const NONE: MetricsSources = { kong: false, rest: false, auth: false, storage: false, traefik: false, minio: false, postgresExporter: false, redisExporter: false };
+const NONE: MetricsSources = { kong: false, rest: false, auth: false, storage: false, traefik: false, minio: false, postgresExporter: false, redisExporter: false, backup: false };
 
 describe("prometheus.yml", () => {
   it("renders retention in the config file and one job per source (snapshot)", () => {
@@ -43,6 +43,7 @@ describe("prometheus.yml", () => {
   // The job a source adds, and the host it scrapes: the service's alias on the stack's network.
   const ADDS: Record<Exclude<keyof MetricsSources, "qdrantApiKey" | "realtimeToken">, [job: string, host: string]> = {
     auth: ["auth", "auth"],
+    backup: ["backup", "backup"],
     kong: ["kong", "kong"],
     minio: ["minio", "minio"],
     postgresExporter: ["postgres", "postgres-exporter"],
@@ -65,12 +66,22 @@ describe("prometheus.yml", () => {
   it("local defaults scrape everything but Traefik; vps adds Traefik and drops what is off", () => {
     const creds = { realtimeToken: "t", qdrantApiKey: "k" };
     const local = scrapeJobs(metricsSourcesFor(parseSettings({}, "local"), creds)).map((j) => j.job);
-    expect(local).toEqual(["auth", "kong", "minio", "postgres", "prometheus", "qdrant", "realtime", "redis", "rest", "storage"]);
+    expect(local).toEqual(["auth", "backup", "kong", "minio", "postgres", "prometheus", "qdrant", "realtime", "redis", "rest", "storage"]);
     const vps = parseSettings(
       { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false", "ownstack:storageBackend": "file" },
       "vps",
     );
-    expect(scrapeJobs(metricsSourcesFor(vps, creds)).map((j) => j.job)).toEqual(["auth", "kong", "postgres", "prometheus", "realtime", "rest", "storage", "traefik"]);
+    expect(scrapeJobs(metricsSourcesFor(vps, creds)).map((j) => j.job)).toEqual(["auth", "backup", "kong", "postgres", "prometheus", "realtime", "rest", "storage", "traefik"]);
+  });
+
+  it("with backups on, the alert rules are loaded and the stale-backup rule compares with twice the schedule", () => {
+    const yml = parse(renderPrometheusYml({ retention: "15d", sources: { ...NONE, backup: true } }));
+    expect(yml.rule_files).toEqual([RULES_PATH]);
+    const rules = parse(renderAlertRules({ backup: true })).groups[0].rules;
+    expect(rules.map((r: { alert: string }) => r.alert)).toEqual(["BackupTooOld", "BackupSchedulerDown", "BackupOffsiteFailing"]);
+    expect(rules[0].expr).toBe("time() - ownstack_backup_last_success_timestamp_seconds > 2 * ownstack_backup_schedule_interval_seconds");
+    expect(parse(renderPrometheusYml({ retention: "15d", sources: NONE })).rule_files).toBeUndefined();
+    expect(parse(renderAlertRules({ backup: false }))).toEqual({ groups: [] });
   });
 
   it("gives Realtime a bearer JWT that verifies with the JWT secret, with no clock reading", async () => {

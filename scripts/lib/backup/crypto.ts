@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, Scry
 import { createReadStream, createWriteStream, openSync, readSync, closeSync, statSync } from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { OperatorError } from "../errors";
+import { OperatorError } from "../operatorError";
 
 /**
  * Backups at rest: each file is encrypted on its own with AES-256-GCM under a key derived from

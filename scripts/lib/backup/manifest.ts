@@ -3,11 +3,15 @@ import { createReadStream, existsSync, readFileSync, readdirSync, rmSync, statSy
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
-import { OperatorError } from "../errors";
+import { OperatorError } from "../operatorError";
 
 /** `manifest.json`: what a backup holds, with the checksum of every file as stored on disk. */
 
 export const MANIFEST = "manifest.json";
+
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)`;
+/** `schema.table` as pg_dump writes it (`public.items`, `"My Schema"."T"`): safe to put in SQL. */
+export const QUALIFIED_NAME = new RegExp(`^${IDENT}\\.${IDENT}$`);
 export const FORMAT = "ownstack-backup/1";
 
 const fileEntry = z.object({
@@ -26,9 +30,24 @@ export const manifestSchema = z.object({
   versions: z.object({ ownstack: z.string(), node: z.string(), postgres: z.string(), pgDump: z.string(), dbImage: z.string().nullable(), storageImage: z.string().nullable() }),
   database: z.object({ name: z.string(), sizeBytes: z.number().int().nonnegative() }),
   storage: z.object({ kind: z.enum(["minio", "file"]), buckets: z.array(z.string()) }).nullable(),
-  /** Files are encrypted with ./crypto.ts when set; checksums are of the encrypted bytes. */
-  encryption: z.object({ cipher: z.literal("aes-256-gcm"), kdf: z.literal("scrypt"), fileFormat: z.literal("OWNSTKE1") }).nullable(),
+  /**
+   * Files are encrypted with ./crypto.ts when set; checksums are of the encrypted bytes. `keyId`
+   * names the scheduler's key (./keys.ts), so a rotation knows which backups to re-encrypt.
+   */
+  encryption: z
+    .object({ cipher: z.literal("aes-256-gcm"), kdf: z.literal("scrypt"), fileFormat: z.literal("OWNSTKE1"), keyId: z.string().regex(/^[0-9a-f]{16}$/).optional() })
+    .nullable(),
   files: z.array(fileEntry),
+  /**
+   * What the drill compares with: rows per table as the dump holds them (schema-qualified, quoted
+   * as pg_dump quotes them) and objects per bucket in the storage copy. Older backups lack it.
+   */
+  counts: z
+    .object({
+      tables: z.record(z.string().regex(QUALIFIED_NAME), z.number().int().nonnegative()),
+      buckets: z.record(z.string(), z.number().int().nonnegative()).nullable(),
+    })
+    .optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -90,6 +109,19 @@ export function listBackups(root: string, prefix: string): string[] {
     .filter((n) => NAME(prefix).test(n) && existsSync(join(root, n, MANIFEST)))
     .sort()
     .reverse();
+}
+
+/** When a backup named by backupName() was taken. */
+export function backupTime(name: string): Date {
+  const m = /(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d\.\d{3}Z)$/.exec(name);
+  return new Date(m ? `${m[1]}:${m[2]}:${m[3]}` : NaN);
+}
+
+/** Hidden `.<prefix>-….partial` folders: what a run that was killed mid-way left behind. */
+export function partialBackups(root: string, prefix: string): string[] {
+  if (!existsSync(root)) return [];
+  const re = new RegExp(`^\\.${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-.*\\.partial$`);
+  return readdirSync(root).filter((n) => re.test(n)).sort();
 }
 
 /** Removes all but the newest `keep` backups of the prefix; returns the removed folder names. */

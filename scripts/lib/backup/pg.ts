@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { dockerHostEnv } from "../docker";
-import { OperatorError } from "../errors";
+import { OperatorError } from "../operatorError";
 import { Cmd, capture } from "./proc";
 
 /**
@@ -17,6 +17,8 @@ export interface PgTarget {
   readonly database: string;
   /** `stdin`: we pipe into the tool. */
   command(tool: PgTool, args: readonly string[], opts?: { stdin?: boolean }): Cmd;
+  /** The same server and login, another database (the drill's scratch copy). */
+  forDatabase(database: string): PgTarget;
 }
 
 /**
@@ -35,6 +37,7 @@ export function dockerTarget(container: string, opts: { dockerHost?: string; use
       args: ["exec", ...(o.stdin ? ["-i"] : []), "-e", "PGHOST=127.0.0.1", "-e", `PGUSER=${user}`, "-e", `PGDATABASE=${database}`, container, tool, ...args],
       env,
     }),
+    forDatabase: (db) => dockerTarget(container, { ...opts, database: db }),
   };
 }
 
@@ -57,6 +60,11 @@ export function urlTarget(url: string, binDir?: string): PgTarget {
     description: `postgres://${env.PGUSER ? `${env.PGUSER}@` : ""}${env.PGHOST}:${env.PGPORT}/${database}`,
     database,
     command: (tool, args) => ({ cmd: binDir ? join(binDir, tool) : tool, args: [...args], env }),
+    forDatabase: (db) => {
+      const other = new URL(u.href);
+      other.pathname = `/${encodeURIComponent(db)}`;
+      return urlTarget(other.href, binDir);
+    },
   };
 }
 
@@ -127,26 +135,60 @@ const PLATFORM_SCHEMAS = [
 const countRows = (table: string) =>
   `case when to_regclass('${table}') is null then 0 else (xpath('/row/c/text()', query_to_xml('select count(*) as c from ${table}', false, true, '')))[1]::text::bigint end`;
 
+const USER_SCHEMA = (col: string) =>
+  `${col} not like 'pg\\_%' and ${col} not in (${PLATFORM_SCHEMAS.map((s) => `'${s}'`).join(", ")})`;
+const NOT_FROM_EXTENSION = (catalog: string, oid: string) =>
+  `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = ${oid} and d.deptype = 'e')`;
+
 /**
- * What makes a database not empty: user tables and views (outside the platform schemas and not
- * owned by an extension), large objects, users, stored files. Empty list: safe to restore into.
+ * Every user object outside the platform schemas, by schema and kind: relations, standalone
+ * sequences (a serial's sequence belongs to its table), functions and procedures, types and
+ * domains (not a table's row type or an array type), operators, collations and text search
+ * configurations. Objects an extension created do not count.
+ */
+const USER_OBJECTS = `
+  select ns.nspname as schema, case when c.relkind = 'S' then 'sequence' else 'relation' end as kind from pg_class c join pg_namespace ns on ns.oid = c.relnamespace
+    where c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_class", "c.oid")}
+      and not (c.relkind = 'S' and exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i') and d.refclassid = 'pg_class'::regclass))
+  union all select ns.nspname, 'function' from pg_proc p join pg_namespace ns on ns.oid = p.pronamespace
+    where ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}
+  union all select ns.nspname, 'type' from pg_type t join pg_namespace ns on ns.oid = t.typnamespace
+    where ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_type", "t.oid")}
+      and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
+      and not exists (select 1 from pg_type e where e.typarray = t.oid)
+  union all select ns.nspname, 'operator' from pg_operator o join pg_namespace ns on ns.oid = o.oprnamespace
+    where ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_operator", "o.oid")}
+  union all select ns.nspname, 'collation' from pg_collation co join pg_namespace ns on ns.oid = co.collnamespace
+    where ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_collation", "co.oid")}
+  union all select ns.nspname, 'text search configuration' from pg_ts_config ts join pg_namespace ns on ns.oid = ts.cfgnamespace
+    where ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_ts_config", "ts.oid")}`;
+
+const KIND_ORDER = ["relation", "sequence", "function", "type", "operator", "collation", "text search configuration"];
+
+/** `app: 1 relation, public: 1 relation, 2 functions` from (schema, kind, count) rows. */
+export function describeUserObjects(rows: readonly (readonly string[])[]): string {
+  const bySchema = new Map<string, string[]>();
+  const sorted = [...rows].sort((a, b) => a[0].localeCompare(b[0]) || KIND_ORDER.indexOf(a[1]) - KIND_ORDER.indexOf(b[1]));
+  for (const [schema, kind, n] of sorted) {
+    const list = bySchema.get(schema) ?? [];
+    list.push(`${n} ${kind}${n === "1" ? "" : "s"}`);
+    bySchema.set(schema, list);
+  }
+  return [...bySchema].map(([schema, kinds]) => `${schema}: ${kinds.join(", ")}`).join(", ");
+}
+
+/**
+ * What makes a database not empty: any user object (USER_OBJECTS), large objects, users, stored
+ * files. Empty list: safe to restore into.
  */
 export async function busyReasons(target: PgTarget): Promise<string[]> {
-  const sql = `select
-    coalesce((select string_agg(nspname || ': ' || n || ' relation' || case when n = 1 then '' else 's' end, ', ' order by nspname) from (
-      select ns.nspname, count(*) as n from pg_class c join pg_namespace ns on ns.oid = c.relnamespace
-      where c.relkind in ('r', 'p', 'v', 'm', 'f') and ns.nspname not like 'pg\\_%'
-        and ns.nspname not in (${PLATFORM_SCHEMAS.map((s) => `'${s}'`).join(", ")})
-        and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
-      group by ns.nspname) s), ''),
-    (select count(*) from pg_largeobject_metadata),
-    ${countRows("auth.users")},
-    ${countRows("storage.objects")}`;
-  const [[relations = "", largeObjects = "0", users = "0", objects = "0"] = []] = await query(target, sql);
-  const reasons = relations === "" ? [] : [relations];
+  const objects = await query(target, `select schema, kind, count(*) from (${USER_OBJECTS}) o group by schema, kind`);
+  const sql = `select (select count(*) from pg_largeobject_metadata), ${countRows("auth.users")}, ${countRows("storage.objects")}`;
+  const [[largeObjects = "0", users = "0", stored = "0"] = []] = await query(target, sql);
+  const reasons = objects.length === 0 ? [] : [describeUserObjects(objects)];
   if (Number(largeObjects) > 0) reasons.push(`${largeObjects} large objects`);
   if (Number(users) > 0) reasons.push(`${users} rows in auth.users`);
-  if (Number(objects) > 0) reasons.push(`${objects} rows in storage.objects`);
+  if (Number(stored) > 0) reasons.push(`${stored} rows in storage.objects`);
   return reasons;
 }
 

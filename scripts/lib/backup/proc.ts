@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { basename } from "node:path";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { OperatorError } from "../errors";
-import { firstErrorLine } from "../pulumi";
+import { OperatorError } from "../operatorError";
+import { firstErrorLine } from "../operatorError";
 
 /** One program run: backup and restore build these, so tests can read what would run. */
 export interface Cmd {
@@ -72,6 +72,43 @@ export function byteCounter(onBytes: (total: number) => void): Transform {
       total += chunk.length;
       onBytes(total);
       done(null, chunk);
+    },
+  });
+}
+
+/**
+ * Runs the program with `source` on stdin and its stdout into `sink` (e.g. `pg_restore --file=-`
+ * reading a dump and printing SQL), both streamed.
+ */
+export async function streamThrough(c: Cmd, source: Readable, sink: Writable): Promise<void> {
+  const { child, exited } = start(c, "pipe");
+  const fed = pipeline(source, child.stdin!).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
+  });
+  await Promise.all([fed, pipeline(child.stdout!, sink), exited]);
+}
+
+/**
+ * Passes every chunk on and also writes it to `branch` (waiting for it to drain), so one pass over
+ * a dump both stores it and feeds a reader. `branch` is ended when the stream ends.
+ */
+export function teeTo(branch: Writable): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (branch.destroyed || branch.writableEnded) return done(null, chunk);
+      if (branch.write(chunk)) done(null, chunk);
+      else {
+        // A branch that fails closes instead of draining; its own error is reported by its owner.
+        const go = () => {
+          branch.off("drain", go).off("close", go);
+          done(null, chunk);
+        };
+        branch.on("drain", go).on("close", go);
+      }
+    },
+    flush(done) {
+      if (!branch.writableEnded && !branch.destroyed) branch.end();
+      done();
     },
   });
 }

@@ -1,12 +1,13 @@
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { OperatorError } from "../errors";
+import { OperatorError } from "../operatorError";
+import { CopyRowCounter } from "./archive";
+import { withPrivateDir } from "./cleanup";
 import { decryptFile } from "./crypto";
 import { FileEntry, Manifest, readManifest, verifyChecksums } from "./manifest";
 import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";
-import { streamIn } from "./proc";
+import { streamIn, streamThrough } from "./proc";
 import { Progress, silentProgress } from "./progress";
 import { planRoles } from "./roles";
 import { StorageSource, restoreStorage, storedObjectCount } from "./storage";
@@ -57,15 +58,17 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
   await verifyChecksums(o.folder, manifest, () => sums.update(++checked));
   sums.done(`${checked} files verified`);
 
-  const plain = mkdtempSync(join(tmpdir(), "ownstack-restore-"));
-  try {
+  // Decrypted files live in a private folder that is removed on every exit, Ctrl-C and SIGTERM included.
+  return withPrivateDir("ownstack-restore-", async (plain) => {
     const paths = await plainFiles(o.folder, manifest, plain, o.passphrase);
     const pathOf = (entry: FileEntry | undefined) => (entry ? paths.get(entry.name) : undefined);
     const dump = pathOf(dumpEntry)!;
     const { target, storage } = await o.connect();
 
-    // pg_restore reads the whole table of contents: a truncated or foreign archive fails here.
+    // The whole archive is read before anything changes: a truncated or foreign archive, or one
+    // that does not hold the rows the manifest recorded, fails here, before roles are created.
     const toc = summarizeToc(await streamIn(target.command("pg_restore", ["--list"], { stdin: true }), createReadStream(dump)));
+    await checkDumpRows(target, dump, manifest);
     const notes: string[] = [];
     const storageTar = pathOf(file("storage"));
     const storageWanted = storageTar !== undefined && manifest.storage !== null;
@@ -113,14 +116,37 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       storageBuckets: restoreStorageTo ? manifest.storage!.buckets : null,
       notes,
     };
-  } finally {
-    rmSync(plain, { recursive: true, force: true });
-    progress.stop();
+  }).finally(() => progress.stop());
+}
+
+/** Rows per table in a dump, read back by pg_restore without a database; fails on a damaged archive. */
+export async function dumpRowCounts(target: PgTarget, dump: string): Promise<Record<string, number>> {
+  const rows = new CopyRowCounter();
+  try {
+    await streamThrough(target.command("pg_restore", ["--file=-"], { stdin: true }), createReadStream(dump), rows);
+  } catch (err) {
+    throw new OperatorError(`the database dump cannot be read (${(err as Error).message}); the backup is damaged, nothing was restored`);
   }
+  return rows.counts;
+}
+
+/** Differences between two `table → rows` maps, as `public.items: 120 → 119`. */
+export function countDifferences(expected: Readonly<Record<string, number>>, actual: Readonly<Record<string, number>>): string[] {
+  return [...new Set([...Object.keys(expected), ...Object.keys(actual)])]
+    .sort()
+    .filter((k) => expected[k] !== actual[k])
+    .map((k) => `${k}: ${expected[k] ?? "absent"} → ${actual[k] ?? "absent"}`);
+}
+
+async function checkDumpRows(target: PgTarget, dump: string, manifest: Manifest): Promise<void> {
+  const rows = await dumpRowCounts(target, dump);
+  const diff = manifest.counts ? countDifferences(manifest.counts.tables, rows) : [];
+  if (diff.length > 0)
+    throw new OperatorError(`the database dump does not hold the rows its manifest recorded (${diff.slice(0, 3).join(", ")}); the backup is damaged, nothing was restored`);
 }
 
 /** Encrypted files are decrypted (and so authenticated) into `dir` before anything else. */
-async function plainFiles(folder: string, manifest: Manifest, dir: string, passphrase: string | undefined): Promise<Map<string, string>> {
+export async function plainFiles(folder: string, manifest: Manifest, dir: string, passphrase: string | undefined): Promise<Map<string, string>> {
   const paths = new Map<string, string>();
   for (const f of manifest.files) {
     const source = join(folder, f.name);

@@ -1,14 +1,17 @@
 import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Transform, Writable } from "node:stream";
-import { OperatorError } from "../errors";
-import { PROJECT_DIR } from "../project";
+import { OperatorError } from "../operatorError";
+import { CopyRowCounter, bucketCounter } from "./archive";
+import { removeOnExit } from "./cleanup";
 import { encryptingStream } from "./crypto";
-import { FORMAT, FileEntry, MANIFEST, Manifest, backupName, pruneBackups, sha256File } from "./manifest";
+import { FORMAT, FileEntry, MANIFEST, Manifest, backupName, backupTime, listBackups, partialBackups, pruneBackups, sha256File } from "./manifest";
 import { PgTarget, databaseSize, majorOf, serverVersion, toolVersion } from "./pg";
-import { byteCounter, streamOut } from "./proc";
+import { byteCounter, streamOut, streamThrough, teeTo } from "./proc";
+import { PassThrough } from "node:stream";
 import { Progress, mib, silentProgress } from "./progress";
-import { StorageSource, backupStorage, describeStorage } from "./storage";
+import { Retention, planRetention } from "../../../config/backupRetention";
+import { StorageReader, StorageSource, storageReader } from "./storage";
 
 export interface BackupOptions {
   /** The folder holding all backups; each run adds `<prefix>-<time>/` inside it. */
@@ -17,21 +20,36 @@ export interface BackupOptions {
   readonly prefix: string;
   readonly stack: string | null;
   readonly target: PgTarget;
-  readonly storage?: StorageSource;
+  /** Through the Docker CLI (npm run backup), or read directly (the scheduler in the stack). */
+  readonly storage?: StorageSource | StorageReader;
   readonly images?: { readonly db?: string; readonly storage?: string };
-  readonly keep: number;
+  /** Keep the newest N (npm run backup --keep), or by days/weeks/months (the scheduler). */
+  readonly keep: number | Retention;
   readonly passphrase?: string;
+  /** Recorded in the manifest: which key encrypted the files (./keys.ts). */
+  readonly keyId?: string;
   readonly progress?: Progress;
   readonly now?: () => Date;
+  /** The ownstack version for the manifest (package.json's, passed in: the scheduler has no checkout). */
+  readonly version?: string;
 }
 
 export interface BackupResult {
   readonly folder: string;
   readonly manifest: Manifest;
   readonly pruned: readonly string[];
+  /** Unfinished folders an interrupted earlier run left, removed before this one started. */
+  readonly cleaned: readonly string[];
 }
 
-const ownstackVersion = () => (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { version: string }).version;
+
+/** Prunes by count or by retention rules; returns the removed folder names. */
+export function prune(root: string, prefix: string, keep: number | Retention): string[] {
+  if (typeof keep === "number") return pruneBackups(root, prefix, keep);
+  const { remove } = planRetention(listBackups(root, prefix).map((name) => ({ name, at: backupTime(name) })), keep);
+  for (const b of remove) rmSync(join(root, b.name), { recursive: true, force: true });
+  return remove.map((b) => b.name);
+}
 
 /** Makes `root` (0700: backups are the user's data) or says in one line why it cannot. */
 export function prepareRoot(root: string): void {
@@ -51,17 +69,23 @@ export function prepareRoot(root: string): void {
  * a hidden `.partial` folder that becomes the backup only once complete, then old ones are pruned.
  */
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
-  if (!Number.isInteger(o.keep) || o.keep < 1) throw new OperatorError(`--keep must be a whole number of at least 1, got ${o.keep}`);
+  if (typeof o.keep === "number" && (!Number.isInteger(o.keep) || o.keep < 1)) throw new OperatorError(`--keep must be a whole number of at least 1, got ${o.keep}`);
   const progress = o.progress ?? silentProgress;
+  const storage = o.storage && storageReader(o.storage);
   const [server, pgDump] = [await serverVersion(o.target), await toolVersion(o.target, "pg_dump")];
   if (majorOf(pgDump) < majorOf(server))
     throw new OperatorError(`pg_dump ${pgDump} cannot dump a PostgreSQL ${server} server; use pg_dump ${majorOf(server)} or newer (--pg-bin <folder>)`);
   prepareRoot(o.root);
+  // A run killed by a signal or the OOM killer never renamed its folder: it never counted as a
+  // backup, and it is removed here so it does not fill the disk.
+  const cleaned = partialBackups(o.root, o.prefix);
+  for (const n of cleaned) rmSync(join(o.root, n), { recursive: true, force: true });
 
   const createdAt = (o.now ?? (() => new Date()))();
   const name = backupName(o.prefix, createdAt);
   const partial = join(o.root, `.${name}.partial`);
   mkdirSync(partial, { mode: 0o700 });
+  const release = removeOnExit(partial);
   try {
     const suffix = o.passphrase !== undefined ? ".enc" : "";
     const written: { name: string; kind: FileEntry["kind"] }[] = [];
@@ -77,7 +101,12 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
 
     const size = await databaseSize(o.target);
     const db = await open("db.dump", "database", "database", size);
-    await streamOut(o.target.command("pg_dump", ["--format=custom", "--no-password"]), db.through, db.sink);
+    // The same bytes go to pg_restore, which reads the archive back as SQL: rows per table for the
+    // drill, and proof the dump is complete before it counts as a backup.
+    const rows = new CopyRowCounter();
+    const tee = new PassThrough();
+    const reader = streamThrough(o.target.command("pg_restore", ["--file=-"], { stdin: true }), tee, rows);
+    await Promise.all([streamOut(o.target.command("pg_dump", ["--format=custom", "--no-password"]), [teeTo(tee), ...db.through], db.sink), reader]);
     db.done();
 
     const roles = await open("roles.sql", "roles", "roles", 0);
@@ -85,9 +114,14 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     roles.done();
 
     let buckets: string[] | undefined;
-    if (o.storage) {
+    let objects: Record<string, number> | null = null;
+    if (storage) {
       const st = await open("storage.tar", "storage", "storage", 0);
-      buckets = await backupStorage(o.storage, st.through, st.sink);
+      const counter = bucketCounter(storage.kind);
+      const listed = new Promise<void>((ok, fail) => counter.lister.once("finish", ok).once("error", fail));
+      buckets = await storage.write([teeTo(counter.lister), ...st.through], st.sink);
+      await listed;
+      objects = Object.fromEntries([...new Set([...buckets, ...Object.keys(counter.counts)])].sort().map((b) => [b, counter.counts[b] ?? 0]));
       st.done();
     }
 
@@ -104,19 +138,23 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       format: FORMAT,
       createdAt: createdAt.toISOString(),
       stack: o.stack,
-      source: { database: o.target.description, storage: o.storage ? describeStorage(o.storage) : null },
-      versions: { ownstack: ownstackVersion(), node: process.version, postgres: server, pgDump, dbImage: o.images?.db ?? null, storageImage: o.images?.storage ?? null },
+      source: { database: o.target.description, storage: storage ? storage.description : null },
+      versions: { ownstack: o.version ?? "unknown", node: process.version, postgres: server, pgDump, dbImage: o.images?.db ?? null, storageImage: o.images?.storage ?? null },
       database: { name: o.target.database, sizeBytes: size },
-      storage: o.storage ? { kind: o.storage.kind, buckets: buckets ?? [] } : null,
-      encryption: o.passphrase !== undefined ? { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1" } : null,
+      storage: storage ? { kind: storage.kind, buckets: buckets ?? [] } : null,
+      encryption:
+        o.passphrase !== undefined ? { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1", ...(o.keyId !== undefined ? { keyId: o.keyId } : {}) } : null,
       files,
+      counts: { tables: Object.fromEntries(Object.entries(rows.counts).sort(([a], [b]) => a.localeCompare(b))), buckets: objects },
     };
     writeFileSync(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     const folder = join(o.root, name);
+    // The rename is the commit point: before it there is no backup, after it a complete one.
     renameSync(partial, folder);
-    return { folder, manifest, pruned: pruneBackups(o.root, o.prefix, o.keep) };
+    release({ keep: true });
+    return { folder, manifest, pruned: prune(o.root, o.prefix, o.keep), cleaned };
   } catch (err) {
-    rmSync(partial, { recursive: true, force: true });
+    release();
     throw err;
   } finally {
     progress.stop();

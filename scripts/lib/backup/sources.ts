@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { containerName } from "../../../components/container";
 import type { Settings } from "../../../config/settings";
 import { dockerHostOf } from "../docker";
-import { OperatorError } from "../errors";
+import { OperatorError } from "../operatorError";
 import { requireWritable } from "../files";
 import type { StackOutputs } from "../pulumi";
 import { PgTarget, dockerTarget } from "./pg";

@@ -24,6 +24,18 @@ const docker = (src: StorageSource, args: string[]): Cmd => ({ cmd: "docker", ar
 /** `sh -ec script sh arg…`: bucket names arrive as "$@", never spliced into the script. */
 const sh = (src: StorageSource, script: string, args: string[] = []): Cmd => docker(src, ["exec", src.container, "sh", "-ec", script, "sh", ...args]);
 
+/** Something that writes a storage tar in the format restore reads (see above), and names the buckets. */
+export interface StorageReader {
+  readonly kind: "minio" | "file";
+  readonly description: string;
+  write(through: Transform[], sink: Writable): Promise<string[]>;
+}
+
+export function storageReader(src: StorageSource | StorageReader): StorageReader {
+  if ("write" in src) return src;
+  return { kind: src.kind, description: describeStorage(src), write: (through, sink) => backupStorage(src, through, sink) };
+}
+
 export function describeStorage(src: StorageSource): string {
   return `${src.kind === "minio" ? "MinIO" : "file storage"} in container ${src.container}${src.dockerHost ? ` on ${src.dockerHost}` : ""}`;
 }

@@ -5,6 +5,7 @@ import type { Settings } from "../../../config/settings";
 import { dockerHostOf } from "../docker";
 import { upCommand } from "../project";
 import { PULUMI_INSTALL_HINT } from "../pulumi";
+import { BackupProbe, backupChecks } from "./backup";
 
 /**
  * `npm run doctor`: every check is a pure function of the settings and what the probes found, so
@@ -35,6 +36,8 @@ export interface Probes {
   pulumi(): Promise<string | undefined>;
   /** Permission bits of a file, or undefined when it does not exist. */
   fileMode(path: string): Promise<number | undefined>;
+  /** The backup scheduler's state (./backup.ts); absent in fakes that do not test it. */
+  backup?(settings: Settings, host: string | undefined): Promise<BackupProbe>;
 }
 
 export type Status = "ok" | "warn" | "fail" | "skip";
@@ -90,6 +93,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   gpuCheck,
   pulumiCheck,
   async ({ settings, probes, ctx }) => passphraseCheck(await probes.fileMode(ctx.passphraseFile), ctx.passphraseFile, settings.stack),
+  async ({ settings, probes, docker, host }) => (probes.backup && docker.state === "running" ? backupChecks(settings, await probes.backup(settings, host)) : undefined),
 ];
 
 /** Runs the checks in order (Docker is probed once, first: most checks depend on it). */

@@ -5,6 +5,7 @@ import * as si from "systeminformation";
 import { detectOllamaGpu } from "../../../config/gpu";
 import { dockerHostEnv } from "../docker";
 import { Exec, exec, firstErrorLine, pulumiVersion } from "../pulumi";
+import { probeBackup } from "./backup";
 import { DockerProbe, PortState, Probes } from "./checks";
 
 const MIB = 1024 * 1024;
@@ -71,5 +72,6 @@ export function realProbes(run: Exec = exec): Probes {
     gpu: (settings) => detectOllamaGpu(settings),
     pulumi: async () => pulumiVersion(run),
     fileMode: async (path) => (existsSync(path) ? statSync(path).mode & 0o777 : undefined),
+    backup: async (settings, host) => probeBackup(settings, host, run),
   };
 }

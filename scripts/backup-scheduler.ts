@@ -1,0 +1,93 @@
+import { createServer } from "node:http";
+import { OperatorError } from "./lib/operatorError";
+import { formatDrillReport, runDrill } from "./lib/backup/drill";
+import { listBackups } from "./lib/backup/manifest";
+import { keyId, reencryptBackups } from "./lib/backup/keys";
+import { offsiteTarget } from "./lib/backup/offsite";
+import { lineProgress } from "./lib/backup/progress";
+import { BackupScheduler, lastGoodBackup, readState, renderMetrics, retainedBytes, statusJson } from "./lib/backup/scheduler";
+import { schedulerConfig } from "./lib/backup/schedulerEnv";
+import { nextRun } from "../config/backupSchedule";
+import { join } from "node:path";
+
+/**
+ * The backup scheduler's entry point, bundled by components/backup.ts into one file that the
+ * scheduler container runs. Commands (the container runs `run`; `npm run doctor` and
+ * `npm run restore -- --drill -s <stack>` reach the others through `docker exec`):
+ *   run     the loop, with /metrics and /healthz on OWNSTACK_BACKUP_METRICS_PORT
+ *   now     one backup at once
+ *   status  JSON: the last good backup, retained bytes, last attempt, off-site state
+ *   drill   restore the newest backup into a scratch database, compare, drop it
+ */
+
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+
+async function main(command: string): Promise<number> {
+  const cfg = schedulerConfig(process.env);
+  const offsite = cfg.offsite && offsiteTarget(cfg.offsite);
+  let wake: (() => void) | undefined;
+  const scheduler = new BackupScheduler({
+    schedule: cfg.schedule,
+    retention: cfg.retention,
+    backup: { root: cfg.root, prefix: cfg.prefix, stack: cfg.prefix, target: cfg.target, storage: cfg.storage, passphrase: cfg.key, keyId: cfg.keyId, version: cfg.version, progress: lineProgress(log) },
+    offsite,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((ok) => ((wake = ok), setTimeout(ok, ms).unref())),
+    log,
+  });
+
+  if (command === "status") {
+    console.log(statusJson(cfg.root, cfg.prefix, scheduler.intervalSeconds, new Date()));
+    return 0;
+  }
+  if (command === "drill") {
+    const newest = listBackups(cfg.root, cfg.prefix)[0];
+    if (!newest) throw new OperatorError(`no backup in ${cfg.root} yet; the first one runs at start and then on schedule "${cfg.schedule.text}"`);
+    const report = await runDrill({ folder: join(cfg.root, newest), server: cfg.target, passphrase: cfg.key });
+    console.log(formatDrillReport(report));
+    return report.ok ? 0 : 1;
+  }
+  if (command === "now") return (await scheduler.runOnce()) ? 0 : 1;
+  if (command !== "run") throw new OperatorError(`unknown command ${command}; expected run, now, status or drill`);
+
+  if (cfg.key !== undefined && cfg.previousKey !== undefined && keyId(cfg.previousKey) !== cfg.keyId) {
+    const rewritten = await reencryptBackups(cfg.root, cfg.prefix, cfg.previousKey, cfg.key);
+    if (rewritten.length > 0) log(`re-encrypted ${rewritten.length} backup(s) under the rotated key: ${rewritten.join(", ")}`);
+  }
+
+  const server = createServer((req, res) => {
+    if (req.url === "/metrics") {
+      const body = renderMetrics({
+        last: lastGoodBackup(cfg.root, cfg.prefix),
+        retained: retainedBytes(cfg.root, cfg.prefix),
+        state: readState(cfg.root),
+        intervalSeconds: scheduler.intervalSeconds,
+        offsiteConfigured: offsite !== undefined,
+        next: nextRun(cfg.schedule, new Date()),
+      });
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(body);
+    } else if (req.url === "/healthz") {
+      // Healthy while the loop ticks (it wakes every minute) or a backup is running.
+      const fresh = scheduler.busy || Date.now() - scheduler.lastTick.getTime() < 5 * 60_000;
+      res.writeHead(fresh ? 200 : 503).end(fresh ? "ok\n" : "scheduler loop stalled\n");
+    } else res.writeHead(404).end();
+  });
+  server.listen(cfg.metricsPort, "0.0.0.0");
+  const stop = () => {
+    scheduler.stop();
+    wake?.();
+    server.close();
+  };
+  process.once("SIGTERM", stop).once("SIGINT", stop);
+  log(`backup scheduler for ${cfg.prefix}: "${cfg.schedule.text}" (UTC), every run kept per ${JSON.stringify(cfg.retention)}, files in ${cfg.root}${offsite ? `, off-site ${offsite.description}` : ""}`);
+  await scheduler.loop();
+  return 0;
+}
+
+main(process.argv[2] ?? "run").then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`backup scheduler: ${err.message}`);
+    process.exit(1);
+  },
+);
