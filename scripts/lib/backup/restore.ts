@@ -67,7 +67,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
 
     // The whole archive is read before anything changes: a truncated or foreign archive, or one
     // that does not hold the rows the manifest recorded, fails here, before roles are created.
-    const toc = summarizeToc(await streamIn(target.command("pg_restore", ["--list"], { stdin: true }), createReadStream(dump)));
+    const toc = summarizeToc(
+      await streamIn(target.command("pg_restore", ["--list"], { stdin: true }), createReadStream(dump)).catch((err: Error) => {
+        throw new OperatorError(`the database dump cannot be read (${err.message}); the backup is damaged, nothing was restored`);
+      }),
+    );
     await checkDumpRows(target, dump, manifest);
     const notes: string[] = [];
     const storageTar = pathOf(file("storage"));
