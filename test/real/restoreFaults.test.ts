@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256File } from "../../scripts/lib/backup/manifest";
+import { keyId, reencryptBackups } from "../../scripts/lib/backup/keys";
+import { readManifest, sha256File } from "../../scripts/lib/backup/manifest";
 import { PgTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
@@ -62,6 +63,21 @@ describe("restore under faults", () => {
       /^the database is not empty \(public: 1 sequence, 1 function, 1 type\); nothing was restored/,
     );
     expect(await sql("onlyobjects", "select count(*)::int as n from pg_class where relname = 'items'")).toEqual([{ n: 0 }]);
+  });
+
+  it("after a key rotation the kept backups are re-encrypted and restore with the new key only", async (ctx) => {
+    if (skip) return ctx.skip(skip);
+    const NEW = "restore-faults-rotated-key";
+    const root = join(work, "rekey");
+    const old = (await runBackup({ root, prefix: "t", stack: null, target: target("src"), keep: 3, passphrase: KEY, keyId: keyId(KEY) })).folder;
+    expect(await reencryptBackups(root, "t", KEY, NEW)).toEqual([old.split("/").pop()]);
+    expect(readManifest(old).encryption?.keyId).toBe(keyId(NEW));
+    await sql("postgres", "create database rekeyed");
+    const to = async () => ({ target: target("rekeyed") });
+    await expect(runRestore({ folder: old, connect: to, force: false, passphrase: KEY })).rejects.toThrow(/wrong passphrase/);
+    await runRestore({ folder: old, connect: to, force: false, passphrase: NEW });
+    expect(await sql("rekeyed", "select count(*)::int as n from public.items")).toEqual([{ n: 50 }]);
+    await sql("postgres", "drop database rekeyed");
   });
 
   it("a damaged dump whose checksums agree is refused before any role is created", async (ctx) => {
