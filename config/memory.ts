@@ -13,101 +13,92 @@ export const JOB_MEMORY_MIB = 64;
  * these numbers were set, so none was measured here. The vps column fits a 4 GB server without
  * the AI services and logs. A limit is a hard ceiling (container.ts sets swap equal to it).
  */
+const LOCAL_MIB: Record<ServiceName, number> = {
+  // shared_buffers 128MB and maintenance_work_mem 64MB (supabase/postgres
+  // ansible/files/postgresql_config/postgresql.conf.j2) plus ~25 service connections at a few MB each.
+  db: 512,
+  // No published figure: a single Go binary (GoTrue) with a small DB pool.
+  auth: 96,
+  // No published figure: PostgREST holds the schema cache of the exposed schemas.
+  rest: 96,
+  // Idle BEAM at 202-226 MiB resident on a 4 GB VPS (supabase/supabase#32713) + ~40%.
+  realtime: 320,
+  // No published figure: Node.js API; uploads stream, they are not buffered whole.
+  storage: 160,
+  // No published figure for a single-drive MinIO with one bucket.
+  minio: 192,
+  // No published figure: Node.js, one pg pool; Studio's table editor queries go through it.
+  meta: 112,
+  // next-server idle at 117 MiB (supabase/supabase#32713); server-side rendering of the
+  // dashboard pages roughly doubles it.
+  studio: 320,
+  // One nginx worker (kong.ts) at ~100 MB each (supabase-community/supabase-kubernetes#187)
+  // plus the master and the declarative config.
+  kong: 192,
+  // No published figure: Mailpit keeps caught mails in SQLite on disk.
+  mail: 32,
+  // No published figure: Traefik's Docker provider and a few routers.
+  traefik: 128,
+  // No published figure: Qdrant maps segments from disk; collections held in RAM grow it.
+  qdrant: 1024,
+  // A 7-8B model at Q4 is ~5 GB resident (ollama.com/library model sizes) + KV cache.
+  ollama: 8192,
+  // The default redisMaxMemory (256mb) plus the fifth spare settings require.
+  redis: 320,
+  // No published figure: the head block of ~15 scrape targets at 15 s.
+  prometheus: 512,
+  // No published figure: Go exporters holding one scrape in memory.
+  postgresExporter: 64,
+  redisExporter: 48,
+  // Edge runtime: the main router plus one user worker (150 MB cap each, upstream
+  // volumes/functions/main/index.ts memoryLimitMb) per warm function.
+  functions: 512,
+  // Idle BEAM at 202-226 MiB resident on a 4 GB VPS (supabase/supabase#32713) + ~40%.
+  supavisor: 320,
+  // libvips decodes whole images: a 16.8 MP source (IMGPROXY_MAX_SRC_RESOLUTION) is 64 MiB
+  // as RGBA, and a resize holds source and target.
+  imgproxy: 256,
+  // No published figure: Grafana with one provisioned data source and no plugins.
+  grafana: 192,
+  // Logflare idles at ~300 MB (supabase/supabase#30122, macOS): 1.5 GiB is 5x that. Linux hosts
+  // have reported 1.8 GB resident after hours (#30122, #32713); past the limit Logflare restarts
+  // and keeps its logs (they are in Postgres). Sized so the local stack without Ollama stays
+  // within 6 GiB (test/plan/ai.test.ts); raise with memoryLimits analytics=2GiB.
+  analytics: 1536,
+  // No published figure: Vector's own footprint plus in-memory sink buffers, 500 events per
+  // sink by default (vector.dev docs, buffers), 7 sinks (render/vector.ts).
+  vector: 128,
+  // Backup scheduler: Node 22 running the bundled scheduler idles at ~75 MiB RSS (measured with
+  // `node backup-scheduler.js run`, /proc VmRSS); a run adds pg_dump, pg_restore --file=- (row
+  // counts) and tar beside it, all streaming, so about 3x the idle figure.
+  backup: 256,
+};
+
+/** Where a server differs from a desktop; every other service keeps its local limit. */
+const VPS_OVERRIDES_MIB: Partial<Record<ServiceName, number>> = {
+  // More shared cache on a server: the same shared_buffers, more connections under load.
+  db: 768,
+  // Two nginx workers on vps (kong.ts) at ~100 MB each (supabase-kubernetes#187) + master.
+  kong: 320,
+  qdrant: 512,
+  // A 1-3B model at Q4 (1-2 GB, ollama.com/library) on a CPU-only server.
+  ollama: 2048,
+  // Fewer scrape targets on vps (no AI services by default).
+  prometheus: 256,
+  postgresExporter: 48,
+  redisExporter: 32,
+  // The main router plus two warm 150 MB workers.
+  functions: 384,
+  imgproxy: 192,
+  grafana: 160,
+  // A server cannot spare the 1.8 GB reported on Linux (#32713): 1 GiB is ~3x the idle figure
+  // (#30122); past it Logflare restarts. Logs are an explicit choice on vps (settings.ts).
+  analytics: 1024,
+};
+
 export const DEFAULT_MEMORY_MIB: Record<Exclude<Target, "kubernetes">, Record<ServiceName, number>> = {
-  local: {
-    // shared_buffers 128MB and maintenance_work_mem 64MB (supabase/postgres
-    // ansible/files/postgresql_config/postgresql.conf.j2) plus ~25 service connections at a few MB each.
-    db: 512,
-    // No published figure: a single Go binary (GoTrue) with a small DB pool.
-    auth: 96,
-    // No published figure: PostgREST holds the schema cache of the exposed schemas.
-    rest: 96,
-    // Idle BEAM at 202-226 MiB resident on a 4 GB VPS (supabase/supabase#32713) + ~40%.
-    realtime: 320,
-    // No published figure: Node.js API; uploads stream, they are not buffered whole.
-    storage: 160,
-    // No published figure for a single-drive MinIO with one bucket.
-    minio: 192,
-    // No published figure: Node.js, one pg pool; Studio's table editor queries go through it.
-    meta: 112,
-    // next-server idle at 117 MiB (supabase/supabase#32713); server-side rendering of the
-    // dashboard pages roughly doubles it.
-    studio: 320,
-    // One nginx worker (kong.ts) at ~100 MB each (supabase-community/supabase-kubernetes#187)
-    // plus the master and the declarative config.
-    kong: 192,
-    // No published figure: Mailpit keeps caught mails in SQLite on disk.
-    mail: 32,
-    // No published figure: Traefik's Docker provider and a few routers.
-    traefik: 128,
-    // No published figure: Qdrant maps segments from disk; collections held in RAM grow it.
-    qdrant: 1024,
-    // A 7-8B model at Q4 is ~5 GB resident (ollama.com/library model sizes) + KV cache.
-    ollama: 8192,
-    // The default redisMaxMemory (256mb) plus the fifth spare settings require.
-    redis: 320,
-    // No published figure: the head block of ~15 scrape targets at 15 s.
-    prometheus: 512,
-    // No published figure: Go exporters holding one scrape in memory.
-    postgresExporter: 64,
-    redisExporter: 48,
-    // Edge runtime: the main router plus one user worker (150 MB cap each, upstream
-    // volumes/functions/main/index.ts memoryLimitMb) per warm function.
-    functions: 512,
-    // Idle BEAM at 202-226 MiB resident on a 4 GB VPS (supabase/supabase#32713) + ~40%.
-    supavisor: 320,
-    // libvips decodes whole images: a 16.8 MP source (IMGPROXY_MAX_SRC_RESOLUTION) is 64 MiB
-    // as RGBA, and a resize holds source and target.
-    imgproxy: 256,
-    // No published figure: Grafana with one provisioned data source and no plugins.
-    grafana: 192,
-    // Logflare idles at ~300 MB (supabase/supabase#30122, macOS): 1.5 GiB is 5x that. Linux hosts
-    // have reported 1.8 GB resident after hours (#30122, #32713); past the limit Logflare restarts
-    // and keeps its logs (they are in Postgres). Sized so the local stack without Ollama stays
-    // within 6 GiB (test/plan/ai.test.ts); raise with memoryLimits analytics=2GiB.
-    analytics: 1536,
-    // No published figure: Vector's own footprint plus in-memory sink buffers, 500 events per
-    // sink by default (vector.dev docs, buffers), 7 sinks (render/vector.ts).
-    vector: 128,
-    // Backup scheduler: Node 22 running the bundled scheduler idles at ~75 MiB RSS (measured with
-    // `node backup-scheduler.js run`, /proc VmRSS); a run adds pg_dump, pg_restore --file=- (row
-    // counts) and tar beside it, all streaming, so about 3x the idle figure.
-    backup: 256,
-  },
-  vps: {
-    // More shared cache on a server: the same shared_buffers, more connections under load.
-    db: 768,
-    auth: 96,
-    rest: 96,
-    // supabase/supabase#32713 was measured on exactly this size of server (4 GB, 2 vCPU).
-    realtime: 320,
-    storage: 160,
-    minio: 192,
-    meta: 112,
-    studio: 320,
-    // Two nginx workers on vps (kong.ts) at ~100 MB each (supabase-kubernetes#187) + master.
-    kong: 320,
-    mail: 32,
-    traefik: 128,
-    qdrant: 512,
-    // A 1-3B model at Q4 (1-2 GB, ollama.com/library) on a CPU-only server.
-    ollama: 2048,
-    redis: 320,
-    // Fewer scrape targets on vps (no AI services by default).
-    prometheus: 256,
-    postgresExporter: 48,
-    redisExporter: 32,
-    // The main router plus two warm 150 MB workers.
-    functions: 384,
-    supavisor: 320,
-    imgproxy: 192,
-    grafana: 160,
-    // A server cannot spare the 1.8 GB reported on Linux (#32713): 1 GiB is ~3x the idle figure
-    // (#30122); past it Logflare restarts. Logs are an explicit choice on vps (settings.ts).
-    analytics: 1024,
-    vector: 128,
-    backup: 256,
-  },
+  local: LOCAL_MIB,
+  vps: { ...LOCAL_MIB, ...VPS_OVERRIDES_MIB },
 };
 
 /**
