@@ -50,12 +50,20 @@ export class Analytics extends pulumi.ComponentResource {
           LOGFLARE_PUBLIC_ACCESS_TOKEN: args.publicToken,
           LOGFLARE_PRIVATE_ACCESS_TOKEN: args.privateToken,
           LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
-          POSTGRES_BACKEND_URL: dbUrl("supabase_admin", args.postgresPassword, "postgresql", ANALYTICS_DATABASE),
+          POSTGRES_BACKEND_URL: dbUrl(
+            "supabase_admin",
+            args.postgresPassword,
+            "postgresql",
+            ANALYTICS_DATABASE,
+          ),
           POSTGRES_BACKEND_SCHEMA: ANALYTICS_SCHEMA,
         },
         // Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
         healthcheck: {
-          tests: ["CMD-SHELL", `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`],
+          tests: [
+            "CMD-SHELL",
+            `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`,
+          ],
           retries: 10,
           startPeriod: "30s",
         },

@@ -8,14 +8,30 @@ export interface AuthArgs extends JwtDbClientArgs {
   /** JWT_KEYS (authSigning: es256): GoTrue then signs sessions with the EC key. */
   readonly jwtKeys?: pulumi.Input<string>;
   /** SMTP server GoTrue sends through: Mailpit locally, the user's provider on vps. */
-  readonly smtp: { host: string; port: number; user: string; password: pulumi.Input<string>; adminEmail: string; senderName: string };
+  readonly smtp: {
+    host: string;
+    port: number;
+    user: string;
+    password: pulumi.Input<string>;
+    adminEmail: string;
+    senderName: string;
+  };
   readonly metrics?: boolean;
 }
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
 export type AuthEnvArgs = Omit<AuthArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
 
-export const AUTH_HEALTHCHECK: Healthcheck = { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://localhost:${ADDRESSES.auth.port}/health`] };
+export const AUTH_HEALTHCHECK: Healthcheck = {
+  tests: [
+    "CMD",
+    "wget",
+    "--no-verbose",
+    "--tries=1",
+    "--spider",
+    `http://localhost:${ADDRESSES.auth.port}/health`,
+  ],
+};
 
 /**
  * GoTrue, wired as upstream's `auth` service:
@@ -54,7 +70,13 @@ export function authEnv(args: AuthEnvArgs): Env {
     API_EXTERNAL_URL: settings.apiExternalUrl,
 
     GOTRUE_DB_DRIVER: "postgres",
-    GOTRUE_DB_DATABASE_URL: dbUrl("supabase_auth_admin", args.postgresPassword, undefined, undefined, args.db),
+    GOTRUE_DB_DATABASE_URL: dbUrl(
+      "supabase_auth_admin",
+      args.postgresPassword,
+      undefined,
+      undefined,
+      args.db,
+    ),
 
     GOTRUE_SITE_URL: settings.siteUrl,
     GOTRUE_URI_ALLOW_LIST: settings.additionalRedirectUrls.join(","),
@@ -86,7 +108,12 @@ export function authEnv(args: AuthEnvArgs): Env {
     GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
 
     ...(args.metrics
-      ? { GOTRUE_METRICS_ENABLED: true, GOTRUE_METRICS_EXPORTER: "prometheus", OTEL_EXPORTER_PROMETHEUS_HOST: "0.0.0.0", OTEL_EXPORTER_PROMETHEUS_PORT: ADDRESSES.auth.metrics.port }
+      ? {
+          GOTRUE_METRICS_ENABLED: true,
+          GOTRUE_METRICS_EXPORTER: "prometheus",
+          OTEL_EXPORTER_PROMETHEUS_HOST: "0.0.0.0",
+          OTEL_EXPORTER_PROMETHEUS_PORT: ADDRESSES.auth.metrics.port,
+        }
       : {}),
   };
 }

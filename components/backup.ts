@@ -24,9 +24,19 @@ export interface BackupArgs extends ServiceArgs {
   readonly previousKey?: pulumi.Input<string>;
   readonly db: docker.Container;
   /** Where Storage keeps objects: its file volume, or MinIO with the root credentials. */
-  readonly storage: { readonly volume: docker.Volume } | { readonly minio: docker.Container; readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+  readonly storage:
+    | { readonly volume: docker.Volume }
+    | {
+        readonly minio: docker.Container;
+        readonly user: pulumi.Input<string>;
+        readonly password: pulumi.Input<string>;
+      };
   /** Secret credentials of the off-site copy (settings.backup.offsite says which kind). */
-  readonly offsite?: { readonly sftpPrivateKey?: pulumi.Input<string>; readonly s3AccessKeyId?: pulumi.Input<string>; readonly s3SecretAccessKey?: pulumi.Input<string> };
+  readonly offsite?: {
+    readonly sftpPrivateKey?: pulumi.Input<string>;
+    readonly s3AccessKeyId?: pulumi.Input<string>;
+    readonly s3SecretAccessKey?: pulumi.Input<string>;
+  };
 }
 
 /**
@@ -48,13 +58,34 @@ export class Backup extends pulumi.ComponentResource {
     super("ownstack:ops:Backup", name, {}, opts);
     const { settings } = args;
     const b = settings.backup;
-    const kind = b.offsite.startsWith("sftp://") ? "sftp" : b.offsite.startsWith("s3://") ? "s3" : undefined;
-    if (kind === "sftp" && args.offsite?.sftpPrivateKey === undefined) throw new pulumi.ResourceError("`offsite.sftpPrivateKey` is required for an sftp:// backupOffsite.", this);
-    if (kind === "s3" && (args.offsite?.s3AccessKeyId === undefined || args.offsite.s3SecretAccessKey === undefined))
-      throw new pulumi.ResourceError("`offsite.s3AccessKeyId` and `offsite.s3SecretAccessKey` are required for an s3:// backupOffsite.", this);
+    const kind = b.offsite.startsWith("sftp://")
+      ? "sftp"
+      : b.offsite.startsWith("s3://")
+        ? "s3"
+        : undefined;
+    if (kind === "sftp" && args.offsite?.sftpPrivateKey === undefined)
+      throw new pulumi.ResourceError(
+        "`offsite.sftpPrivateKey` is required for an sftp:// backupOffsite.",
+        this,
+      );
+    if (
+      kind === "s3" &&
+      (args.offsite?.s3AccessKeyId === undefined || args.offsite.s3SecretAccessKey === undefined)
+    )
+      throw new pulumi.ResourceError(
+        "`offsite.s3AccessKeyId` and `offsite.s3SecretAccessKey` are required for an s3:// backupOffsite.",
+        this,
+      );
 
     this.dataVolume = dataVolume(settings, "backups", { parent: this });
-    const runtime = new docker.Volume(`${name}-node-runtime`, { name: `${settings.prefix}-backup-node`, labels: [{ label: "ownstack.stack", value: settings.stack }] }, { parent: this });
+    const runtime = new docker.Volume(
+      `${name}-node-runtime`,
+      {
+        name: `${settings.prefix}-backup-node`,
+        labels: [{ label: "ownstack.stack", value: settings.stack }],
+      },
+      { parent: this },
+    );
     const copyNode = oneShotContainer(
       `${name}-node`,
       {
@@ -63,7 +94,9 @@ export class Backup extends pulumi.ComponentResource {
         image: settings.images.backupNode,
         network: args.network,
         entrypoints: ["/bin/sh", "-ec"],
-        command: [`cp /usr/local/bin/node ${NODE_DIR}/node.new && mv ${NODE_DIR}/node.new ${NODE_DIR}/node`],
+        command: [
+          `cp /usr/local/bin/node ${NODE_DIR}/node.new && mv ${NODE_DIR}/node.new ${NODE_DIR}/node`,
+        ],
         volumes: [{ volumeName: runtime.name, containerPath: NODE_DIR }],
       },
       { parent: this },
@@ -86,10 +119,20 @@ export class Backup extends pulumi.ComponentResource {
       PGPASSWORD: args.postgresPassword,
       ...(args.previousKey !== undefined ? { [SCHEDULER_ENV.previousKey]: args.previousKey } : {}),
       ...("minio" in args.storage
-        ? { [SCHEDULER_ENV.storageKind]: "minio", [SCHEDULER_ENV.minioUrl]: MINIO_URL, [SCHEDULER_ENV.minioUser]: args.storage.user, [SCHEDULER_ENV.minioPassword]: args.storage.password }
+        ? {
+            [SCHEDULER_ENV.storageKind]: "minio",
+            [SCHEDULER_ENV.minioUrl]: MINIO_URL,
+            [SCHEDULER_ENV.minioUser]: args.storage.user,
+            [SCHEDULER_ENV.minioPassword]: args.storage.password,
+          }
         : { [SCHEDULER_ENV.storageKind]: "file", [SCHEDULER_ENV.storageMount]: STORAGE_PARENT }),
       ...(kind !== undefined ? { [SCHEDULER_ENV.offsite]: b.offsite } : {}),
-      ...(kind === "sftp" ? { [SCHEDULER_ENV.sftpKey]: args.offsite!.sftpPrivateKey!, [SCHEDULER_ENV.sftpHostKey]: b.sftpHostKey } : {}),
+      ...(kind === "sftp"
+        ? {
+            [SCHEDULER_ENV.sftpKey]: args.offsite!.sftpPrivateKey!,
+            [SCHEDULER_ENV.sftpHostKey]: b.sftpHostKey,
+          }
+        : {}),
       ...(kind === "s3"
         ? {
             [SCHEDULER_ENV.s3AccessKeyId]: args.offsite!.s3AccessKeyId!,
@@ -115,23 +158,41 @@ export class Backup extends pulumi.ComponentResource {
         volumes: [
           { volumeName: runtime.name, containerPath: NODE_DIR, readOnly: true },
           { volumeName: this.dataVolume.name, containerPath: BACKUP_DIR },
-          ...("volume" in args.storage ? [{ volumeName: args.storage.volume.name, containerPath: `${STORAGE_PARENT}/storage`, readOnly: true }] : []),
+          ...("volume" in args.storage
+            ? [
+                {
+                  volumeName: args.storage.volume.name,
+                  containerPath: `${STORAGE_PARENT}/storage`,
+                  readOnly: true,
+                },
+              ]
+            : []),
         ],
         healthcheck: {
-          tests: ["CMD", `${NODE_DIR}/node`, "-e", `fetch("http://127.0.0.1:${BACKUP_METRICS_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+          tests: [
+            "CMD",
+            `${NODE_DIR}/node`,
+            "-e",
+            `fetch("http://127.0.0.1:${BACKUP_METRICS_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+          ],
           interval: "30s",
           startPeriod: "30s",
         },
         after: [copyNode],
       },
-      { parent: this, dependsOn: [args.db, ...("minio" in args.storage ? [args.storage.minio] : [])] },
+      {
+        parent: this,
+        dependsOn: [args.db, ...("minio" in args.storage ? [args.storage.minio] : [])],
+      },
     );
     this.containerName = this.container.name;
     this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name });
   }
 }
 
-const ownstackVersion = () => (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+const ownstackVersion = () =>
+  (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string })
+    .version;
 
 let bundle: Promise<string> | undefined;
 /**

@@ -48,7 +48,8 @@ export interface ServiceContainerArgs {
   readonly after?: readonly OneShotJob[];
 }
 
-export const containerName = (settings: Settings, service: string): string => `${settings.prefix}-${service}`;
+export const containerName = (settings: Settings, service: string): string =>
+  `${settings.prefix}-${service}`;
 
 /** Sorted `K=V` list, so that a reorder is never a diff and never replaces a container. */
 export function envList(env: Env): pulumi.Output<string[]> {
@@ -56,7 +57,11 @@ export function envList(env: Env): pulumi.Output<string[]> {
   return pulumi.all(keys.map((k) => pulumi.interpolate`${k}=${env[k]}`));
 }
 
-function labelList(settings: Settings, service: string, extra: Record<string, pulumi.Input<string>> = {}) {
+function labelList(
+  settings: Settings,
+  service: string,
+  extra: Record<string, pulumi.Input<string>> = {},
+) {
   const all: Record<string, pulumi.Input<string>> = {
     "ownstack.stack": settings.stack,
     "ownstack.service": service,
@@ -68,20 +73,37 @@ function labelList(settings: Settings, service: string, extra: Record<string, pu
 }
 
 /** Pulls a pinned image; kept locally on destroy so a re-create needs no download. */
-export function pinnedImage(name: string, image: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
+export function pinnedImage(
+  name: string,
+  image: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): docker.RemoteImage {
   return new docker.RemoteImage(`${name}-image`, { name: image, keepLocally: true }, opts);
 }
 
 /** Applies the exposure policy; throws before the container is declared if the plan breaks it. */
-export function publishedPorts(settings: Settings, service: ServiceName): docker.types.input.ContainerPort[] {
+export function publishedPorts(
+  settings: Settings,
+  service: ServiceName,
+): docker.types.input.ContainerPort[] {
   const bindings: PortBinding[] = bindingsFor(settings, service);
   const violations = exposureViolations(settings.target, bindings);
   if (violations.length > 0) throw new Error(`Exposure policy violated: ${violations.join("; ")}`);
-  return bindings.map((b) => ({ internal: b.internal, external: b.external, ip: b.ip, protocol: "tcp" }));
+  return bindings.map((b) => ({
+    internal: b.internal,
+    external: b.external,
+    ip: b.ip,
+    protocol: "tcp",
+  }));
 }
 
 /** Upstream's usual healthcheck timings (supabase/supabase docker/docker-compose.yml). */
-export const HEALTHCHECK_DEFAULTS = { interval: "5s", timeout: "5s", retries: 3, startPeriod: "10s" } as const;
+export const HEALTHCHECK_DEFAULTS = {
+  interval: "5s",
+  timeout: "5s",
+  retries: 3,
+  startPeriod: "10s",
+} as const;
 
 /** Seconds `pulumi up` waits for a container's first healthy report unless it says otherwise. */
 export const DEFAULT_WAIT_SECONDS = 90;
@@ -96,7 +118,11 @@ export function healthcheckInput(h: Healthcheck): docker.types.input.ContainerHe
   };
 }
 
-export function serviceContainer(name: string, args: ServiceContainerArgs, opts: pulumi.CustomResourceOptions): docker.Container {
+export function serviceContainer(
+  name: string,
+  args: ServiceContainerArgs,
+  opts: pulumi.CustomResourceOptions,
+): docker.Container {
   const { settings, service } = args;
   const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
   return new docker.Container(
@@ -118,7 +144,12 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
       // Ordered start: dependents are created only once this container reports healthy.
       wait: true,
       waitTimeout: args.waitTimeout ?? DEFAULT_WAIT_SECONDS,
-      networksAdvanced: [{ name: args.network.name, aliases: [...(args.aliases ?? ADDRESSES[service].aliases)].sort() }],
+      networksAdvanced: [
+        {
+          name: args.network.name,
+          aliases: [...(args.aliases ?? ADDRESSES[service].aliases)].sort(),
+        },
+      ],
       ports: publishedPorts(settings, service),
       volumes: args.volumes,
       uploads: args.uploads,
@@ -144,9 +175,13 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, opts:
 }
 
 /** A container also depends on the jobs it runs after, so that the engine orders them too. */
-function withJobs(dependsOn: pulumi.CustomResourceOptions["dependsOn"], after: readonly OneShotJob[]): pulumi.CustomResourceOptions["dependsOn"] {
+function withJobs(
+  dependsOn: pulumi.CustomResourceOptions["dependsOn"],
+  after: readonly OneShotJob[],
+): pulumi.CustomResourceOptions["dependsOn"] {
   if (after.length === 0) return dependsOn;
-  if (dependsOn !== undefined && !Array.isArray(dependsOn)) throw new Error("a container with `after` jobs takes `dependsOn` as a list");
+  if (dependsOn !== undefined && !Array.isArray(dependsOn))
+    throw new Error("a container with `after` jobs takes `dependsOn` as a list");
   return [...(dependsOn ?? []), ...after.map((j) => j.container)];
 }
 
@@ -175,7 +210,11 @@ export interface OneShotJob {
  * A run-to-completion step (compose's `service_completed_successfully`): `attach` makes
  * `pulumi up` wait for the exit, and a non-zero exit fails the update.
  */
-export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.CustomResourceOptions): OneShotJob {
+export function oneShotContainer(
+  name: string,
+  args: OneShotArgs,
+  opts: pulumi.CustomResourceOptions,
+): OneShotJob {
   const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
   const container = new docker.Container(
     name,
@@ -198,7 +237,11 @@ export function oneShotContainer(name: string, args: OneShotArgs, opts: pulumi.C
     },
     { ...opts, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
   );
-  return { name: args.job, container, gate: jobGate(container, containerName(args.settings, args.job)) };
+  return {
+    name: args.job,
+    container,
+    gate: jobGate(container, containerName(args.settings, args.job)),
+  };
 }
 
 /**
@@ -217,7 +260,9 @@ function jobGate(job: docker.Container, jobName: string): pulumi.Output<string> 
   pulumi.all([job.exitCode, job.urn]).apply(([code, urn]) => {
     if (!jobSucceeded(code)) throw failedJob(jobName, code as number, urn);
   });
-  return job.exitCode.apply((code) => (jobSucceeded(code) ? Promise.resolve("0") : new Promise<string>(() => {})));
+  return job.exitCode.apply((code) =>
+    jobSucceeded(code) ? Promise.resolve("0") : new Promise<string>(() => {}),
+  );
 }
 
 const jobSucceeded = (code: number | undefined) => code === undefined || code === 0;
@@ -234,7 +279,9 @@ export function failedJob(jobName: string, code: number, urn: string): pulumi.Ru
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new pulumi.RunError(`one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again (add --replace '${urn}' if the job's files and settings did not change)`);
+    return new pulumi.RunError(
+      `one-shot job ${jobName} exited with code ${code}; see \`docker logs ${jobName}\` on the Docker host, fix the cause and run pulumi up again (add --replace '${urn}' if the job's files and settings did not change)`,
+    );
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -246,10 +293,20 @@ function gateLabels(after: readonly OneShotJob[]): Record<string, pulumi.Input<s
 }
 
 /** A named volume that survives `pulumi destroy` and refuses deletion while protected. */
-export function dataVolume(settings: Settings, purpose: string, opts: pulumi.CustomResourceOptions): docker.Volume {
+export function dataVolume(
+  settings: Settings,
+  purpose: string,
+  opts: pulumi.CustomResourceOptions,
+): docker.Volume {
   return new docker.Volume(
     `${settings.prefix}-${purpose}`,
-    { name: `${settings.prefix}-${purpose}`, labels: [{ label: "ownstack.stack", value: settings.stack }, { label: "ownstack.data", value: "true" }] },
+    {
+      name: `${settings.prefix}-${purpose}`,
+      labels: [
+        { label: "ownstack.stack", value: settings.stack },
+        { label: "ownstack.data", value: "true" },
+      ],
+    },
     { ...opts, protect: true, retainOnDelete: true },
   );
 }

@@ -38,8 +38,16 @@ export interface DbEndpoint {
 export const DEFAULT_DB: DbEndpoint = { host: DB_HOST, port: DB_PORT, name: DB_NAME };
 
 /** `postgres://role:password@db:5432/postgres`, the DSN every service builds from the one password. */
-export function dbUrl(role: string, password: pulumi.Input<string>, scheme = "postgres", database?: string, at: DbEndpoint = DEFAULT_DB): pulumi.Output<string> {
-  return pulumi.secret(pulumi.interpolate`${scheme}://${role}:${password}@${at.host}:${at.port}/${database ?? at.name}`);
+export function dbUrl(
+  role: string,
+  password: pulumi.Input<string>,
+  scheme = "postgres",
+  database?: string,
+  at: DbEndpoint = DEFAULT_DB,
+): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi.interpolate`${scheme}://${role}:${password}@${at.host}:${at.port}/${database ?? at.name}`,
+  );
 }
 
 /** Postgres from the supabase/postgres image, with its data and config on protected volumes. */
@@ -84,13 +92,21 @@ export class Database extends pulumi.ComponentResource {
           { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
         ],
         // Init SQL runs only on an empty data directory; the start wrapper covers every later start.
-        uploads: pulumi.secret(pulumi.output(args.password).apply((pw) => [...initSqlFiles(pw, settings.auth.jwtExpiry), ...dbStartFiles()])),
+        uploads: pulumi.secret(
+          pulumi
+            .output(args.password)
+            .apply((pw) => [...initSqlFiles(pw, settings.auth.jwtExpiry), ...dbStartFiles()]),
+        ),
         // Healthy only once the password is applied, so no dependent starts with one the db lacks.
         // A first start runs initdb and the image's migrate.sh (init scripts plus every bundled
         // migration) before the real server listens; on a slow disk that takes minutes (no
         // published figure). Failures during the start period do not count, and a passing probe
         // ends it early, so a long one costs nothing on a warm start.
-        healthcheck: { tests: dbHealthcheckTests(), retries: 10, startPeriod: `${DB_FIRST_INIT_SECONDS}s` },
+        healthcheck: {
+          tests: dbHealthcheckTests(),
+          retries: 10,
+          startPeriod: `${DB_FIRST_INIT_SECONDS}s`,
+        },
         // Start period plus 10 failed probes, with room for a few more before `pulumi up` gives up.
         waitTimeout: DB_FIRST_INIT_SECONDS + 120,
       },

@@ -13,7 +13,11 @@ export type PostgresExporterArgs = DbClientArgs;
 export class PostgresExporter extends pulumi.ComponentResource {
   public readonly container: docker.Container;
 
-  constructor(name: string, args: PostgresExporterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: PostgresExporterArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("ownstack:observability:PostgresExporter", name, {}, opts);
     const { settings } = args;
     this.container = serviceContainer(
@@ -24,9 +28,22 @@ export class PostgresExporter extends pulumi.ComponentResource {
         image: settings.images.postgresExporter,
         network: args.network,
         // The db speaks no TLS on the private network; lib/pq would otherwise insist on it.
-        env: { DATA_SOURCE_NAME: pulumi.secret(pulumi.interpolate`${dbUrl("postgres", args.postgresPassword, "postgresql")}?sslmode=disable`) },
+        env: {
+          DATA_SOURCE_NAME: pulumi.secret(
+            pulumi.interpolate`${dbUrl("postgres", args.postgresPassword, "postgresql")}?sslmode=disable`,
+          ),
+        },
         // quay.io/prometheus/busybox base: wget is there. `/` is the landing page, no DB round-trip.
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ADDRESSES.postgresExporter.port}/`] },
+        healthcheck: {
+          tests: [
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            `http://127.0.0.1:${ADDRESSES.postgresExporter.port}/`,
+          ],
+        },
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -56,8 +73,20 @@ export class RedisExporter extends pulumi.ComponentResource {
         service: "redisExporter",
         image: settings.images.redisExporter,
         network: args.network,
-        env: { REDIS_ADDR: `redis://${internalAddress("redis")}`, REDIS_PASSWORD: pulumi.secret(args.redisPassword) },
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ADDRESSES.redisExporter.port}/health`] },
+        env: {
+          REDIS_ADDR: `redis://${internalAddress("redis")}`,
+          REDIS_PASSWORD: pulumi.secret(args.redisPassword),
+        },
+        healthcheck: {
+          tests: [
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            `http://127.0.0.1:${ADDRESSES.redisExporter.port}/health`,
+          ],
+        },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -42,7 +42,9 @@ export function functionFiles(settings: Settings): SourceFile[] {
   const own = readFolder(settings.functions.path);
   const hasRouter = own.some((f) => f.path.startsWith("main/"));
   // Settings validation refused a folder with no router of its own when ours is missing (config/projectFiles.ts).
-  const router = hasRouter ? [] : readFolder(ROUTER_FOLDER).map((f) => ({ path: `main/${f.path}`, content: f.content }));
+  const router = hasRouter
+    ? []
+    : readFolder(ROUTER_FOLDER).map((f) => ({ path: `main/${f.path}`, content: f.content }));
   return [...own, ...router].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
@@ -56,10 +58,24 @@ export class Functions extends pulumi.ComponentResource {
     super("ownstack:supabase:Functions", name, {}, opts);
     const { settings } = args;
     const files = functionFiles(settings);
-    this.names = [...new Set(files.map((f) => f.path.split("/")[0]).filter((n) => n !== "main" && files.some((f) => f.path === `${n}/index.ts`)))];
+    this.names = [
+      ...new Set(
+        files
+          .map((f) => f.path.split("/")[0])
+          .filter((n) => n !== "main" && files.some((f) => f.path === `${n}/index.ts`)),
+      ),
+    ];
     // Deno's module cache: a cache, not data, so it is neither protected nor retained.
-    const cache = new docker.Volume(`${name}-deno-cache`, { name: `${settings.prefix}-deno-cache`, labels: [{ label: "ownstack.stack", value: settings.stack }] }, { parent: this });
-    const keyMap = (key: pulumi.Input<string> | undefined) => pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
+    const cache = new docker.Volume(
+      `${name}-deno-cache`,
+      {
+        name: `${settings.prefix}-deno-cache`,
+        labels: [{ label: "ownstack.stack", value: settings.stack }],
+      },
+      { parent: this },
+    );
+    const keyMap = (key: pulumi.Input<string> | undefined) =>
+      pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
 
     this.container = serviceContainer(
       `${name}-container`,
@@ -68,7 +84,13 @@ export class Functions extends pulumi.ComponentResource {
         service: "functions",
         image: settings.images.functions,
         network: args.network,
-        command: ["start", "--user-worker-request-idle-timeout", "150000", "--main-service", `${FUNCTIONS_ROOT}/main`],
+        command: [
+          "start",
+          "--user-worker-request-idle-timeout",
+          "150000",
+          "--main-service",
+          `${FUNCTIONS_ROOT}/main`,
+        ],
         env: {
           JWT_SECRET: args.jwtSecret,
           ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
@@ -93,9 +115,17 @@ export class Functions extends pulumi.ComponentResource {
           { volumeName: args.functionsVolume.name, containerPath: FUNCTIONS_ROOT },
           { volumeName: cache.name, containerPath: "/root/.cache/deno" },
         ],
-        uploads: files.map((f) => ({ file: `${FUNCTIONS_ROOT}/${f.path}`, contentBase64: f.content.toString("base64") })),
+        uploads: files.map((f) => ({
+          file: `${FUNCTIONS_ROOT}/${f.path}`,
+          contentBase64: f.content.toString("base64"),
+        })),
         // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
-        healthcheck: { tests: ["CMD-SHELL", `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`] },
+        healthcheck: {
+          tests: [
+            "CMD-SHELL",
+            `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`,
+          ],
+        },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -23,7 +23,7 @@ export class Grafana extends pulumi.ComponentResource {
   constructor(name: string, args: GrafanaArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:observability:Grafana", name, {}, opts);
     const { settings } = args;
-        const health = `http://127.0.0.1:${ADDRESSES.grafana.port}/api/health`;
+    const health = `http://127.0.0.1:${ADDRESSES.grafana.port}/api/health`;
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -42,11 +42,20 @@ export class Grafana extends pulumi.ComponentResource {
           GF_ANALYTICS_CHECK_FOR_UPDATES: false,
           GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: false,
         },
-        uploads: [{ file: GRAFANA_DATASOURCES_PATH, content: renderGrafanaDatasources(args.prometheusUrl), permissions: "0644" }],
+        uploads: [
+          {
+            file: GRAFANA_DATASOURCES_PATH,
+            content: renderGrafanaDatasources(args.prometheusUrl),
+            permissions: "0644",
+          },
+        ],
         labels: args.labels,
         // The image's tool set differs between its Alpine and Ubuntu builds; either client will do.
         healthcheck: {
-          tests: ["CMD-SHELL", `wget -q -O /dev/null ${health} || curl -fsS -o /dev/null ${health}`],
+          tests: [
+            "CMD-SHELL",
+            `wget -q -O /dev/null ${health} || curl -fsS -o /dev/null ${health}`,
+          ],
           startPeriod: "20s",
         },
       },

@@ -24,7 +24,10 @@ export class Imgproxy extends pulumi.ComponentResource {
     const { settings } = args;
     const fileBackend = settings.storage.backend === "file";
     if (fileBackend && !args.storageVolume)
-      throw new pulumi.ResourceError("`storageVolume` is required when storageBackend is file: imgproxy reads the originals from it.", this);
+      throw new pulumi.ResourceError(
+        "`storageVolume` is required when storageBackend is file: imgproxy reads the originals from it.",
+        this,
+      );
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -41,7 +44,10 @@ export class Imgproxy extends pulumi.ComponentResource {
           // MinIO sits on the private Docker network; imgproxy must be allowed to fetch from it.
           ...(fileBackend ? {} : { IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES: true }),
         },
-        volumes: fileBackend && args.storageVolume ? [{ volumeName: args.storageVolume.name, containerPath: STORAGE_PATH, readOnly: true }] : undefined,
+        volumes:
+          fileBackend && args.storageVolume
+            ? [{ volumeName: args.storageVolume.name, containerPath: STORAGE_PATH, readOnly: true }]
+            : undefined,
         healthcheck: { tests: ["CMD", "imgproxy", "health"] },
       },
       { parent: this },

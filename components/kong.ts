@@ -21,7 +21,16 @@ export interface KongArgs extends ServiceArgs {
 export const KONG_CONFIG_PATH = "/home/kong/kong.yml";
 
 export type KongEnvArgs = Pick<KongArgs, "settings" | "metrics">;
-export type KongConfigArgs = Pick<KongArgs, "settings" | "anonKey" | "serviceRoleKey" | "dashboardPassword" | "extraServices" | "translation" | "metrics">;
+export type KongConfigArgs = Pick<
+  KongArgs,
+  | "settings"
+  | "anonKey"
+  | "serviceRoleKey"
+  | "dashboardPassword"
+  | "extraServices"
+  | "translation"
+  | "metrics"
+>;
 
 export const KONG_HEALTHCHECK: Healthcheck = { tests: ["CMD", "kong", "health"], retries: 5 };
 
@@ -80,16 +89,18 @@ export function kongEnv(args: KongEnvArgs): Env {
 export function kongConfig(args: KongConfigArgs): pulumi.Output<string> {
   const { settings } = args;
   return pulumi.secret(
-    pulumi.all([args.anonKey, args.serviceRoleKey, args.dashboardPassword, args.translation]).apply(([anonKey, serviceRoleKey, dashboardPassword, translation]) =>
-      renderKongYml({
-        anonKey,
-        serviceRoleKey,
-        dashboardUsername: settings.auth.dashboardUsername,
-        dashboardPassword,
-        extraServices: args.extraServices,
-        metrics: args.metrics,
-        translation,
-      }),
-    ),
+    pulumi
+      .all([args.anonKey, args.serviceRoleKey, args.dashboardPassword, args.translation])
+      .apply(([anonKey, serviceRoleKey, dashboardPassword, translation]) =>
+        renderKongYml({
+          anonKey,
+          serviceRoleKey,
+          dashboardUsername: settings.auth.dashboardUsername,
+          dashboardPassword,
+          extraServices: args.extraServices,
+          metrics: args.metrics,
+          translation,
+        }),
+      ),
   );
 }

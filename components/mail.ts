@@ -4,7 +4,10 @@ import { ADDRESSES } from "../config/services";
 import { ServiceArgs, serviceContainer } from "./container";
 
 /** Where GoTrue sends mail when Mailpit is on. */
-export const MAILPIT_SMTP = { host: ADDRESSES.mail.aliases[1], port: ADDRESSES.mail.ports.smtp } as const;
+export const MAILPIT_SMTP = {
+  host: ADDRESSES.mail.aliases[1],
+  port: ADDRESSES.mail.ports.smtp,
+} as const;
 
 export interface MailArgs extends ServiceArgs {
   /** Traefik labels when the UI is exposed on vps (behind basic auth). */

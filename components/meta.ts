@@ -11,7 +11,12 @@ export interface MetaArgs extends DbClientArgs {
 
 // Upstream declares no healthcheck; `wait` needs one. Node is in the image, curl is not.
 export const META_HEALTHCHECK: Healthcheck = {
-  tests: ["CMD", "node", "-e", `require('net').connect(${ADDRESSES.meta.port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`],
+  tests: [
+    "CMD",
+    "node",
+    "-e",
+    `require('net').connect(${ADDRESSES.meta.port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`,
+  ],
 };
 
 /** postgres-meta, Studio's window into the database. */
@@ -42,7 +47,11 @@ export class Meta extends pulumi.ComponentResource {
  * test/real/postgresMeta.test.ts runs npm's @supabase/postgres-meta with exactly this (changing
  * only the address of the database), and the kubernetes Deployment gets it too.
  */
-export function metaEnv(postgresPassword: pulumi.Input<string>, cryptoKey: pulumi.Input<string>, db: DbEndpoint = DEFAULT_DB): Env {
+export function metaEnv(
+  postgresPassword: pulumi.Input<string>,
+  cryptoKey: pulumi.Input<string>,
+  db: DbEndpoint = DEFAULT_DB,
+): Env {
   return {
     PG_META_PORT: ADDRESSES.meta.port,
     PG_META_DB_HOST: db.host,

@@ -4,7 +4,15 @@ import { Env, OneShotJob, oneShotContainer } from "./container";
 import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
 import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
-import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, MigrationFile, RUNNER_SQL, migrationList, planMigrations } from "./render/migrations";
+import {
+  APPLY_SQL,
+  JOB_ROOT,
+  MIGRATE_SH,
+  MigrationFile,
+  RUNNER_SQL,
+  migrationList,
+  planMigrations,
+} from "./render/migrations";
 import { readFolder, readOptionalFile } from "./sourceFiles";
 import { Settings } from "../config/settings";
 
@@ -56,13 +64,18 @@ export function loadMigrations(settings: Settings): { migrations: MigrationFile[
   const { path, seedPath } = settings.migrations;
   // Like the Supabase CLI: only top-level .sql files are migrations.
   const sql = readFolder(path).filter((f) => !f.path.includes("/") && f.path.endsWith(".sql"));
-  const { migrations } = planMigrations(sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })));
+  const { migrations } = planMigrations(
+    sql.map((f) => ({ name: f.path, body: f.content.toString("utf8") })),
+  );
   const seed = readOptionalFile(seedPath);
   return { migrations, seed: seed?.toString("utf8") };
 }
 
 /** Everything the job reads, under JOB_ROOT; sorted so that a reorder is never a diff. */
-export function jobFiles(migrations: readonly MigrationFile[], seed: string | undefined): docker.types.input.ContainerUpload[] {
+export function jobFiles(
+  migrations: readonly MigrationFile[],
+  seed: string | undefined,
+): docker.types.input.ContainerUpload[] {
   const files: { file: string; content: string; executable?: boolean }[] = [
     { file: `${JOB_ROOT}/migrate.sh`, content: MIGRATE_SH, executable: true },
     // Re-creates _supabase, _supavisor and _analytics for data volumes initialised before the
@@ -81,7 +94,10 @@ export function jobFiles(migrations: readonly MigrationFile[], seed: string | un
 }
 
 /** The migration job's env, shared by the Docker one-shot container and the kubernetes Job. */
-export function migrationsEnv(postgresPassword: pulumi.Input<string>, db: DbEndpoint = DEFAULT_DB): Env {
+export function migrationsEnv(
+  postgresPassword: pulumi.Input<string>,
+  db: DbEndpoint = DEFAULT_DB,
+): Env {
   return {
     PGHOST: db.host,
     PGPORT: db.port,

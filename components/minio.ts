@@ -1,7 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { OneShotJob, ServiceArgs, dataVolume, oneShotContainer, serviceContainer } from "./container";
+import {
+  OneShotJob,
+  ServiceArgs,
+  dataVolume,
+  oneShotContainer,
+  serviceContainer,
+} from "./container";
 
 export interface MinioArgs extends ServiceArgs {
   readonly rootUser: pulumi.Input<string>;
@@ -37,7 +43,12 @@ export class Minio extends pulumi.ComponentResource {
           MINIO_PROMETHEUS_AUTH_TYPE: "public",
         },
         volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }],
-        healthcheck: { tests: ["CMD", "mc", "ready", "local"], interval: "2s", timeout: "10s", retries: 5 },
+        healthcheck: {
+          tests: ["CMD", "mc", "ready", "local"],
+          interval: "2s",
+          timeout: "10s",
+          retries: 5,
+        },
       },
       { parent: this },
     );
@@ -49,7 +60,11 @@ export class Minio extends pulumi.ComponentResource {
         image: settings.images.minio,
         network: args.network,
         // Credentials come from env, so they never show in the job's command line.
-        entrypoints: ["/bin/sh", "-ec", `mc alias set local ${MINIO_URL} "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/${args.bucket}`],
+        entrypoints: [
+          "/bin/sh",
+          "-ec",
+          `mc alias set local ${MINIO_URL} "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" && mc mb --ignore-existing local/${args.bucket}`,
+        ],
         env: { MINIO_ROOT_USER: args.rootUser, MINIO_ROOT_PASSWORD: args.rootPassword },
       },
       { parent: this, dependsOn: [this.container] },

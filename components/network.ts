@@ -4,10 +4,17 @@ import type { DockerTls } from "../config";
 import { Settings } from "../config/settings";
 
 /** The stack's one private bridge network; services find each other by upstream DNS names. */
-export function privateNetwork(settings: Settings, opts: pulumi.CustomResourceOptions): docker.Network {
+export function privateNetwork(
+  settings: Settings,
+  opts: pulumi.CustomResourceOptions,
+): docker.Network {
   return new docker.Network(
     `${settings.prefix}-network`,
-    { name: settings.prefix, driver: "bridge", labels: [{ label: "ownstack.stack", value: settings.stack }] },
+    {
+      name: settings.prefix,
+      driver: "bridge",
+      labels: [{ label: "ownstack.stack", value: settings.stack }],
+    },
     opts,
   );
 }
@@ -18,7 +25,14 @@ export function dockerProvider(settings: Settings, tls: DockerTls = {}): docker.
   const tcp = host.startsWith("tcp://");
   return new docker.Provider(`${settings.prefix}-docker`, {
     host: host === "" ? undefined : host,
-    ...(tcp ? { certPath: tls.certPath, caMaterial: tls.caMaterial, certMaterial: tls.certMaterial, keyMaterial: tls.keyMaterial } : {}),
+    ...(tcp
+      ? {
+          certPath: tls.certPath,
+          caMaterial: tls.caMaterial,
+          certMaterial: tls.certMaterial,
+          keyMaterial: tls.keyMaterial,
+        }
+      : {}),
     // Non-interactive runs (CI, `npm run up`) cannot answer a host-key prompt.
     sshOpts: host.startsWith("ssh://") ? ["-o", "BatchMode=yes"] : undefined,
   });

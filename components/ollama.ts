@@ -2,7 +2,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuDecision } from "../config/gpu";
 import { internalUrl, reachableUrl } from "../config/services";
-import { OneShotJob, ServiceArgs, containerName, dataVolume, oneShotContainer, serviceContainer } from "./container";
+import {
+  OneShotJob,
+  ServiceArgs,
+  containerName,
+  dataVolume,
+  oneShotContainer,
+  serviceContainer,
+} from "./container";
 
 export interface OllamaArgs extends ServiceArgs {
   /** From `detectOllamaGpu`: the mode, why, and the container shape it needs. */
@@ -15,7 +22,8 @@ const OLLAMA_URL = internalUrl("ollama");
  * Pulls each model in turn against the running server. `ollama pull` skips layers it already has,
  * so a re-run costs a manifest check per model; its progress lines go to the job's log.
  */
-export const PULL_SCRIPT = 'for model in "$@"; do echo "pulling $model"; ollama pull "$model"; done';
+export const PULL_SCRIPT =
+  'for model in "$@"; do echo "pulling $model"; ollama pull "$model"; done';
 
 /**
  * Ollama with the accelerator the GPU decision picked: `--gpus all` for NVIDIA, the ROCm image with
@@ -58,7 +66,10 @@ export class Ollama extends pulumi.ComponentResource {
 
     const models = [...settings.ollama.models].sort();
     if (models.length > 0) {
-      pulumi.log.info(`ollama: pulling ${models.join(", ")}; follow with: docker logs -f ${containerName(settings, "ollama-pull")}`, this);
+      pulumi.log.info(
+        `ollama: pulling ${models.join(", ")}; follow with: docker logs -f ${containerName(settings, "ollama-pull")}`,
+        this,
+      );
       this.pullModels = oneShotContainer(
         `${name}-pull-models`,
         {
@@ -73,7 +84,9 @@ export class Ollama extends pulumi.ComponentResource {
         // Created only once the server is healthy (serviceContainer waits for it).
         { parent: this, dependsOn: [this.container] },
       );
-      this.pullModels.container.containerLogs.apply((logs) => logs && pulumi.log.info(`ollama-pull: ${pullSummary(logs)}`, this));
+      this.pullModels.container.containerLogs.apply(
+        (logs) => logs && pulumi.log.info(`ollama-pull: ${pullSummary(logs)}`, this),
+      );
     }
     this.registerOutputs({ container: this.container.id, url: this.url });
   }
@@ -82,5 +95,8 @@ export class Ollama extends pulumi.ComponentResource {
 /** The pull job's log without its progress bars: one "pulling <model>" / "success" line each. */
 export function pullSummary(logs: string): string {
   const plain = logs.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/[\r\n]+/);
-  return plain.map((l) => l.trim()).filter((l) => /^pulling [^\s]+$|^success$|^Error/.test(l) && !/^pulling manifest$/.test(l)).join("; ");
+  return plain
+    .map((l) => l.trim())
+    .filter((l) => /^pulling [^\s]+$|^success$|^Error/.test(l) && !/^pulling manifest$/.test(l))
+    .join("; ");
 }

@@ -3,7 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, reachableUrl } from "../config/services";
 import { ServiceArgs, dataVolume, serviceContainer } from "./container";
 import { PostgresExporter, RedisExporter } from "./exporters";
-import { RULES_PATH, metricsSourcesFor, mintMetricsToken, renderAlertRules, renderPrometheusYml } from "./render/prometheus";
+import {
+  RULES_PATH,
+  metricsSourcesFor,
+  mintMetricsToken,
+  renderAlertRules,
+  renderPrometheusYml,
+} from "./render/prometheus";
 
 export interface PrometheusArgs extends ServiceArgs {
   /** Realtime's METRICS_JWT_SECRET (the JWT secret) and the `iat` kept in state. */
@@ -15,7 +21,10 @@ export interface PrometheusArgs extends ServiceArgs {
   /** Present when Qdrant is on: its /metrics needs the API key. */
   readonly qdrantApiKey?: pulumi.Input<string>;
   /** Present when Redis is on: its exporter logs in with the password. */
-  readonly redis?: { readonly password: pulumi.Input<string>; readonly container: docker.Container };
+  readonly redis?: {
+    readonly password: pulumi.Input<string>;
+    readonly container: docker.Container;
+  };
   /** Traefik labels on vps (basic auth); none locally, where 9090 is bound to 127.0.0.1. */
   readonly labels?: Record<string, pulumi.Input<string>>;
 }
@@ -36,22 +45,41 @@ export class Prometheus extends pulumi.ComponentResource {
     super("ownstack:observability:Prometheus", name, {}, opts);
     const { settings } = args;
     if (settings.features.qdrant !== (args.qdrantApiKey !== undefined))
-      throw new pulumi.ResourceError("`qdrantApiKey` must be given exactly when Qdrant is enabled (settings.features.qdrant).", this);
+      throw new pulumi.ResourceError(
+        "`qdrantApiKey` must be given exactly when Qdrant is enabled (settings.features.qdrant).",
+        this,
+      );
     if (settings.features.redis !== (args.redis !== undefined))
-      throw new pulumi.ResourceError("`redis` must be given exactly when Redis is enabled (settings.features.redis).", this);
+      throw new pulumi.ResourceError(
+        "`redis` must be given exactly when Redis is enabled (settings.features.redis).",
+        this,
+      );
 
     const base = { settings, network: args.network };
-    this.postgresExporter = new PostgresExporter(`${name}-postgres-exporter`, { ...base, postgresPassword: args.postgresPassword, dependsOn: [args.db] }, { parent: this });
+    this.postgresExporter = new PostgresExporter(
+      `${name}-postgres-exporter`,
+      { ...base, postgresPassword: args.postgresPassword, dependsOn: [args.db] },
+      { parent: this },
+    );
     if (args.redis)
-      this.redisExporter = new RedisExporter(`${name}-redis-exporter`, { ...base, redisPassword: args.redis.password, dependsOn: [args.redis.container] }, { parent: this });
+      this.redisExporter = new RedisExporter(
+        `${name}-redis-exporter`,
+        { ...base, redisPassword: args.redis.password, dependsOn: [args.redis.container] },
+        { parent: this },
+      );
 
     this.config = pulumi.secret(
-      pulumi.all([args.jwtSecret, args.issuedAt, args.qdrantApiKey ?? ""]).apply(([jwtSecret, issuedAt, qdrantApiKey]) =>
-        renderPrometheusYml({
-          retention: settings.prometheus.retention,
-          sources: metricsSourcesFor(settings, { realtimeToken: mintMetricsToken(jwtSecret, issuedAt), qdrantApiKey }),
-        }),
-      ),
+      pulumi
+        .all([args.jwtSecret, args.issuedAt, args.qdrantApiKey ?? ""])
+        .apply(([jwtSecret, issuedAt, qdrantApiKey]) =>
+          renderPrometheusYml({
+            retention: settings.prometheus.retention,
+            sources: metricsSourcesFor(settings, {
+              realtimeToken: mintMetricsToken(jwtSecret, issuedAt),
+              qdrantApiKey,
+            }),
+          }),
+        ),
     );
     this.dataVolume = dataVolume(settings, "prometheus-data", { parent: this });
     this.url = reachableUrl(settings, "prometheus");
@@ -66,15 +94,32 @@ export class Prometheus extends pulumi.ComponentResource {
         // 0644: the server runs as nobody and must read it; only this container sees the file.
         uploads: [
           { file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" },
-          { file: RULES_PATH, content: renderAlertRules({ backup: settings.features.backup }), permissions: "0644" },
+          {
+            file: RULES_PATH,
+            content: renderAlertRules({ backup: settings.features.backup }),
+            permissions: "0644",
+          },
         ],
         volumes: [{ volumeName: this.dataVolume.name, containerPath: "/prometheus" }],
         labels: args.labels,
         // Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`] },
+        healthcheck: {
+          tests: [
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            `http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`,
+          ],
+        },
       },
       { parent: this },
     );
-    this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name, url: this.url });
+    this.registerOutputs({
+      container: this.container.id,
+      dataVolume: this.dataVolume.name,
+      url: this.url,
+    });
   }
 }

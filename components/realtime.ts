@@ -16,10 +16,15 @@ export interface RealtimeArgs extends JwtDbClientArgs {
 export const REALTIME_HOST = ADDRESSES.realtime.aliases[1];
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
-export type RealtimeEnvArgs = Omit<RealtimeArgs, "network" | "dependsOn" | "settings"> & { readonly db?: DbEndpoint };
+export type RealtimeEnvArgs = Omit<RealtimeArgs, "network" | "dependsOn" | "settings"> & {
+  readonly db?: DbEndpoint;
+};
 
 export const REALTIME_HEALTHCHECK: Healthcheck = {
-  tests: ["CMD-SHELL", `curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:${ADDRESSES.realtime.port}/api/tenants/realtime-dev/health`],
+  tests: [
+    "CMD-SHELL",
+    `curl -sSfL --head -o /dev/null -H "Authorization: Bearer $ANON_KEY" http://localhost:${ADDRESSES.realtime.port}/api/tenants/realtime-dev/health`,
+  ],
   // Docker probes first after one interval: 5s keeps several probes inside the create wait.
   interval: "5s",
   startPeriod: "10s",

@@ -25,11 +25,19 @@ export class Redis extends pulumi.ComponentResource {
   constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:cache:Redis", name, {}, opts);
     const { settings } = args;
-    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${reachableAddress(settings, "redis")}`);
+    this.url = pulumi.secret(
+      pulumi.interpolate`redis://:${args.password}@${reachableAddress(settings, "redis")}`,
+    );
     this.config = pulumi.secret(
-      pulumi.output(args.password).apply((password) =>
-        renderRedisConf({ password, maxMemory: settings.redis.maxMemory, maxMemoryPolicy: settings.redis.policy }),
-      ),
+      pulumi
+        .output(args.password)
+        .apply((password) =>
+          renderRedisConf({
+            password,
+            maxMemory: settings.redis.maxMemory,
+            maxMemoryPolicy: settings.redis.policy,
+          }),
+        ),
     );
     this.dataVolume = dataVolume(settings, "redis-data", { parent: this });
     this.container = serviceContainer(

@@ -50,17 +50,36 @@ export class Secrets extends pulumi.ComponentResource {
 
     // special: false everywhere: these values are embedded in postgres:// and redis:// URLs, where
     // @/?#:& are RFC 3986 delimiters and break parsing.
-    const password = (id: string, length: number, secret: Rotatable, extra: Partial<random.RandomPasswordArgs> = {}) =>
-      pulumi.secret(new random.RandomPassword(`${name}-${id}`, { length, special: false, keepers: keepers(secret), ...extra }, { parent: this }).result);
+    const password = (
+      id: string,
+      length: number,
+      secret: Rotatable,
+      extra: Partial<random.RandomPasswordArgs> = {},
+    ) =>
+      pulumi.secret(
+        new random.RandomPassword(
+          `${name}-${id}`,
+          { length, special: false, keepers: keepers(secret), ...extra },
+          { parent: this },
+        ).result,
+      );
 
     this.postgresPassword = password("postgres-password", 32, "postgres");
     this.jwtSecret = password("jwt-secret", 48, "jwt");
-    const dashboard = new random.RandomPassword(`${name}-dashboard-password`, { length: 24, special: false, keepers: keepers("dashboard") }, { parent: this });
+    const dashboard = new random.RandomPassword(
+      `${name}-dashboard-password`,
+      { length: 24, special: false, keepers: keepers("dashboard") },
+      { parent: this },
+    );
     this.dashboardPassword = pulumi.secret(dashboard.result);
     this.dashboardPasswordBcrypt = pulumi.secret(dashboard.bcryptHash);
     this.minioPassword = password("minio-password", 32, "minio");
     this.minioUser = pulumi.secret(
-      new random.RandomString(`${name}-minio-user`, { length: 12, special: false, upper: false, keepers: keepers("minio") }, { parent: this }).result,
+      new random.RandomString(
+        `${name}-minio-user`,
+        { length: 12, special: false, upper: false, keepers: keepers("minio") },
+        { parent: this },
+      ).result,
     );
     this.secretKeyBase = password("realtime-secret-key-base", 64, "realtime");
     // Realtime's DB_ENC_KEY is AES-128: exactly 16 characters.
@@ -75,16 +94,33 @@ export class Secrets extends pulumi.ComponentResource {
     this.logflarePublicToken = password("logflare-public-token", 40, "logflare");
     this.logflarePrivateToken = password("logflare-private-token", 40, "logflare");
     // No keeper: the root never changes, so every earlier key stays derivable for re-encryption.
-    const backupRoot = new random.RandomPassword(`${name}-backup-root-key`, { length: 64, special: false }, { parent: this }).result;
-    this.backupKey = pulumi.secret(backupRoot.apply((root) => deriveBackupKey(root, rotation.backup)));
-    if (rotation.backup > 0) this.backupPreviousKey = pulumi.secret(backupRoot.apply((root) => deriveBackupKey(root, rotation.backup - 1)));
+    const backupRoot = new random.RandomPassword(
+      `${name}-backup-root-key`,
+      { length: 64, special: false },
+      { parent: this },
+    ).result;
+    this.backupKey = pulumi.secret(
+      backupRoot.apply((root) => deriveBackupKey(root, rotation.backup)),
+    );
+    if (rotation.backup > 0)
+      this.backupPreviousKey = pulumi.secret(
+        backupRoot.apply((root) => deriveBackupKey(root, rotation.backup - 1)),
+      );
 
     // The issue time lives in state (time.Static), so previews never see a new `iat`; it moves
     // only when the JWT secret is rotated.
-    const issued = new time.Static(`${name}-api-keys-issued`, { triggers: keepers("jwt") }, { parent: this });
+    const issued = new time.Static(
+      `${name}-api-keys-issued`,
+      { triggers: keepers("jwt") },
+      { parent: this },
+    );
     this.apiKeysIssuedAt = issued.unix;
     const mint = (role: "anon" | "service_role") =>
-      pulumi.secret(pulumi.all([this.jwtSecret, issued.unix]).apply(([secret, iat]) => mintApiKey(role, secret, iat)));
+      pulumi.secret(
+        pulumi
+          .all([this.jwtSecret, issued.unix])
+          .apply(([secret, iat]) => mintApiKey(role, secret, iat)),
+      );
     this.anonKey = mint("anon");
     this.serviceRoleKey = mint("service_role");
 

@@ -4,7 +4,14 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import * as time from "@pulumiverse/time";
 import { Settings } from "../config/settings";
-import { activeKeySet, ecThumbprint, jwks, jwtKeys, mintAsymmetricApiKey, opaqueApiKey } from "./render/jwks";
+import {
+  activeKeySet,
+  ecThumbprint,
+  jwks,
+  jwtKeys,
+  mintAsymmetricApiKey,
+  opaqueApiKey,
+} from "./render/jwks";
 import { KeyTranslation } from "./render/kongKeys";
 
 export interface SigningKeysArgs {
@@ -39,11 +46,20 @@ export class SigningKeys extends pulumi.ComponentResource {
     const { rotation, signing } = args.settings;
     const n = rotation.signingKey;
     // tls.PrivateKey's ECDSA default is P-224, which ES256 verifiers reject.
-    const key = (index: number) => new tls.PrivateKey(`${name}-key-${index}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const key = (index: number) =>
+      new tls.PrivateKey(
+        `${name}-key-${index}`,
+        { algorithm: "ECDSA", ecdsaCurve: "P256" },
+        { parent: this },
+      );
     const current = key(n);
     const previous = n > 0 ? key(n - 1) : undefined;
     // The rotation time lives in state: it is the `iat` of the API keys and the overlap's start.
-    const rotated = new time.Static(`${name}-rotated`, { triggers: { rotation: String(n) } }, { parent: this });
+    const rotated = new time.Static(
+      `${name}-rotated`,
+      { triggers: { rotation: String(n) } },
+      { parent: this },
+    );
 
     this.kid = current.publicKeyPem.apply((pem) => {
       const jwk = createPublicKey(pem).export({ format: "jwk" });
@@ -58,7 +74,14 @@ export class SigningKeys extends pulumi.ComponentResource {
         // of the overlap, and the decision is logged below. Without a rotation the plan never
         // depends on the time.
         const at = previousPem === undefined ? rotatedAt : now();
-        const set = activeKeySet({ currentPem, previousPem, rotatedAt, overlapSeconds: signing.overlapSeconds, now: at, jwtSecret });
+        const set = activeKeySet({
+          currentPem,
+          previousPem,
+          rotatedAt,
+          overlapSeconds: signing.overlapSeconds,
+          now: at,
+          jwtSecret,
+        });
         if (previousPem !== undefined) {
           const until = new Date((rotatedAt + signing.overlapSeconds) * 1000).toISOString();
           pulumi.log.info(
@@ -70,12 +93,17 @@ export class SigningKeys extends pulumi.ComponentResource {
         }
         return set;
       });
-    const secretJson = (build: (set: pulumi.Unwrap<typeof keySet>) => unknown) => pulumi.secret(keySet.apply((set) => JSON.stringify(build(set))));
+    const secretJson = (build: (set: pulumi.Unwrap<typeof keySet>) => unknown) =>
+      pulumi.secret(keySet.apply((set) => JSON.stringify(build(set))));
     this.jwtKeys = secretJson(jwtKeys);
     this.jwks = secretJson(jwks);
 
     const mint = (role: "anon" | "service_role") =>
-      pulumi.secret(pulumi.all([keySet, rotated.unix]).apply(([set, iat]) => mintAsymmetricApiKey(role, set.current.private, iat)));
+      pulumi.secret(
+        pulumi
+          .all([keySet, rotated.unix])
+          .apply(([set, iat]) => mintAsymmetricApiKey(role, set.current.private, iat)),
+      );
     this.anonKeyAsymmetric = mint("anon");
     this.serviceRoleKeyAsymmetric = mint("service_role");
 
@@ -83,7 +111,15 @@ export class SigningKeys extends pulumi.ComponentResource {
     const opaque = (kind: "publishable" | "secret") => {
       const randomPart = new random.RandomString(
         `${name}-${kind}-key`,
-        { length: 22, upper: true, lower: true, numeric: true, special: true, overrideSpecial: "-_", keepers: { rotation: String(rotation.jwt) } },
+        {
+          length: 22,
+          upper: true,
+          lower: true,
+          numeric: true,
+          special: true,
+          overrideSpecial: "-_",
+          keepers: { rotation: String(rotation.jwt) },
+        },
         { parent: this },
       );
       return pulumi.secret(randomPart.result.apply((r) => opaqueApiKey(kind, r)));
@@ -92,9 +128,19 @@ export class SigningKeys extends pulumi.ComponentResource {
     this.secretKey = opaque("secret");
 
     this.translation = pulumi.secret(
-      pulumi.all([this.publishableKey, this.secretKey, this.anonKeyAsymmetric, this.serviceRoleKeyAsymmetric]).apply(
-        ([publishableKey, secretKey, anonKeyAsymmetric, serviceRoleKeyAsymmetric]) => ({ publishableKey, secretKey, anonKeyAsymmetric, serviceRoleKeyAsymmetric }),
-      ),
+      pulumi
+        .all([
+          this.publishableKey,
+          this.secretKey,
+          this.anonKeyAsymmetric,
+          this.serviceRoleKeyAsymmetric,
+        ])
+        .apply(([publishableKey, secretKey, anonKeyAsymmetric, serviceRoleKeyAsymmetric]) => ({
+          publishableKey,
+          secretKey,
+          anonKeyAsymmetric,
+          serviceRoleKeyAsymmetric,
+        })),
     );
     this.registerOutputs({ kid: this.kid });
   }

@@ -26,7 +26,8 @@ export function readFolder(folder: string): SourceFile[] {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out.push({ path: relative(root, full).split(sep).join("/"), content: readFileSync(full) });
+      else if (entry.isFile())
+        out.push({ path: relative(root, full).split(sep).join("/"), content: readFileSync(full) });
     }
   };
   walk(root);

@@ -22,10 +22,21 @@ export interface StorageArgs extends JwtDbClientArgs {
 }
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
-export type StorageEnvArgs = Omit<StorageArgs, "network" | "dependsOn" | "after"> & { readonly db?: DbEndpoint };
+export type StorageEnvArgs = Omit<StorageArgs, "network" | "dependsOn" | "after"> & {
+  readonly db?: DbEndpoint;
+};
 
 /** Storage checks itself by the name others call it on; on kubernetes a probe asks localhost. */
-export const storageHealthcheck = (host: string): Healthcheck => ({ tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://${host}:${ADDRESSES.storage.port}/status`] });
+export const storageHealthcheck = (host: string): Healthcheck => ({
+  tests: [
+    "CMD",
+    "wget",
+    "--no-verbose",
+    "--tries=1",
+    "--spider",
+    `http://${host}:${ADDRESSES.storage.port}/status`,
+  ],
+});
 
 /** Storage API, on MinIO (upstream's s3 overlay) or on a local volume (upstream's default). */
 export class Storage extends pulumi.ComponentResource {
@@ -35,8 +46,13 @@ export class Storage extends pulumi.ComponentResource {
   constructor(name: string, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Storage", name, {}, opts);
     const { settings } = args;
-    if (settings.storage.backend !== "file" && !args.s3) throw new pulumi.ResourceError(`\`s3\` credentials are required when storageBackend is ${settings.storage.backend}.`, this);
-    if (settings.storage.backend === "file") this.dataVolume = dataVolume(settings, "storage-data", { parent: this });
+    if (settings.storage.backend !== "file" && !args.s3)
+      throw new pulumi.ResourceError(
+        `\`s3\` credentials are required when storageBackend is ${settings.storage.backend}.`,
+        this,
+      );
+    if (settings.storage.backend === "file")
+      this.dataVolume = dataVolume(settings, "storage-data", { parent: this });
     this.container = serviceContainer(
       `${name}-container`,
       {
@@ -45,7 +61,9 @@ export class Storage extends pulumi.ComponentResource {
         image: settings.images.storage,
         network: args.network,
         env: storageEnv(args),
-        volumes: this.dataVolume ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }] : undefined,
+        volumes: this.dataVolume
+          ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }]
+          : undefined,
         healthcheck: storageHealthcheck("storage"),
         after: args.after,
       },
@@ -65,7 +83,13 @@ export function storageEnv(args: StorageEnvArgs): Env {
     POSTGREST_URL: internalUrl("rest"),
     AUTH_JWT_SECRET: args.jwtSecret,
     ...(args.jwks ? { JWT_JWKS: args.jwks } : {}),
-    DATABASE_URL: dbUrl("supabase_storage_admin", args.postgresPassword, undefined, undefined, args.db),
+    DATABASE_URL: dbUrl(
+      "supabase_storage_admin",
+      args.postgresPassword,
+      undefined,
+      undefined,
+      args.db,
+    ),
     STORAGE_PUBLIC_URL: settings.publicUrl,
     REQUEST_ALLOW_X_FORWARDED_PATH: true,
     FILE_SIZE_LIMIT: 52428800,
@@ -85,12 +109,23 @@ export function storageEnv(args: StorageEnvArgs): Env {
 function storageBackendEnv(args: StorageEnvArgs): { region: string; env: Env } {
   const { settings } = args;
   const { backend, bucket } = settings.storage;
-  if (backend === "file") return { region: "local", env: { STORAGE_BACKEND: "file", GLOBAL_S3_BUCKET: bucket, FILE_STORAGE_BACKEND_PATH: "/var/lib/storage" } };
+  if (backend === "file")
+    return {
+      region: "local",
+      env: {
+        STORAGE_BACKEND: "file",
+        GLOBAL_S3_BUCKET: bucket,
+        FILE_STORAGE_BACKEND_PATH: "/var/lib/storage",
+      },
+    };
   const s3 =
     backend === "minio"
       ? // MinIO serves buckets by path, not by virtual host.
         { endpoint: MINIO_URL, protocol: "http", forcePathStyle: true, region: "local" }
-      : { ...settings.kubernetes.s3, protocol: new URL(settings.kubernetes.s3.endpoint).protocol.replace(":", "") };
+      : {
+          ...settings.kubernetes.s3,
+          protocol: new URL(settings.kubernetes.s3.endpoint).protocol.replace(":", ""),
+        };
   return {
     region: s3.region,
     env: {

@@ -21,10 +21,17 @@ export const STUDIO_SNIPPETS_FOLDER = "/app/snippets";
 export const STUDIO_FUNCTIONS_FOLDER = "/app/edge-functions";
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
-export type StudioEnvArgs = Omit<StudioArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
+export type StudioEnvArgs = Omit<StudioArgs, "network" | "dependsOn"> & {
+  readonly db?: DbEndpoint;
+};
 
 export const STUDIO_HEALTHCHECK: Healthcheck = {
-  tests: ["CMD", "node", "-e", "fetch('http://localhost:3000/api/platform/profile').then((r) => {if (r.status !== 200) throw new Error(r.status)})"],
+  tests: [
+    "CMD",
+    "node",
+    "-e",
+    "fetch('http://localhost:3000/api/platform/profile').then((r) => {if (r.status !== 200) throw new Error(r.status)})",
+  ],
   timeout: "10s",
   startPeriod: "20s",
 };
@@ -64,7 +71,11 @@ export class Studio extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.registerOutputs({ container: this.container.id, snippetsVolume: this.snippetsVolume.name, functionsVolume: this.functionsVolume.name });
+    this.registerOutputs({
+      container: this.container.id,
+      snippetsVolume: this.snippetsVolume.name,
+      functionsVolume: this.functionsVolume.name,
+    });
   }
 }
 
@@ -91,7 +102,9 @@ export function studioEnv(args: StudioEnvArgs): Env {
     SUPABASE_ANON_KEY: args.anonKey,
     SUPABASE_SERVICE_KEY: args.serviceRoleKey,
     AUTH_JWT_SECRET: args.jwtSecret,
-    ...(args.publishableKey && args.secretKey ? { SUPABASE_PUBLISHABLE_KEY: args.publishableKey, SUPABASE_SECRET_KEY: args.secretKey } : {}),
+    ...(args.publishableKey && args.secretKey
+      ? { SUPABASE_PUBLISHABLE_KEY: args.publishableKey, SUPABASE_SECRET_KEY: args.secretKey }
+      : {}),
     // As upstream's logs overlay (docker/docker-compose.logs.yml) sets them.
     ...(args.logflarePrivateToken
       ? {

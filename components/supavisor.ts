@@ -56,7 +56,10 @@ export class Supavisor extends pulumi.ComponentResource {
         },
         uploads: [{ file: POOLER_EXS_PATH, content: renderPoolerExs(), permissions: "0644" }],
         healthcheck: {
-          tests: ["CMD-SHELL", `curl -sSfL --head -o /dev/null http://127.0.0.1:${ADDRESSES.supavisor.port}/api/health`],
+          tests: [
+            "CMD-SHELL",
+            `curl -sSfL --head -o /dev/null http://127.0.0.1:${ADDRESSES.supavisor.port}/api/health`,
+          ],
           interval: "10s",
           retries: 10,
           startPeriod: "30s",

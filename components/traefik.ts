@@ -39,10 +39,17 @@ export class Traefik extends pulumi.ComponentResource {
           metrics: args.metrics ?? false,
         }),
         volumes: [
-          { volumeName: this.acmeVolume.name, containerPath: ACME_STORAGE.slice(0, ACME_STORAGE.lastIndexOf("/")) },
+          {
+            volumeName: this.acmeVolume.name,
+            containerPath: ACME_STORAGE.slice(0, ACME_STORAGE.lastIndexOf("/")),
+          },
           // The server's socket (the provider's host), read-only; it still grants root, so
           // no-new-privileges limits what a compromised Traefik can escalate to.
-          { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+          {
+            hostPath: "/var/run/docker.sock",
+            containerPath: "/var/run/docker.sock",
+            readOnly: true,
+          },
         ],
         securityOpts: ["no-new-privileges:true"],
         healthcheck: { tests: ["CMD", "traefik", "healthcheck", "--ping"] },
@@ -65,11 +72,17 @@ export function publicHostLabels(
 ): Record<string, pulumi.Input<string>> | undefined {
   if (settings.target !== "vps") return undefined;
   const { port, subdomains } = ADDRESSES[service] as ServiceAddress;
-  const hosts = (subdomains ?? []).map((sub) => ({ name: `${settings.prefix}-${sub}`, host: publicHost(settings, sub), port }));
+  const hosts = (subdomains ?? []).map((sub) => ({
+    name: `${settings.prefix}-${sub}`,
+    host: publicHost(settings, sub),
+    port,
+  }));
   const labels: Record<string, pulumi.Input<string>> = routeLabels(
     settings.prefix,
     hosts.map((h) => ({ ...h, basicAuthUser: basicAuthUser ? "__auth__" : undefined })),
   );
-  for (const h of hosts) if (basicAuthUser) labels[`traefik.http.middlewares.${h.name}-auth.basicauth.users`] = basicAuthUser;
+  for (const h of hosts)
+    if (basicAuthUser)
+      labels[`traefik.http.middlewares.${h.name}-auth.basicauth.users`] = basicAuthUser;
   return labels;
 }

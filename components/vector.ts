@@ -2,7 +2,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_URL } from "./analytics";
 import { ServiceArgs, containerName, serviceContainer } from "./container";
-import { LOG_SOURCES, LogSource, TOKEN_ENV, VECTOR_API_ADDRESS, VECTOR_CONFIG_PATH, renderVectorYaml } from "./render/vector";
+import {
+  LOG_SOURCES,
+  LogSource,
+  TOKEN_ENV,
+  VECTOR_API_ADDRESS,
+  VECTOR_CONFIG_PATH,
+  renderVectorYaml,
+} from "./render/vector";
 
 /**
  * Where Vector reads container logs: the Docker daemon's socket, read-only. With a remote Docker
@@ -20,7 +27,9 @@ export interface VectorArgs extends ServiceArgs {
 
 /** The container names Docker reports for the services whose logs Studio shows. */
 export function logSourceContainers(settings: ServiceArgs["settings"]): Record<LogSource, string> {
-  return Object.fromEntries((Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [s, containerName(settings, s)])) as Record<LogSource, string>;
+  return Object.fromEntries(
+    (Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [s, containerName(settings, s)]),
+  ) as Record<LogSource, string>;
 }
 
 /** Vector: collects this stack's container logs through the Docker API into analytics. */
@@ -51,7 +60,16 @@ export class Vector extends pulumi.ComponentResource {
         volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }],
         // Upstream sets this so SELinux hosts let the container open the socket.
         securityOpts: ["label=disable"],
-        healthcheck: { tests: ["CMD", "wget", "--no-verbose", "--tries=1", "--spider", `http://${VECTOR_API_ADDRESS}/health`] },
+        healthcheck: {
+          tests: [
+            "CMD",
+            "wget",
+            "--no-verbose",
+            "--tries=1",
+            "--spider",
+            `http://${VECTOR_API_ADDRESS}/health`,
+          ],
+        },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -9,20 +9,26 @@ export const RETENTION_UNITS = ["daily", "weekly", "monthly"] as const;
 export type RetentionUnit = (typeof RETENTION_UNITS)[number];
 export type Retention = Readonly<Partial<Record<RetentionUnit, number>>>;
 
-export const RETENTION_HINT = 'expected entries such as ["daily=7", "weekly=4"] (daily, weekly, monthly; whole numbers)';
+export const RETENTION_HINT =
+  'expected entries such as ["daily=7", "weekly=4"] (daily, weekly, monthly; whole numbers)';
 
 /** `["daily=7","weekly=4"]` → `{daily: 7, weekly: 4}`, or the problems found, one per entry. */
-export function parseRetention(entries: readonly string[]): { retention: Retention; problems: string[] } {
+export function parseRetention(entries: readonly string[]): {
+  retention: Retention;
+  problems: string[];
+} {
   const retention: Partial<Record<RetentionUnit, number>> = {};
   const problems: string[] = [];
   entries.forEach((entry, i) => {
     const m = /^(daily|weekly|monthly)=(\d+)$/.exec(entry);
     const unit = m?.[1] as RetentionUnit | undefined;
     if (!m || !unit) problems.push(`[${i}]: ${RETENTION_HINT}, got ${JSON.stringify(entry)}`);
-    else if (retention[unit] !== undefined) problems.push(`[${i}]: ${unit} is listed twice, expected each unit once`);
+    else if (retention[unit] !== undefined)
+      problems.push(`[${i}]: ${unit} is listed twice, expected each unit once`);
     else retention[unit] = Number(m[2]);
   });
-  if (problems.length === 0 && !RETENTION_UNITS.some((u) => (retention[u] ?? 0) > 0)) problems.push(`: keeps nothing, ${RETENTION_HINT}`);
+  if (problems.length === 0 && !RETENTION_UNITS.some((u) => (retention[u] ?? 0) > 0))
+    problems.push(`: keeps nothing, ${RETENTION_HINT}`);
   return { retention, problems };
 }
 
@@ -47,8 +53,13 @@ export interface Dated {
 }
 
 /** Which backups to keep and which to remove; both lists newest first. */
-export function planRetention<T extends Dated>(backups: readonly T[], retention: Retention): { keep: T[]; remove: T[] } {
-  const sorted = [...backups].sort((a, b) => b.at.getTime() - a.at.getTime() || b.name.localeCompare(a.name));
+export function planRetention<T extends Dated>(
+  backups: readonly T[],
+  retention: Retention,
+): { keep: T[]; remove: T[] } {
+  const sorted = [...backups].sort(
+    (a, b) => b.at.getTime() - a.at.getTime() || b.name.localeCompare(a.name),
+  );
   const kept = new Set<T>(sorted.slice(0, 1));
   for (const unit of RETENTION_UNITS) {
     const limit = retention[unit] ?? 0;

@@ -24,7 +24,8 @@ const FIELDS = [
   { name: "day of week", min: 0, max: 7 },
 ] as const;
 
-export const SCHEDULE_HINT = 'expected a cron expression in UTC such as "17 3 * * *" (daily at 03:17)';
+export const SCHEDULE_HINT =
+  'expected a cron expression in UTC such as "17 3 * * *" (daily at 03:17)';
 
 function field(text: string, f: (typeof FIELDS)[number]): Set<number> | string {
   const out = new Set<number>();
@@ -32,9 +33,11 @@ function field(text: string, f: (typeof FIELDS)[number]): Set<number> | string {
     const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
     if (!m) return `bad ${f.name} "${part}"`;
     const from = m[1] === "*" ? f.min : Number(m[2]);
-    const to = m[1] === "*" ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? f.max : from;
+    const to =
+      m[1] === "*" ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? f.max : from;
     const step = m[4] !== undefined ? Number(m[4]) : 1;
-    if (from < f.min || to > f.max || from > to) return `${f.name} "${part}" is outside ${f.min}-${f.max}`;
+    if (from < f.min || to > f.max || from > to)
+      return `${f.name} "${part}" is outside ${f.min}-${f.max}`;
     if (step < 1) return `${f.name} step in "${part}" must be at least 1`;
     for (let v = from; v <= to; v += step) out.add(f.name === "day of week" && v === 7 ? 0 : v);
   }
@@ -44,7 +47,8 @@ function field(text: string, f: (typeof FIELDS)[number]): Set<number> | string {
 /** The parsed schedule, or a sentence saying what is wrong with it. */
 export function parseSchedule(text: string): Schedule | string {
   const parts = text.trim().split(/\s+/);
-  if (parts.length !== 5) return `${SCHEDULE_HINT}; got ${parts.length} field${parts.length === 1 ? "" : "s"}`;
+  if (parts.length !== 5)
+    return `${SCHEDULE_HINT}; got ${parts.length} field${parts.length === 1 ? "" : "s"}`;
   const sets: Set<number>[] = [];
   for (let i = 0; i < 5; i++) {
     const s = field(parts[i], FIELDS[i]);
@@ -52,8 +56,19 @@ export function parseSchedule(text: string): Schedule | string {
     sets.push(s);
   }
   const [minutes, hours, days, months, weekdays] = sets;
-  const schedule = { text: parts.join(" "), minutes, hours, days, months, weekdays, anyDay: parts[2] === "*", anyWeekday: parts[4] === "*" };
-  return nextRun(schedule, new Date(Date.UTC(2000, 0, 1))) === undefined ? `${SCHEDULE_HINT}; "${text}" never runs` : schedule;
+  const schedule = {
+    text: parts.join(" "),
+    minutes,
+    hours,
+    days,
+    months,
+    weekdays,
+    anyDay: parts[2] === "*",
+    anyWeekday: parts[4] === "*",
+  };
+  return nextRun(schedule, new Date(Date.UTC(2000, 0, 1))) === undefined
+    ? `${SCHEDULE_HINT}; "${text}" never runs`
+    : schedule;
 }
 
 function dayMatches(s: Schedule, d: Date): boolean {

@@ -4,7 +4,16 @@ import { SERVICES, ServiceName } from "./services";
 import type { Settings } from "./types";
 
 /** Always on: the Supabase core as upstream's docker-compose runs it. */
-const CORE: readonly ServiceName[] = ["auth", "db", "kong", "meta", "realtime", "rest", "storage", "studio"];
+const CORE: readonly ServiceName[] = [
+  "auth",
+  "db",
+  "kong",
+  "meta",
+  "realtime",
+  "rest",
+  "storage",
+  "studio",
+];
 
 /**
  * The long-running services a stack runs, from its settings. A plan test checks this list against
@@ -13,7 +22,10 @@ const CORE: readonly ServiceName[] = ["auth", "db", "kong", "meta", "realtime", 
 export function enabledServices(settings: Pick<Settings, "target" | "features">): ServiceName[] {
   const f = settings.features;
   const on: Record<ServiceName, boolean> = {
-    ...(Object.fromEntries(SERVICES.map((s) => [s, CORE.includes(s)])) as Record<ServiceName, boolean>),
+    ...(Object.fromEntries(SERVICES.map((s) => [s, CORE.includes(s)])) as Record<
+      ServiceName,
+      boolean
+    >),
     traefik: settings.target === "vps",
     mail: f.mailpit,
     minio: f.minio,
@@ -36,7 +48,9 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
 }
 
 /** Sum of the memory limits of the enabled services, in MiB: what the stack may use at most. */
-export function memoryBudgetMiB(settings: Pick<Settings, "target" | "features" | "memoryMiB">): number {
+export function memoryBudgetMiB(
+  settings: Pick<Settings, "target" | "features" | "memoryMiB">,
+): number {
   return enabledServices(settings).reduce((sum, s) => sum + settings.memoryMiB[s], 0);
 }
 
@@ -61,16 +75,22 @@ const WHEN: Record<ServiceName, string> = {
   backup: "`backup` (on by default)",
 };
 
-const sum = (target: Target, services: readonly ServiceName[]) => services.reduce((n, s) => n + memoryColumn(target)[s], 0);
+const sum = (target: Target, services: readonly ServiceName[]) =>
+  services.reduce((n, s) => n + memoryColumn(target)[s], 0);
 
 /** The README's memory table, generated from the defaults the plan uses (a test keeps them equal). */
 export function renderMemoryTable(): string {
-  const rows = SERVICES.map((s) => `| ${s} | ${s === "traefik" ? "–" : DEFAULT_MEMORY_MIB.local[s]} | ${DEFAULT_MEMORY_MIB.vps[s]} | ${WHEN[s]} |`);
-  return [
-    "| Service | local (MiB) | vps (MiB) | Runs |",
-    "|---|---:|---:|---|",
-    ...rows,
-    `| **core total** | **${sum("local", CORE)}** | **${sum("vps", [...CORE, "traefik"])}** | always (vps with Traefik) |`,
-    `| **log stack** (analytics + vector) | **${sum("local", LOG_SERVICES)}** | **${sum("vps", LOG_SERVICES)}** | \`logs\` |`,
-  ].join("\n") + "\n";
+  const rows = SERVICES.map(
+    (s) =>
+      `| ${s} | ${s === "traefik" ? "–" : DEFAULT_MEMORY_MIB.local[s]} | ${DEFAULT_MEMORY_MIB.vps[s]} | ${WHEN[s]} |`,
+  );
+  return (
+    [
+      "| Service | local (MiB) | vps (MiB) | Runs |",
+      "|---|---:|---:|---|",
+      ...rows,
+      `| **core total** | **${sum("local", CORE)}** | **${sum("vps", [...CORE, "traefik"])}** | always (vps with Traefik) |`,
+      `| **log stack** (analytics + vector) | **${sum("local", LOG_SERVICES)}** | **${sum("vps", LOG_SERVICES)}** | \`logs\` |`,
+    ].join("\n") + "\n"
+  );
 }

@@ -9,18 +9,44 @@ import { closest } from "./suggest";
  */
 
 /** The services after `auto` is resolved for the stack kind. */
-export type Features = Readonly<Record<"mailpit" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs" | "backup", boolean>>;
+export type Features = Readonly<
+  Record<
+    | "mailpit"
+    | "qdrant"
+    | "ollama"
+    | "redis"
+    | "prometheus"
+    | "functions"
+    | "supavisor"
+    | "imgproxy"
+    | "grafana"
+    | "logs"
+    | "backup",
+    boolean
+  >
+>;
 
 export function vpsRequirements(c: RawSettings, features: Features): string[] {
   if (c.target !== "vps") return [];
   const out: string[] = [];
-  if (c.domain === "") out.push(`${key("domain")}: required on vps, expected a bare domain such as example.com`);
-  if (c.acmeEmail === "") out.push(`${key("acmeEmail")}: required on vps for Let's Encrypt, expected an e-mail address such as admin@example.com`);
-  if (c.insecureHttp) out.push(`${key("insecureHttp")}: plain-HTTP exposure is refused on vps; remove it so Traefik serves HTTPS only`);
+  if (c.domain === "")
+    out.push(`${key("domain")}: required on vps, expected a bare domain such as example.com`);
+  if (c.acmeEmail === "")
+    out.push(
+      `${key("acmeEmail")}: required on vps for Let's Encrypt, expected an e-mail address such as admin@example.com`,
+    );
+  if (c.insecureHttp)
+    out.push(
+      `${key("insecureHttp")}: plain-HTTP exposure is refused on vps; remove it so Traefik serves HTTPS only`,
+    );
   if (!features.mailpit && c.smtpHost === "")
-    out.push(`${key("smtpHost")}: required on vps so sign-up mails reach users, expected a host such as smtp.example.com (or set ${key("mailpit")}: true)`);
+    out.push(
+      `${key("smtpHost")}: required on vps so sign-up mails reach users, expected a host such as smtp.example.com (or set ${key("mailpit")}: true)`,
+    );
   if (!features.mailpit && c.smtpHost !== "" && c.smtpAdminEmail === "")
-    out.push(`${key("smtpAdminEmail")}: required on vps as the sender of auth mails, expected an e-mail address such as no-reply@example.com`);
+    out.push(
+      `${key("smtpAdminEmail")}: required on vps as the sender of auth mails, expected an e-mail address such as no-reply@example.com`,
+    );
   return out;
 }
 
@@ -34,29 +60,55 @@ export function vpsRequirements(c: RawSettings, features: Features): string[] {
  */
 export function logsChosenOnVps(c: RawSettings): string[] {
   if (c.target !== "vps" || c.logs !== "auto") return [];
-  return [`${key("logs")}: choose on vps, expected true (Studio's Logs Explorer: analytics + vector, ${logStackMiB("vps")} MiB of memory limits) or false`];
+  return [
+    `${key("logs")}: choose on vps, expected true (Studio's Logs Explorer: analytics + vector, ${logStackMiB("vps")} MiB of memory limits) or false`,
+  ];
 }
 
-export function smtpCredentials(c: RawSettings, features: Features, smtpPassSet: boolean): string[] {
+export function smtpCredentials(
+  c: RawSettings,
+  features: Features,
+  smtpPassSet: boolean,
+): string[] {
   if (features.mailpit || c.smtpUser === "" || smtpPassSet) return [];
-  return [`${key("smtpPass")}: required when ${key("smtpUser")} is set, expected it as a secret: pulumi config set --secret smtpPass '<password>'`];
+  return [
+    `${key("smtpPass")}: required when ${key("smtpUser")} is set, expected it as a secret: pulumi config set --secret smtpPass '<password>'`,
+  ];
 }
 
-export function dockerHostTls(c: RawSettings, rawConfig: Readonly<Record<string, string>>): string[] {
-  if (!c.dockerHost.startsWith("tcp://") || rawConfig["docker:certPath"] || rawConfig["docker:caMaterial"]) return [];
-  return [`${key("dockerHost")}: tcp:// needs TLS, expected docker:certPath (or docker:caMaterial) to be set as well`];
+export function dockerHostTls(
+  c: RawSettings,
+  rawConfig: Readonly<Record<string, string>>,
+): string[] {
+  if (
+    !c.dockerHost.startsWith("tcp://") ||
+    rawConfig["docker:certPath"] ||
+    rawConfig["docker:caMaterial"]
+  )
+    return [];
+  return [
+    `${key("dockerHost")}: tcp:// needs TLS, expected docker:certPath (or docker:caMaterial) to be set as well`,
+  ];
 }
 
 export function ollamaGpuChoice(c: RawSettings, features: Features): string[] {
   if (!features.ollama || c.ollamaGpu !== "auto") return [];
-  if (c.target === "vps") return [`${key("ollamaGpu")}: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu`];
-  if (c.dockerHost !== "") return [`${key("ollamaGpu")}: "auto" would probe this machine, but Docker runs on ${key("dockerHost")}; expected one of: nvidia, amd, cpu`];
+  if (c.target === "vps")
+    return [
+      `${key("ollamaGpu")}: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu`,
+    ];
+  if (c.dockerHost !== "")
+    return [
+      `${key("ollamaGpu")}: "auto" would probe this machine, but Docker runs on ${key("dockerHost")}; expected one of: nvidia, amd, cpu`,
+    ];
   return [];
 }
 
 export function grafanaNeedsPrometheus(features: Features): string[] {
   if (!features.grafana || features.prometheus) return [];
-  return [`${key("grafana")}: Grafana reads Prometheus, expected ${key("prometheus")}: true as well (or ${key("grafana")}: false)`];
+  return [
+    `${key("grafana")}: Grafana reads Prometheus, expected ${key("prometheus")}: true as well (or ${key("grafana")}: false)`,
+  ];
 }
 
 export function signingKeyOverlap(c: RawSettings): string[] {
@@ -66,13 +118,24 @@ export function signingKeyOverlap(c: RawSettings): string[] {
   ];
 }
 
-export function redisFitsItsContainer(c: RawSettings, features: Features, redisMemoryMiB: number): string[] {
-  const problem = features.redis ? redisMaxMemoryProblem(c.redisMaxMemory, redisMemoryMiB) : undefined;
+export function redisFitsItsContainer(
+  c: RawSettings,
+  features: Features,
+  redisMemoryMiB: number,
+): string[] {
+  const problem = features.redis
+    ? redisMaxMemoryProblem(c.redisMaxMemory, redisMemoryMiB)
+    : undefined;
   return problem ? [`${key("redisMaxMemory")}: ${problem}`] : [];
 }
 
 /** Every cross-key check; `redisMemoryMiB` is the redis limit after `memoryLimits`. */
-export function crossKeyProblems(c: RawSettings, features: Features, rawConfig: Readonly<Record<string, string>>, redisMemoryMiB: number): string[] {
+export function crossKeyProblems(
+  c: RawSettings,
+  features: Features,
+  rawConfig: Readonly<Record<string, string>>,
+  redisMemoryMiB: number,
+): string[] {
   return [
     ...vpsRequirements(c, features),
     ...logsChosenOnVps(c),
@@ -87,18 +150,32 @@ export function crossKeyProblems(c: RawSettings, features: Features, rawConfig: 
 }
 
 /** The off-site copy needs its credentials (secrets) and, for SFTP, the server's host key. */
-export function backupOffsiteCredentials(c: RawSettings, rawConfig: Readonly<Record<string, string>>): string[] {
+export function backupOffsiteCredentials(
+  c: RawSettings,
+  rawConfig: Readonly<Record<string, string>>,
+): string[] {
   if (c.backupOffsite === "") return [];
   const out: string[] = [];
   const secret = (k: string) => (rawConfig[key(k)] ?? "") !== "";
   if (c.backupOffsite.startsWith("sftp://")) {
-    if (!/^sftp:\/\/[^@/\s:]+@[^/\s]+/.test(c.backupOffsite)) out.push(`${key("backupOffsite")}: expected sftp://user@host[:port]/path, got "${c.backupOffsite}"`);
+    if (!/^sftp:\/\/[^@/\s:]+@[^/\s]+/.test(c.backupOffsite))
+      out.push(
+        `${key("backupOffsite")}: expected sftp://user@host[:port]/path, got "${c.backupOffsite}"`,
+      );
     if (!secret("backupSftpPrivateKey"))
-      out.push(`${key("backupSftpPrivateKey")}: required for an SFTP off-site copy, expected an OpenSSH private key set with pulumi config set --secret ${key("backupSftpPrivateKey")} < key`);
-    if (c.backupSftpHostKey === "") out.push(`${key("backupSftpHostKey")}: required for an SFTP off-site copy, expected the line ssh-keyscan prints for the host, without the host name`);
+      out.push(
+        `${key("backupSftpPrivateKey")}: required for an SFTP off-site copy, expected an OpenSSH private key set with pulumi config set --secret ${key("backupSftpPrivateKey")} < key`,
+      );
+    if (c.backupSftpHostKey === "")
+      out.push(
+        `${key("backupSftpHostKey")}: required for an SFTP off-site copy, expected the line ssh-keyscan prints for the host, without the host name`,
+      );
   } else {
     for (const k of ["backupS3AccessKeyId", "backupS3SecretAccessKey"])
-      if (!secret(k)) out.push(`${key(k)}: required for an S3 off-site copy, expected it set with pulumi config set --secret ${key(k)}`);
+      if (!secret(k))
+        out.push(
+          `${key(k)}: required for an S3 off-site copy, expected it set with pulumi config set --secret ${key(k)}`,
+        );
   }
   return out;
 }
@@ -107,7 +184,12 @@ export function backupOffsiteCredentials(c: RawSettings, rawConfig: Readonly<Rec
  * `docker:*` keys the program passes to its explicit Docker provider (components/network.ts). An
  * explicit provider reads no stack config by itself, so every other `docker:*` key is ignored.
  */
-export const DOCKER_TLS_KEYS = ["docker:caMaterial", "docker:certMaterial", "docker:certPath", "docker:keyMaterial"] as const;
+export const DOCKER_TLS_KEYS = [
+  "docker:caMaterial",
+  "docker:certMaterial",
+  "docker:certPath",
+  "docker:keyMaterial",
+] as const;
 /** `docker:*` keys that choose the daemon: ignoring them would deploy somewhere else than meant. */
 const DOCKER_TARGET_KEYS = ["docker:context", "docker:host"];
 /** The engine's own namespace (`pulumi:tags`, `pulumi:disable-default-providers`). */
@@ -123,7 +205,10 @@ export interface Findings {
  * a `docker:` key that picks the daemon is refused (`ownstack:dockerHost` does that); other keys
  * that nothing reads get a warning naming them.
  */
-export function foreignKeyFindings(rawConfig: Readonly<Record<string, string>>, knownKeys: readonly string[]): Findings {
+export function foreignKeyFindings(
+  rawConfig: Readonly<Record<string, string>>,
+  knownKeys: readonly string[],
+): Findings {
   const problems: string[] = [];
   const warnings: string[] = [];
   const dockerHost = rawConfig[key("dockerHost")] ?? "";
@@ -136,21 +221,36 @@ export function foreignKeyFindings(rawConfig: Readonly<Record<string, string>>, 
       const meant = closest(name, knownKeys) ?? name;
       problems.push(`${fullKey}: unknown namespace "${namespace}", expected ${key(meant)}`);
     } else if (DOCKER_TARGET_KEYS.includes(fullKey)) {
-      problems.push(`${fullKey}: not read, because ownstack deploys through its own Docker provider; expected ${key("dockerHost")} instead (ssh://user@host or tcp://host:2376)`);
+      problems.push(
+        `${fullKey}: not read, because ownstack deploys through its own Docker provider; expected ${key("dockerHost")} instead (ssh://user@host or tcp://host:2376)`,
+      );
     } else if ((DOCKER_TLS_KEYS as readonly string[]).includes(fullKey)) {
-      if (!dockerHost.startsWith("tcp://")) warnings.push(`${fullKey} is used only with a tcp:// ${key("dockerHost")}; it is ignored for "${dockerHost || "this machine"}"`);
+      if (!dockerHost.startsWith("tcp://"))
+        warnings.push(
+          `${fullKey} is used only with a tcp:// ${key("dockerHost")}; it is ignored for "${dockerHost || "this machine"}"`,
+        );
     } else if (namespace === "docker") {
-      warnings.push(`${fullKey} is ignored: ownstack's Docker provider reads only ${key("dockerHost")} and ${DOCKER_TLS_KEYS.join(", ")}`);
+      warnings.push(
+        `${fullKey} is ignored: ownstack's Docker provider reads only ${key("dockerHost")} and ${DOCKER_TLS_KEYS.join(", ")}`,
+      );
     } else {
-      warnings.push(`${fullKey} is ignored: ownstack reads ${PROJECT}:* keys (declared in Pulumi.yaml) and ${DOCKER_TLS_KEYS.join(", ")}`);
+      warnings.push(
+        `${fullKey} is ignored: ownstack reads ${PROJECT}:* keys (declared in Pulumi.yaml) and ${DOCKER_TLS_KEYS.join(", ")}`,
+      );
     }
   }
   return { problems, warnings };
 }
 
 /** `smtpPass` kept in plain text in the stack file; `secretKeys` are the keys the CLI marks secret. */
-export function plainTextSecrets(rawConfig: Readonly<Record<string, string>>, secretKeys: readonly string[], stack: string): string[] {
+export function plainTextSecrets(
+  rawConfig: Readonly<Record<string, string>>,
+  secretKeys: readonly string[],
+  stack: string,
+): string[] {
   const full = key("smtpPass");
   if ((rawConfig[full] ?? "") === "" || secretKeys.includes(full)) return [];
-  return [`${full} is stored in plain text in Pulumi.${stack}.yaml; encrypt it with: pulumi config set -s ${stack} --secret smtpPass '<password>'`];
+  return [
+    `${full} is stored in plain text in Pulumi.${stack}.yaml; encrypt it with: pulumi config set -s ${stack} --secret smtpPass '<password>'`,
+  ];
 }

@@ -17,7 +17,9 @@ const domainAndPort = `(?:${domainName}|${ipv6address})(?::[0-9]+)?`;
 const remoteName = `${pathComponent}(?:/${pathComponent})*`;
 const tag = "[\\w][\\w.-]{0,127}";
 const digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}";
-const REFERENCE = new RegExp(`^((?:${domainAndPort}/)?${remoteName})(?::(${tag}))?(?:@(${digest}))?$`);
+const REFERENCE = new RegExp(
+  `^((?:${domainAndPort}/)?${remoteName})(?::(${tag}))?(?:@(${digest}))?$`,
+);
 /** reference.go: NameTotalLengthMax. */
 const NAME_TOTAL_LENGTH_MAX = 255;
 
@@ -45,7 +47,8 @@ export function parseImageReference(text: string): ImageReference | undefined {
 // Ollama's model names, ollama/ollama types/model/name.go (ParseNameBare, isValidPart):
 // [scheme://][host/][namespace/][kind/]model[:tag]; each part starts with a letter, digit or `_`.
 const OLLAMA_KINDS = new Set(["skill", "agent", "mcp"]);
-const ollamaPart = (chars: string, max: number) => new RegExp(`^[A-Za-z0-9_][${chars}]{0,${max - 1}}$`);
+const ollamaPart = (chars: string, max: number) =>
+  new RegExp(`^[A-Za-z0-9_][${chars}]{0,${max - 1}}$`);
 const OLLAMA_PART = {
   host: ollamaPart("A-Za-z0-9_.:-", 350),
   namespace: ollamaPart("A-Za-z0-9_-", 80),
@@ -72,7 +75,8 @@ export function isOllamaModelName(text: string): boolean {
   else if (segments.length === 2 && OLLAMA_KINDS.has(segments[1])) [namespace, kind] = segments;
   else if (segments.length === 2) [host, namespace] = segments;
   else if (segments.length === 1) [namespace] = segments;
-  if ((kind !== undefined && !OLLAMA_KINDS.has(kind)) || (scheme && host === undefined)) return false;
+  if ((kind !== undefined && !OLLAMA_KINDS.has(kind)) || (scheme && host === undefined))
+    return false;
   const parts: [RegExp, string | undefined][] = [
     [OLLAMA_PART.host, host],
     [OLLAMA_PART.namespace, namespace],
@@ -88,17 +92,20 @@ function cutLast(text: string, sep: string): [string, string] {
 }
 
 /** A DNS host name or IPv4 address: no scheme, port, path or user. */
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 export const isHostName = (text: string): boolean => HOST_NAME.test(text);
 
 /**
  * An address as mail servers take it: RFC 5322's dot-atom local part and a DNS domain. Forms
  * copied from elsewhere (`mailto:`, `Name <a@b>`, a trailing `;` or `,`) are refused.
  */
-const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const EMAIL =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 export const isEmailAddress = (text: string): boolean => text.length <= 254 && EMAIL.test(text);
 
-const isPort = (text: string | undefined) => text !== undefined && /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+const isPort = (text: string | undefined) =>
+  text !== undefined && /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 const HOST_OR_IPV6 = (host: string) => isHostName(host) || /^\[[0-9a-f:.]+\]$/i.test(host);
 
 /**

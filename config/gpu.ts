@@ -64,35 +64,61 @@ function vendorOf(c: GraphicsController): Vendor {
   return "other";
 }
 
-const describe = (c: GraphicsController) => [c.vendor, c.model].filter((s) => s && s.trim() !== "").join(" ").trim() || "unnamed controller";
+const describe = (c: GraphicsController) =>
+  [c.vendor, c.model]
+    .filter((s) => s && s.trim() !== "")
+    .join(" ")
+    .trim() || "unnamed controller";
 
 /**
  * The decision table. An explicit mode wins. For `auto`: NVIDIA anywhere → the GPU device request
  * (NVIDIA outranks an integrated GPU on hybrid laptops); else AMD on a Linux host → ROCm; else CPU.
  * A failed query falls back to CPU, because a wrong GPU request makes the container fail to start.
  */
-export function decideGpu(setting: GpuSetting, probe: GraphicsProbe | Error | undefined, platform: string = "linux"): GpuDecision {
+export function decideGpu(
+  setting: GpuSetting,
+  probe: GraphicsProbe | Error | undefined,
+  platform: string = "linux",
+): GpuDecision {
   if (setting !== "auto") return gpuShape(setting, `set by ownstack:ollamaGpu=${setting}`);
   if (probe === undefined) return gpuShape("cpu", "no graphics query was made");
   if (probe instanceof Error)
-    return gpuShape("cpu", `the graphics query failed (${probe.message}); set ownstack:ollamaGpu to nvidia or amd to use a GPU`);
+    return gpuShape(
+      "cpu",
+      `the graphics query failed (${probe.message}); set ownstack:ollamaGpu to nvidia or amd to use a GPU`,
+    );
 
   const found = probe.controllers.map((c) => ({ c, vendor: vendorOf(c) }));
   if (found.length === 0)
-    return gpuShape("cpu", "no graphics controller was reported (on Linux, systeminformation needs lspci from pciutils)");
+    return gpuShape(
+      "cpu",
+      "no graphics controller was reported (on Linux, systeminformation needs lspci from pciutils)",
+    );
   const list = found.map((f) => describe(f.c)).join(", ");
 
   const nvidia = found.find((f) => f.vendor === "nvidia");
   if (nvidia) {
-    if (platform === "darwin") return gpuShape("cpu", `found ${list}, but Docker on macOS cannot pass a GPU to containers`);
-    return gpuShape("nvidia", `found ${describe(nvidia.c)}; needs the NVIDIA Container Toolkit, else set ownstack:ollamaGpu=cpu`);
+    if (platform === "darwin")
+      return gpuShape("cpu", `found ${list}, but Docker on macOS cannot pass a GPU to containers`);
+    return gpuShape(
+      "nvidia",
+      `found ${describe(nvidia.c)}; needs the NVIDIA Container Toolkit, else set ownstack:ollamaGpu=cpu`,
+    );
   }
   const amd = found.find((f) => f.vendor === "amd");
   if (amd) {
-    if (platform !== "linux") return gpuShape("cpu", `found ${list}, but ROCm devices can be passed to containers only on a Linux host`);
-    return gpuShape("amd", `found ${describe(amd.c)}; uses the ROCm image with /dev/kfd and /dev/dri`);
+    if (platform !== "linux")
+      return gpuShape(
+        "cpu",
+        `found ${list}, but ROCm devices can be passed to containers only on a Linux host`,
+      );
+    return gpuShape(
+      "amd",
+      `found ${describe(amd.c)}; uses the ROCm image with /dev/kfd and /dev/dri`,
+    );
   }
-  if (found.some((f) => f.vendor === "apple")) return gpuShape("cpu", `found ${list}; Docker cannot use Apple GPUs`);
+  if (found.some((f) => f.vendor === "apple"))
+    return gpuShape("cpu", `found ${list}; Docker cannot use Apple GPUs`);
   return gpuShape("cpu", `found ${list}; Ollama has no supported GPU path for it here`);
 }
 
@@ -119,8 +145,16 @@ export async function detectOllamaGpu(
 ): Promise<GpuDecision> {
   const setting = settings.ollama.gpu;
   if (setting !== "auto") return decideGpu(setting, undefined, platform);
-  const remote = settings.vps.dockerHost !== "" ? settings.vps.dockerHost : /^(ssh|tcp):\/\//.test(env.DOCKER_HOST ?? "") ? env.DOCKER_HOST : undefined;
+  const remote =
+    settings.vps.dockerHost !== ""
+      ? settings.vps.dockerHost
+      : /^(ssh|tcp):\/\//.test(env.DOCKER_HOST ?? "")
+        ? env.DOCKER_HOST
+        : undefined;
   if (settings.target !== "local" || remote !== undefined)
-    return gpuShape("cpu", `Docker runs on ${remote ?? "the server"}, not this machine; set ownstack:ollamaGpu to nvidia or amd to use its GPU`);
+    return gpuShape(
+      "cpu",
+      `Docker runs on ${remote ?? "the server"}, not this machine; set ownstack:ollamaGpu to nvidia or amd to use its GPU`,
+    );
   return decideGpu("auto", await query(), platform);
 }

@@ -22,7 +22,8 @@ export interface DockerTls {
  * marks @internal; without it, the environment variable the language host sets is read directly.
  */
 function isSecretKey(fullKey: string): boolean {
-  const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean })
+    .isConfigSecret;
   if (typeof isConfigSecret === "function") return isConfigSecret(fullKey);
   const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]");
   return Array.isArray(listed) && listed.includes(fullKey);
@@ -32,9 +33,15 @@ function isSecretKey(fullKey: string): boolean {
  * Reads the whole stack config once; the only place in the program that touches pulumi.Config.
  * Refusals throw before any resource exists; warnings are logged then, too.
  */
-export function loadSettings(): { settings: Settings; smtpPassword: pulumi.Output<string>; dockerTls: DockerTls } {
+export function loadSettings(): {
+  settings: Settings;
+  smtpPassword: pulumi.Output<string>;
+  dockerTls: DockerTls;
+} {
   const raw = pulumi.runtime.allConfig();
-  const { settings, warnings } = parseConfig(raw, pulumi.getStack(), { secretKeys: Object.keys(raw).filter(isSecretKey) });
+  const { settings, warnings } = parseConfig(raw, pulumi.getStack(), {
+    secretKeys: Object.keys(raw).filter(isSecretKey),
+  });
   for (const warning of warnings) void pulumi.log.warn(warning);
   const smtpPassword = new pulumi.Config(PROJECT).getSecret("smtpPass") ?? pulumi.secret("");
   const docker = new pulumi.Config("docker");

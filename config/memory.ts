@@ -96,7 +96,10 @@ const VPS_OVERRIDES_MIB: Partial<Record<ServiceName, number>> = {
   analytics: 1024,
 };
 
-export const DEFAULT_MEMORY_MIB: Record<Exclude<Target, "kubernetes">, Record<ServiceName, number>> = {
+export const DEFAULT_MEMORY_MIB: Record<
+  Exclude<Target, "kubernetes">,
+  Record<ServiceName, number>
+> = {
   local: LOCAL_MIB,
   vps: { ...LOCAL_MIB, ...VPS_OVERRIDES_MIB },
 };
@@ -106,15 +109,23 @@ export const DEFAULT_MEMORY_MIB: Record<Exclude<Target, "kubernetes">, Record<Se
  * limit must exceed its figure by a quarter at least (test/plan/limits.test.ts), so that an
  * idle container is never killed by its own limit.
  */
-export const PUBLISHED_IDLE_MIB: Partial<Record<ServiceName, { readonly mib: number; readonly source: string }>> = {
+export const PUBLISHED_IDLE_MIB: Partial<
+  Record<ServiceName, { readonly mib: number; readonly source: string }>
+> = {
   // Two BEAM processes at 226092 and 202012 KiB RES (realtime and supavisor; which is which is not stated).
   realtime: { mib: 221, source: "supabase/supabase#32713 (4 GB VPS, top)" },
   supavisor: { mib: 221, source: "supabase/supabase#32713 (4 GB VPS, top)" },
   studio: { mib: 117, source: "supabase/supabase#32713 (next-server, 120140 KiB RES)" },
-  kong: { mib: 100, source: "supabase-community/supabase-kubernetes#187 (~100 MB per nginx worker)" },
+  kong: {
+    mib: 100,
+    source: "supabase-community/supabase-kubernetes#187 (~100 MB per nginx worker)",
+  },
   analytics: { mib: 300, source: "supabase/supabase#30122 (Logflare idle on macOS)" },
   // The edge runtime's per-worker cap (upstream volumes/functions/main/index.ts memoryLimitMb).
-  functions: { mib: 150, source: "supabase/supabase docker/volumes/functions/main/index.ts (memoryLimitMb 150)" },
+  functions: {
+    mib: 150,
+    source: "supabase/supabase docker/volumes/functions/main/index.ts (memoryLimitMb 150)",
+  },
   db: { mib: 128, source: "supabase/postgres postgresql.conf.j2 (shared_buffers 128MB)" },
 };
 
@@ -122,14 +133,15 @@ export const PUBLISHED_IDLE_MIB: Partial<Record<ServiceName, { readonly mib: num
  * The column a target starts from. Kubernetes pods get the vps limits: sized for a server, per pod
  * (requests equal limits, so a replica never lands on a node that cannot hold it).
  */
-export const memoryColumn = (target: Target): Record<ServiceName, number> => DEFAULT_MEMORY_MIB[target === "kubernetes" ? "vps" : target];
+export const memoryColumn = (target: Target): Record<ServiceName, number> =>
+  DEFAULT_MEMORY_MIB[target === "kubernetes" ? "vps" : target];
 
 /** The log stack's services (Studio's Logs Explorer), switched by `ownstack:logs`. */
 export const LOG_SERVICES = ["analytics", "vector"] as const satisfies readonly ServiceName[];
 
 /** What the log stack adds to a target's memory limits, in MiB. */
-export const logStackMiB = (target: Target): number => LOG_SERVICES.reduce((sum, s) => sum + memoryColumn(target)[s], 0);
-
+export const logStackMiB = (target: Target): number =>
+  LOG_SERVICES.reduce((sum, s) => sum + memoryColumn(target)[s], 0);
 
 /** Parses `512MiB`, `2GiB`, `768m`, `1g` into whole MiB, or returns undefined. */
 export function parseMemoryMiB(text: string): number | undefined {
@@ -158,6 +170,7 @@ export function redisMaxMemoryProblem(maxMemory: string, containerMiB: number): 
   const mib = redisSizeMiB(maxMemory);
   const limit = Math.floor(containerMiB * 0.8);
   if (!(mib > 0)) return `expected a size above zero such as "256mb", got "${maxMemory}"`;
-  if (mib > limit) return `"${maxMemory}" does not fit the redis container's ${containerMiB} MiB, expected at most "${limit}mb" (or raise memoryLimits redis=…)`;
+  if (mib > limit)
+    return `"${maxMemory}" does not fit the redis container's ${containerMiB} MiB, expected at most "${limit}mb" (or raise memoryLimits redis=…)`;
   return undefined;
 }

@@ -35,18 +35,28 @@ export function projectFileProblems(keys: ProjectFileKeys, projectDir: string): 
       .filter((e) => e.isFile() && e.name.endsWith(".sql") && !e.name.startsWith("."))
       .map((e) => ({ name: e.name, body: "" }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const p of planMigrations(names).problems) problems.push(`ownstack:migrationsPath: ${keys.migrationsPath}/${p}`);
+    for (const p of planMigrations(names).problems)
+      problems.push(`ownstack:migrationsPath: ${keys.migrationsPath}/${p}`);
   } else if (existsSync(migrations)) {
-    problems.push(`ownstack:migrationsPath: ${keys.migrationsPath} is a file, expected a folder of <version>_<name>.sql migrations`);
+    problems.push(
+      `ownstack:migrationsPath: ${keys.migrationsPath} is a file, expected a folder of <version>_<name>.sql migrations`,
+    );
   } else if (keys.migrationsPath !== DEFAULT_MIGRATIONS_PATH) {
-    problems.push(`ownstack:migrationsPath: ${keys.migrationsPath} does not exist, expected a folder relative to the project such as ${DEFAULT_MIGRATIONS_PATH}`);
+    problems.push(
+      `ownstack:migrationsPath: ${keys.migrationsPath} does not exist, expected a folder relative to the project such as ${DEFAULT_MIGRATIONS_PATH}`,
+    );
   }
 
   const seed = at(keys.seedPath);
-  if (existsSync(seed) && !isFile(seed)) problems.push(`ownstack:seedPath: ${keys.seedPath} is a folder, expected a SQL file such as ${DEFAULT_SEED_PATH}`);
+  if (existsSync(seed) && !isFile(seed))
+    problems.push(
+      `ownstack:seedPath: ${keys.seedPath} is a folder, expected a SQL file such as ${DEFAULT_SEED_PATH}`,
+    );
   // The default seed may be absent: nothing to seed. A path the user chose must exist.
   else if (!existsSync(seed) && keys.seedPath !== DEFAULT_SEED_PATH)
-    problems.push(`ownstack:seedPath: ${keys.seedPath} does not exist, expected a SQL file relative to the project (or leave the default)`);
+    problems.push(
+      `ownstack:seedPath: ${keys.seedPath} does not exist, expected a SQL file relative to the project (or leave the default)`,
+    );
 
   if (keys.functions) {
     const folder = at(keys.functionsPath);
@@ -55,7 +65,9 @@ export function projectFileProblems(keys: ProjectFileKeys, projectDir: string): 
         `ownstack:functionsPath: ${keys.functionsPath} ${existsSync(folder) ? "is a file" : "does not exist"}, expected a folder with one sub-folder per function (or ownstack:functions: false)`,
       );
     else if (!isDirectory(resolve(folder, "main")) && !isFile(at(`${ROUTER_FOLDER}/index.ts`)))
-      problems.push(`ownstack:functionsPath: ${keys.functionsPath} has no main/ router and ${ROUTER_FOLDER}/index.ts is missing from the project; restore it or add main/index.ts`);
+      problems.push(
+        `ownstack:functionsPath: ${keys.functionsPath} has no main/ router and ${ROUTER_FOLDER}/index.ts is missing from the project; restore it or add main/index.ts`,
+      );
   }
   return problems;
 }

@@ -19,7 +19,9 @@ export type Target = (typeof TARGETS)[number];
 
 /** `auto` lets the stack kind decide: on for `local`, off for `vps`. */
 export const toggle = z
-  .union([z.boolean(), z.enum(["auto", "true", "false"])], { error: "expected auto, true or false" })
+  .union([z.boolean(), z.enum(["auto", "true", "false"])], {
+    error: "expected auto, true or false",
+  })
   .transform((v) => (v === "true" ? true : v === "false" ? false : v));
 export type Toggle = boolean | "auto";
 
@@ -34,7 +36,8 @@ const port = z
  * `domain: 12345` into a number, and the user should read what the key expects, not zod's
  * generic "Invalid input".
  */
-const text = (expected: string, valid: (v: string) => boolean = () => true) => z.string({ error: expected }).refine(valid, expected);
+const text = (expected: string, valid: (v: string) => boolean = () => true) =>
+  z.string({ error: expected }).refine(valid, expected);
 
 function isHttpUrl(v: string): boolean {
   try {
@@ -55,7 +58,10 @@ export const domainName = text(
   (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
 );
 
-const email = text("expected an e-mail address such as admin@example.com", (v) => v === "" || isEmailAddress(v));
+const email = text(
+  "expected an e-mail address such as admin@example.com",
+  (v) => v === "" || isEmailAddress(v),
+);
 
 const dockerHost = text(
   "expected ssh://user@host[:port] (key auth) or tcp://host:2376 (with TLS material in docker:certPath), ports 1-65535",
@@ -64,9 +70,13 @@ const dockerHost = text(
 
 /** A Kubernetes object name (RFC 1123 label), e.g. `ingress-nginx`. */
 const kubeName = (example: string) =>
-  text(`expected a Kubernetes name such as ${example} (lowercase letters, digits, dashes)`, (v) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v));
+  text(`expected a Kubernetes name such as ${example} (lowercase letters, digits, dashes)`, (v) =>
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
+  );
 
-const replicaOverride = text('expected "tier=count" entries such as "rest=3"', (v) => /^[a-zA-Z]+=\d+$/.test(v));
+const replicaOverride = text('expected "tier=count" entries such as "rest=3"', (v) =>
+  /^[a-zA-Z]+=\d+$/.test(v),
+);
 
 /** Sizes such as `512MiB`, `2GiB`, `768m`, `1g`, `256MB`. */
 export const MEMORY_SIZE = /^(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)$/i;
@@ -84,7 +94,15 @@ const duration = z
   .string({ error: 'expected a duration such as "15d", "12h" or "30m"' })
   .regex(/^\d+(ms|s|m|h|d|w|y)$/, 'expected a duration such as "15d", "12h" or "30m"');
 
-const DURATION_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+const DURATION_SECONDS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+  y: 31536000,
+};
 
 /** `15d`, `12h`, `30m` in seconds; NaN for anything the `duration` type refuses. */
 export function durationSeconds(text: string): number {
@@ -97,9 +115,23 @@ const redisSize = z
   .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
 
 /** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */
-export const ROTATABLE = ["jwt", "postgres", "dashboard", "minio", "redis", "qdrant", "realtime", "vault", "meta", "signingKey", "logflare", "backup"] as const;
+export const ROTATABLE = [
+  "jwt",
+  "postgres",
+  "dashboard",
+  "minio",
+  "redis",
+  "qdrant",
+  "realtime",
+  "vault",
+  "meta",
+  "signingKey",
+  "logflare",
+  "backup",
+] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
-export const rotationKey = (name: Rotatable): string => `rotate${name[0].toUpperCase()}${name.slice(1)}`;
+export const rotationKey = (name: Rotatable): string =>
+  `rotate${name[0].toUpperCase()}${name.slice(1)}`;
 
 function rotationKeys() {
   const counter = z
@@ -124,7 +156,10 @@ function rotationKeys() {
 }
 
 /** A file or folder of the project, e.g. `supabase/migrations`; shipped into containers as uploads. */
-const projectPath = text("expected a path relative to the project such as supabase/migrations", (v) => v.trim() !== "" && !v.includes("\0"));
+const projectPath = text(
+  "expected a path relative to the project such as supabase/migrations",
+  (v) => v.trim() !== "" && !v.includes("\0"),
+);
 
 export const DEFAULT_SEED_PATH = "supabase/seed.sql";
 
@@ -134,14 +169,21 @@ const backupSchedule = z.string({ error: SCHEDULE_EXPECTED }).superRefine((v, ct
   if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
 });
 
-const backupRetention = z.array(text(RETENTION_HINT), { error: RETENTION_HINT }).superRefine((v, ctx) => {
-  for (const problem of parseRetention(v).problems) ctx.addIssue({ code: "custom", message: problem.replace(/^(\[\d+\])?:? ?/, "") });
-});
+const backupRetention = z
+  .array(text(RETENTION_HINT), { error: RETENTION_HINT })
+  .superRefine((v, ctx) => {
+    for (const problem of parseRetention(v).problems)
+      ctx.addIssue({ code: "custom", message: problem.replace(/^(\[\d+\])?:? ?/, "") });
+  });
 
 /** A public key line as in known_hosts or `ssh-keyscan` output, without the host name. */
 const sshPublicKey = text(
   'expected the server\'s public key as ssh-keyscan prints it without the host, such as "ssh-ed25519 AAAAC3Nza…"',
-  (v) => v === "" || /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(v.trim()),
+  (v) =>
+    v === "" ||
+    /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(
+      v.trim(),
+    ),
 );
 
 export const DEFAULT_MIGRATIONS_PATH = "supabase/migrations";
@@ -168,7 +210,11 @@ export const settingsShape = {
 
   // Auth.
   siteUrl: optionalHttpUrl.default(""),
-  additionalRedirectUrls: z.array(httpUrl, { error: 'expected a list of URLs such as ["https://app.example.com/welcome"]' }).default([]),
+  additionalRedirectUrls: z
+    .array(httpUrl, {
+      error: 'expected a list of URLs such as ["https://app.example.com/welcome"]',
+    })
+    .default([]),
   jwtExpiry: z
     .number({ error: "expected a number of seconds between 60 and 604800" })
     .int("expected a number of seconds between 60 and 604800")
@@ -178,7 +224,9 @@ export const settingsShape = {
   disableSignup: z.boolean({ error: "expected true or false" }).default(false),
   enableEmailAutoconfirm: z.boolean({ error: "expected true or false" }).default(false),
   enableAnonymousUsers: z.boolean({ error: "expected true or false" }).default(false),
-  dashboardUsername: text("expected 3-32 letters, digits, dot, dash or underscore", (v) => /^[a-zA-Z0-9_.-]{3,32}$/.test(v)).default("supabase"),
+  dashboardUsername: text("expected 3-32 letters, digits, dot, dash or underscore", (v) =>
+    /^[a-zA-Z0-9_.-]{3,32}$/.test(v),
+  ).default("supabase"),
   smtpHost: text(
     "expected a host name such as smtp.example.com (no scheme or port; the port goes in ownstack:smtpPort)",
     (v) => v === "" || isHostName(v),
@@ -186,20 +234,27 @@ export const settingsShape = {
   smtpPort: port.default(587),
   smtpUser: text("expected the SMTP user name as text, such as postmaster@example.com").default(""),
   smtpAdminEmail: email.default(""),
-  smtpSenderName: text("expected the sender name of auth mails as text, such as ownstack").default("ownstack"),
+  smtpSenderName: text("expected the sender name of auth mails as text, such as ownstack").default(
+    "ownstack",
+  ),
 
   // Services.
   mailpit: toggle.default("auto"),
-  storageBackend: z.enum(["minio", "file", "s3"], { error: "expected one of: minio, file, s3" }).default("minio"),
-  storageBucket: text("expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)", (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)).default(
-    "ownstack",
-  ),
+  storageBackend: z
+    .enum(["minio", "file", "s3"], { error: "expected one of: minio, file, s3" })
+    .default("minio"),
+  storageBucket: text(
+    "expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)",
+    (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v),
+  ).default("ownstack"),
   qdrant: toggle.default("auto"),
   ollama: toggle.default("auto"),
   ollamaGpu: z
     .enum(["auto", "nvidia", "amd", "cpu"], { error: "expected one of: auto, nvidia, amd, cpu" })
     .default("auto"),
-  ollamaModels: z.array(ollamaModel, { error: 'expected a list of models such as ["llama3.2:1b"]' }).default([]),
+  ollamaModels: z
+    .array(ollamaModel, { error: 'expected a list of models such as ["llama3.2:1b"]' })
+    .default([]),
   ollamaKeepAlive: z
     .union([z.string(), z.number()], { error: 'expected "-1", "0" or a duration such as "5m"' })
     .transform((v) => String(v))
@@ -208,18 +263,34 @@ export const settingsShape = {
   redis: toggle.default("auto"),
   redisMaxMemory: redisSize.default("256mb"),
   redisMaxMemoryPolicy: z
-    .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"], {
-      error: "expected a Redis maxmemory-policy such as allkeys-lru or noeviction",
-    })
+    .enum(
+      [
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "volatile-lru",
+        "volatile-lfu",
+        "allkeys-random",
+        "volatile-random",
+        "volatile-ttl",
+      ],
+      {
+        error: "expected a Redis maxmemory-policy such as allkeys-lru or noeviction",
+      },
+    )
     .default("allkeys-lru"),
   prometheus: toggle.default("auto"),
   // A zero retention would not mean "keep nothing" but fall back to Prometheus's default.
-  prometheusRetention: duration.refine((v) => !/^0+[a-z]+$/.test(v), 'expected a retention longer than zero such as "15d"').default("15d"),
+  prometheusRetention: duration
+    .refine((v) => !/^0+[a-z]+$/.test(v), 'expected a retention longer than zero such as "15d"')
+    .default("15d"),
   // Studio's Logs Explorer (analytics + vector): on for local; vps must choose (settings.ts).
   logs: toggle.default("auto"),
 
   // Supabase extras: signing keys, Edge Functions, pooler, image transforms, Grafana, migrations.
-  authSigning: z.enum(["es256", "hs256"], { error: "expected one of: es256, hs256" }).default("es256"),
+  authSigning: z
+    .enum(["es256", "hs256"], { error: "expected one of: es256, hs256" })
+    .default("es256"),
   signingKeyOverlap: duration.default("1d"),
   functions: toggle.default(false),
   functionsPath: projectPath.default("supabase/functions"),
@@ -235,40 +306,67 @@ export const settingsShape = {
 
   // Kubernetes (target: kubernetes): cluster, database engine, ingress and object storage.
   kubeContext: text("expected a kubeconfig context name").default(""),
-  namespace: text("expected a Kubernetes namespace name such as ownstack-prod (lowercase letters, digits, dashes)", (v) => v === "" || /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)).default(""),
-  replicas: z.array(replicaOverride, { error: 'expected a list such as ["rest=3", "kong=2"]' }).default([]),
+  namespace: text(
+    "expected a Kubernetes namespace name such as ownstack-prod (lowercase letters, digits, dashes)",
+    (v) => v === "" || /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
+  ).default(""),
+  replicas: z
+    .array(replicaOverride, { error: 'expected a list such as ["rest=3", "kong=2"]' })
+    .default([]),
   ingressClass: text("expected an IngressClass name such as nginx").default(""),
   ingressNamespace: kubeName("ingress-nginx").default("ingress-nginx"),
-  clusterIssuer: text("expected the name of a cert-manager ClusterIssuer such as letsencrypt-prod").default(""),
-  database: z.enum(["cnpg", "external"], { error: "expected one of: cnpg, external" }).default("cnpg"),
+  clusterIssuer: text(
+    "expected the name of a cert-manager ClusterIssuer such as letsencrypt-prod",
+  ).default(""),
+  database: z
+    .enum(["cnpg", "external"], { error: "expected one of: cnpg, external" })
+    .default("cnpg"),
   cnpgInstances: z
     .number({ error: "expected a whole number of Postgres instances between 1 and 9" })
     .int("expected a whole number of Postgres instances between 1 and 9")
     .min(1, "expected a whole number of Postgres instances between 1 and 9")
     .max(9, "expected a whole number of Postgres instances between 1 and 9")
     .default(2),
-  cnpgStorageSize: text('expected a volume size such as "10Gi"', (v) => /^\d+(Mi|Gi|Ti)$/.test(v)).default("10Gi"),
+  cnpgStorageSize: text('expected a volume size such as "10Gi"', (v) =>
+    /^\d+(Mi|Gi|Ti)$/.test(v),
+  ).default("10Gi"),
   cnpgOperatorNamespace: kubeName("cnpg-system").default("cnpg-system"),
-  cnpgBackupPath: text("expected an S3 URL such as s3://backups/ownstack (or empty for no backups)", (v) => v === "" || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/.test(v)).default(""),
-  cnpgBackupRetention: text('expected a retention such as "30d", "4w" or "3m"', (v) => /^[1-9]\d*[dwm]$/.test(v)).default("30d"),
+  cnpgBackupPath: text(
+    "expected an S3 URL such as s3://backups/ownstack (or empty for no backups)",
+    (v) => v === "" || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/.test(v),
+  ).default(""),
+  cnpgBackupRetention: text('expected a retention such as "30d", "4w" or "3m"', (v) =>
+    /^[1-9]\d*[dwm]$/.test(v),
+  ).default("30d"),
   s3Endpoint: optionalHttpUrl.default(""),
-  s3Region: text("expected a region name such as us-east-1", (v) => /^[a-z0-9-]+$/.test(v)).default("us-east-1"),
+  s3Region: text("expected a region name such as us-east-1", (v) => /^[a-z0-9-]+$/.test(v)).default(
+    "us-east-1",
+  ),
   s3ForcePathStyle: z.boolean({ error: "expected true or false" }).default(false),
   // Backups: the scheduler in the stack, its retention, the optional off-site copy.
   backup: z.boolean({ error: "expected true or false" }).default(true),
   backupSchedule: backupSchedule.default("17 3 * * *"),
   backupRetention: backupRetention.default(["daily=7", "weekly=4"]),
-  backupOffsite: text("expected sftp://user@host[:port]/path or s3://bucket/prefix", (v) => v === "" || /^(sftp|s3):\/\//.test(v)).default(""),
+  backupOffsite: text(
+    "expected sftp://user@host[:port]/path or s3://bucket/prefix",
+    (v) => v === "" || /^(sftp|s3):\/\//.test(v),
+  ).default(""),
   backupOffsiteS3Endpoint: optionalHttpUrl.default(""),
-  backupOffsiteS3Region: text('expected an S3 region such as "us-east-1" or "auto"', (v) => /^[a-z0-9-]{2,32}$/.test(v)).default("us-east-1"),
+  backupOffsiteS3Region: text('expected an S3 region such as "us-east-1" or "auto"', (v) =>
+    /^[a-z0-9-]{2,32}$/.test(v),
+  ).default("us-east-1"),
   backupSftpHostKey: sshPublicKey.default(""),
 
   // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.
   ...rotationKeys(),
 
   // Sizing and images.
-  memoryLimits: z.array(memoryOverride, { error: 'expected a list such as ["kong=512MiB"]' }).default([]),
-  imageOverrides: z.array(imageOverride, { error: 'expected a list such as ["kong=kong/kong:3.9.3"]' }).default([]),
+  memoryLimits: z
+    .array(memoryOverride, { error: 'expected a list such as ["kong=512MiB"]' })
+    .default([]),
+  imageOverrides: z
+    .array(imageOverride, { error: 'expected a list such as ["kong=kong/kong:3.9.3"]' })
+    .default([]),
 } as const;
 
 export const settingsSchema = z.strictObject(settingsShape);
@@ -276,4 +374,12 @@ export type RawSettings = z.output<typeof settingsSchema>;
 export type SettingKey = keyof typeof settingsShape;
 
 /** Keys whose values are secrets; they are read with `requireSecret` and never logged. */
-export const SECRET_KEYS = ["smtpPass", "databaseUrl", "s3AccessKeyId", "s3SecretAccessKey", "backupSftpPrivateKey", "backupS3AccessKeyId", "backupS3SecretAccessKey"] as const;
+export const SECRET_KEYS = [
+  "smtpPass",
+  "databaseUrl",
+  "s3AccessKeyId",
+  "s3SecretAccessKey",
+  "backupSftpPrivateKey",
+  "backupS3AccessKeyId",
+  "backupS3SecretAccessKey",
+] as const;

@@ -73,9 +73,18 @@ export const ADDRESSES = {
   // Realtime derives its tenant from the first label of the Host header, and the seeded tenant is
   // `realtime-dev`: the gateway must reach it by the second name
   // (https://github.com/supabase/realtime/issues/746); Prometheus uses the first.
-  realtime: { aliases: ["realtime", "realtime-dev.supabase-realtime"], port: 4000, metrics: { port: 4000, path: "/metrics" } },
+  realtime: {
+    aliases: ["realtime", "realtime-dev.supabase-realtime"],
+    port: 4000,
+    metrics: { port: 4000, path: "/metrics" },
+  },
   storage: { aliases: ["storage"], port: 5000, metrics: { port: 5000, path: "/metrics" } },
-  minio: { aliases: ["minio"], port: 9000, ports: { console: 9001 }, metrics: { port: 9000, path: "/minio/v2/metrics/cluster" } },
+  minio: {
+    aliases: ["minio"],
+    port: 9000,
+    ports: { console: 9001 },
+    metrics: { port: 9000, path: "/minio/v2/metrics/cluster" },
+  },
   meta: { aliases: ["meta"], port: 8080 },
   studio: { aliases: ["studio"], port: 3000 },
   kong: {
@@ -83,42 +92,105 @@ export const ADDRESSES = {
     port: 8000,
     metrics: { port: 8100, path: "/metrics" },
     subdomains: ["api", "studio"],
-    localPorts: [{ internal: 8000, setting: "api", configKey: "apiPort", purpose: "Supabase API and Studio (basic auth at /)" }],
+    localPorts: [
+      {
+        internal: 8000,
+        setting: "api",
+        configKey: "apiPort",
+        purpose: "Supabase API and Studio (basic auth at /)",
+      },
+    ],
   },
   mail: {
     aliases: ["mail", "supabase-mail"],
     port: 8025,
     ports: { smtp: 1025 },
     subdomains: ["mail"],
-    localPorts: [{ internal: 8025, setting: "mailpit", configKey: "mailpitPort", purpose: "Mailpit web UI (sign-up mails)" }],
+    localPorts: [
+      {
+        internal: 8025,
+        setting: "mailpit",
+        configKey: "mailpitPort",
+        purpose: "Mailpit web UI (sign-up mails)",
+      },
+    ],
   },
   // The edge on vps: HTTPS on 443, HTTP on 80 only to redirect and answer ACME HTTP-01.
-  traefik: { aliases: ["traefik"], port: 443, ports: { http: 80 }, metrics: { port: 8082, path: "/metrics" } },
+  traefik: {
+    aliases: ["traefik"],
+    port: 443,
+    ports: { http: 80 },
+    metrics: { port: 8082, path: "/metrics" },
+  },
   qdrant: {
     aliases: ["qdrant"],
     port: 6333,
     metrics: { port: 6333, path: "/metrics" },
-    localPorts: [{ internal: 6333, setting: "qdrant", configKey: "qdrantPort", purpose: "Qdrant REST API" }],
+    localPorts: [
+      { internal: 6333, setting: "qdrant", configKey: "qdrantPort", purpose: "Qdrant REST API" },
+    ],
   },
-  ollama: { aliases: ["ollama"], port: 11434, localPorts: [{ internal: 11434, setting: "ollama", configKey: "ollamaPort", purpose: "Ollama API" }] },
-  redis: { aliases: ["redis"], port: 6379, localPorts: [{ internal: 6379, setting: "redis", configKey: "redisPort", purpose: "Redis (password protected)" }] },
+  ollama: {
+    aliases: ["ollama"],
+    port: 11434,
+    localPorts: [
+      { internal: 11434, setting: "ollama", configKey: "ollamaPort", purpose: "Ollama API" },
+    ],
+  },
+  redis: {
+    aliases: ["redis"],
+    port: 6379,
+    localPorts: [
+      {
+        internal: 6379,
+        setting: "redis",
+        configKey: "redisPort",
+        purpose: "Redis (password protected)",
+      },
+    ],
+  },
   prometheus: {
     aliases: ["prometheus"],
     port: 9090,
     metrics: { port: 9090, path: "/metrics" },
     subdomains: ["prometheus"],
-    localPorts: [{ internal: 9090, setting: "prometheus", configKey: "prometheusPort", purpose: "Prometheus UI" }],
+    localPorts: [
+      {
+        internal: 9090,
+        setting: "prometheus",
+        configKey: "prometheusPort",
+        purpose: "Prometheus UI",
+      },
+    ],
   },
-  postgresExporter: { aliases: ["postgres-exporter"], port: 9187, metrics: { port: 9187, path: "/metrics" } },
-  redisExporter: { aliases: ["redis-exporter"], port: 9121, metrics: { port: 9121, path: "/metrics" } },
+  postgresExporter: {
+    aliases: ["postgres-exporter"],
+    port: 9187,
+    metrics: { port: 9187, path: "/metrics" },
+  },
+  redisExporter: {
+    aliases: ["redis-exporter"],
+    port: 9121,
+    metrics: { port: 9121, path: "/metrics" },
+  },
   functions: { aliases: ["functions"], port: 9000 },
   supavisor: {
     aliases: ["supavisor", "pooler"],
     port: 4000,
     // Supavisor is the only way into Postgres from the host, as upstream: user postgres.<tenant>.
     localPorts: [
-      { internal: 5432, setting: "poolerSession", configKey: "poolerSessionPort", purpose: "Postgres via Supavisor, session mode" },
-      { internal: 6543, setting: "poolerTransaction", configKey: "poolerTransactionPort", purpose: "Postgres via Supavisor, transaction mode" },
+      {
+        internal: 5432,
+        setting: "poolerSession",
+        configKey: "poolerSessionPort",
+        purpose: "Postgres via Supavisor, session mode",
+      },
+      {
+        internal: 6543,
+        setting: "poolerTransaction",
+        configKey: "poolerTransactionPort",
+        purpose: "Postgres via Supavisor, transaction mode",
+      },
     ],
   },
   imgproxy: { aliases: ["imgproxy"], port: 5001 },
@@ -126,7 +198,14 @@ export const ADDRESSES = {
     aliases: ["grafana"],
     port: 3000,
     subdomains: ["grafana"],
-    localPorts: [{ internal: 3000, setting: "grafana", configKey: "grafanaPort", purpose: "Grafana dashboards" }],
+    localPorts: [
+      {
+        internal: 3000,
+        setting: "grafana",
+        configKey: "grafanaPort",
+        purpose: "Grafana dashboards",
+      },
+    ],
   },
   // Logflare, as upstream's logs overlay (docker/docker-compose.logs.yml); never published.
   analytics: { aliases: ["analytics"], port: 4000 },
@@ -139,32 +218,44 @@ export const ADDRESSES = {
 const TABLE: Readonly<Record<ServiceName, ServiceAddress>> = ADDRESSES;
 
 /** The host ports a service publishes on local, in the order doctor lists them. */
-export const localPortsOf = (service: ServiceName): readonly LocalPort[] => TABLE[service].localPorts ?? [];
+export const localPortsOf = (service: ServiceName): readonly LocalPort[] =>
+  TABLE[service].localPorts ?? [];
 
 /** `<alias>:<port>`, as the other containers reach a service on the private network. */
-export const internalAddress = (service: ServiceName, port: number = TABLE[service].port): string => `${TABLE[service].aliases[0]}:${port}`;
+export const internalAddress = (service: ServiceName, port: number = TABLE[service].port): string =>
+  `${TABLE[service].aliases[0]}:${port}`;
 
 /** `http://<alias>:<port>` on the private network. */
-export const internalUrl = (service: ServiceName, port?: number): string => `http://${internalAddress(service, port)}`;
+export const internalUrl = (service: ServiceName, port?: number): string =>
+  `http://${internalAddress(service, port)}`;
 
 /** `<sub>.<domain>`: one public host of a vps stack. */
-export const publicHost = (settings: Pick<Settings, "vps">, sub: string): string => `${sub}.${settings.vps.domain}`;
+export const publicHost = (settings: Pick<Settings, "vps">, sub: string): string =>
+  `${sub}.${settings.vps.domain}`;
 
 /** `https://<sub>.<domain>`. */
-export const publicHostUrl = (settings: Pick<Settings, "vps">, sub: string): string => `https://${publicHost(settings, sub)}`;
+export const publicHostUrl = (settings: Pick<Settings, "vps">, sub: string): string =>
+  `https://${publicHost(settings, sub)}`;
 
 /**
  * Where the operator reaches a service: its first host port on loopback on local; on vps its
  * public host when it has one, otherwise its address on the private network.
  */
-export function reachableAddress(settings: Pick<Settings, "target" | "ports">, service: ServiceName): string {
+export function reachableAddress(
+  settings: Pick<Settings, "target" | "ports">,
+  service: ServiceName,
+): string {
   const local = localPortsOf(service);
-  if (settings.target === "local" && local.length > 0) return `127.0.0.1:${settings.ports[local[0].setting]}`;
+  if (settings.target === "local" && local.length > 0)
+    return `127.0.0.1:${settings.ports[local[0].setting]}`;
   return internalAddress(service);
 }
 
 /** `reachableAddress` as an http(s) URL; on vps a service with a public host is reached there. */
-export function reachableUrl(settings: Pick<Settings, "target" | "ports" | "vps">, service: ServiceName): string {
+export function reachableUrl(
+  settings: Pick<Settings, "target" | "ports" | "vps">,
+  service: ServiceName,
+): string {
   const sub = TABLE[service].subdomains?.[0];
   if (settings.target === "vps" && sub !== undefined) return publicHostUrl(settings, sub);
   return `http://${reachableAddress(settings, service)}`;

@@ -9,7 +9,20 @@ import { ServiceName } from "./memory";
 import { resolveImages, resolveMemory } from "./overrides";
 import { projectFileProblems } from "./projectFiles";
 import type { Settings } from "./types";
-import { PROJECT, ROTATABLE, Rotatable, durationSeconds, RawSettings, SECRET_KEYS, rotationKey, SettingKey, Target, Toggle, settingsSchema, settingsShape } from "./schema";
+import {
+  PROJECT,
+  ROTATABLE,
+  Rotatable,
+  durationSeconds,
+  RawSettings,
+  SECRET_KEYS,
+  rotationKey,
+  SettingKey,
+  Target,
+  Toggle,
+  settingsSchema,
+  settingsShape,
+} from "./schema";
 import { closest } from "./suggest";
 
 export { PROJECT };
@@ -66,7 +79,11 @@ export interface ParsedConfig {
  * checking the files it names as well. Throws one ConfigError listing every problem. No Pulumi
  * runtime, so it is unit-tested directly and reused by the scripts.
  */
-export function parseConfig(rawConfig: Readonly<Record<string, string>>, stack: string, options: ParseOptions = {}): ParsedConfig {
+export function parseConfig(
+  rawConfig: Readonly<Record<string, string>>,
+  stack: string,
+  options: ParseOptions = {},
+): ParsedConfig {
   const problems: string[] = [];
   const input: Record<string, unknown> = {};
   for (const [fullKey, raw] of Object.entries(rawConfig)) {
@@ -74,7 +91,9 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>, stack: 
     const key = fullKey.slice(PROJECT.length + 1);
     if (!KNOWN_KEYS.has(key)) {
       const hint = closest(key, [...KNOWN_KEYS]);
-      problems.push(`${fullKey}: unknown key${hint ? ` (did you mean ${PROJECT}:${hint}?)` : ""}; the keys are declared in Pulumi.yaml`);
+      problems.push(
+        `${fullKey}: unknown key${hint ? ` (did you mean ${PROJECT}:${hint}?)` : ""}; the keys are declared in Pulumi.yaml`,
+      );
       continue;
     }
     if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
@@ -90,14 +109,19 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>, stack: 
       const [head, ...rest] = issue.path;
       const where = `${PROJECT}:${String(head)}${rest.map((p) => `[${String(p)}]`).join("")}`;
       let got: unknown = input[String(head)];
-      for (const p of rest) got = (got as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
+      for (const p of rest)
+        got = (got as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
       problems.push(`${where}: ${issue.message}, got ${JSON.stringify(got)}`);
       invalid.add(String(head));
     }
   }
   // Keys that failed their own type fall back to their defaults, so the cross-key checks still run
   // and one error lists every problem; complaints that only follow from such a fallback are dropped.
-  const usable = parsed.success ? parsed : settingsSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([k]) => !invalid.has(k))));
+  const usable = parsed.success
+    ? parsed
+    : settingsSchema.safeParse(
+        Object.fromEntries(Object.entries(input).filter(([k]) => !invalid.has(k))),
+      );
   if (!usable.success) throw new ConfigError(stack, problems);
   const c = usable.data;
   const features = resolveFeatures(c);
@@ -109,15 +133,30 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>, stack: 
   later.push(
     ...crossKeyProblems(c, features, rawConfig, memoryMiB.redis),
     ...portConflicts(settings),
-    ...projectFileProblems({ ...c, functions: features.functions }, options.projectDir ?? process.cwd()),
+    ...projectFileProblems(
+      { ...c, functions: features.functions },
+      options.projectDir ?? process.cwd(),
+    ),
   );
-  problems.push(...later.filter((p) => ![...invalid].some((k) => new RegExp(`${PROJECT}:${k}\\b`).test(p))));
+  problems.push(
+    ...later.filter((p) => ![...invalid].some((k) => new RegExp(`${PROJECT}:${k}\\b`).test(p))),
+  );
   if (problems.length > 0) throw new ConfigError(stack, problems);
-  return { settings, warnings: [...foreign.warnings, ...plainTextSecrets(rawConfig, options.secretKeys ?? [], stack)] };
+  return {
+    settings,
+    warnings: [
+      ...foreign.warnings,
+      ...plainTextSecrets(rawConfig, options.secretKeys ?? [], stack),
+    ],
+  };
 }
 
 /** parseConfig's Settings, for callers that have nowhere to show warnings. */
-export function parseSettings(rawConfig: Readonly<Record<string, string>>, stack: string, projectDir?: string): Settings {
+export function parseSettings(
+  rawConfig: Readonly<Record<string, string>>,
+  stack: string,
+  projectDir?: string,
+): Settings {
   return parseConfig(rawConfig, stack, { projectDir }).settings;
 }
 
@@ -161,7 +200,8 @@ function assemble(
     publicUrl,
     studioUrl: remote ? `https://studio.${c.domain}` : publicUrl,
     apiExternalUrl: `${publicUrl}/auth/v1`,
-    siteUrl: c.siteUrl !== "" ? c.siteUrl : remote ? `https://${c.domain}` : "http://localhost:3000",
+    siteUrl:
+      c.siteUrl !== "" ? c.siteUrl : remote ? `https://${c.domain}` : "http://localhost:3000",
     additionalRedirectUrls: [...c.additionalRedirectUrls].sort(),
     ports: {
       api: c.apiPort,
@@ -181,7 +221,13 @@ function assemble(
       anonymousUsers: c.enableAnonymousUsers,
       dashboardUsername: c.dashboardUsername,
     },
-    smtp: { host: c.smtpHost, port: c.smtpPort, user: c.smtpUser, adminEmail: c.smtpAdminEmail, senderName: c.smtpSenderName },
+    smtp: {
+      host: c.smtpHost,
+      port: c.smtpPort,
+      user: c.smtpUser,
+      adminEmail: c.smtpAdminEmail,
+      senderName: c.smtpSenderName,
+    },
     features: { ...features, minio: c.storageBackend === "minio" },
     storage: { backend: c.storageBackend, bucket: c.storageBucket },
     ollama: { gpu: c.ollamaGpu, models: [...c.ollamaModels], keepAlive: c.ollamaKeepAlive },
@@ -193,8 +239,16 @@ function assemble(
     migrations: { path: c.migrationsPath, seedPath: c.seedPath },
     backup: backupSettings(c),
     kubernetes,
-    vps: { domain: c.domain, acmeEmail: c.acmeEmail, acmeChallenge: c.acmeChallenge, acmeStaging: c.acmeStaging, dockerHost: c.dockerHost },
-    rotation: Object.fromEntries(ROTATABLE.map((n) => [n, c[rotationKey(n) as keyof RawSettings] as number])) as Record<Rotatable, number>,
+    vps: {
+      domain: c.domain,
+      acmeEmail: c.acmeEmail,
+      acmeChallenge: c.acmeChallenge,
+      acmeStaging: c.acmeStaging,
+      dockerHost: c.dockerHost,
+    },
+    rotation: Object.fromEntries(
+      ROTATABLE.map((n) => [n, c[rotationKey(n) as keyof RawSettings] as number]),
+    ) as Record<Rotatable, number>,
     memoryMiB,
     images,
   });

@@ -19,7 +19,18 @@ export interface Settings {
   readonly siteUrl: string;
   readonly additionalRedirectUrls: readonly string[];
   readonly ports: Readonly<
-    Record<"api" | "mailpit" | "qdrant" | "ollama" | "redis" | "prometheus" | "poolerSession" | "poolerTransaction" | "grafana", number>
+    Record<
+      | "api"
+      | "mailpit"
+      | "qdrant"
+      | "ollama"
+      | "redis"
+      | "prometheus"
+      | "poolerSession"
+      | "poolerTransaction"
+      | "grafana",
+      number
+    >
   >;
   readonly auth: Readonly<{
     jwtExpiry: number;
@@ -28,12 +39,36 @@ export interface Settings {
     anonymousUsers: boolean;
     dashboardUsername: string;
   }>;
-  readonly smtp: Readonly<{ host: string; port: number; user: string; adminEmail: string; senderName: string }>;
+  readonly smtp: Readonly<{
+    host: string;
+    port: number;
+    user: string;
+    adminEmail: string;
+    senderName: string;
+  }>;
   readonly features: Readonly<
-    Record<"mailpit" | "minio" | "qdrant" | "ollama" | "redis" | "prometheus" | "functions" | "supavisor" | "imgproxy" | "grafana" | "logs" | "backup", boolean>
+    Record<
+      | "mailpit"
+      | "minio"
+      | "qdrant"
+      | "ollama"
+      | "redis"
+      | "prometheus"
+      | "functions"
+      | "supavisor"
+      | "imgproxy"
+      | "grafana"
+      | "logs"
+      | "backup",
+      boolean
+    >
   >;
   readonly storage: Readonly<{ backend: "minio" | "file" | "s3"; bucket: string }>;
-  readonly ollama: Readonly<{ gpu: "auto" | "nvidia" | "amd" | "cpu"; models: readonly string[]; keepAlive: string }>;
+  readonly ollama: Readonly<{
+    gpu: "auto" | "nvidia" | "amd" | "cpu";
+    models: readonly string[];
+    keepAlive: string;
+  }>;
   readonly redis: Readonly<{ maxMemory: string; policy: string }>;
   readonly prometheus: Readonly<{ retention: string }>;
   /** es256: GoTrue signs with an EC key (JWKS, sb_ keys); hs256: the shared secret only. */
@@ -54,7 +89,13 @@ export interface Settings {
   }>;
   /** target kubernetes: cluster, database engine, ingress, S3 and replicas (config/kubernetes.ts). */
   readonly kubernetes: KubernetesSettings;
-  readonly vps: Readonly<{ domain: string; acmeEmail: string; acmeChallenge: "http" | "tls"; acmeStaging: boolean; dockerHost: string }>;
+  readonly vps: Readonly<{
+    domain: string;
+    acmeEmail: string;
+    acmeChallenge: "http" | "tls";
+    acmeStaging: boolean;
+    dockerHost: string;
+  }>;
   /** Rotation counters; each is the keeper of the secret it names. */
   readonly rotation: Readonly<Record<Rotatable, number>>;
   readonly memoryMiB: Readonly<Record<ServiceName, number>>;

@@ -5,7 +5,14 @@ import { listBackups } from "./lib/backup/manifest";
 import { keyId, reencryptBackups } from "./lib/backup/keys";
 import { offsiteTarget } from "./lib/backup/offsite";
 import { lineProgress } from "./lib/backup/progress";
-import { BackupScheduler, lastGoodBackup, readState, renderMetrics, retainedBytes, statusJson } from "./lib/backup/scheduler";
+import {
+  BackupScheduler,
+  lastGoodBackup,
+  readState,
+  renderMetrics,
+  retainedBytes,
+  statusJson,
+} from "./lib/backup/scheduler";
 import { schedulerConfig } from "./lib/backup/schedulerEnv";
 import { nextRun } from "../config/backupSchedule";
 import { join } from "node:path";
@@ -29,7 +36,17 @@ async function main(command: string): Promise<number> {
   const scheduler = new BackupScheduler({
     schedule: cfg.schedule,
     retention: cfg.retention,
-    backup: { root: cfg.root, prefix: cfg.prefix, stack: cfg.prefix, target: cfg.target, storage: cfg.storage, passphrase: cfg.key, keyId: cfg.keyId, version: cfg.version, progress: lineProgress(log) },
+    backup: {
+      root: cfg.root,
+      prefix: cfg.prefix,
+      stack: cfg.prefix,
+      target: cfg.target,
+      storage: cfg.storage,
+      passphrase: cfg.key,
+      keyId: cfg.keyId,
+      version: cfg.version,
+      progress: lineProgress(log),
+    },
     offsite,
     now: () => new Date(),
     sleep: (ms) => new Promise((ok) => ((wake = ok), setTimeout(ok, ms).unref())),
@@ -42,17 +59,32 @@ async function main(command: string): Promise<number> {
   }
   if (command === "drill") {
     const newest = listBackups(cfg.root, cfg.prefix)[0];
-    if (!newest) throw new OperatorError(`no backup in ${cfg.root} yet; the first one runs at start and then on schedule "${cfg.schedule.text}"`);
-    const report = await runDrill({ folder: join(cfg.root, newest), server: cfg.target, passphrase: cfg.key });
+    if (!newest)
+      throw new OperatorError(
+        `no backup in ${cfg.root} yet; the first one runs at start and then on schedule "${cfg.schedule.text}"`,
+      );
+    const report = await runDrill({
+      folder: join(cfg.root, newest),
+      server: cfg.target,
+      passphrase: cfg.key,
+    });
     console.log(formatDrillReport(report));
     return report.ok ? 0 : 1;
   }
   if (command === "now") return (await scheduler.runOnce()) ? 0 : 1;
-  if (command !== "run") throw new OperatorError(`unknown command ${command}; expected run, now, status or drill`);
+  if (command !== "run")
+    throw new OperatorError(`unknown command ${command}; expected run, now, status or drill`);
 
-  if (cfg.key !== undefined && cfg.previousKey !== undefined && keyId(cfg.previousKey) !== cfg.keyId) {
+  if (
+    cfg.key !== undefined &&
+    cfg.previousKey !== undefined &&
+    keyId(cfg.previousKey) !== cfg.keyId
+  ) {
     const rewritten = await reencryptBackups(cfg.root, cfg.prefix, cfg.previousKey, cfg.key);
-    if (rewritten.length > 0) log(`re-encrypted ${rewritten.length} backup(s) under the rotated key: ${rewritten.join(", ")}`);
+    if (rewritten.length > 0)
+      log(
+        `re-encrypted ${rewritten.length} backup(s) under the rotated key: ${rewritten.join(", ")}`,
+      );
   }
 
   const server = createServer((req, res) => {
@@ -79,7 +111,9 @@ async function main(command: string): Promise<number> {
     server.close();
   };
   process.once("SIGTERM", stop).once("SIGINT", stop);
-  log(`backup scheduler for ${cfg.prefix}: "${cfg.schedule.text}" (UTC), every run kept per ${JSON.stringify(cfg.retention)}, files in ${cfg.root}${offsite ? `, off-site ${offsite.description}` : ""}`);
+  log(
+    `backup scheduler for ${cfg.prefix}: "${cfg.schedule.text}" (UTC), every run kept per ${JSON.stringify(cfg.retention)}, files in ${cfg.root}${offsite ? `, off-site ${offsite.description}` : ""}`,
+  );
   await scheduler.loop();
   return 0;
 }

@@ -16,47 +16,96 @@ import { readStackOutputs } from "./lib/pulumi";
  * checksums. `--db-url` dumps a database with local client tools instead.
  */
 const positive = (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new InvalidArgumentError("expected a whole number of at least 1");
   return Number(v);
 };
 
-const ownstackVersion = () => (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { version: string }).version;
+const ownstackVersion = () =>
+  (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { version: string })
+    .version;
 
 runMain("backup", async () => {
   const o = operatorCommand("backup")
-    .option("-s, --stack <name>", "stack to back up (database and storage containers from its outputs)")
-    .option("--db-url <url>", "back up this database with local pg_dump instead of the stack's container")
+    .option(
+      "-s, --stack <name>",
+      "stack to back up (database and storage containers from its outputs)",
+    )
+    .option(
+      "--db-url <url>",
+      "back up this database with local pg_dump instead of the stack's container",
+    )
     .option("--pg-bin <folder>", "folder of the local pg_dump/psql to use with --db-url")
     .option("--out <folder>", "folder that holds the backups", join(PROJECT_DIR, "backups"))
     .option("--keep <n>", "how many backups of this stack to keep", positive, 7)
-    .option("--encrypt", "encrypt every file (passphrase from OWNSTACK_BACKUP_PASSPHRASE or --passphrase-file)")
+    .option(
+      "--encrypt",
+      "encrypt every file (passphrase from OWNSTACK_BACKUP_PASSPHRASE or --passphrase-file)",
+    )
     .option("--passphrase-file <file>", "file whose first line is the passphrase")
     .option("--no-storage", "skip storage objects")
     .option("--quiet", "no progress output")
     .parse()
-    .opts<{ stack?: string; dbUrl?: string; pgBin?: string; out: string; keep: number; encrypt?: boolean; passphraseFile?: string; storage: boolean; quiet?: boolean }>();
+    .opts<{
+      stack?: string;
+      dbUrl?: string;
+      pgBin?: string;
+      out: string;
+      keep: number;
+      encrypt?: boolean;
+      passphraseFile?: string;
+      storage: boolean;
+      quiet?: boolean;
+    }>();
 
-  if (o.stack === undefined && o.dbUrl === undefined) throw new OperatorError("say what to back up: -s <stack>, or --db-url postgres://…");
+  if (o.stack === undefined && o.dbUrl === undefined)
+    throw new OperatorError("say what to back up: -s <stack>, or --db-url postgres://…");
   if (o.stack !== undefined) requireKnownStack(PROJECT_DIR, o.stack);
   const root = resolve(userCwd(), o.out);
   checkBackupRoot(root);
-  const passphrase = o.encrypt || o.passphraseFile ? readPassphrase(o.passphraseFile && resolve(userCwd(), o.passphraseFile)) : undefined;
-  if (o.encrypt && passphrase === undefined) throw new OperatorError("--encrypt needs a passphrase: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>");
+  const passphrase =
+    o.encrypt || o.passphraseFile
+      ? readPassphrase(o.passphraseFile && resolve(userCwd(), o.passphraseFile))
+      : undefined;
+  if (o.encrypt && passphrase === undefined)
+    throw new OperatorError(
+      "--encrypt needs a passphrase: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>",
+    );
 
   let storage: StorageSource | undefined;
   let images: { db?: string; storage?: string } | undefined;
   let target = o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : undefined;
   if (o.stack !== undefined) {
-    const sources = stackSources(loadStackSettings(PROJECT_DIR, o.stack), readStackOutputs(o.stack, { projectDir: PROJECT_DIR }));
+    const sources = stackSources(
+      loadStackSettings(PROJECT_DIR, o.stack),
+      readStackOutputs(o.stack, { projectDir: PROJECT_DIR }),
+    );
     target ??= sources.target;
     storage = o.storage ? sources.storage : undefined;
     images = sources.images;
   }
 
-  const result = await runBackup({ root, prefix: o.stack ?? "db", stack: o.stack ?? null, target: target!, storage, images, keep: o.keep, passphrase, version: ownstackVersion(), progress: defaultProgress(o.quiet === true) });
+  const result = await runBackup({
+    root,
+    prefix: o.stack ?? "db",
+    stack: o.stack ?? null,
+    target: target!,
+    storage,
+    images,
+    keep: o.keep,
+    passphrase,
+    version: ownstackVersion(),
+    progress: defaultProgress(o.quiet === true),
+  });
   const m = result.manifest;
   console.log(`backup written to ${result.folder}${m.encryption ? " (encrypted)" : ""}`);
-  for (const f of m.files) console.log(`  ${f.name.padEnd(16)} ${mib(f.bytes).padStart(10)}  sha256 ${f.sha256}`);
-  console.log(`  PostgreSQL ${m.versions.postgres}, pg_dump ${m.versions.pgDump}${m.storage ? `, ${m.storage.kind} buckets: ${m.storage.buckets.join(", ") || "none"}` : ""}`);
-  if (result.pruned.length > 0) console.log(`removed ${result.pruned.length} older backup${result.pruned.length === 1 ? "" : "s"} (keeping ${o.keep}): ${result.pruned.join(", ")}`);
+  for (const f of m.files)
+    console.log(`  ${f.name.padEnd(16)} ${mib(f.bytes).padStart(10)}  sha256 ${f.sha256}`);
+  console.log(
+    `  PostgreSQL ${m.versions.postgres}, pg_dump ${m.versions.pgDump}${m.storage ? `, ${m.storage.kind} buckets: ${m.storage.buckets.join(", ") || "none"}` : ""}`,
+  );
+  if (result.pruned.length > 0)
+    console.log(
+      `removed ${result.pruned.length} older backup${result.pruned.length === 1 ? "" : "s"} (keeping ${o.keep}): ${result.pruned.join(", ")}`,
+    );
 });

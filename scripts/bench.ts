@@ -9,7 +9,18 @@ import { runMain } from "./lib/errors";
  * ratio, the resource count and the declared memory. Goals are printed, never asserted in tests.
  */
 
-const CORE = ["db", "auth", "rest", "realtime", "storage", "minio", "meta", "studio", "kong", "mail"];
+const CORE = [
+  "db",
+  "auth",
+  "rest",
+  "realtime",
+  "storage",
+  "minio",
+  "meta",
+  "studio",
+  "kong",
+  "mail",
+];
 const RUNS = 5;
 
 interface ChildResult {
@@ -19,14 +30,17 @@ interface ChildResult {
 }
 
 async function child(kind: "empty" | "stack"): Promise<void> {
-  const load = async (): Promise<Record<string, unknown>> => (kind === "stack" ? require("../index") : {});
+  const load = async (): Promise<Record<string, unknown>> =>
+    kind === "stack" ? require("../index") : {};
   const plan: Plan = await evaluateWith(load, {}, "local");
   // From process start: loading the SDKs is part of every preview, empty or not.
   const ms = performance.now();
   const memory: Record<string, number> = {};
   for (const r of plan.resources) {
     if (r.type !== "docker:index/container:Container") continue;
-    const labels = Object.fromEntries((r.inputs.labels ?? []).map((l: { label: string; value: string }) => [l.label, l.value]));
+    const labels = Object.fromEntries(
+      (r.inputs.labels ?? []).map((l: { label: string; value: string }) => [l.label, l.value]),
+    );
     if (labels["ownstack.job"] === undefined) memory[labels["ownstack.service"]] = r.inputs.memory;
   }
   const result: ChildResult = { ms, resources: plan.resources.length, memory };
@@ -34,9 +48,12 @@ async function child(kind: "empty" | "stack"): Promise<void> {
 }
 
 function run(kind: "empty" | "stack"): ChildResult {
-  const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind], { cwd: join(__dirname, ".."), encoding: "utf8" });
+  const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind], {
+    cwd: join(__dirname, ".."),
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`bench child ${kind} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("{\"ms\"")));
+  return JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{"ms"')));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,8 +80,12 @@ function compare(): void {
   console.log(`  ratio:              ${(s / e).toFixed(2)} (goal <= 3)`);
   console.log("declared memory limits (local)");
   for (const n of all) console.log(`  ${n.padEnd(18)} ${String(memory[n]).padStart(5)} MiB`);
-  console.log(`  core Supabase:      ${gib(core)} (goal <= 2 GiB) ratio ${(core / 2048).toFixed(2)}`);
-  console.log(`  all but Ollama:     ${gib(withoutOllama)} (goal <= 6 GiB) ratio ${(withoutOllama / 6144).toFixed(2)}`);
+  console.log(
+    `  core Supabase:      ${gib(core)} (goal <= 2 GiB) ratio ${(core / 2048).toFixed(2)}`,
+  );
+  console.log(
+    `  all but Ollama:     ${gib(withoutOllama)} (goal <= 6 GiB) ratio ${(withoutOllama / 6144).toFixed(2)}`,
+  );
   console.log(`  all services:       ${gib(sum(all))}`);
 }
 

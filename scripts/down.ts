@@ -31,5 +31,7 @@ runMain("down", async () => {
   } catch (err) {
     throw new OperatorError(failureLine(err), EXIT.failed);
   }
-  console.log(`\n${stack} is down; its data volumes are kept. \`${upCommand(stack)}\` brings it back.`);
+  console.log(
+    `\n${stack} is down; its data volumes are kept. \`${upCommand(stack)}\` brings it back.`,
+  );
 });

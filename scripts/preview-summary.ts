@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { EXIT, OperatorError, operatorCommand, runMain } from "./lib/errors";
-import { parseDigest, postgresUpgrades, renderSummary, statefulChanges } from "./lib/preview-digest";
+import {
+  parseDigest,
+  postgresUpgrades,
+  renderSummary,
+  statefulChanges,
+} from "./lib/preview-digest";
 
 /**
  * `pulumi preview --json -s vps | npm run -s preview-summary -- --fail-on-stateful`: prints a
@@ -13,7 +18,10 @@ runMain("preview-summary", () => {
   const opts = operatorCommand("preview-summary")
     .argument("[file]", "pulumi preview --json output (default: stdin)")
     .option("--title <name>", "heading, e.g. the stack name (default: from the URNs)")
-    .option("--fail-on-stateful", "exit 1 when data is at risk: a volume or a container with a data volume replaced or deleted, or a Postgres major change")
+    .option(
+      "--fail-on-stateful",
+      "exit 1 when data is at risk: a volume or a container with a data volume replaced or deleted, or a Postgres major change",
+    )
     .parse();
   const file = opts.args[0];
   const { title, failOnStateful } = opts.opts<{ title?: string; failOnStateful?: boolean }>();
@@ -22,13 +30,17 @@ runMain("preview-summary", () => {
   try {
     text = readFileSync(file ?? 0, "utf8");
   } catch (err) {
-    throw new OperatorError(`cannot read ${file ?? "stdin"}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new OperatorError(
+      `cannot read ${file ?? "stdin"}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const digest = parseDigest(text);
   process.stdout.write(renderSummary(digest, { title }));
   const atRisk = statefulChanges(digest).length + postgresUpgrades(digest).length;
   if (failOnStateful && atRisk > 0) {
-    console.error(`preview-summary: ${atRisk} change(s) put data at risk: stateful resources would be replaced or deleted (--fail-on-stateful).`);
+    console.error(
+      `preview-summary: ${atRisk} change(s) put data at risk: stateful resources would be replaced or deleted (--fail-on-stateful).`,
+    );
     return EXIT.failed;
   }
   return EXIT.ok;

@@ -22,33 +22,63 @@ import { readStackOutputs } from "./lib/pulumi";
  */
 runMain("restore", async () => {
   const cmd = operatorCommand("restore")
-    .argument("[folder]", "backup folder (the one holding manifest.json); with --drill -s <stack>, the scheduler's newest")
-    .option("--drill", "restore into a scratch database, compare counts with the manifest, drop it; the live database is not touched")
+    .argument(
+      "[folder]",
+      "backup folder (the one holding manifest.json); with --drill -s <stack>, the scheduler's newest",
+    )
+    .option(
+      "--drill",
+      "restore into a scratch database, compare counts with the manifest, drop it; the live database is not touched",
+    )
     .option("-s, --stack <name>", "stack to restore into (containers from its outputs)")
     .option("--db-url <url>", "restore into this database with local pg_restore instead")
     .option("--pg-bin <folder>", "folder of the local pg_restore/psql to use with --db-url")
     .option("--force", "restore into a database that is not empty, replacing what the backup holds")
-    .option("--passphrase-file <file>", "file whose first line is the passphrase of an encrypted backup")
+    .option(
+      "--passphrase-file <file>",
+      "file whose first line is the passphrase of an encrypted backup",
+    )
     .option("--no-storage", "restore the database only")
     .option("--quiet", "no progress output")
     .parse();
-  const o = cmd.opts<{ stack?: string; dbUrl?: string; pgBin?: string; force?: boolean; passphraseFile?: string; storage: boolean; quiet?: boolean; drill?: boolean }>();
+  const o = cmd.opts<{
+    stack?: string;
+    dbUrl?: string;
+    pgBin?: string;
+    force?: boolean;
+    passphraseFile?: string;
+    storage: boolean;
+    quiet?: boolean;
+    drill?: boolean;
+  }>();
 
-  if (o.stack === undefined && o.dbUrl === undefined) throw new OperatorError("say where to restore: -s <stack>, or --db-url postgres://…");
+  if (o.stack === undefined && o.dbUrl === undefined)
+    throw new OperatorError("say where to restore: -s <stack>, or --db-url postgres://…");
   if (o.stack !== undefined) requireKnownStack(PROJECT_DIR, o.stack);
   if (o.drill && cmd.args[0] === undefined && o.dbUrl === undefined) {
     // The backups, the key and a pg_restore of the server's version are all in the scheduler container.
     const settings = loadStackSettings(PROJECT_DIR, o.stack!);
-    const env = settings.vps.dockerHost !== "" ? { ...process.env, DOCKER_HOST: settings.vps.dockerHost } : process.env;
-    const r = spawnSync("docker", ["exec", containerName(settings, "backup"), ...SCHEDULER_COMMAND, "drill"], { env, stdio: "inherit" });
+    const env =
+      settings.vps.dockerHost !== ""
+        ? { ...process.env, DOCKER_HOST: settings.vps.dockerHost }
+        : process.env;
+    const r = spawnSync(
+      "docker",
+      ["exec", containerName(settings, "backup"), ...SCHEDULER_COMMAND, "drill"],
+      { env, stdio: "inherit" },
+    );
     if (r.error) throw new OperatorError(`docker: ${r.error.message}`);
     return r.status === 0 ? EXIT.ok : EXIT.failed;
   }
-  if (cmd.args[0] === undefined) throw new OperatorError("say which backup folder to restore (the one holding manifest.json)");
+  if (cmd.args[0] === undefined)
+    throw new OperatorError("say which backup folder to restore (the one holding manifest.json)");
   const folder = resolve(userCwd(), cmd.args[0]);
   const passphrase = readPassphrase(o.passphraseFile && resolve(userCwd(), o.passphraseFile));
   if (o.drill) {
-    if (o.dbUrl === undefined) throw new OperatorError("--drill with a folder needs --db-url postgres://… of the server to drill on (or drop the folder to drill the scheduler's newest backup with -s)");
+    if (o.dbUrl === undefined)
+      throw new OperatorError(
+        "--drill with a folder needs --db-url postgres://… of the server to drill on (or drop the folder to drill the scheduler's newest backup with -s)",
+      );
     const { target } = await localTarget(o.dbUrl, o.pgBin);
     const report = await runDrill({ folder, server: target, passphrase });
     console.log(formatDrillReport(report));
@@ -56,11 +86,24 @@ runMain("restore", async () => {
   }
 
   const connect = async (): Promise<RestoreDestination> => {
-    const sources = o.stack !== undefined ? stackSources(loadStackSettings(PROJECT_DIR, o.stack), readStackOutputs(o.stack, { projectDir: PROJECT_DIR })) : undefined;
-    const target = o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : sources!.target;
+    const sources =
+      o.stack !== undefined
+        ? stackSources(
+            loadStackSettings(PROJECT_DIR, o.stack),
+            readStackOutputs(o.stack, { projectDir: PROJECT_DIR }),
+          )
+        : undefined;
+    const target =
+      o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : sources!.target;
     return { target, storage: o.storage ? sources?.storage : undefined };
   };
-  const report = await runRestore({ folder, connect, force: o.force === true, passphrase, progress: defaultProgress(o.quiet === true) });
+  const report = await runRestore({
+    folder,
+    connect,
+    force: o.force === true,
+    passphrase,
+    progress: defaultProgress(o.quiet === true),
+  });
   console.log(formatRestoreReport(report));
   return EXIT.ok;
 });

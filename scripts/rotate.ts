@@ -3,7 +3,15 @@ import { resolve } from "node:path";
 import { EXIT, ExitCode, OperatorError, operatorCommand, runMain } from "./lib/errors";
 import { PROJECT_DIR, readStackConfig, requireDeployed, stackRawConfig } from "./lib/project";
 import { PulumiCli, pulumiCli } from "./lib/pulumi";
-import { SigningAlgorithm, counterKey, failedUpText, jwtWarning, nextCounters, parseTarget, planText } from "./lib/rotation-plan";
+import {
+  SigningAlgorithm,
+  counterKey,
+  failedUpText,
+  jwtWarning,
+  nextCounters,
+  parseTarget,
+  planText,
+} from "./lib/rotation-plan";
 
 /**
  * `npm run rotate -- <name|all> -s <stack>`: bumps the secret's rotation counter in stack config
@@ -23,14 +31,18 @@ runMain("rotate", async () => {
   try {
     return await rotate();
   } catch (err) {
-    if (err instanceof OperatorError && err.exitCode === EXIT.refused) throw new OperatorError(`${err.message}\nNothing changed.`);
+    if (err instanceof OperatorError && err.exitCode === EXIT.refused)
+      throw new OperatorError(`${err.message}\nNothing changed.`);
     throw err;
   }
 });
 
 async function rotate(): Promise<ExitCode> {
   const program = operatorCommand("rotate")
-    .argument("<name>", "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, logflare, backup, or all")
+    .argument(
+      "<name>",
+      "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, logflare, backup, or all",
+    )
     .requiredOption("-s, --stack <name>", "stack to rotate (local or vps)")
     .option("-y, --yes", "do not ask before changing the stack (also passed to pulumi up)")
     .option("--no-up", "only bump the counter; run pulumi up yourself")
@@ -44,10 +56,13 @@ async function rotate(): Promise<ExitCode> {
   // Checks: nothing is written until all of them pass.
   const names = parseTarget(name);
   const stackConfig = readStackConfig(projectDir, opts.stack);
-  const note = requireDeployed(projectDir, opts.stack, { why: "so there is nothing to rotate: its first deploy generates fresh secrets" });
+  const note = requireDeployed(projectDir, opts.stack, {
+    why: "so there is nothing to rotate: its first deploy generates fresh secrets",
+  });
   if (note) console.log(`note: ${note}`);
   const next = nextCounters(names, stackConfig);
-  const signing: SigningAlgorithm = stackRawConfig(projectDir, opts.stack)["ownstack:authSigning"] === "hs256" ? "hs256" : "es256";
+  const signing: SigningAlgorithm =
+    stackRawConfig(projectDir, opts.stack)["ownstack:authSigning"] === "hs256" ? "hs256" : "es256";
 
   console.log(planText(names, opts.stack, next, signing));
   if (!opts.yes && !(await confirm("\nGo ahead? [y/N] "))) {
@@ -58,7 +73,9 @@ async function rotate(): Promise<ExitCode> {
   const cli = pulumiCli(projectDir);
   for (const n of names) cli.setConfig(opts.stack, counterKey(n), String(next.get(n)));
   if (!opts.up) {
-    console.log(`\nCounter${names.length > 1 ? "s" : ""} bumped. Apply with: pulumi up -s ${opts.stack}`);
+    console.log(
+      `\nCounter${names.length > 1 ? "s" : ""} bumped. Apply with: pulumi up -s ${opts.stack}`,
+    );
     return EXIT.ok;
   }
   if (!cli.up(opts.stack, { yes: opts.yes ?? false })) {
@@ -70,7 +87,12 @@ async function rotate(): Promise<ExitCode> {
   return EXIT.ok;
 }
 
-function printNewKeys(cli: PulumiCli, stack: string, signing: SigningAlgorithm, showSecrets: boolean): void {
+function printNewKeys(
+  cli: PulumiCli,
+  stack: string,
+  signing: SigningAlgorithm,
+  showSecrets: boolean,
+): void {
   // Public keys ship in browser code and are printed; the server keys are secrets, printed on request.
   const keys: [label: string, output: string, isPublic: boolean][] = [
     ["anon key", "anonKey", true],
@@ -83,14 +105,16 @@ function printNewKeys(cli: PulumiCli, stack: string, signing: SigningAlgorithm, 
       : []),
   ];
   for (const [label, output, isPublic] of keys) {
-    if (isPublic || showSecrets) console.log(`New ${label}: ${cli.output(stack, output, { showSecrets: true })}`);
+    if (isPublic || showSecrets)
+      console.log(`New ${label}: ${cli.output(stack, output, { showSecrets: true })}`);
     else console.log(`New ${label}: pulumi stack output -s ${stack} --show-secrets ${output}`);
   }
   console.log(jwtWarning(signing));
 }
 
 async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new OperatorError("no terminal to confirm on; add --yes to rotate without a prompt.");
+  if (!process.stdin.isTTY)
+    throw new OperatorError("no terminal to confirm on; add --yes to rotate without a prompt.");
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

@@ -10,7 +10,12 @@ try {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
-const failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) + (report.success === false && report.numFailedTests === 0 ? 1 : 0);
+const failed =
+  report.numFailedTests +
+  (report.numRuntimeErrorTestSuites ?? 0) +
+  (report.success === false && report.numFailedTests === 0 ? 1 : 0);
 const skipped = report.numPendingTests + report.numTodoTests;
-console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+console.log(
+  `${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`,
+);
 process.exit(failed > 0 ? 1 : 0);

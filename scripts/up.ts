@@ -10,13 +10,19 @@ import { automationStack, failureLine, requirePulumiCli } from "./lib/pulumi";
  */
 runMain("up", async () => {
   const { stack } = operatorCommand("up")
-    .requiredOption("-s, --stack <name>", "stack to deploy (local, vps, or any Pulumi.<stack>.yaml)")
+    .requiredOption(
+      "-s, --stack <name>",
+      "stack to deploy (local, vps, or any Pulumi.<stack>.yaml)",
+    )
     .parse()
     .opts<{ stack: string }>();
 
   requireKnownStack(PROJECT_DIR, stack);
   requirePulumiCli();
-  const dockerInfo = stack === "local" ? spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" }) : undefined;
+  const dockerInfo =
+    stack === "local"
+      ? spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" })
+      : undefined;
   if (dockerInfo && (dockerInfo.error || dockerInfo.status !== 0)) {
     throw new OperatorError(
       "Docker is not installed or its daemon is not running. Start Docker (Docker Desktop or `sudo systemctl start docker`), then run this again. `npm run doctor` checks everything.",
@@ -37,8 +43,12 @@ runMain("up", async () => {
 
   console.log(`\nownstack is up.`);
   console.log(`  API:     ${value("apiUrl")}`);
-  console.log(`  Studio:  ${value("studioUrl")}  (user ${value("dashboardUsername")}; password: pulumi stack output -s ${stack} --show-secrets dashboardPassword)`);
+  console.log(
+    `  Studio:  ${value("studioUrl")}  (user ${value("dashboardUsername")}; password: pulumi stack output -s ${stack} --show-secrets dashboardPassword)`,
+  );
   if (value("mailpitUrl")) console.log(`  Mailpit: ${value("mailpitUrl")}`);
-  console.log(`  Keys:    PULUMI_CONFIG_PASSPHRASE_FILE=${ws.passphraseFile} ${value("keysCommand")}`);
+  console.log(
+    `  Keys:    PULUMI_CONFIG_PASSPHRASE_FILE=${ws.passphraseFile} ${value("keysCommand")}`,
+  );
   console.log(`  App env: npm run env -- -s ${stack} --out .env`);
 });

@@ -1,5 +1,10 @@
 import { renderRotatePasswordsPsql } from "../render/dbStart";
-import { renderJwtSql, renderPoolerSql, renderRealtimeSql, renderSupabaseDbSql } from "../render/initSql";
+import {
+  renderJwtSql,
+  renderPoolerSql,
+  renderRealtimeSql,
+  renderSupabaseDbSql,
+} from "../render/initSql";
 
 /**
  * What the supabase/postgres image does on its first start (its `migrate.sh`), done by a Job
@@ -71,7 +76,12 @@ echo "ownstack: database bootstrapped"
 
 /** Database settings Supabase's services expect, as the Docker db gets them at init. */
 export function renderBootstrapSettingsSql(jwtExpiry: number): string {
-  return [renderJwtSql(jwtExpiry), renderRealtimeSql(), renderSupabaseDbSql(), renderPoolerSql()].join("");
+  return [
+    renderJwtSql(jwtExpiry),
+    renderRealtimeSql(),
+    renderSupabaseDbSql(),
+    renderPoolerSql(),
+  ].join("");
 }
 
 /** The Job's files, sorted; none holds a secret (the password comes from the environment). */

@@ -9,14 +9,19 @@ import { stackLabels } from "./workload";
  */
 export function kubernetesProvider(settings: Settings): k8s.Provider {
   const { context, namespace } = settings.kubernetes;
-  return new k8s.Provider("kubernetes", { context: context !== "" ? context : undefined, namespace });
+  return new k8s.Provider("kubernetes", {
+    context: context !== "" ? context : undefined,
+    namespace,
+  });
 }
 
 /** The stack's namespace; every object of the stack lives in it. */
 export function stackNamespace(settings: Settings, provider: k8s.Provider): k8s.core.v1.Namespace {
   return new k8s.core.v1.Namespace(
     "namespace",
-    { metadata: { name: settings.kubernetes.namespace, labels: stackLabels(settings, "namespace") } },
+    {
+      metadata: { name: settings.kubernetes.namespace, labels: stackLabels(settings, "namespace") },
+    },
     // Deleting the namespace deletes the database volumes in it.
     { provider, protect: settings.kubernetes.database === "cnpg" },
   );

@@ -41,11 +41,16 @@ export class KubernetesDatabase extends pulumi.ComponentResource {
   /** The pods that run Postgres, for NetworkPolicies; absent for a managed database. */
   public readonly podLabels?: Record<string, string>;
 
-  constructor(name: string, args: KubernetesDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: KubernetesDatabaseArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("ownstack:kubernetes:Database", name, {}, opts);
     const { settings, namespace } = args;
     if (settings.kubernetes.database === "external") {
-      if (!args.databaseUrl) throw new pulumi.ResourceError("`databaseUrl` is required with database external.", this);
+      if (!args.databaseUrl)
+        throw new pulumi.ResourceError("`databaseUrl` is required with database external.", this);
       const url = args.databaseUrl.apply((u) => new URL(u));
       // The host is part of a secret, so the parts stay secret too.
       this.endpoint = {
@@ -61,11 +66,17 @@ export class KubernetesDatabase extends pulumi.ComponentResource {
     const { cnpg } = settings.kubernetes;
     const labels = stackLabels(settings, "db");
     this.endpoint = DEFAULT_DB;
-    this.adminUrl = pulumi.secret(pulumi.interpolate`postgres://postgres:${args.postgresPassword}@${DB_HOST}:${DB_PORT}/${DB_NAME}`);
+    this.adminUrl = pulumi.secret(
+      pulumi.interpolate`postgres://postgres:${args.postgresPassword}@${DB_HOST}:${DB_PORT}/${DB_NAME}`,
+    );
     this.podLabels = { "cnpg.io/cluster": CNPG_CLUSTER };
     const superuser = new k8s.core.v1.Secret(
       `${name}-superuser`,
-      { metadata: { namespace, labels }, type: "kubernetes.io/basic-auth", stringData: pulumi.secret({ username: "postgres", password: args.postgresPassword }) },
+      {
+        metadata: { namespace, labels },
+        type: "kubernetes.io/basic-auth",
+        stringData: pulumi.secret({ username: "postgres", password: args.postgresPassword }),
+      },
       { parent: this, dependsOn: opts.dependsOn },
     );
     const backups = cnpg.backupPath !== "";
@@ -83,7 +94,10 @@ export class KubernetesDatabase extends pulumi.ComponentResource {
                 endpointURL: settings.kubernetes.s3.endpoint,
                 s3Credentials: {
                   accessKeyId: { name: args.s3Credentials.metadata.name, key: "ACCESS_KEY_ID" },
-                  secretAccessKey: { name: args.s3Credentials.metadata.name, key: "ACCESS_SECRET_KEY" },
+                  secretAccessKey: {
+                    name: args.s3Credentials.metadata.name,
+                    key: "ACCESS_SECRET_KEY",
+                  },
                 },
                 wal: { compression: "gzip" },
                 data: { compression: "gzip" },
@@ -106,7 +120,10 @@ export class KubernetesDatabase extends pulumi.ComponentResource {
           // pulumi-kubernetes has no await logic for custom resources: without this the bootstrap
           // Job would start before Postgres accepts connections. The first start pulls the image
           // and runs initdb on every instance, hence the long timeout.
-          annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "1800" },
+          annotations: {
+            "pulumi.com/waitFor": "condition=Ready",
+            "pulumi.com/timeoutSeconds": "1800",
+          },
         },
         spec: {
           instances: cnpg.instances,
@@ -128,8 +145,24 @@ export class KubernetesDatabase extends pulumi.ComponentResource {
           },
           affinity: { enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname" },
           // `db` on the primary: the services' DSNs are the ones the Docker stacks use.
-          managed: { services: { additional: [{ selectorType: "rw", serviceTemplate: { metadata: { name: DB_HOST, labels } } }] } },
-          ...(objectStore ? { plugins: [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: `${CNPG_CLUSTER}-backups` } }] } : {}),
+          managed: {
+            services: {
+              additional: [
+                { selectorType: "rw", serviceTemplate: { metadata: { name: DB_HOST, labels } } },
+              ],
+            },
+          },
+          ...(objectStore
+            ? {
+                plugins: [
+                  {
+                    name: BARMAN_PLUGIN,
+                    isWALArchiver: true,
+                    parameters: { barmanObjectName: `${CNPG_CLUSTER}-backups` },
+                  },
+                ],
+              }
+            : {}),
         },
       },
       // The data lives here: a destroy or a replace must be a deliberate act.

@@ -9,7 +9,12 @@ import { stackLabels } from "./workload";
  * cert-manager issues from `ownstack:clusterIssuer` (its ingress-shim reads the annotation:
  * https://cert-manager.io/docs/usage/ingress/).
  */
-export function gatewayIngress(settings: Settings, namespace: pulumi.Input<string>, gateway: k8s.core.v1.Service, opts: pulumi.CustomResourceOptions): k8s.networking.v1.Ingress {
+export function gatewayIngress(
+  settings: Settings,
+  namespace: pulumi.Input<string>,
+  gateway: k8s.core.v1.Service,
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.Ingress {
   const { ingressClass, clusterIssuer } = settings.kubernetes;
   // The gateway's public hosts from the address table: the API, and Studio behind Kong's basic auth, as on vps.
   const hosts = ADDRESSES.kong.subdomains.map((sub) => publicHost(settings, sub));
@@ -27,7 +32,17 @@ export function gatewayIngress(settings: Settings, namespace: pulumi.Input<strin
         tls: [{ hosts, secretName: "ownstack-tls" }],
         rules: hosts.map((host) => ({
           host,
-          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: gateway.metadata.name, port: { number: ADDRESSES.kong.port } } } }] },
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: {
+                  service: { name: gateway.metadata.name, port: { number: ADDRESSES.kong.port } },
+                },
+              },
+            ],
+          },
         })),
       },
     },

@@ -39,10 +39,17 @@ export class RunToCompletion extends pulumi.ComponentResource {
     const { settings, namespace } = args;
     const labels = stackLabels(settings, args.job);
     const paths = Object.keys(args.files).sort();
-    const env = new k8s.core.v1.Secret(`${name}-env`, { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) }, { parent: this, dependsOn: opts.dependsOn });
+    const env = new k8s.core.v1.Secret(
+      `${name}-env`,
+      { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
     const files = new k8s.core.v1.ConfigMap(
       `${name}-files`,
-      { metadata: { namespace, labels }, data: Object.fromEntries(paths.map((p) => [keyOf(p), args.files[p]])) },
+      {
+        metadata: { namespace, labels },
+        data: Object.fromEntries(paths.map((p) => [keyOf(p), args.files[p]])),
+      },
       { parent: this, dependsOn: opts.dependsOn },
     );
     const memory = `${JOB_MEMORY_MIB}Mi`;
@@ -70,7 +77,15 @@ export class RunToCompletion extends pulumi.ComponentResource {
                   volumeMounts: [{ name: "files", mountPath: args.root, readOnly: true }],
                 },
               ],
-              volumes: [{ name: "files", configMap: { name: files.metadata.name, items: paths.map((p) => ({ key: keyOf(p), path: p })) } }],
+              volumes: [
+                {
+                  name: "files",
+                  configMap: {
+                    name: files.metadata.name,
+                    items: paths.map((p) => ({ key: keyOf(p), path: p })),
+                  },
+                },
+              ],
             },
           },
         },
@@ -85,7 +100,13 @@ export class RunToCompletion extends pulumi.ComponentResource {
  * The database bootstrap, which is also the password rotation: it creates what the image's first
  * start creates on Docker, and applies the current password to every login role on each run.
  */
-export function bootstrapJob(settings: Settings, namespace: pulumi.Input<string>, db: KubernetesDatabase, postgresPassword: pulumi.Input<string>, opts: pulumi.ComponentResourceOptions) {
+export function bootstrapJob(
+  settings: Settings,
+  namespace: pulumi.Input<string>,
+  db: KubernetesDatabase,
+  postgresPassword: pulumi.Input<string>,
+  opts: pulumi.ComponentResourceOptions,
+) {
   return new RunToCompletion(
     "db-bootstrap",
     {
@@ -95,7 +116,13 @@ export function bootstrapJob(settings: Settings, namespace: pulumi.Input<string>
       // The image Docker runs: it ships psql and Supabase's schema SQL.
       image: settings.images.db,
       command: ["/bin/sh", `${BOOTSTRAP_ROOT}/bootstrap.sh`],
-      env: { ADMIN_URL: db.adminUrl, PGHOST: db.endpoint.host, PGPORT: db.endpoint.port, PGDATABASE: db.endpoint.name, POSTGRES_PASSWORD: postgresPassword },
+      env: {
+        ADMIN_URL: db.adminUrl,
+        PGHOST: db.endpoint.host,
+        PGPORT: db.endpoint.port,
+        PGDATABASE: db.endpoint.name,
+        POSTGRES_PASSWORD: postgresPassword,
+      },
       files: bootstrapFiles(settings.auth.jwtExpiry),
       root: BOOTSTRAP_ROOT,
     },
@@ -104,10 +131,18 @@ export function bootstrapJob(settings: Settings, namespace: pulumi.Input<string>
 }
 
 /** `supabase/migrations` through the same runner, files and env as the Docker one-shot job. */
-export function migrationsJob(settings: Settings, namespace: pulumi.Input<string>, db: KubernetesDatabase, postgresPassword: pulumi.Input<string>, opts: pulumi.ComponentResourceOptions) {
+export function migrationsJob(
+  settings: Settings,
+  namespace: pulumi.Input<string>,
+  db: KubernetesDatabase,
+  postgresPassword: pulumi.Input<string>,
+  opts: pulumi.ComponentResourceOptions,
+) {
   const { migrations, seed } = loadMigrations(settings);
   const prefix = `${JOB_ROOT}/`;
-  const files = Object.fromEntries(jobFiles(migrations, seed).map((f) => [String(f.file).slice(prefix.length), String(f.content)]));
+  const files = Object.fromEntries(
+    jobFiles(migrations, seed).map((f) => [String(f.file).slice(prefix.length), String(f.content)]),
+  );
   const run = new RunToCompletion(
     "migrations",
     {
@@ -122,5 +157,8 @@ export function migrationsJob(settings: Settings, namespace: pulumi.Input<string
     },
     opts,
   );
-  return { run, files: [...migrations.map((m) => m.name), ...(seed !== undefined ? ["seed.sql"] : [])] };
+  return {
+    run,
+    files: [...migrations.map((m) => m.name), ...(seed !== undefined ? ["seed.sql"] : [])],
+  };
 }

@@ -23,7 +23,16 @@ export const ALLOWED_CALLERS: Readonly<Partial<Record<ServiceName, readonly stri
 };
 
 /** Every pod that logs in to Postgres: the services with a DSN, and the Jobs. */
-export const DATABASE_CLIENTS = ["auth", "db-bootstrap", "meta", "migrations", "realtime", "rest", "storage", "studio"] as const;
+export const DATABASE_CLIENTS = [
+  "auth",
+  "db-bootstrap",
+  "meta",
+  "migrations",
+  "realtime",
+  "rest",
+  "storage",
+  "studio",
+] as const;
 
 export interface NetworkPoliciesArgs {
   readonly settings: Settings;
@@ -41,10 +50,20 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     const { settings, namespace } = args;
     const labels = stackLabels(settings, "network-policy");
     const policy = (id: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-      this.policies.push(new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: id, namespace, labels }, spec }, { parent: this, dependsOn: opts.dependsOn }));
+      this.policies.push(
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${id}`,
+          { metadata: { name: id, namespace, labels }, spec },
+          { parent: this, dependsOn: opts.dependsOn },
+        ),
+      );
     const peer = (caller: string): k8s.types.input.networking.v1.NetworkPolicyPeer =>
       caller === "ingress"
-        ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.kubernetes.ingressNamespace } } }
+        ? {
+            namespaceSelector: {
+              matchLabels: { "kubernetes.io/metadata.name": settings.kubernetes.ingressNamespace },
+            },
+          }
         : { podSelector: { matchLabels: podSelector(settings, caller) } };
 
     policy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
@@ -64,8 +83,28 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         podSelector: { matchLabels: args.databasePods },
         policyTypes: ["Ingress"],
         ingress: [
-          { from: [...DATABASE_CLIENTS.map(peer), { podSelector: { matchLabels: args.databasePods } }], ports: [{ port: DB_PORT, protocol: "TCP" }] },
-          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.kubernetes.cnpg.operatorNamespace } } }], ports: [{ port: 8000, protocol: "TCP" }, { port: DB_PORT, protocol: "TCP" }] },
+          {
+            from: [
+              ...DATABASE_CLIENTS.map(peer),
+              { podSelector: { matchLabels: args.databasePods } },
+            ],
+            ports: [{ port: DB_PORT, protocol: "TCP" }],
+          },
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchLabels: {
+                    "kubernetes.io/metadata.name": settings.kubernetes.cnpg.operatorNamespace,
+                  },
+                },
+              },
+            ],
+            ports: [
+              { port: 8000, protocol: "TCP" },
+              { port: DB_PORT, protocol: "TCP" },
+            ],
+          },
         ],
       });
     }

@@ -10,7 +10,12 @@ import { REST_HEALTHCHECK, restEnv } from "../rest";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
 import { storageEnv, storageHealthcheck } from "../storage";
-import { STUDIO_FUNCTIONS_FOLDER, STUDIO_HEALTHCHECK, STUDIO_SNIPPETS_FOLDER, studioEnv } from "../studio";
+import {
+  STUDIO_FUNCTIONS_FOLDER,
+  STUDIO_HEALTHCHECK,
+  STUDIO_SNIPPETS_FOLDER,
+  studioEnv,
+} from "../studio";
 import { kubernetesProvider, stackNamespace } from "./cluster";
 import { KubernetesDatabase } from "./database";
 import { gatewayIngress } from "./ingress";
@@ -31,7 +36,12 @@ export interface KubernetesSecrets {
  * builders as the Docker stacks. Postgres comes from CloudNativePG or a managed database; the
  * stateless tiers are Deployments behind one Ingress, in a namespace closed by NetworkPolicies.
  */
-export function declareKubernetesStack(settings: Settings, secrets: Secrets, signing: SigningKeys | undefined, config: KubernetesSecrets) {
+export function declareKubernetesStack(
+  settings: Settings,
+  secrets: Secrets,
+  signing: SigningKeys | undefined,
+  config: KubernetesSecrets,
+) {
   const provider = kubernetesProvider(settings);
   const ns = stackNamespace(settings, provider);
   const namespace = ns.metadata.name;
@@ -44,15 +54,36 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       metadata: { namespace, labels: stackLabels(settings, "s3") },
       type: "Opaque",
       // Key names the Barman Cloud plugin's examples use.
-      stringData: pulumi.secret({ ACCESS_KEY_ID: config.s3AccessKeyId, ACCESS_SECRET_KEY: config.s3SecretAccessKey }),
+      stringData: pulumi.secret({
+        ACCESS_KEY_ID: config.s3AccessKeyId,
+        ACCESS_SECRET_KEY: config.s3SecretAccessKey,
+      }),
     },
     { provider, dependsOn: [ns] },
   );
-  const db = new KubernetesDatabase("db", { settings, namespace, postgresPassword: secrets.postgresPassword, databaseUrl: config.databaseUrl, s3Credentials }, opts);
-  const bootstrap = bootstrapJob(settings, namespace, db, secrets.postgresPassword, { ...opts, dependsOn: [ns, db] });
+  const db = new KubernetesDatabase(
+    "db",
+    {
+      settings,
+      namespace,
+      postgresPassword: secrets.postgresPassword,
+      databaseUrl: config.databaseUrl,
+      s3Credentials,
+    },
+    opts,
+  );
+  const bootstrap = bootstrapJob(settings, namespace, db, secrets.postgresPassword, {
+    ...opts,
+    dependsOn: [ns, db],
+  });
   const afterDb: pulumi.ComponentResourceOptions = { ...opts, dependsOn: [ns, bootstrap] };
 
-  const pg = { settings, postgresPassword: secrets.postgresPassword, jwtSecret: secrets.jwtSecret, db: db.endpoint };
+  const pg = {
+    settings,
+    postgresPassword: secrets.postgresPassword,
+    jwtSecret: secrets.jwtSecret,
+    db: db.endpoint,
+  };
   const base = { settings, namespace };
   const auth = new Workload(
     "auth",
@@ -61,7 +92,11 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       service: "auth",
       image: settings.images.auth,
       replicas: replicas.auth,
-      env: authEnv({ ...pg, smtp: { ...settings.smtp, password: config.smtpPassword }, jwtKeys: signing?.jwtKeys }),
+      env: authEnv({
+        ...pg,
+        smtp: { ...settings.smtp, password: config.smtpPassword },
+        jwtKeys: signing?.jwtKeys,
+      }),
       healthcheck: AUTH_HEALTHCHECK,
     },
     afterDb,
@@ -86,7 +121,13 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       service: "realtime",
       image: settings.images.realtime,
       replicas: replicas.realtime,
-      env: realtimeEnv({ ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, jwks: signing?.jwks }),
+      env: realtimeEnv({
+        ...pg,
+        anonKey: secrets.anonKey,
+        secretKeyBase: secrets.secretKeyBase,
+        dbEncKey: secrets.realtimeDbEncKey,
+        jwks: signing?.jwks,
+      }),
       healthcheck: REALTIME_HEALTHCHECK,
     },
     afterDb,
@@ -128,7 +169,10 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
   // volumes: data, protected like them.
   const studioData = new k8s.core.v1.PersistentVolumeClaim(
     "studio-data",
-    { metadata: { name: "studio-data", namespace, labels: stackLabels(settings, "studio") }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+    {
+      metadata: { name: "studio-data", namespace, labels: stackLabels(settings, "studio") },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    },
     { provider, dependsOn: [ns], protect: true },
   );
   const studio = new Workload(
@@ -189,20 +233,48 @@ export function declareKubernetesStack(settings: Settings, secrets: Secrets, sig
       // kong.yml reaches Realtime as realtime-dev.supabase-realtime, because Realtime takes its
       // tenant from the Host's first label (supabase/realtime#746). No Service can have that name,
       // so the gateway's pods resolve it to Realtime's ClusterIP, which is fixed for its lifetime.
-      hostAliases: [{ ip: realtime.service.spec.clusterIP, hostnames: [ADDRESSES.realtime.aliases[1]] }],
+      hostAliases: [
+        { ip: realtime.service.spec.clusterIP, hostnames: [ADDRESSES.realtime.aliases[1]] },
+      ],
     },
     { ...opts, dependsOn: [ns, auth, rest, realtime, storage, studio] },
   );
 
-  const migrations = migrationsJob(settings, namespace, db, secrets.postgresPassword, { ...opts, dependsOn: [ns, bootstrap, auth, storage] });
+  const migrations = migrationsJob(settings, namespace, db, secrets.postgresPassword, {
+    ...opts,
+    dependsOn: [ns, bootstrap, auth, storage],
+  });
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
-  new NetworkPolicies("network-policies", { settings, namespace, databasePods: db.podLabels }, opts);
+  new NetworkPolicies(
+    "network-policies",
+    { settings, namespace, databasePods: db.podLabels },
+    opts,
+  );
 
-  return { provider, namespace, db, bootstrap, auth, rest, realtime, storage, meta, studio, kong, migrations, ingress };
+  return {
+    provider,
+    namespace,
+    db,
+    bootstrap,
+    auth,
+    rest,
+    realtime,
+    storage,
+    meta,
+    studio,
+    kong,
+    migrations,
+    ingress,
+  };
 }
 
 /** The kubernetes stack's outputs, under the same names as the Docker stacks' where they mean the same. */
-export function kubernetesOutputs(settings: Settings, secrets: Secrets, signing: SigningKeys | undefined, config: KubernetesSecrets): Record<string, unknown> {
+export function kubernetesOutputs(
+  settings: Settings,
+  secrets: Secrets,
+  signing: SigningKeys | undefined,
+  config: KubernetesSecrets,
+): Record<string, unknown> {
   const stack = declareKubernetesStack(settings, secrets, signing, config);
   return {
     target: settings.target,

@@ -24,19 +24,29 @@ export function stackLabels(settings: Settings, component: string): Record<strin
 }
 
 /** What selects a service's pods; also what NetworkPolicies match on. */
-export const podSelector = (settings: Settings, service: string) => ({ "app.kubernetes.io/instance": settings.stack, "app.kubernetes.io/name": service });
+export const podSelector = (settings: Settings, service: string) => ({
+  "app.kubernetes.io/instance": settings.stack,
+  "app.kubernetes.io/name": service,
+});
 
 /** Docker's `K=V` env as Secret data: sorted, every value a string, the whole map secret. */
 export function envSecretData(env: Env): pulumi.Output<Record<string, string>> {
   const keys = Object.keys(env).sort();
-  return pulumi.secret(pulumi.all(keys.map((k) => pulumi.output(env[k]).apply(String))).apply((values) => Object.fromEntries(keys.map((k, i) => [k, values[i]]))));
+  return pulumi.secret(
+    pulumi
+      .all(keys.map((k) => pulumi.output(env[k]).apply(String)))
+      .apply((values) => Object.fromEntries(keys.map((k, i) => [k, values[i]]))),
+  );
 }
 
 const seconds = (duration: string): number => {
   const m = /^(\d+)(ms|s|m|h)$/.exec(duration);
   if (!m) throw new Error(`healthcheck duration "${duration}" is not of the form 5s, 1m`);
   const n = Number(m[1]);
-  return Math.max(1, m[2] === "ms" ? Math.ceil(n / 1000) : m[2] === "m" ? n * 60 : m[2] === "h" ? n * 3600 : n);
+  return Math.max(
+    1,
+    m[2] === "ms" ? Math.ceil(n / 1000) : m[2] === "m" ? n * 60 : m[2] === "h" ? n * 3600 : n,
+  );
 };
 
 export interface Probes {
@@ -53,12 +63,23 @@ export interface Probes {
 export function probesFrom(healthcheck: Healthcheck): Probes {
   const h = healthcheckInput(healthcheck);
   const [kind, ...rest] = h.tests as string[];
-  const command = kind === "CMD-SHELL" ? ["/bin/sh", "-c", rest.join(" ")] : kind === "CMD" ? rest : undefined;
-  if (!command) throw new Error(`healthcheck ${JSON.stringify(h.tests)} is neither CMD nor CMD-SHELL`);
+  const command =
+    kind === "CMD-SHELL" ? ["/bin/sh", "-c", rest.join(" ")] : kind === "CMD" ? rest : undefined;
+  if (!command)
+    throw new Error(`healthcheck ${JSON.stringify(h.tests)} is neither CMD nor CMD-SHELL`);
   const periodSeconds = seconds(String(h.interval));
-  const probe = { exec: { command }, periodSeconds, timeoutSeconds: seconds(String(h.timeout)), failureThreshold: Number(h.retries) };
+  const probe = {
+    exec: { command },
+    periodSeconds,
+    timeoutSeconds: seconds(String(h.timeout)),
+    failureThreshold: Number(h.retries),
+  };
   return {
-    startupProbe: { ...probe, failureThreshold: Math.ceil(seconds(String(h.startPeriod)) / periodSeconds) + Number(h.retries) },
+    startupProbe: {
+      ...probe,
+      failureThreshold:
+        Math.ceil(seconds(String(h.startPeriod)) / periodSeconds) + Number(h.retries),
+    },
     readinessProbe: probe,
     livenessProbe: probe,
   };
@@ -80,7 +101,10 @@ export interface WorkloadArgs {
   readonly files?: { path: string; secret: k8s.core.v1.Secret; key: string }[];
   readonly hostAliases?: pulumi.Input<k8s.types.input.core.v1.HostAlias>[];
   /** Folders on a PersistentVolumeClaim (Docker's named volumes), each a sub-path of the claim. */
-  readonly data?: { claim: k8s.core.v1.PersistentVolumeClaim; mounts: { path: string; subPath: string }[] };
+  readonly data?: {
+    claim: k8s.core.v1.PersistentVolumeClaim;
+    mounts: { path: string; subPath: string }[];
+  };
 }
 
 /** A stateless Supabase service: env Secret, Deployment, Service and (replicated) a PDB. */
@@ -93,14 +117,22 @@ export class Workload extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:kubernetes:Workload", name, {}, opts);
     const { settings, service, namespace } = args;
-    if (!(args.replicas >= 1)) throw new Error(`${service}: replicas must be at least 1, got ${args.replicas}`);
-    if (args.data && args.replicas !== 1) throw new Error(`${service}: a ReadWriteOnce claim holds one pod, got replicas ${args.replicas}`);
+    if (!(args.replicas >= 1))
+      throw new Error(`${service}: replicas must be at least 1, got ${args.replicas}`);
+    if (args.data && args.replicas !== 1)
+      throw new Error(
+        `${service}: a ReadWriteOnce claim holds one pod, got replicas ${args.replicas}`,
+      );
     const labels = stackLabels(settings, service);
     const selector = podSelector(settings, service);
     const memory = `${settings.memoryMiB[service]}Mi`;
     // Auto-named: a changed value makes a new Secret, the pod template points at it, and the
     // Deployment rolls (new pods ready before old ones stop) instead of keeping stale env.
-    this.envSecret = new k8s.core.v1.Secret(`${name}-env`, { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) }, { parent: this, dependsOn: opts.dependsOn });
+    this.envSecret = new k8s.core.v1.Secret(
+      `${name}-env`,
+      { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
     const files = args.files ?? [];
     // The port the others call it on, from the address table (config/services.ts).
     const ports = [{ name: "http", port: ADDRESSES[service].port }];
@@ -112,7 +144,9 @@ export class Workload extends pulumi.ComponentResource {
           replicas: args.replicas,
           selector: { matchLabels: selector },
           // A ReadWriteOnce claim attaches to one node: the old pod must go before the new one starts.
-          strategy: args.data ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          strategy: args.data
+            ? { type: "Recreate" }
+            : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels },
             spec: {
@@ -128,19 +162,45 @@ export class Workload extends pulumi.ComponentResource {
                   command: args.command,
                   args: args.args,
                   envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
-                  ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                  ports: ports.map((p) => ({
+                    name: p.name,
+                    containerPort: p.port,
+                    protocol: "TCP",
+                  })),
                   resources: { requests: { memory }, limits: { memory } },
                   ...probesFrom(args.healthcheck),
                   securityContext: { allowPrivilegeEscalation: false },
                   volumeMounts: [
-                    ...files.map((f, i) => ({ name: `file-${i}`, mountPath: f.path, subPath: f.key, readOnly: true })),
-                    ...(args.data?.mounts ?? []).map((m) => ({ name: "data", mountPath: m.path, subPath: m.subPath })),
+                    ...files.map((f, i) => ({
+                      name: `file-${i}`,
+                      mountPath: f.path,
+                      subPath: f.key,
+                      readOnly: true,
+                    })),
+                    ...(args.data?.mounts ?? []).map((m) => ({
+                      name: "data",
+                      mountPath: m.path,
+                      subPath: m.subPath,
+                    })),
                   ],
                 },
               ],
               volumes: [
-                ...files.map((f, i) => ({ name: `file-${i}`, secret: { secretName: f.secret.metadata.name, items: [{ key: f.key, path: f.key }] } })),
-                ...(args.data ? [{ name: "data", persistentVolumeClaim: { claimName: args.data.claim.metadata.name } }] : []),
+                ...files.map((f, i) => ({
+                  name: `file-${i}`,
+                  secret: {
+                    secretName: f.secret.metadata.name,
+                    items: [{ key: f.key, path: f.key }],
+                  },
+                })),
+                ...(args.data
+                  ? [
+                      {
+                        name: "data",
+                        persistentVolumeClaim: { claimName: args.data.claim.metadata.name },
+                      },
+                    ]
+                  : []),
               ],
             },
           },
@@ -152,16 +212,31 @@ export class Workload extends pulumi.ComponentResource {
       `${name}-service`,
       {
         metadata: { name: service, namespace, labels },
-        spec: { type: "ClusterIP", selector, ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })) },
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: ports.map((p) => ({
+            name: p.name,
+            port: p.port,
+            targetPort: p.name,
+            protocol: "TCP",
+          })),
+        },
       },
       { parent: this, dependsOn: opts.dependsOn },
     );
     if (args.replicas > 1)
       this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
-        { metadata: { name: service, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+        {
+          metadata: { name: service, namespace, labels },
+          spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+        },
         { parent: this, dependsOn: opts.dependsOn },
       );
-    this.registerOutputs({ deployment: this.deployment.metadata.name, service: this.service.metadata.name });
+    this.registerOutputs({
+      deployment: this.deployment.metadata.name,
+      service: this.service.metadata.name,
+    });
   }
 }

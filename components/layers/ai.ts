@@ -13,10 +13,16 @@ export type AiServices = ReturnType<typeof declareAiServices>;
 export function declareAiServices(ctx: StackContext, core: SupabaseCore) {
   const { settings, secrets, opts } = ctx;
   const base = baseArgs(ctx);
-  const qdrant = settings.features.qdrant ? new Qdrant("qdrant", { ...base, apiKey: secrets.qdrantApiKey }, opts) : undefined;
+  const qdrant = settings.features.qdrant
+    ? new Qdrant("qdrant", { ...base, apiKey: secrets.qdrantApiKey }, opts)
+    : undefined;
   // Reads this machine's GPUs only for local with ollamaGpu=auto; the decision and why are logged.
-  const ollama = settings.features.ollama ? new Ollama("ollama", { ...base, gpu: detectOllamaGpu(settings) }, opts) : undefined;
-  const redis = settings.features.redis ? new Redis("redis", { ...base, password: secrets.redisPassword }, opts) : undefined;
+  const ollama = settings.features.ollama
+    ? new Ollama("ollama", { ...base, gpu: detectOllamaGpu(settings) }, opts)
+    : undefined;
+  const redis = settings.features.redis
+    ? new Redis("redis", { ...base, password: secrets.redisPassword }, opts)
+    : undefined;
   const prometheus = settings.features.prometheus
     ? new Prometheus(
         "prometheus",

@@ -23,4 +23,7 @@ export interface StackContext {
 export const baseArgs = (ctx: StackContext) => ({ settings: ctx.settings, network: ctx.network });
 
 /** The Postgres password and JWT secret most Supabase services take. */
-export const dbAndJwt = (ctx: StackContext) => ({ postgresPassword: ctx.secrets.postgresPassword, jwtSecret: ctx.secrets.jwtSecret });
+export const dbAndJwt = (ctx: StackContext) => ({
+  postgresPassword: ctx.secrets.postgresPassword,
+  jwtSecret: ctx.secrets.jwtSecret,
+});

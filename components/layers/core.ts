@@ -30,25 +30,68 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
   const db = new Database("db", { ...base, password: secrets.postgresPassword }, opts);
 
   // Edge (vps only): Traefik is the one container on ports 80/443, with Let's Encrypt certificates.
-  const traefik = settings.target === "vps" ? new Traefik("traefik", { ...base, metrics }, opts) : undefined;
+  const traefik =
+    settings.target === "vps" ? new Traefik("traefik", { ...base, metrics }, opts) : undefined;
 
   // Mail: Mailpit catches sign-up mails locally; vps uses the configured SMTP provider.
   const mail = settings.features.mailpit
-    ? new Mail("mail", { ...base, labels: publicHostLabels(settings, "mail", ctx.dashboardAuth) }, opts)
+    ? new Mail(
+        "mail",
+        { ...base, labels: publicHostLabels(settings, "mail", ctx.dashboardAuth) },
+        opts,
+      )
     : undefined;
   const smtp = mail
-    ? { ...MAILPIT_SMTP, user: "", password: pulumi.secret(""), adminEmail: "admin@localhost", senderName: settings.smtp.senderName }
+    ? {
+        ...MAILPIT_SMTP,
+        user: "",
+        password: pulumi.secret(""),
+        adminEmail: "admin@localhost",
+        senderName: settings.smtp.senderName,
+      }
     : { ...settings.smtp, password: smtpPassword };
 
-  const auth = new Auth("auth", { ...base, ...pg, smtp, metrics, jwtKeys: signing?.jwtKeys, dependsOn: [db.container, ...(mail ? [mail.container] : [])] }, opts);
-  const rest = new Rest("rest", { ...base, ...pg, metrics, jwks: signing?.jwks, dependsOn: [db.container] }, opts);
+  const auth = new Auth(
+    "auth",
+    {
+      ...base,
+      ...pg,
+      smtp,
+      metrics,
+      jwtKeys: signing?.jwtKeys,
+      dependsOn: [db.container, ...(mail ? [mail.container] : [])],
+    },
+    opts,
+  );
+  const rest = new Rest(
+    "rest",
+    { ...base, ...pg, metrics, jwks: signing?.jwks, dependsOn: [db.container] },
+    opts,
+  );
   const realtime = new Realtime(
     "realtime",
-    { ...base, ...pg, anonKey: secrets.anonKey, secretKeyBase: secrets.secretKeyBase, dbEncKey: secrets.realtimeDbEncKey, jwks: signing?.jwks, dependsOn: [db.container] },
+    {
+      ...base,
+      ...pg,
+      anonKey: secrets.anonKey,
+      secretKeyBase: secrets.secretKeyBase,
+      dbEncKey: secrets.realtimeDbEncKey,
+      jwks: signing?.jwks,
+      dependsOn: [db.container],
+    },
     opts,
   );
   const minio = settings.features.minio
-    ? new Minio("minio", { ...base, rootUser: secrets.minioUser, rootPassword: secrets.minioPassword, bucket: settings.storage.bucket }, opts)
+    ? new Minio(
+        "minio",
+        {
+          ...base,
+          rootUser: secrets.minioUser,
+          rootPassword: secrets.minioPassword,
+          bucket: settings.storage.bucket,
+        },
+        opts,
+      )
     : undefined;
   const storage = new Storage(
     "storage",
@@ -68,7 +111,16 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
     },
     opts,
   );
-  const meta = new Meta("meta", { ...base, postgresPassword: secrets.postgresPassword, cryptoKey: secrets.pgMetaCryptoKey, dependsOn: [db.container] }, opts);
+  const meta = new Meta(
+    "meta",
+    {
+      ...base,
+      postgresPassword: secrets.postgresPassword,
+      cryptoKey: secrets.pgMetaCryptoKey,
+      dependsOn: [db.container],
+    },
+    opts,
+  );
   const studio = new Studio(
     "studio",
     {
@@ -98,7 +150,13 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       translation: signing?.translation,
       extraServices: settings.features.functions ? [FUNCTIONS_KONG_SERVICE] : undefined,
       labels: publicHostLabels(settings, "kong"),
-      dependsOn: [auth.container, rest.container, realtime.container, storage.container, studio.container],
+      dependsOn: [
+        auth.container,
+        rest.container,
+        realtime.container,
+        storage.container,
+        studio.container,
+      ],
     },
     opts,
   );

@@ -76,7 +76,9 @@ export function declareDockerStack(
     poolerUser: supavisor?.user,
     poolerUrl:
       supavisor && local
-        ? pulumi.secret(pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@${reachableAddress(settings, "supavisor")}/postgres`)
+        ? pulumi.secret(
+            pulumi.interpolate`postgres://${supavisor.user}:${secrets.postgresPassword}@${reachableAddress(settings, "supavisor")}/postgres`,
+          )
         : undefined,
     imgproxyContainer: imgproxy?.container.name,
     grafanaUrl: grafana ? reachableUrl(settings, "grafana") : undefined,

@@ -19,7 +19,11 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
   const pg = dbAndJwt(ctx);
   const migrations = new Migrations(
     "migrations",
-    { ...base, postgresPassword: secrets.postgresPassword, dependsOn: [core.db.container, core.auth.container, core.storage.container] },
+    {
+      ...base,
+      postgresPassword: secrets.postgresPassword,
+      dependsOn: [core.db.container, core.auth.container, core.storage.container],
+    },
     opts,
   );
   const functions = settings.features.functions
@@ -42,16 +46,30 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
   const supavisor = settings.features.supavisor
     ? new Supavisor(
         "supavisor",
-        { ...base, ...pg, secretKeyBase: secrets.secretKeyBase, vaultEncKey: secrets.vaultEncKey, dependsOn: [core.db.container], after: [migrations.job] },
+        {
+          ...base,
+          ...pg,
+          secretKeyBase: secrets.secretKeyBase,
+          vaultEncKey: secrets.vaultEncKey,
+          dependsOn: [core.db.container],
+          after: [migrations.job],
+        },
         opts,
       )
     : undefined;
-  const imgproxy = settings.features.imgproxy ? new Imgproxy("imgproxy", { ...base, storageVolume: core.storage.dataVolume }, opts) : undefined;
+  const imgproxy = settings.features.imgproxy
+    ? new Imgproxy("imgproxy", { ...base, storageVolume: core.storage.dataVolume }, opts)
+    : undefined;
   const grafana =
     settings.features.grafana && ai.prometheus
       ? new Grafana(
           "grafana",
-          { ...base, prometheusUrl: internalUrl("prometheus"), adminPassword: secrets.dashboardPassword, labels: publicHostLabels(settings, "grafana") },
+          {
+            ...base,
+            prometheusUrl: internalUrl("prometheus"),
+            adminPassword: secrets.dashboardPassword,
+            labels: publicHostLabels(settings, "grafana"),
+          },
           opts,
         )
       : undefined;
@@ -66,7 +84,9 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
           key: secrets.backupKey,
           previousKey: secrets.backupPreviousKey,
           db: core.db.container,
-          storage: minio ? { minio: minio.container, user: secrets.minioUser, password: secrets.minioPassword } : { volume: core.storage.dataVolume! },
+          storage: minio
+            ? { minio: minio.container, user: secrets.minioUser, password: secrets.minioPassword }
+            : { volume: core.storage.dataVolume! },
           offsite: ctx.backupOffsite,
         },
         opts,

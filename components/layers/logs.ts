@@ -27,6 +27,10 @@ export function declareLogs(ctx: StackContext, core: SupabaseCore, extras: Supab
     },
     opts,
   );
-  const vector = new Vector("vector", { ...base, publicToken: secrets.logflarePublicToken, dependsOn: [analytics.container] }, opts);
+  const vector = new Vector(
+    "vector",
+    { ...base, publicToken: secrets.logflarePublicToken, dependsOn: [analytics.container] },
+    opts,
+  );
   return { analytics, vector };
 }

@@ -26,7 +26,13 @@ export const DB_START_PATHS: DbStartPaths = {
 };
 
 /** The image's own entrypoint and upstream's db command, which the wrapper runs unchanged. */
-export const DB_COMMAND = ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf", "-c", "log_min_messages=fatal"];
+export const DB_COMMAND = [
+  "postgres",
+  "-c",
+  "config_file=/etc/postgresql/postgresql.conf",
+  "-c",
+  "log_min_messages=fatal",
+];
 
 /** Ready means: accepting connections and the current password applied. */
 export function dbHealthcheckTests(paths: DbStartPaths = DB_START_PATHS): string[] {
@@ -40,17 +46,19 @@ export function dbHealthcheckTests(paths: DbStartPaths = DB_START_PATHS): string
  * any role fails, none changes and the old password keeps working.
  */
 export function renderRotatePasswordsPsql(roles: readonly string[] = ALL_LOGIN_ROLES): string {
-  return [
-    "-- ownstack: applies $POSTGRES_PASSWORD to every login role (db-start.sh, on every start)",
-    "\\set ON_ERROR_STOP on",
-    "\\getenv pw POSTGRES_PASSWORD",
-    "SET log_statement = 'none';",
-    "SET pgaudit.log = 'none';",
-    "SET pg_stat_statements.track_utility = off;",
-    "BEGIN;",
-    ...rotatePasswordStatements(":'pw'", roles),
-    "COMMIT;",
-  ].join("\n") + "\n";
+  return (
+    [
+      "-- ownstack: applies $POSTGRES_PASSWORD to every login role (db-start.sh, on every start)",
+      "\\set ON_ERROR_STOP on",
+      "\\getenv pw POSTGRES_PASSWORD",
+      "SET log_statement = 'none';",
+      "SET pgaudit.log = 'none';",
+      "SET pg_stat_statements.track_utility = off;",
+      "BEGIN;",
+      ...rotatePasswordStatements(":'pw'", roles),
+      "COMMIT;",
+    ].join("\n") + "\n"
+  );
 }
 
 /** POSIX sh: the image's entrypoint in the background, signals forwarded, password applied. */
@@ -107,7 +115,9 @@ exit "$status"
 }
 
 /** Files for the db container's `uploads`. */
-export function dbStartFiles(paths: DbStartPaths = DB_START_PATHS): { file: string; content: string; executable?: boolean }[] {
+export function dbStartFiles(
+  paths: DbStartPaths = DB_START_PATHS,
+): { file: string; content: string; executable?: boolean }[] {
   return [
     { file: paths.script, content: renderDbStartScript(paths), executable: true },
     { file: paths.rotateSql, content: renderRotatePasswordsPsql() },

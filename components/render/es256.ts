@@ -12,7 +12,10 @@ import { createHash, createHmac } from "node:crypto";
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const A = P - 3n;
-const G: Point = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
+const G: Point = [
+  0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+  0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+];
 
 type Point = readonly [bigint, bigint] | null;
 
@@ -35,7 +38,10 @@ function add(p1: Point, p2: Point): Point {
   const [x1, y1] = p1;
   const [x2, y2] = p2;
   if (x1 === x2 && mod(y1 + y2, P) === 0n) return null;
-  const slope = x1 === x2 && y1 === y2 ? mod((3n * x1 * x1 + A) * inverse(2n * y1, P), P) : mod((y2 - y1) * inverse(x2 - x1, P), P);
+  const slope =
+    x1 === x2 && y1 === y2
+      ? mod((3n * x1 * x1 + A) * inverse(2n * y1, P), P)
+      : mod((y2 - y1) * inverse(x2 - x1, P), P);
   const x3 = mod(slope * slope - x1 - x2, P);
   return [x3, mod(slope * (x1 - x3) - y1, P)];
 }
@@ -52,7 +58,8 @@ function multiply(k: bigint, point: Point): Point {
 
 const toInt = (bytes: Buffer): bigint => BigInt(`0x${bytes.toString("hex") || "0"}`);
 const toBytes = (value: bigint): Buffer => Buffer.from(value.toString(16).padStart(64, "0"), "hex");
-const hmac = (key: Buffer, ...parts: Buffer[]): Buffer => createHmac("sha256", key).update(Buffer.concat(parts)).digest();
+const hmac = (key: Buffer, ...parts: Buffer[]): Buffer =>
+  createHmac("sha256", key).update(Buffer.concat(parts)).digest();
 
 /** RFC 6979 §3.2 with HMAC-SHA256; qlen = hlen = 256, so bits2int is a plain conversion. */
 function* nonces(d: bigint, digest: Buffer): Generator<bigint> {
@@ -76,7 +83,8 @@ function* nonces(d: bigint, digest: Buffer): Generator<bigint> {
 /** Signs `message` with the private scalar `d` (the JWK's `d`, base64url); returns JOSE's r||s. */
 export function signEs256Deterministic(message: Buffer, d: string): Buffer {
   const scalar = toInt(Buffer.from(d, "base64url"));
-  if (scalar <= 0n || scalar >= N) throw new Error("the ES256 private key is out of range for P-256");
+  if (scalar <= 0n || scalar >= N)
+    throw new Error("the ES256 private key is out of range for P-256");
   const digest = createHash("sha256").update(message).digest();
   const e = toInt(digest);
   for (const k of nonces(scalar, digest)) {

@@ -12,7 +12,15 @@ export function renderGrafanaDatasources(prometheusUrl: string): string {
     {
       apiVersion: 1,
       datasources: [
-        { name: "Prometheus", type: "prometheus", uid: "ownstack-prometheus", access: "proxy", url: prometheusUrl, isDefault: true, editable: false },
+        {
+          name: "Prometheus",
+          type: "prometheus",
+          uid: "ownstack-prometheus",
+          access: "proxy",
+          url: prometheusUrl,
+          isDefault: true,
+          editable: false,
+        },
       ],
     },
     { lineWidth: 0 },

@@ -41,7 +41,9 @@ export function renderRolesSql(password: string): string {
     "  END IF;",
     "END",
     "$$;",
-    ...SERVICE_LOGIN_ROLES.map((r) => `ALTER ROLE ${ident(r)} WITH LOGIN PASSWORD ${sqlLiteral(password)};`),
+    ...SERVICE_LOGIN_ROLES.map(
+      (r) => `ALTER ROLE ${ident(r)} WITH LOGIN PASSWORD ${sqlLiteral(password)};`,
+    ),
   ];
   return lines.join("\n") + "\n";
 }
@@ -88,28 +90,55 @@ export function renderBootstrapSql(): string {
  * Changes every login role's password in one transaction: either all roles take the new password
  * or none does, so a failure leaves the old password working everywhere and a retry is safe.
  */
-export function renderRotatePasswordsSql(newPassword: string, roles: readonly string[] = ALL_LOGIN_ROLES): string {
-  return ["BEGIN;", ...rotatePasswordStatements(sqlLiteral(newPassword), roles), "COMMIT;"].join("\n") + "\n";
+export function renderRotatePasswordsSql(
+  newPassword: string,
+  roles: readonly string[] = ALL_LOGIN_ROLES,
+): string {
+  return (
+    ["BEGIN;", ...rotatePasswordStatements(sqlLiteral(newPassword), roles), "COMMIT;"].join("\n") +
+    "\n"
+  );
 }
 
 /**
  * The ALTER ROLE statements with the password given as any SQL expression: a literal, or psql's
  * `:'pw'` so that the db container's start script never writes the password into a file.
  */
-export function rotatePasswordStatements(passwordSql: string, roles: readonly string[] = ALL_LOGIN_ROLES): string[] {
+export function rotatePasswordStatements(
+  passwordSql: string,
+  roles: readonly string[] = ALL_LOGIN_ROLES,
+): string[] {
   return roles.map((r) => `ALTER ROLE ${ident(r)} WITH PASSWORD ${passwordSql};`);
 }
 
 /** Files for the db container's `uploads`, at the paths the image's migrate.sh runs. */
-export function initSqlFiles(password: string, jwtExpiry: number): { file: string; content: string }[] {
+export function initSqlFiles(
+  password: string,
+  jwtExpiry: number,
+): { file: string; content: string }[] {
   return [
     // Upstream's order: 98-webhooks before 99-roles (which sets supabase_functions_admin's password).
-    { file: "/docker-entrypoint-initdb.d/init-scripts/98-webhooks.sql", content: renderWebhooksSql() },
-    { file: "/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql", content: renderJwtSql(jwtExpiry) },
-    { file: "/docker-entrypoint-initdb.d/init-scripts/99-roles.sql", content: renderRolesSql(password) },
-    { file: "/docker-entrypoint-initdb.d/migrations/97-_supabase.sql", content: renderSupabaseDbSql() },
+    {
+      file: "/docker-entrypoint-initdb.d/init-scripts/98-webhooks.sql",
+      content: renderWebhooksSql(),
+    },
+    {
+      file: "/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql",
+      content: renderJwtSql(jwtExpiry),
+    },
+    {
+      file: "/docker-entrypoint-initdb.d/init-scripts/99-roles.sql",
+      content: renderRolesSql(password),
+    },
+    {
+      file: "/docker-entrypoint-initdb.d/migrations/97-_supabase.sql",
+      content: renderSupabaseDbSql(),
+    },
     { file: "/docker-entrypoint-initdb.d/migrations/99-logs.sql", content: renderLogsSql() },
     { file: "/docker-entrypoint-initdb.d/migrations/99-pooler.sql", content: renderPoolerSql() },
-    { file: "/docker-entrypoint-initdb.d/migrations/99-realtime.sql", content: renderRealtimeSql() },
+    {
+      file: "/docker-entrypoint-initdb.d/migrations/99-realtime.sql",
+      content: renderRealtimeSql(),
+    },
   ];
 }

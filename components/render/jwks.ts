@@ -51,20 +51,37 @@ export function signingKeyFromPem(pem: string): SigningKeyPair {
   const key = createPrivateKey(pem);
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== "ec" || curve !== "prime256v1")
-    throw new Error(`the signing key must be an EC P-256 key (ES256), got ${key.asymmetricKeyType ?? "?"} ${curve ?? ""}`.trim());
+    throw new Error(
+      `the signing key must be an EC P-256 key (ES256), got ${key.asymmetricKeyType ?? "?"} ${curve ?? ""}`.trim(),
+    );
   const jwk = key.export({ format: "jwk" });
   if (!jwk.x || !jwk.y || !jwk.d) throw new Error("the signing key PEM holds no private EC point");
   const kid = ecThumbprint({ crv: "P-256", x: jwk.x, y: jwk.y });
   const common = { kty: "EC", kid, use: "sig", alg: "ES256", ext: true, crv: "P-256" } as const;
   return {
     // Field order follows upstream's add-new-auth-keys.sh, so our JSON diffs cleanly against it.
-    private: { kty: "EC", kid, use: "sig", key_ops: ["sign", "verify"], alg: "ES256", ext: true, crv: "P-256", x: jwk.x, y: jwk.y, d: jwk.d },
+    private: {
+      kty: "EC",
+      kid,
+      use: "sig",
+      key_ops: ["sign", "verify"],
+      alg: "ES256",
+      ext: true,
+      crv: "P-256",
+      x: jwk.x,
+      y: jwk.y,
+      d: jwk.d,
+    },
     public: { ...common, key_ops: ["verify"], x: jwk.x, y: jwk.y },
   };
 }
 
 /** The legacy HS256 secret as a JWK, so tokens signed before the switch keep verifying. */
-export const octKey = (jwtSecret: string): OctJwk => ({ kty: "oct", k: base64url(jwtSecret), alg: "HS256" });
+export const octKey = (jwtSecret: string): OctJwk => ({
+  kty: "oct",
+  k: base64url(jwtSecret),
+  alg: "HS256",
+});
 
 export interface KeySet {
   readonly current: SigningKeyPair;
@@ -80,11 +97,14 @@ export function jwtKeys(set: KeySet): (EcPrivateJwk | EcPublicJwk | OctJwk)[] {
 
 /** `JWT_JWKS` for PostgREST, Realtime, Storage and Functions: public keys and the oct key. */
 export function jwks(set: KeySet): { keys: (EcPublicJwk | OctJwk)[] } {
-  return { keys: [set.current.public, ...(set.previous ? [set.previous] : []), octKey(set.jwtSecret)] };
+  return {
+    keys: [set.current.public, ...(set.previous ? [set.previous] : []), octKey(set.jwtSecret)],
+  };
 }
 
 /** Whether a rotated-out key still verifies: until `overlapSeconds` after the rotation. */
-export const withinOverlap = (rotatedAt: number, overlapSeconds: number, now: number): boolean => now < rotatedAt + overlapSeconds;
+export const withinOverlap = (rotatedAt: number, overlapSeconds: number, now: number): boolean =>
+  now < rotatedAt + overlapSeconds;
 
 export interface RotationState {
   readonly currentPem: string;
@@ -100,8 +120,14 @@ export interface RotationState {
 /** The keys in force at `now`: the previous public key stays only within the overlap. */
 export function activeKeySet(state: RotationState): KeySet {
   const current = signingKeyFromPem(state.currentPem);
-  const keepPrevious = state.previousPem !== undefined && withinOverlap(state.rotatedAt, state.overlapSeconds, state.now);
-  return { current, previous: keepPrevious ? signingKeyFromPem(state.previousPem as string).public : undefined, jwtSecret: state.jwtSecret };
+  const keepPrevious =
+    state.previousPem !== undefined &&
+    withinOverlap(state.rotatedAt, state.overlapSeconds, state.now);
+  return {
+    current,
+    previous: keepPrevious ? signingKeyFromPem(state.previousPem as string).public : undefined,
+    jwtSecret: state.jwtSecret,
+  };
 }
 
 /**
@@ -115,8 +141,15 @@ export function signEs256(payload: Record<string, unknown>, key: EcPrivateJwk): 
 }
 
 /** ANON_KEY_ASYMMETRIC / SERVICE_ROLE_KEY_ASYMMETRIC: gateway-internal, never for app code. */
-export function mintAsymmetricApiKey(role: ApiKeyRole, key: EcPrivateJwk, issuedAt: number): string {
-  return signEs256({ role, iss: "supabase", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS }, key);
+export function mintAsymmetricApiKey(
+  role: ApiKeyRole,
+  key: EcPrivateJwk,
+  issuedAt: number,
+): string {
+  return signEs256(
+    { role, iss: "supabase", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS },
+    key,
+  );
 }
 
 export type OpaqueKeyKind = "publishable" | "secret";
@@ -125,11 +158,17 @@ const RANDOM_PART = /^[A-Za-z0-9_-]{22}$/;
 
 /** Upstream's checksum: the first 8 base64url chars of sha256("supabase-self-hosted|<prefix+random>"). */
 export const opaqueKeyChecksum = (prefixAndRandom: string): string =>
-  createHash("sha256").update(`supabase-self-hosted|${prefixAndRandom}`).digest("base64url").slice(0, 8);
+  createHash("sha256")
+    .update(`supabase-self-hosted|${prefixAndRandom}`)
+    .digest("base64url")
+    .slice(0, 8);
 
 /** `sb_publishable_<22 base64url>_<checksum>`; `random` comes from a RandomString in state. */
 export function opaqueApiKey(kind: OpaqueKeyKind, random: string): string {
-  if (!RANDOM_PART.test(random)) throw new Error(`an sb_${kind}_ key needs 22 base64url characters of randomness, got ${random.length}`);
+  if (!RANDOM_PART.test(random))
+    throw new Error(
+      `an sb_${kind}_ key needs 22 base64url characters of randomness, got ${random.length}`,
+    );
   const body = `sb_${kind}_${random}`;
   return `${body}_${opaqueKeyChecksum(body)}`;
 }

@@ -20,5 +20,8 @@ export function signHs256(payload: Record<string, unknown>, secret: string): str
  * (upstream's docker/utils/generate-keys.sh). `issuedAt` comes from state, never from the clock.
  */
 export function mintApiKey(role: ApiKeyRole, secret: string, issuedAt: number): string {
-  return signHs256({ role, iss: "supabase", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS }, secret);
+  return signHs256(
+    { role, iss: "supabase", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS },
+    secret,
+  );
 }

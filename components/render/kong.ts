@@ -38,7 +38,10 @@ const keyAuth = { name: "key-auth", config: { hide_credentials: false } };
 const acl = (...allow: string[]) => ({ name: "acl", config: { hide_groups_header: true, allow } });
 const authTransformer = (expr: string) => ({
   name: "request-transformer",
-  config: { add: { headers: [`Authorization: ${expr}`] }, replace: { headers: [`Authorization: ${expr}`] } },
+  config: {
+    add: { headers: [`Authorization: ${expr}`] },
+    replace: { headers: [`Authorization: ${expr}`] },
+  },
 });
 const route = (name: string, ...paths: string[]) => ({ name, strip_path: true, paths });
 
@@ -68,7 +71,8 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       // RFC 8414 metadata of GoTrue's OAuth 2.1 server; clients fetch it without an apikey, and the
       // issuer's path (/auth/v1) follows the well-known segment, so this is a prefix route.
       name: "well-known-oauth",
-      _comment: "GoTrue: /.well-known/oauth-authorization-server* -> http://auth:9999/.well-known/oauth-authorization-server*",
+      _comment:
+        "GoTrue: /.well-known/oauth-authorization-server* -> http://auth:9999/.well-known/oauth-authorization-server*",
       url: "http://auth:9999/.well-known/oauth-authorization-server",
       routes: [route("well-known-oauth", "/.well-known/oauth-authorization-server")],
       plugins: [cors],
@@ -88,7 +92,9 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       name: "rest-v1-openapi",
       _comment: "PostgREST: /rest/v1/ (OpenAPI root) -> http://rest:3000/ (service_role only)",
       url: "http://rest:3000/",
-      routes: [{ name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' }],
+      routes: [
+        { name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' },
+      ],
       plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin")],
     },
     {
@@ -130,17 +136,25 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
           name: "request-transformer",
           // No space after the colon, as upstream: Kong keeps everything after it, and a query value,
           // unlike a header, is not trimmed on the way to Realtime (" eyJ…" is no JWT).
-          config: { add: { headers: [`x-api-key:${lua.realtimeWs}`] }, replace: { querystring: [`apikey:${lua.realtimeWs}`] } },
+          config: {
+            add: { headers: [`x-api-key:${lua.realtimeWs}`] },
+            replace: { querystring: [`apikey:${lua.realtimeWs}`] },
+          },
         },
         acl("admin", "anon"),
       ],
     },
     {
       name: "realtime-v1-blocked",
-      _comment: "Realtime: tenant admin and OpenAPI are never exposed (upstream security fix, June 2026)",
+      _comment:
+        "Realtime: tenant admin and OpenAPI are never exposed (upstream security fix, June 2026)",
       url: "http://realtime-dev.supabase-realtime:4000/api",
-      routes: [route("realtime-v1-blocked", "/realtime/v1/api/tenants", "/realtime/v1/api/openapi")],
-      plugins: [{ name: "request-termination", config: { status_code: 403, message: "Forbidden" } }],
+      routes: [
+        route("realtime-v1-blocked", "/realtime/v1/api/tenants", "/realtime/v1/api/openapi"),
+      ],
+      plugins: [
+        { name: "request-termination", config: { status_code: 403, message: "Forbidden" } },
+      ],
     },
     {
       name: "realtime-v1-rest",
@@ -171,7 +185,9 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       _comment: "Studio MCP: denied unless a user opens it deliberately",
       url: "http://studio:3000/api/mcp",
       routes: [route("studio-mcp-blocked", "/api/mcp", "/mcp")],
-      plugins: [{ name: "request-termination", config: { status_code: 403, message: "Forbidden" } }],
+      plugins: [
+        { name: "request-termination", config: { status_code: 403, message: "Forbidden" } },
+      ],
     },
     {
       name: "dashboard",
@@ -191,18 +207,46 @@ export function renderKongYml(input: KongConfigInput): string {
     consumers: [
       { username: "DASHBOARD" },
       // Upstream gives each role its legacy key and its sb_ key (one sb_ key per role on self-host).
-      { username: "anon", keyauth_credentials: [input.anonKey, input.translation?.publishableKey].flatMap((key) => (key ? [{ key }] : [])) },
-      { username: "service_role", keyauth_credentials: [input.serviceRoleKey, input.translation?.secretKey].flatMap((key) => (key ? [{ key }] : [])) },
+      {
+        username: "anon",
+        keyauth_credentials: [input.anonKey, input.translation?.publishableKey].flatMap((key) =>
+          key ? [{ key }] : [],
+        ),
+      },
+      {
+        username: "service_role",
+        keyauth_credentials: [input.serviceRoleKey, input.translation?.secretKey].flatMap((key) =>
+          key ? [{ key }] : [],
+        ),
+      },
     ],
     acls: [
       { consumer: "anon", group: "anon" },
       { consumer: "service_role", group: "admin" },
     ],
-    basicauth_credentials: [{ consumer: "DASHBOARD", username: input.dashboardUsername, password: input.dashboardPassword }],
+    basicauth_credentials: [
+      {
+        consumer: "DASHBOARD",
+        username: input.dashboardUsername,
+        password: input.dashboardPassword,
+      },
+    ],
     services: [...kongServices(luaExprs(input.translation)), ...(input.extraServices ?? [])],
     // Kong 3.x leaves every metric family off by default; these are the ones a gateway panel needs.
     ...(input.metrics
-      ? { plugins: [{ name: "prometheus", config: { bandwidth_metrics: true, latency_metrics: true, status_code_metrics: true, upstream_health_metrics: true } }] }
+      ? {
+          plugins: [
+            {
+              name: "prometheus",
+              config: {
+                bandwidth_metrics: true,
+                latency_metrics: true,
+                status_code_metrics: true,
+                upstream_health_metrics: true,
+              },
+            },
+          ],
+        }
       : {}),
   };
   // Plugins are shared objects; without this `yaml` writes &a1/*a1 anchors, which upstream's file
@@ -211,4 +255,13 @@ export function renderKongYml(input: KongConfigInput): string {
 }
 
 /** Plugins Kong must load for this config: the list replaces `bundled`. */
-export const KONG_PLUGINS = ["acl", "basic-auth", "cors", "ip-restriction", "key-auth", "post-function", "request-termination", "request-transformer"];
+export const KONG_PLUGINS = [
+  "acl",
+  "basic-auth",
+  "cors",
+  "ip-restriction",
+  "key-auth",
+  "post-function",
+  "request-termination",
+  "request-transformer",
+];

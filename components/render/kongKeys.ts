@@ -23,7 +23,8 @@ export interface LuaExprs {
 }
 
 // Keep a user's session JWT; an `Authorization: Bearer sb_…` is a key, not a session.
-const KEEP_SESSION = "(headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization)";
+const KEEP_SESSION =
+  "(headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization)";
 const LEGACY = "(headers.apikey ~= nil and 'Bearer ' .. headers.apikey)";
 
 export const LEGACY_LUA: LuaExprs = {
@@ -33,7 +34,8 @@ export const LEGACY_LUA: LuaExprs = {
 
 /** Values are spliced into single-quoted Lua strings: JWTs and sb_ keys never hold a quote. */
 function lua(value: string): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new Error("an API key for the Kong translation has characters outside base64url and '.'");
+  if (!/^[A-Za-z0-9_.-]+$/.test(value))
+    throw new Error("an API key for the Kong translation has characters outside base64url and '.'");
   return `'${value}'`;
 }
 

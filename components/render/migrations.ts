@@ -21,14 +21,19 @@ export const SEED_VERSION = "seed";
  * Orders migration files by version and reports every misnamed file and duplicate version at
  * once; `files` are plain names and contents, so this never touches the disk.
  */
-export function planMigrations(files: readonly { name: string; body: string }[]): { migrations: MigrationFile[]; problems: string[] } {
+export function planMigrations(files: readonly { name: string; body: string }[]): {
+  migrations: MigrationFile[];
+  problems: string[];
+} {
   const problems: string[] = [];
   const seen = new Map<string, string>();
   const migrations: MigrationFile[] = [];
   for (const f of files) {
     const m = MIGRATION_NAME.exec(f.name);
     if (!m) {
-      problems.push(`${f.name}: expected <digits>_<name>.sql such as 20240101120000_create_todos.sql`);
+      problems.push(
+        `${f.name}: expected <digits>_<name>.sql such as 20240101120000_create_todos.sql`,
+      );
       continue;
     }
     // 09_x and 9_y would share a place in the order: one version, however it is spelled.
@@ -39,7 +44,9 @@ export function planMigrations(files: readonly { name: string; body: string }[])
     migrations.push({ name: f.name, version: m[1], body: f.body });
   }
   // Numeric order, not string order: 9_x runs before 10_y.
-  migrations.sort((a, b) => (BigInt(a.version) < BigInt(b.version) ? -1 : BigInt(a.version) > BigInt(b.version) ? 1 : 0));
+  migrations.sort((a, b) =>
+    BigInt(a.version) < BigInt(b.version) ? -1 : BigInt(a.version) > BigInt(b.version) ? 1 : 0,
+  );
   return { migrations, problems };
 }
 
@@ -126,7 +133,8 @@ SELECT ownstack.apply_migration(:'version', :'name', left(:'body', -1));
 export const JOB_ROOT = "/ownstack";
 
 /** The ordered manifest the shell loop reads: one `version name` line per file. */
-export const migrationList = (migrations: readonly MigrationFile[]): string => migrations.map((m) => `${m.version} ${m.name}\n`).join("");
+export const migrationList = (migrations: readonly MigrationFile[]): string =>
+  migrations.map((m) => `${m.version} ${m.name}\n`).join("");
 
 /**
  * The job's shell loop. Migrations run as `postgres` (the owner users get in Supabase Studio);

@@ -7,7 +7,11 @@
 export const POOLER_EXS_PATH = "/etc/pooler/pooler.exs";
 
 /** Supavisor's shell command, as upstream's compose file (with a single `$`, not compose's `$$`). */
-export const SUPAVISOR_COMMAND = ["/bin/sh", "-c", `/app/bin/migrate && /app/bin/supavisor eval "$(cat ${POOLER_EXS_PATH})" && /app/bin/server`];
+export const SUPAVISOR_COMMAND = [
+  "/bin/sh",
+  "-c",
+  `/app/bin/migrate && /app/bin/supavisor eval "$(cat ${POOLER_EXS_PATH})" && /app/bin/server`,
+];
 
 /**
  * Re-creates the tenant on every start from the current env. Supavisor stores the pgbouncer

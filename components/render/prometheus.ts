@@ -60,10 +60,17 @@ export interface ScrapeJob {
 /** A job scraping `service` where config/services.ts says it serves metrics. */
 function job(name: string, service: MetricsService, bearer?: string): ScrapeJob {
   const { port, path } = ADDRESSES[service].metrics;
-  return { job: name, target: internalAddress(service, port), path, ...(bearer !== undefined ? { bearer } : {}) };
+  return {
+    job: name,
+    target: internalAddress(service, port),
+    path,
+    ...(bearer !== undefined ? { bearer } : {}),
+  };
 }
 
-type MetricsService = { [S in ServiceName]: (typeof ADDRESSES)[S] extends { metrics: object } ? S : never }[ServiceName];
+type MetricsService = {
+  [S in ServiceName]: (typeof ADDRESSES)[S] extends { metrics: object } ? S : never;
+}[ServiceName];
 
 export const RULES_PATH = "/etc/prometheus/ownstack-rules.yml";
 
@@ -117,7 +124,15 @@ export function metricsSourcesFor(
  * JWT secret here). `iat` comes from state, like the API keys, so the config never changes by itself.
  */
 export function mintMetricsToken(secret: string, issuedAt: number): string {
-  return signHs256({ role: "prometheus", iss: "ownstack", iat: issuedAt, exp: issuedAt + API_KEY_LIFETIME_SECONDS }, secret);
+  return signHs256(
+    {
+      role: "prometheus",
+      iss: "ownstack",
+      iat: issuedAt,
+      exp: issuedAt + API_KEY_LIFETIME_SECONDS,
+    },
+    secret,
+  );
 }
 
 export function renderPrometheusYml(input: PrometheusConfigInput): string {
@@ -130,7 +145,9 @@ export function renderPrometheusYml(input: PrometheusConfigInput): string {
     scrape_configs: scrapeJobs(input.sources).map((j) => ({
       job_name: j.job,
       metrics_path: j.path,
-      ...(j.bearer !== undefined ? { authorization: { type: "Bearer", credentials: j.bearer } } : {}),
+      ...(j.bearer !== undefined
+        ? { authorization: { type: "Bearer", credentials: j.bearer } }
+        : {}),
       static_configs: [{ targets: [j.target] }],
     })),
   };
@@ -152,7 +169,8 @@ export function renderAlertRules(sources: Pick<MetricsSources, "backup">): strin
           labels: { severity: "critical" },
           annotations: {
             summary: "The last good backup is older than twice the backup schedule",
-            description: "Newest complete backup: {{ $value | humanizeDuration }} old. See `docker logs` of the backup container and `npm run doctor`.",
+            description:
+              "Newest complete backup: {{ $value | humanizeDuration }} old. See `docker logs` of the backup container and `npm run doctor`.",
           },
         },
         {
@@ -160,16 +178,26 @@ export function renderAlertRules(sources: Pick<MetricsSources, "backup">): strin
           expr: 'up{job="backup"} == 0',
           for: "15m",
           labels: { severity: "warning" },
-          annotations: { summary: "Prometheus cannot reach the backup scheduler", description: "The backup container is stopped or unhealthy; no backup runs while it is." },
+          annotations: {
+            summary: "Prometheus cannot reach the backup scheduler",
+            description:
+              "The backup container is stopped or unhealthy; no backup runs while it is.",
+          },
         },
         {
           alert: "BackupOffsiteFailing",
           expr: "ownstack_backup_offsite_configured == 1 and time() - ownstack_backup_offsite_last_success_timestamp_seconds > 2 * ownstack_backup_schedule_interval_seconds",
           for: "10m",
           labels: { severity: "warning" },
-          annotations: { summary: "Off-site backup copies are failing", description: "Local backups are kept; the scheduler's log says why the upload failed." },
+          annotations: {
+            summary: "Off-site backup copies are failing",
+            description: "Local backups are kept; the scheduler's log says why the upload failed.",
+          },
         },
       ]
     : [];
-  return stringify({ groups: rules.length > 0 ? [{ name: "ownstack-backup", rules }] : [] }, { lineWidth: 0 });
+  return stringify(
+    { groups: rules.length > 0 ? [{ name: "ownstack-backup", rules }] : [] },
+    { lineWidth: 0 },
+  );
 }

@@ -20,7 +20,9 @@ export const REDIS_DATA_DIR = "/data";
 
 export function renderRedisConf(input: RedisConfigInput): string {
   if (/[\s"'\\]/.test(input.password) || input.password === "")
-    throw new Error("the Redis password must be non-empty, without whitespace, quotes or backslashes (it is written unquoted to requirepass)");
+    throw new Error(
+      "the Redis password must be non-empty, without whitespace, quotes or backslashes (it is written unquoted to requirepass)",
+    );
   const lines: [string, string | number][] = [
     // Inside the container every interface is the private network; host exposure is Docker's.
     ["bind", input.bind ?? "* -::*"],
@@ -35,7 +37,11 @@ export function renderRedisConf(input: RedisConfigInput): string {
     ["maxmemory", input.maxMemory.toLowerCase()],
     ["maxmemory-policy", input.maxMemoryPolicy],
   ];
-  return ["# Rendered by ownstack (components/render/redis.ts); changes here are replaced on `pulumi up`.", ...lines.map(([k, v]) => `${k} ${v}`), ""].join("\n");
+  return [
+    "# Rendered by ownstack (components/render/redis.ts); changes here are replaced on `pulumi up`.",
+    ...lines.map(([k, v]) => `${k} ${v}`),
+    "",
+  ].join("\n");
 }
 
 /**

@@ -36,7 +36,9 @@ export function traefikFlags(input: TraefikFlagsInput): string[] {
     `--providers.docker.constraints=Label(\`ownstack.stack\`,\`${input.stack}\`)`,
     `${acme}.email=${input.acmeEmail}`,
     `${acme}.storage=${ACME_STORAGE}`,
-    ...(input.acmeChallenge === "http" ? [`${acme}.httpchallenge=true`, `${acme}.httpchallenge.entrypoint=web`] : [`${acme}.tlschallenge=true`]),
+    ...(input.acmeChallenge === "http"
+      ? [`${acme}.httpchallenge=true`, `${acme}.httpchallenge.entrypoint=web`]
+      : [`${acme}.tlschallenge=true`]),
     ...(input.acmeStaging ? [`${acme}.caserver=${LETS_ENCRYPT_STAGING}`] : []),
     // Ping on the internal `traefik` entrypoint (:8080), never published; no API, no dashboard.
     "--ping=true",
@@ -44,7 +46,11 @@ export function traefikFlags(input: TraefikFlagsInput): string[] {
     "--log.level=INFO",
     "--accesslog=true",
     ...(input.metrics
-      ? [`--entrypoints.metrics.address=:${METRICS_PORT}`, "--metrics.prometheus=true", "--metrics.prometheus.entrypoint=metrics"]
+      ? [
+          `--entrypoints.metrics.address=:${METRICS_PORT}`,
+          "--metrics.prometheus=true",
+          "--metrics.prometheus.entrypoint=metrics",
+        ]
       : []),
   ];
 }
@@ -74,8 +80,14 @@ export function securityHeaderLabels(middleware: string): Record<string, string>
 }
 
 /** Labels that route one or more hosts to a container over HTTPS; keys sorted by the caller. */
-export function routeLabels(network: string, routes: readonly RouteInput[]): Record<string, string> {
-  const labels: Record<string, string> = { "traefik.enable": "true", "traefik.docker.network": network };
+export function routeLabels(
+  network: string,
+  routes: readonly RouteInput[],
+): Record<string, string> {
+  const labels: Record<string, string> = {
+    "traefik.enable": "true",
+    "traefik.docker.network": network,
+  };
   for (const r of routes) {
     const router = `traefik.http.routers.${r.name}`;
     const headers = `${r.name}-headers`;

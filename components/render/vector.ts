@@ -170,7 +170,9 @@ export function vectorConfig(input: VectorConfigInput): Record<string, unknown> 
     router: {
       type: "route",
       inputs: ["project_logs"],
-      route: Object.fromEntries(sources.map((s) => [s, `.appname == ${vrlString(input.containers[s])}`])),
+      route: Object.fromEntries(
+        sources.map((s) => [s, `.appname == ${vrlString(input.containers[s])}`]),
+      ),
     },
   };
   for (const [name, p] of Object.entries(PROGRAMS).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -187,7 +189,10 @@ export function vectorConfig(input: VectorConfigInput): Record<string, unknown> 
       inputs,
       encoding: { codec: "json" },
       method: "post",
-      request: { retry_max_duration_secs: 10, headers: { "x-api-key": `\${${TOKEN_ENV}?${TOKEN_ENV} is required}` } },
+      request: {
+        retry_max_duration_secs: 10,
+        headers: { "x-api-key": `\${${TOKEN_ENV}?${TOKEN_ENV} is required}` },
+      },
       uri: `${input.analyticsUrl}/api/logs?source_name=${LOG_SOURCES[s]}`,
     };
   }

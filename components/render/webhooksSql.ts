@@ -120,7 +120,8 @@ const HTTP_REQUEST_BODY = `
 
 const API_ROLES = "postgres, anon, authenticated, service_role";
 const NET_GET = "net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer)";
-const NET_POST = "net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)";
+const NET_POST =
+  "net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer)";
 
 /** What upstream does to pg_net's functions, in the DO block and in the event trigger alike. */
 const PG_NET_GRANTS = [
@@ -135,7 +136,8 @@ const PG_NET_GRANTS = [
   `GRANT EXECUTE ON FUNCTION ${NET_POST} TO supabase_functions_admin, ${API_ROLES};`,
 ].map((s) => `      ${s}`);
 
-const recordVersion = (version: string) => `INSERT INTO supabase_functions.migrations (version) VALUES ('${version}') ON CONFLICT (version) DO NOTHING;`;
+const recordVersion = (version: string) =>
+  `INSERT INTO supabase_functions.migrations (version) VALUES ('${version}') ON CONFLICT (version) DO NOTHING;`;
 
 /** The whole script; runs as a superuser (postgres at init, supabase_admin in the job). */
 export function renderWebhooksSql(): string {

@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { accessSync, chmodSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { OperatorError } from "./errors";
 import { requireWritable } from "./files";
@@ -25,9 +35,25 @@ type Source = "url" | "anon" | "service" | "qdrantUrl" | "qdrantKey" | "ollama" 
 
 /** Names per format; `undefined` means the format gets no such variable. */
 const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
-  plain: { url: "SUPABASE_URL", anon: "SUPABASE_ANON_KEY", service: "SUPABASE_SERVICE_ROLE_KEY", qdrantUrl: "QDRANT_URL", qdrantKey: "QDRANT_API_KEY", ollama: "OLLAMA_URL", redis: "REDIS_URL" },
+  plain: {
+    url: "SUPABASE_URL",
+    anon: "SUPABASE_ANON_KEY",
+    service: "SUPABASE_SERVICE_ROLE_KEY",
+    qdrantUrl: "QDRANT_URL",
+    qdrantKey: "QDRANT_API_KEY",
+    ollama: "OLLAMA_URL",
+    redis: "REDIS_URL",
+  },
   // Vite inlines every VITE_* into the browser bundle, and a Vite app has no server of its own.
-  vite: { url: "VITE_SUPABASE_URL", anon: "VITE_SUPABASE_ANON_KEY", service: undefined, qdrantUrl: undefined, qdrantKey: undefined, ollama: undefined, redis: undefined },
+  vite: {
+    url: "VITE_SUPABASE_URL",
+    anon: "VITE_SUPABASE_ANON_KEY",
+    service: undefined,
+    qdrantUrl: undefined,
+    qdrantKey: undefined,
+    ollama: undefined,
+    redis: undefined,
+  },
   next: {
     url: "NEXT_PUBLIC_SUPABASE_URL",
     anon: "NEXT_PUBLIC_SUPABASE_ANON_KEY",
@@ -38,13 +64,27 @@ const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
     redis: "REDIS_URL",
   },
   // supabase-py's examples read SUPABASE_KEY; the ollama package reads OLLAMA_HOST.
-  python: { url: "SUPABASE_URL", anon: "SUPABASE_KEY", service: "SUPABASE_SERVICE_ROLE_KEY", qdrantUrl: "QDRANT_URL", qdrantKey: "QDRANT_API_KEY", ollama: "OLLAMA_HOST", redis: "REDIS_URL" },
+  python: {
+    url: "SUPABASE_URL",
+    anon: "SUPABASE_KEY",
+    service: "SUPABASE_SERVICE_ROLE_KEY",
+    qdrantUrl: "QDRANT_URL",
+    qdrantKey: "QDRANT_API_KEY",
+    ollama: "OLLAMA_HOST",
+    redis: "REDIS_URL",
+  },
 };
 
 /** Every name any format writes: a switch of stack or format replaces all of them. */
-export const MANAGED_NAMES: ReadonlySet<string> = new Set(Object.values(NAMES).flatMap((n) => Object.values(n).filter((v): v is string => v !== undefined)));
+export const MANAGED_NAMES: ReadonlySet<string> = new Set(
+  Object.values(NAMES).flatMap((n) => Object.values(n).filter((v): v is string => v !== undefined)),
+);
 
-export function appEnv(outputs: StackOutputs, format: EnvFormat, opts: { service: boolean }): EnvEntry[] {
+export function appEnv(
+  outputs: StackOutputs,
+  format: EnvFormat,
+  opts: { service: boolean },
+): EnvEntry[] {
   const values: [Source, string | undefined, boolean][] = [
     ["url", outputs.apiUrl, false],
     ["anon", outputs.anonKey, false],
@@ -57,12 +97,17 @@ export function appEnv(outputs: StackOutputs, format: EnvFormat, opts: { service
   ];
   return values.flatMap(([source, value, secret]) => {
     const name = NAMES[format][source];
-    return name !== undefined && value !== undefined && value !== "" ? [{ name, value, secret }] : [];
+    return name !== undefined && value !== undefined && value !== ""
+      ? [{ name, value, secret }]
+      : [];
   });
 }
 
 /** dotenv quoting: bare when safe, else double quotes with `\` and `"` escaped. */
-const quote = (v: string) => (/^[A-Za-z0-9_./:@%+=,~-]*$/.test(v) ? v : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+const quote = (v: string) =>
+  /^[A-Za-z0-9_./:@%+=,~-]*$/.test(v)
+    ? v
+    : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 
 const HEADER = "# ownstack:";
 
@@ -70,25 +115,34 @@ const HEADER = "# ownstack:";
  * The new `.env` text: the user's own lines stay; every name we manage (from any stack or
  * format) is dropped and our block appended, so switching local → vps leaves nothing stale.
  */
-export function mergeEnvFile(existing: string | undefined, entries: readonly EnvEntry[], header: string): string {
-  const kept = (existing ?? "")
-    .split("\n")
-    .filter((line) => {
-      const name = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
-      return !(name !== undefined && MANAGED_NAMES.has(name)) && !line.startsWith(HEADER);
-    });
+export function mergeEnvFile(
+  existing: string | undefined,
+  entries: readonly EnvEntry[],
+  header: string,
+): string {
+  const kept = (existing ?? "").split("\n").filter((line) => {
+    const name = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    return !(name !== undefined && MANAGED_NAMES.has(name)) && !line.startsWith(HEADER);
+  });
   while (kept.length > 0 && kept[kept.length - 1].trim() === "") kept.pop();
   const block = [`${HEADER} ${header}`, ...entries.map((e) => `${e.name}=${quote(e.value)}`)];
   return [...kept, ...(kept.length > 0 ? [""] : []), ...block, ""].join("\n");
 }
 
 /** Lines for the terminal; secret values become placeholders unless `showSecrets`. */
-export function formatEnv(entries: readonly EnvEntry[], showSecrets: boolean, file: string): string[] {
-  return entries.map((e) => `${e.name}=${e.secret && !showSecrets ? `<secret: in ${file}>` : quote(e.value)}`);
+export function formatEnv(
+  entries: readonly EnvEntry[],
+  showSecrets: boolean,
+  file: string,
+): string[] {
+  return entries.map(
+    (e) => `${e.name}=${e.secret && !showSecrets ? `<secret: in ${file}>` : quote(e.value)}`,
+  );
 }
 
 /** Refuses, before anything is read or written, a path we could not write. */
-export const checkWritable = (path: string): void => requireWritable(path, "file", { subject: path, outcome: "nothing was written" });
+export const checkWritable = (path: string): void =>
+  requireWritable(path, "file", { subject: path, outcome: "nothing was written" });
 
 /** Writes through a 0600 temp file renamed into place: the keys are never readable by others. */
 export function writeSecretFile(path: string, text: string): void {
@@ -100,8 +154,11 @@ export function writeSecretFile(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new OperatorError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was written`);
+    throw new OperatorError(
+      `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was written`,
+    );
   }
 }
 
-export const readIfExists = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, "utf8") : undefined);
+export const readIfExists = (path: string): string | undefined =>
+  existsSync(path) ? readFileSync(path, "utf8") : undefined;

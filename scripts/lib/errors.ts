@@ -35,7 +35,10 @@ export function exitCodeOf(err: unknown): ExitCode {
 }
 
 /** Runs a script's `main`; its result (default `ok`) or its error decides the exit code. */
-export function runMain(tool: string, main: () => Promise<ExitCode | void> | ExitCode | void): void {
+export function runMain(
+  tool: string,
+  main: () => Promise<ExitCode | void> | ExitCode | void,
+): void {
   Promise.resolve()
     .then(main)
     .then(

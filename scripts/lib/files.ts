@@ -14,8 +14,13 @@ export interface WriteRefusal {
  * an existing, writable folder; a `folder` is created later, so its nearest existing parent must
  * be a writable folder.
  */
-export function requireWritable(path: string, kind: "file" | "folder", refusal: WriteRefusal): void {
-  const fail = (why: string) => new OperatorError(`cannot write ${refusal.subject}: ${why}; ${refusal.outcome}`);
+export function requireWritable(
+  path: string,
+  kind: "file" | "folder",
+  refusal: WriteRefusal,
+): void {
+  const fail = (why: string) =>
+    new OperatorError(`cannot write ${refusal.subject}: ${why}; ${refusal.outcome}`);
   const target = resolve(path);
   let dir = kind === "file" ? dirname(target) : target;
   if (kind === "file" && !existsSync(dir)) throw fail(`folder ${dir} does not exist`);
@@ -24,7 +29,8 @@ export function requireWritable(path: string, kind: "file" | "folder", refusal: 
     dir = dirname(dir);
   }
   if (!statSync(dir).isDirectory()) throw fail(`${dir} is not a folder`);
-  if (kind === "file" && existsSync(target) && statSync(target).isDirectory()) throw fail("it is a folder");
+  if (kind === "file" && existsSync(target) && statSync(target).isDirectory())
+    throw fail("it is a folder");
   try {
     accessSync(dir, constants.W_OK);
     if (kind === "file" && existsSync(target)) accessSync(target, constants.W_OK);

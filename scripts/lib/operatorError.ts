@@ -19,6 +19,12 @@ export class OperatorError extends Error {
 
 /** The line that says why a program failed: its `error:` line, else its first line. */
 export function firstErrorLine(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return (lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "no error output").replace(/^error:\s*/i, "");
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  return (lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "no error output").replace(
+    /^error:\s*/i,
+    "",
+  );
 }

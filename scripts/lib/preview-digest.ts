@@ -22,7 +22,7 @@ export type ResourceStateV3 = z.infer<typeof resourceStateSchema>;
 
 const stepSchema = z.looseObject(
   {
-    op: z.string({ error: "expected the operation as a string, e.g. \"replace\"" }),
+    op: z.string({ error: 'expected the operation as a string, e.g. "replace"' }),
     urn: z.string({ error: "expected the resource's URN" }).min(1, "expected the resource's URN"),
     provider: text.optional(),
     oldState: resourceStateSchema.optional(),
@@ -35,7 +35,12 @@ const stepSchema = z.looseObject(
 export type PreviewStep = z.infer<typeof stepSchema>;
 
 const diagnosticSchema = z.looseObject(
-  { urn: text.optional(), prefix: text.optional(), message: text.optional(), severity: text.optional() },
+  {
+    urn: text.optional(),
+    prefix: text.optional(),
+    message: text.optional(),
+    severity: text.optional(),
+  },
   { error: "expected a diagnostic object with message and severity" },
 );
 
@@ -70,7 +75,14 @@ export function parseUrn(urn: string): ParsedUrn {
 }
 
 /** Steps that would destroy the current resource (a replace deletes the old one too). */
-const DESTRUCTIVE_OPS = new Set(["replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced"]);
+const DESTRUCTIVE_OPS = new Set([
+  "replace",
+  "create-replacement",
+  "delete-replaced",
+  "delete",
+  "discard",
+  "discard-replaced",
+]);
 /** Operations shown in the summary tables, in this order; anything else is listed after them. */
 const OP_ORDER = ["create", "update", "replace", "delete", "same", "read", "import", "refresh"];
 
@@ -87,7 +99,13 @@ function mountedVolumes(state: ResourceStateV3 | undefined): string[] {
   const volumes = state?.inputs?.volumes;
   if (!Array.isArray(volumes)) return [];
   return volumes
-    .map((v: { volumeName?: unknown; hostPath?: unknown }) => (typeof v?.volumeName === "string" ? v.volumeName : typeof v?.hostPath === "string" ? v.hostPath : undefined))
+    .map((v: { volumeName?: unknown; hostPath?: unknown }) =>
+      typeof v?.volumeName === "string"
+        ? v.volumeName
+        : typeof v?.hostPath === "string"
+          ? v.hostPath
+          : undefined,
+    )
     .filter((v): v is string => v !== undefined);
 }
 
@@ -98,12 +116,17 @@ function mountedVolumes(state: ResourceStateV3 | undefined): string[] {
 export function statefulReason(step: PreviewStep): string | undefined {
   const { type } = parseUrn(step.urn);
   if (type === "docker:index/volume:Volume") {
-    const kept = (step.oldState ?? step.newState)?.retainOnDelete ? ", retainOnDelete: Docker keeps it but Pulumi forgets it" : "";
+    const kept = (step.oldState ?? step.newState)?.retainOnDelete
+      ? ", retainOnDelete: Docker keeps it but Pulumi forgets it"
+      : "";
     return `Docker volume (holds data${kept})`;
   }
   if (type === "docker:index/container:Container") {
-    const volumes = [...new Set([...mountedVolumes(step.oldState), ...mountedVolumes(step.newState)])].sort();
-    if (volumes.length > 0) return `container with data volume${volumes.length > 1 ? "s" : ""} ${volumes.join(", ")}`;
+    const volumes = [
+      ...new Set([...mountedVolumes(step.oldState), ...mountedVolumes(step.newState)]),
+    ].sort();
+    if (volumes.length > 0)
+      return `container with data volume${volumes.length > 1 ? "s" : ""} ${volumes.join(", ")}`;
   }
   return undefined;
 }
@@ -118,7 +141,14 @@ export function statefulChanges(digest: PreviewDigest): StatefulChange[] {
     seen.add(step.urn);
     const u = parseUrn(step.urn);
     const op = step.op === "delete" || step.op === "discard" ? "delete" : "replace";
-    out.push({ op, name: u.name, type: u.type, component: u.component, why, reasons: step.replaceReasons ?? step.diffReasons ?? [] });
+    out.push({
+      op,
+      name: u.name,
+      type: u.type,
+      component: u.component,
+      why,
+      reasons: step.replaceReasons ?? step.diffReasons ?? [],
+    });
   }
   return out;
 }
@@ -143,7 +173,10 @@ export function postgresMajor(image: string): number | undefined {
 
 /** The image a step names: a RemoteImage pulls `name`, a container runs `image`. */
 function imageOf(state: ResourceStateV3 | undefined): string | undefined {
-  const ref = state?.type === "docker:index/remoteImage:RemoteImage" ? state.inputs?.name : state?.inputs?.image;
+  const ref =
+    state?.type === "docker:index/remoteImage:RemoteImage"
+      ? state.inputs?.name
+      : state?.inputs?.image;
   return typeof ref === "string" ? ref : undefined;
 }
 
@@ -160,7 +193,8 @@ export function postgresUpgrades(digest: PreviewDigest): PostgresUpgrade[] {
     if (from === undefined || to === undefined) continue;
     const fromMajor = postgresMajor(from);
     const toMajor = postgresMajor(to);
-    if (fromMajor !== undefined && toMajor !== undefined && fromMajor !== toMajor) out.set(step.urn, { name: parseUrn(step.urn).name, from, to, fromMajor, toMajor });
+    if (fromMajor !== undefined && toMajor !== undefined && fromMajor !== toMajor)
+      out.set(step.urn, { name: parseUrn(step.urn).name, from, to, fromMajor, toMajor });
   }
   return [...out.values()];
 }
@@ -195,7 +229,8 @@ export function countSteps(digest: PreviewDigest): PreviewCounts {
   return { byOp, byComponent };
 }
 
-const ordered = (ops: Iterable<string>) => [...new Set(ops)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+const ordered = (ops: Iterable<string>) =>
+  [...new Set(ops)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 const rank = (op: string) => (OP_ORDER.includes(op) ? OP_ORDER.indexOf(op) : OP_ORDER.length);
 
 export interface SummaryOptions {
@@ -204,7 +239,10 @@ export interface SummaryOptions {
 }
 
 export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}): string {
-  const stack = opts.title ?? (digest.steps ?? []).map((s) => parseUrn(s.urn).stack).find((s) => s !== "") ?? "stack";
+  const stack =
+    opts.title ??
+    (digest.steps ?? []).map((s) => parseUrn(s.urn).stack).find((s) => s !== "") ??
+    "stack";
   const { byOp, byComponent } = countSteps(digest);
   const changes = [...byOp.entries()].filter(([op, n]) => op !== "same" && n > 0);
   const lines = [`### Pulumi preview: \`${stack}\``, ""];
@@ -219,7 +257,9 @@ export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}):
 
   const stateful = statefulChanges(digest);
   if (stateful.length > 0) {
-    lines.push(`> **⚠️ ${stateful.length} stateful resource${stateful.length > 1 ? "s" : ""} would be replaced or deleted. Check that no data is lost before merging.**`);
+    lines.push(
+      `> **⚠️ ${stateful.length} stateful resource${stateful.length > 1 ? "s" : ""} would be replaced or deleted. Check that no data is lost before merging.**`,
+    );
     for (const s of stateful) {
       const reasons = s.reasons.length > 0 ? ` (because of: ${s.reasons.join(", ")})` : "";
       lines.push(`> - **${s.op} \`${s.name}\`**: ${s.why}; ${s.type} in ${s.component}${reasons}`);
@@ -231,10 +271,15 @@ export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}):
     lines.push(`No changes. ${byOp.get("same") ?? 0} resources unchanged.`);
   } else {
     lines.push("| Operation | Count |", "|---|---:|");
-    for (const op of ordered(byOp.keys())) if ((byOp.get(op) ?? 0) > 0) lines.push(`| ${op} | ${byOp.get(op)} |`);
+    for (const op of ordered(byOp.keys()))
+      if ((byOp.get(op) ?? 0) > 0) lines.push(`| ${op} | ${byOp.get(op)} |`);
     const ops = ordered([...byComponent.values()].flatMap((row) => [...row.keys()]));
     if (ops.length > 0) {
-      lines.push("", `| Component | ${ops.join(" | ")} |`, `|---|${ops.map(() => "---:").join("|")}|`);
+      lines.push(
+        "",
+        `| Component | ${ops.join(" | ")} |`,
+        `|---|${ops.map(() => "---:").join("|")}|`,
+      );
       for (const component of [...byComponent.keys()].sort()) {
         const row = byComponent.get(component)!;
         lines.push(`| ${component} | ${ops.map((op) => row.get(op) ?? "").join(" | ")} |`);
@@ -254,7 +299,10 @@ export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}):
 const NOT_A_DIGEST = "is this `pulumi preview --json` output?";
 
 /** `steps[0].op` from a zod issue path. */
-const issuePath = (path: readonly PropertyKey[]) => path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+const issuePath = (path: readonly PropertyKey[]) =>
+  path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+    .join("");
 
 /** The digest, or one line naming the first thing wrong with it (exit 2 in preview-summary). */
 export function parseDigest(input: string): PreviewDigest {
@@ -262,16 +310,23 @@ export function parseDigest(input: string): PreviewDigest {
   try {
     doc = JSON.parse(input);
   } catch (err) {
-    throw new OperatorError(`input is not JSON (${(err as Error).message}); pass the output of \`pulumi preview --json\``);
+    throw new OperatorError(
+      `input is not JSON (${(err as Error).message}); pass the output of \`pulumi preview --json\``,
+    );
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new OperatorError(`input is not a JSON object; ${NOT_A_DIGEST}`);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new OperatorError(`input is not a JSON object; ${NOT_A_DIGEST}`);
   const parsed = digestSchema.safeParse(doc);
   if (!parsed.success) {
     const [first, ...more] = parsed.error.issues;
-    const others = more.length > 0 ? ` (and ${more.length} more problem${more.length === 1 ? "" : "s"})` : "";
-    throw new OperatorError(`${issuePath(first.path) || "input"}: ${first.message}${others}; ${NOT_A_DIGEST}`);
+    const others =
+      more.length > 0 ? ` (and ${more.length} more problem${more.length === 1 ? "" : "s"})` : "";
+    throw new OperatorError(
+      `${issuePath(first.path) || "input"}: ${first.message}${others}; ${NOT_A_DIGEST}`,
+    );
   }
   const d = parsed.data;
-  if (d.steps === undefined && d.changeSummary === undefined && d.diagnostics === undefined) throw new OperatorError(`no steps, changeSummary or diagnostics; ${NOT_A_DIGEST}`);
+  if (d.steps === undefined && d.changeSummary === undefined && d.diagnostics === undefined)
+    throw new OperatorError(`no steps, changeSummary or diagnostics; ${NOT_A_DIGEST}`);
   return d;
 }

@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -21,7 +29,8 @@ export const STATE_DIR = ".pulumi-state";
 export const PASSPHRASE_FILE = ".pulumi-passphrase";
 
 /** `INIT_CWD` is where the user typed `npm run …`; npm itself runs scripts in the project folder. */
-export const userCwd = (env: NodeJS.ProcessEnv = process.env): string => env.INIT_CWD ?? process.cwd();
+export const userCwd = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.INIT_CWD ?? process.cwd();
 
 interface ProjectFile {
   readonly name?: string;
@@ -37,7 +46,8 @@ export function readProject(projectDir: string): ProjectFile {
   let doc = projectFiles.get(dir);
   if (doc === undefined) {
     const file = join(dir, "Pulumi.yaml");
-    if (!existsSync(file)) throw new OperatorError(`${dir} is not a Pulumi project (no Pulumi.yaml)`);
+    if (!existsSync(file))
+      throw new OperatorError(`${dir} is not a Pulumi project (no Pulumi.yaml)`);
     doc = (parse(readFileSync(file, "utf8")) ?? {}) as ProjectFile;
     projectFiles.set(dir, doc);
   }
@@ -54,15 +64,20 @@ export function knownStacks(projectDir: string): string[] {
 
 /** Refuses a stack without a `Pulumi.<stack>.yaml`, naming the ones that exist. */
 export function requireKnownStack(projectDir: string, stack: string): void {
-  if (/^[A-Za-z0-9_.-]+$/.test(stack) && existsSync(join(projectDir, `Pulumi.${stack}.yaml`))) return;
+  if (/^[A-Za-z0-9_.-]+$/.test(stack) && existsSync(join(projectDir, `Pulumi.${stack}.yaml`)))
+    return;
   const known = knownStacks(projectDir);
-  throw new OperatorError(`unknown stack "${stack}"; known stacks: ${known.length > 0 ? known.join(", ") : "none"} (each has a Pulumi.<stack>.yaml)`);
+  throw new OperatorError(
+    `unknown stack "${stack}"; known stacks: ${known.length > 0 ? known.join(", ") : "none"} (each has a Pulumi.<stack>.yaml)`,
+  );
 }
 
 /** The `config:` map of `Pulumi.<stack>.yaml`. */
 export function readStackConfig(projectDir: string, stack: string): Record<string, unknown> {
   requireKnownStack(projectDir, stack);
-  const doc = (parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> | null };
+  const doc = (parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as {
+    config?: Record<string, unknown> | null;
+  };
   return doc.config ?? {};
 }
 
@@ -90,7 +105,11 @@ export function rawConfigFromFiles(
 ): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const [key, decl] of Object.entries(projectConfig)) {
-    const isTyped = decl !== null && typeof decl === "object" && !Array.isArray(decl) && ("default" in decl || "type" in decl);
+    const isTyped =
+      decl !== null &&
+      typeof decl === "object" &&
+      !Array.isArray(decl) &&
+      ("default" in decl || "type" in decl);
     const text = asConfigText(isTyped ? (decl as { default?: unknown }).default : decl);
     if (text !== undefined) raw[qualify(key, project)] = text;
   }
@@ -106,27 +125,41 @@ export function rawConfigFromFiles(
  * set (smtpPass with smtpUser), and the ciphertext reveals nothing.
  */
 function encryptedSecret(fullKey: string, value: unknown, project: string): string | undefined {
-  if (!(SECRET_KEYS as readonly string[]).some((k) => fullKey === `${project}:${k}`)) return undefined;
-  const secure = value !== null && typeof value === "object" && "secure" in value ? (value as { secure: unknown }).secure : undefined;
+  if (!(SECRET_KEYS as readonly string[]).some((k) => fullKey === `${project}:${k}`))
+    return undefined;
+  const secure =
+    value !== null && typeof value === "object" && "secure" in value
+      ? (value as { secure: unknown }).secure
+      : undefined;
   return typeof secure === "string" && secure !== "" ? secure : undefined;
 }
 
 /** The config `pulumi up` hands the program: Pulumi.yaml defaults, then the stack file's values. */
 export const stackRawConfig = (projectDir: string, stack: string): Record<string, string> =>
-  rawConfigFromFiles(readStackConfig(projectDir, stack), readProject(projectDir).config ?? {}, readProject(projectDir).name ?? PROJECT);
+  rawConfigFromFiles(
+    readStackConfig(projectDir, stack),
+    readProject(projectDir).config ?? {},
+    readProject(projectDir).name ?? PROJECT,
+  );
 
 /**
  * The stack's Settings without the Pulumi CLI: the same `parseSettings` the program runs. Doctor
  * needs it on machines where nothing is installed yet. Bad config throws every problem at once.
  */
-export const loadStackSettings = (projectDir: string, stack: string): Settings => parseSettings(stackRawConfig(projectDir, stack), stack, projectDir);
+export const loadStackSettings = (projectDir: string, stack: string): Settings =>
+  parseSettings(stackRawConfig(projectDir, stack), stack, projectDir);
 
 /**
  * `npm run up:<stack>` where package.json has that script, else the generic `npm run up -- -s
  * <stack>`: right for any stack file a user adds.
  */
 export function upCommand(stack: string): string {
-  const scripts = (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts ?? {};
+  const scripts =
+    (
+      JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as {
+        scripts?: Record<string, string>;
+      }
+    ).scripts ?? {};
   return scripts[`up:${stack}`] !== undefined ? `npm run up:${stack}` : `npm run up -- -s ${stack}`;
 }
 
@@ -135,7 +168,10 @@ export function upCommand(stack: string): string {
  * (https://www.pulumi.com/docs/iac/concepts/state-and-backends/); relative paths resolve against
  * the project folder, where our scripts run the CLI. Undefined for cloud or bucket backends.
  */
-export function fileBackendDir(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function fileBackendDir(
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const url = env.PULUMI_BACKEND_URL ?? readProject(projectDir).backend?.url;
   if (url === undefined || !url.startsWith("file://")) return undefined;
   const path = url.slice("file://".length).replace(/\?.*$/, "");
@@ -148,16 +184,29 @@ interface Checkpoint {
 }
 
 /** Resources of the last deployment, not counting the stack itself and its providers. */
-export function deployedResourceCount(backendDir: string, stack: string, project: string = PROJECT): number | undefined {
+export function deployedResourceCount(
+  backendDir: string,
+  stack: string,
+  project: string = PROJECT,
+): number | undefined {
   // Project-scoped layout first (DIY backends since v3.61), then the legacy flat one; maybe gzipped.
   const stacks = join(backendDir, ".pulumi", "stacks");
-  const files = [join(stacks, project, `${stack}.json`), join(stacks, project, `${stack}.json.gz`), join(stacks, `${stack}.json`), join(stacks, `${stack}.json.gz`)];
+  const files = [
+    join(stacks, project, `${stack}.json`),
+    join(stacks, project, `${stack}.json.gz`),
+    join(stacks, `${stack}.json`),
+    join(stacks, `${stack}.json.gz`),
+  ];
   const file = files.find((f) => existsSync(f));
   if (file === undefined) return undefined;
   const raw = readFileSync(file);
-  const doc = JSON.parse((file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8")) as Checkpoint;
+  const doc = JSON.parse(
+    (file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8"),
+  ) as Checkpoint;
   const resources = doc.checkpoint?.latest?.resources ?? [];
-  return resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !(r.type ?? "").startsWith("pulumi:providers:")).length;
+  return resources.filter(
+    (r) => r.type !== "pulumi:pulumi:Stack" && !(r.type ?? "").startsWith("pulumi:providers:"),
+  ).length;
 }
 
 /**
@@ -165,13 +214,20 @@ export function deployedResourceCount(backendDir: string, stack: string, project
  * the script would have done. Returns a note when the state is not in a local folder and the
  * check is left to the Pulumi CLI.
  */
-export function requireDeployed(projectDir: string, stack: string, opts: { why?: string; env?: NodeJS.ProcessEnv } = {}): string | undefined {
+export function requireDeployed(
+  projectDir: string,
+  stack: string,
+  opts: { why?: string; env?: NodeJS.ProcessEnv } = {},
+): string | undefined {
   const { why = "", env = process.env } = opts;
   requireKnownStack(projectDir, stack);
   const backendDir = fileBackendDir(projectDir, env);
-  if (backendDir === undefined) return "state is not in a local folder; the Pulumi CLI checks the stack instead.";
+  if (backendDir === undefined)
+    return "state is not in a local folder; the Pulumi CLI checks the stack instead.";
   if (!(deployedResourceCount(backendDir, stack, readProject(projectDir).name ?? PROJECT) ?? 0))
-    throw new OperatorError(`stack "${stack}" was never deployed (no resources in ${backendDir})${why ? `, ${why}` : ""}; deploy it with ${upCommand(stack)}`);
+    throw new OperatorError(
+      `stack "${stack}" was never deployed (no resources in ${backendDir})${why ? `, ${why}` : ""}; deploy it with ${upCommand(stack)}`,
+    );
   return undefined;
 }
 
@@ -194,14 +250,19 @@ export function prepareWorkspace(dir: string = PROJECT_DIR): Workspace {
   const passphraseFile = join(dir, PASSPHRASE_FILE);
   if (!existsSync(passphraseFile) && hasStacks(stateDir)) {
     // A new passphrase could not decrypt the existing stacks' secrets.
-    throw new OperatorError(`${PASSPHRASE_FILE} is missing but ${STATE_DIR}/ holds stacks; restore it from your backup (or set PULUMI_CONFIG_PASSPHRASE)`);
+    throw new OperatorError(
+      `${PASSPHRASE_FILE} is missing but ${STATE_DIR}/ holds stacks; restore it from your backup (or set PULUMI_CONFIG_PASSPHRASE)`,
+    );
   }
   if (!existsSync(stateDir)) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     created.push(`${STATE_DIR}/ (Pulumi state backend)`);
   }
   if (!existsSync(passphraseFile)) {
-    writeFileSync(passphraseFile, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    writeFileSync(passphraseFile, `${randomBytes(32).toString("base64url")}\n`, {
+      mode: 0o600,
+      flag: "wx",
+    });
     created.push(`${PASSPHRASE_FILE} (mode 0600; back it up: it decrypts your stack's secrets)`);
   } else if ((statSync(passphraseFile).mode & 0o077) !== 0) {
     chmodSync(passphraseFile, 0o600);
@@ -213,12 +274,21 @@ export function prepareWorkspace(dir: string = PROJECT_DIR): Workspace {
 
 function hasStacks(stateDir: string): boolean {
   const stacks = join(stateDir, ".pulumi", "stacks");
-  return existsSync(stacks) && readdirSync(stacks, { recursive: true }).some((f) => String(f).endsWith(".json") || String(f).endsWith(".json.gz"));
+  return (
+    existsSync(stacks) &&
+    readdirSync(stacks, { recursive: true }).some(
+      (f) => String(f).endsWith(".json") || String(f).endsWith(".json.gz"),
+    )
+  );
 }
 
 function ensureIgnored(dir: string, entries: string[]): void {
   const file = join(dir, ".gitignore");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "";
   const missing = entries.filter((e) => !current.split("\n").includes(e));
-  if (missing.length > 0) writeFileSync(file, `${current}${current.endsWith("\n") || current === "" ? "" : "\n"}${missing.join("\n")}\n`);
+  if (missing.length > 0)
+    writeFileSync(
+      file,
+      `${current}${current.endsWith("\n") || current === "" ? "" : "\n"}${missing.join("\n")}\n`,
+    );
 }

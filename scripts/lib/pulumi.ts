@@ -25,11 +25,26 @@ export interface ExecResult {
 }
 
 /** Runs a program to completion; injected so tests can stand in for the Pulumi and Docker CLIs. */
-export type Exec = (cmd: string, args: readonly string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) => ExecResult;
+export type Exec = (
+  cmd: string,
+  args: readonly string[],
+  opts?: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+) => ExecResult;
 
 export const exec: Exec = (cmd, args, opts = {}) => {
-  const r = spawnSync(cmd, [...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8", maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 120_000 });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error as NodeJS.ErrnoException | undefined };
+  const r = spawnSync(cmd, [...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+    error: r.error as NodeJS.ErrnoException | undefined,
+  };
 };
 
 /** The first line of a CLI's stderr worth showing: its `error:` line if it printed one. */
@@ -38,15 +53,23 @@ import { firstErrorLine } from "./operatorError";
 export { firstErrorLine };
 
 /** Env for every Pulumi call of ours: the project's passphrase file unless the caller chose one. */
-export function pulumiEnv(projectDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function pulumiEnv(
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const passphraseFile = join(projectDir, PASSPHRASE_FILE);
-  const chosen = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
-  const passphrase = !chosen && existsSync(passphraseFile) ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile } : {};
+  const chosen =
+    env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
+  const passphrase =
+    !chosen && existsSync(passphraseFile) ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile } : {};
   return { ...env, ...passphrase, PULUMI_SKIP_UPDATE_CHECK: "true" };
 }
 
 /** `pulumi version` without the leading `v`, or undefined when the CLI is not installed. */
-export function pulumiVersion(run: Exec = exec, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function pulumiVersion(
+  run: Exec = exec,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const r = run("pulumi", ["version"], { env, timeoutMs: 30_000 });
   if (r.error || r.status !== 0) return undefined;
   return r.stdout.trim().replace(/^v/, "");
@@ -54,14 +77,22 @@ export function pulumiVersion(run: Exec = exec, env: NodeJS.ProcessEnv = process
 
 export function requirePulumiCli(run: Exec = exec, env: NodeJS.ProcessEnv = process.env): string {
   const version = pulumiVersion(run, env);
-  if (version === undefined) throw new OperatorError(`Pulumi CLI not found. ${PULUMI_INSTALL_HINT}`);
+  if (version === undefined)
+    throw new OperatorError(`Pulumi CLI not found. ${PULUMI_INSTALL_HINT}`);
   return version;
 }
 
 /** The passphrase that decrypts an existing stack must be there; a new one never replaces it. */
 export function requirePassphrase(projectDir: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined || existsSync(join(projectDir, PASSPHRASE_FILE))) return;
-  throw new OperatorError(`${join(projectDir, PASSPHRASE_FILE)} not found: it decrypts the stack's secrets; restore it from your backup or set PULUMI_CONFIG_PASSPHRASE`);
+  if (
+    env.PULUMI_CONFIG_PASSPHRASE !== undefined ||
+    env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined ||
+    existsSync(join(projectDir, PASSPHRASE_FILE))
+  )
+    return;
+  throw new OperatorError(
+    `${join(projectDir, PASSPHRASE_FILE)} not found: it decrypts the stack's secrets; restore it from your backup or set PULUMI_CONFIG_PASSPHRASE`,
+  );
 }
 
 /** The CLI commands rotate needs, with the terminal attached where the user watches. */
@@ -76,9 +107,15 @@ export interface PulumiCli {
 
 export function pulumiCli(projectDir: string): PulumiCli {
   const run = (args: string[], capture: boolean) => {
-    const r = spawnSync("pulumi", args, { cwd: projectDir, env: pulumiEnv(projectDir), encoding: "utf8", stdio: capture ? ["inherit", "pipe", "inherit"] : "inherit" });
+    const r = spawnSync("pulumi", args, {
+      cwd: projectDir,
+      env: pulumiEnv(projectDir),
+      encoding: "utf8",
+      stdio: capture ? ["inherit", "pipe", "inherit"] : "inherit",
+    });
     if (r.error) {
-      if ((r.error as NodeJS.ErrnoException).code === "ENOENT") throw new OperatorError(`Pulumi CLI not found. ${PULUMI_INSTALL_HINT}`);
+      if ((r.error as NodeJS.ErrnoException).code === "ENOENT")
+        throw new OperatorError(`Pulumi CLI not found. ${PULUMI_INSTALL_HINT}`);
       throw new OperatorError(`could not run pulumi: ${r.error.message}`, EXIT.failed);
     }
     return r;
@@ -86,14 +123,25 @@ export function pulumiCli(projectDir: string): PulumiCli {
   return {
     setConfig(stack, key, value) {
       const r = run(["config", "set", "--non-interactive", "-s", stack, key, value], false);
-      if (r.status !== 0) throw new OperatorError(`pulumi config set ${key} failed (exit ${r.status}). Counters set before it stay bumped and apply at the next pulumi up.`, EXIT.failed);
+      if (r.status !== 0)
+        throw new OperatorError(
+          `pulumi config set ${key} failed (exit ${r.status}). Counters set before it stay bumped and apply at the next pulumi up.`,
+          EXIT.failed,
+        );
     },
     up(stack, { yes }) {
       return run(["up", "-s", stack, ...(yes ? ["--yes"] : [])], false).status === 0;
     },
     output(stack, name, { showSecrets }) {
-      const r = run(["stack", "output", "-s", stack, name, ...(showSecrets ? ["--show-secrets"] : [])], true);
-      if (r.status !== 0) throw new OperatorError(`pulumi stack output ${name} failed (exit ${r.status}).`, EXIT.failed);
+      const r = run(
+        ["stack", "output", "-s", stack, name, ...(showSecrets ? ["--show-secrets"] : [])],
+        true,
+      );
+      if (r.status !== 0)
+        throw new OperatorError(
+          `pulumi stack output ${name} failed (exit ${r.status}).`,
+          EXIT.failed,
+        );
       return r.stdout.trim();
     },
   };
@@ -103,13 +151,19 @@ export function pulumiCli(projectDir: string): PulumiCli {
  * A stack through the Automation API, for up and down. `create` makes a missing stack (first
  * `up`); without it a missing stack is an error. The SDK loads only here: other scripts stay fast.
  */
-export async function automationStack(projectDir: string, stack: string, opts: { create: boolean }): Promise<Stack> {
+export async function automationStack(
+  projectDir: string,
+  stack: string,
+  opts: { create: boolean },
+): Promise<Stack> {
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   // Only our own variables: the Automation API adds them to the inherited environment.
   const envVars = pulumiEnv(projectDir, {}) as Record<string, string>;
   process.chdir(projectDir);
   const args = { stackName: stack, workDir: projectDir };
-  return opts.create ? LocalWorkspace.createOrSelectStack(args, { envVars }) : LocalWorkspace.selectStack(args, { envVars });
+  return opts.create
+    ? LocalWorkspace.createOrSelectStack(args, { envVars })
+    : LocalWorkspace.selectStack(args, { envVars });
 }
 
 /**
@@ -161,14 +215,21 @@ export function parseStackOutputs(stack: string, json: string): StackOutputs {
   try {
     value = JSON.parse(json);
   } catch {
-    throw new OperatorError(`pulumi stack output -s ${stack} did not print JSON; run it yourself to see why`, EXIT.failed);
+    throw new OperatorError(
+      `pulumi stack output -s ${stack} did not print JSON; run it yourself to see why`,
+      EXIT.failed,
+    );
   }
   if (value === null || typeof value !== "object" || Object.keys(value).length === 0)
-    throw new OperatorError(`stack "${stack}" has no outputs: it was never deployed; deploy it with ${upCommand(stack)}`);
+    throw new OperatorError(
+      `stack "${stack}" has no outputs: it was never deployed; deploy it with ${upCommand(stack)}`,
+    );
   const parsed = stackOutputsSchema.safeParse(value);
   if (!parsed.success) {
     const keys = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].sort();
-    throw new OperatorError(`stack "${stack}" lacks the output${keys.length === 1 ? "" : "s"} ${keys.join(", ")}; update it with ${upCommand(stack)}`);
+    throw new OperatorError(
+      `stack "${stack}" lacks the output${keys.length === 1 ? "" : "s"} ${keys.join(", ")}; update it with ${upCommand(stack)}`,
+    );
   }
   return parsed.data;
 }
@@ -189,11 +250,21 @@ export function readStackOutputs(stack: string, access: StackAccess): StackOutpu
   requireDeployed(projectDir, stack, { env });
   requirePulumiCli(run, env);
   requirePassphrase(projectDir, env);
-  const r = run("pulumi", ["stack", "output", "--json", "--show-secrets", "--non-interactive", "-s", stack], { cwd: projectDir, env: pulumiEnv(projectDir, env) });
+  const r = run(
+    "pulumi",
+    ["stack", "output", "--json", "--show-secrets", "--non-interactive", "-s", stack],
+    { cwd: projectDir, env: pulumiEnv(projectDir, env) },
+  );
   if (r.error || r.status !== 0) {
     const line = firstErrorLine(r.stderr);
-    if (/no stack named|could not find stack/i.test(line)) throw new OperatorError(`stack "${stack}" was never deployed; deploy it with ${upCommand(stack)}`);
-    if (/passphrase/i.test(line)) throw new OperatorError(`cannot decrypt the secrets of stack "${stack}" (${line}); ${PASSPHRASE_FILE} must hold the passphrase the stack was created with`);
+    if (/no stack named|could not find stack/i.test(line))
+      throw new OperatorError(
+        `stack "${stack}" was never deployed; deploy it with ${upCommand(stack)}`,
+      );
+    if (/passphrase/i.test(line))
+      throw new OperatorError(
+        `cannot decrypt the secrets of stack "${stack}" (${line}); ${PASSPHRASE_FILE} must hold the passphrase the stack was created with`,
+      );
     throw new OperatorError(`pulumi stack output -s ${stack} failed: ${line}`, EXIT.failed);
   }
   return parseStackOutputs(stack, r.stdout);

@@ -18,30 +18,59 @@ export interface RotationEntry {
 
 export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   jwt: {
-    regenerates: "JWT secret; the anon and service_role keys signed with it; the sb_publishable and sb_secret keys",
-    restarts: ["auth", "functions", "kong", "prometheus", "realtime", "rest", "storage", "studio", "supavisor"],
+    regenerates:
+      "JWT secret; the anon and service_role keys signed with it; the sb_publishable and sb_secret keys",
+    restarts: [
+      "auth",
+      "functions",
+      "kong",
+      "prometheus",
+      "realtime",
+      "rest",
+      "storage",
+      "studio",
+      "supavisor",
+    ],
     notice:
       "Apps need the new anon (or sb_publishable) key, servers the new service_role (or sb_secret) key. " +
       "With authSigning hs256 every user is signed out, since sessions are HS256-signed with this secret; with es256 (the default) " +
       "sessions stay valid and only HS256 tokens stop verifying. About a minute of API downtime.",
   },
   postgres: {
-    regenerates: "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
-    restarts: ["analytics", "auth", "backup", "db", "functions", "meta", "migrations", "postgresExporter", "realtime", "rest", "storage", "studio", "supavisor"],
+    regenerates:
+      "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
+    restarts: [
+      "analytics",
+      "auth",
+      "backup",
+      "db",
+      "functions",
+      "meta",
+      "migrations",
+      "postgresExporter",
+      "realtime",
+      "rest",
+      "storage",
+      "studio",
+      "supavisor",
+    ],
     notice:
       "About a minute of downtime while db and every service that logs in restart; data, sessions and API keys are kept. " +
       "The db applies the new password in one transaction before it reports healthy; if that fails, the old password keeps working. " +
       "Direct clients (psql, backups, the pooler URL) need the new password.",
   },
   dashboard: {
-    regenerates: "dashboard password: Studio behind Kong's basic auth, Grafana's admin, and on vps the Traefik basic auth of the other dashboards",
+    regenerates:
+      "dashboard password: Studio behind Kong's basic auth, Grafana's admin, and on vps the Traefik basic auth of the other dashboards",
     restarts: ["grafana", "kong", "mail", "prometheus"],
-    notice: "Studio, Grafana and the vps dashboards ask for the new password. The API pauses for a few seconds while Kong restarts.",
+    notice:
+      "Studio, Grafana and the vps dashboards ask for the new password. The API pauses for a few seconds while Kong restarts.",
   },
   minio: {
     regenerates: "MinIO root user and password, S3-protocol access key id and secret",
     restarts: ["backup", "minio", "minio-createbucket", "storage"],
-    notice: "Storage restarts (uploads in flight fail); stored files are kept. S3-protocol clients need the new keys.",
+    notice:
+      "Storage restarts (uploads in flight fail); stored files are kept. S3-protocol clients need the new keys.",
   },
   redis: {
     regenerates: "Redis (Valkey) password",
@@ -56,12 +85,14 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   realtime: {
     regenerates: "SECRET_KEY_BASE (Realtime and Supavisor) and Realtime's DB_ENC_KEY",
     restarts: ["realtime", "supavisor"],
-    notice: "Realtime clients disconnect and reconnect on their own; Realtime re-seeds its tenant at start. Pooler connections drop.",
+    notice:
+      "Realtime clients disconnect and reconnect on their own; Realtime re-seeds its tenant at start. Pooler connections drop.",
   },
   vault: {
     regenerates: "VAULT_ENC_KEY, which Supavisor encrypts its tenant with",
     restarts: ["supavisor"],
-    notice: "Pooler connections drop while Supavisor restarts; nothing else notices. Without the pooler nothing restarts.",
+    notice:
+      "Pooler connections drop while Supavisor restarts; nothing else notices. Without the pooler nothing restarts.",
   },
   meta: {
     regenerates: "PG_META_CRYPTO_KEY",
@@ -69,7 +100,8 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
     notice: "Studio and postgres-meta restart (about 30 s); nothing is stored under this key.",
   },
   signingKey: {
-    regenerates: "ES256 session signing key (JWT_KEYS, JWKS) and the ES256 API keys Kong hands on (authSigning es256 only)",
+    regenerates:
+      "ES256 session signing key (JWT_KEYS, JWKS) and the ES256 API keys Kong hands on (authSigning es256 only)",
     restarts: ["auth", "functions", "kong", "realtime", "rest", "storage"],
     notice:
       "Sessions stay valid: the previous public key stays in the JWKS for signingKeyOverlap, so tokens it signed verify until they expire. " +
@@ -78,7 +110,8 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   logflare: {
     regenerates: "Logflare's public (ingest) and private (query) access tokens",
     restarts: ["analytics", "studio", "vector"],
-    notice: "Studio's Logs pages and log shipping pause while analytics restarts (about 30 s); stored logs are kept. Without logs nothing restarts.",
+    notice:
+      "Studio's Logs pages and log shipping pause while analytics restarts (about 30 s); stored logs are kept. Without logs nothing restarts.",
   },
   backup: {
     regenerates: "the backup encryption key (backupEncryptionKey output)",
@@ -94,8 +127,10 @@ export const VALID_TARGETS = [...ROTATABLE, "all"] as const;
 /** `jwt` → [jwt]; `all` → every secret; anything else is an error that lists the valid names. */
 export function parseTarget(name: string | undefined): Rotatable[] {
   if (name === "all") return [...ROTATABLE];
-  if (name !== undefined && (ROTATABLE as readonly string[]).includes(name)) return [name as Rotatable];
-  const shown = name === undefined || name === "" ? "no secret name given" : `unknown secret "${name}"`;
+  if (name !== undefined && (ROTATABLE as readonly string[]).includes(name))
+    return [name as Rotatable];
+  const shown =
+    name === undefined || name === "" ? "no secret name given" : `unknown secret "${name}"`;
   throw new OperatorError(`${shown}. Valid names: ${VALID_TARGETS.join(", ")}.`);
 }
 
@@ -108,15 +143,25 @@ export const counterKey = (name: Rotatable): string => `ownstack:${rotationKey(n
  */
 export function nextCounter(name: Rotatable, current: unknown): number {
   if (current === undefined || current === null) return 1;
-  const n = typeof current === "number" ? current : typeof current === "string" && /^\d+$/.test(current.trim()) ? Number(current) : NaN;
+  const n =
+    typeof current === "number"
+      ? current
+      : typeof current === "string" && /^\d+$/.test(current.trim())
+        ? Number(current)
+        : NaN;
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new OperatorError(`${counterKey(name)} is ${JSON.stringify(current)}; expected a whole number >= 0. Fix it with: pulumi config set ${counterKey(name)} 0`);
+    throw new OperatorError(
+      `${counterKey(name)} is ${JSON.stringify(current)}; expected a whole number >= 0. Fix it with: pulumi config set ${counterKey(name)} 0`,
+    );
   }
   return n + 1;
 }
 
 /** Counter values as they stand in `Pulumi.<stack>.yaml`'s `config:` map. */
-export function nextCounters(names: readonly Rotatable[], stackConfig: Record<string, unknown>): Map<Rotatable, number> {
+export function nextCounters(
+  names: readonly Rotatable[],
+  stackConfig: Record<string, unknown>,
+): Map<Rotatable, number> {
   return new Map(names.map((n) => [n, nextCounter(n, stackConfig[counterKey(n)])]));
 }
 
@@ -126,16 +171,27 @@ export function restartedBy(names: readonly Rotatable[]): string[] {
 }
 
 /** What the script prints before it asks to go ahead. */
-export function planText(names: readonly Rotatable[], stack: string, next: ReadonlyMap<Rotatable, number>, signing: SigningAlgorithm = "es256"): string {
+export function planText(
+  names: readonly Rotatable[],
+  stack: string,
+  next: ReadonlyMap<Rotatable, number>,
+  signing: SigningAlgorithm = "es256",
+): string {
   const lines = [`Rotating on stack "${stack}":`];
   for (const n of names) {
     const e = ROTATION_PLAN[n];
     lines.push(`  ${n}: ${e.regenerates}`);
     lines.push(`    counter ${counterKey(n)} -> ${next.get(n)}`);
-    lines.push(`    restarts (when enabled): ${e.restarts.length > 0 ? e.restarts.join(", ") : "nothing"}`);
+    lines.push(
+      `    restarts (when enabled): ${e.restarts.length > 0 ? e.restarts.join(", ") : "nothing"}`,
+    );
     lines.push(`    users notice: ${e.notice}`);
   }
-  if (names.includes("signingKey") && signing === "hs256") lines.push("", "note: this stack signs with hs256 (authSigning), so signingKey changes nothing until it switches to es256.");
+  if (names.includes("signingKey") && signing === "hs256")
+    lines.push(
+      "",
+      "note: this stack signs with hs256 (authSigning), so signingKey changes nothing until it switches to es256.",
+    );
   if (names.includes("jwt")) lines.push("", jwtWarning(signing));
   return lines.join("\n");
 }
@@ -155,10 +211,17 @@ export function jwtWarning(signing: SigningAlgorithm): string {
 export function renderRotationTable(): string {
   const rows = ROTATABLE.map((n) => {
     const e = ROTATION_PLAN[n];
-    const restarts = e.restarts.length > 0 ? e.restarts.map((r) => `\`${r}\``).join(", ") : "nothing";
+    const restarts =
+      e.restarts.length > 0 ? e.restarts.map((r) => `\`${r}\``).join(", ") : "nothing";
     return `| \`${n}\` | ${e.regenerates} | ${restarts} | ${e.notice} |`;
   });
-  return ["| Secret | Regenerates | Restarts (when enabled) | What users notice |", "|---|---|---|---|", ...rows].join("\n") + "\n";
+  return (
+    [
+      "| Secret | Regenerates | Restarts (when enabled) | What users notice |",
+      "|---|---|---|---|",
+      ...rows,
+    ].join("\n") + "\n"
+  );
 }
 
 /** After a failed `pulumi up`: where things stand and why a retry is safe. */

@@ -6,7 +6,12 @@ describe("backup settings", () => {
   it("backups are on by default on local and vps, daily at 03:17 UTC, keeping 7 daily and 4 weekly", () => {
     const s = parseSettings({}, "local");
     expect(s.features.backup).toBe(true);
-    expect(s.backup).toMatchObject({ schedule: "17 3 * * *", retention: { daily: 7, weekly: 4 }, intervalSeconds: 86_400, offsite: "" });
+    expect(s.backup).toMatchObject({
+      schedule: "17 3 * * *",
+      retention: { daily: 7, weekly: 4 },
+      intervalSeconds: 86_400,
+      offsite: "",
+    });
   });
 
   it("a bad schedule or retention names the key and the expected form", () => {
@@ -19,13 +24,22 @@ describe("backup settings", () => {
   });
 
   it("an off-site copy without its credentials or host key is refused before anything is declared", () => {
-    expect(problemsOf({ "ownstack:backupOffsite": "sftp://backup@files.example.com/srv/ownstack" })).toEqual([
+    expect(
+      problemsOf({ "ownstack:backupOffsite": "sftp://backup@files.example.com/srv/ownstack" }),
+    ).toEqual([
       "ownstack:backupSftpPrivateKey: required for an SFTP off-site copy, expected an OpenSSH private key set with pulumi config set --secret ownstack:backupSftpPrivateKey < key",
       "ownstack:backupSftpHostKey: required for an SFTP off-site copy, expected the line ssh-keyscan prints for the host, without the host name",
     ]);
-    expect(problemsOf({ "ownstack:backupOffsite": "s3://my-backups/ownstack", "ownstack:backupS3AccessKeyId": "AKIA" })).toEqual([
+    expect(
+      problemsOf({
+        "ownstack:backupOffsite": "s3://my-backups/ownstack",
+        "ownstack:backupS3AccessKeyId": "AKIA",
+      }),
+    ).toEqual([
       "ownstack:backupS3SecretAccessKey: required for an S3 off-site copy, expected it set with pulumi config set --secret ownstack:backupS3SecretAccessKey",
     ]);
-    expect(problemsOf({ "ownstack:backupOffsite": "ftp://x/y" })).toEqual(['ownstack:backupOffsite: expected sftp://user@host[:port]/path or s3://bucket/prefix, got "ftp://x/y"']);
+    expect(problemsOf({ "ownstack:backupOffsite": "ftp://x/y" })).toEqual([
+      'ownstack:backupOffsite: expected sftp://user@host[:port]/path or s3://bucket/prefix, got "ftp://x/y"',
+    ]);
   });
 });

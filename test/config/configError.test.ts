@@ -38,11 +38,15 @@ describe("a refused config reads under `pulumi up` as the README shows it", () =
 
   it("shadows none of Error's own fields: stack is a trace, message the text, name inherited", () => {
     const err = refusal({ "ownstack:target": "cloud" }, "staging");
-    expect(Object.getOwnPropertyNames(err).sort()).toEqual(["__pulumiRunError", "message", "problems", "stack"].sort());
+    expect(Object.getOwnPropertyNames(err).sort()).toEqual(
+      ["__pulumiRunError", "message", "problems", "stack"].sort(),
+    );
     expect(err.stack).toContain(err.message.split("\n")[0]);
     expect(err.stack).toMatch(/\n\s+at /);
     expect(Object.prototype.hasOwnProperty.call(ConfigError.prototype, "name")).toBe(false);
     expect(err.message.split("\n")[0]).toBe('Invalid config for stack "staging" (1 problem):');
-    expect(err.problems).toEqual(['ownstack:target: expected one of: local, vps, kubernetes, got "cloud"']);
+    expect(err.problems).toEqual([
+      'ownstack:target: expected one of: local, vps, kubernetes, got "cloud"',
+    ]);
   });
 });

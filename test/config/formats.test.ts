@@ -1,12 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { isDockerHostUrl, isEmailAddress, isHostName, isOllamaModelName, parseImageReference } from "../../config/formats";
+import {
+  isDockerHostUrl,
+  isEmailAddress,
+  isHostName,
+  isOllamaModelName,
+  parseImageReference,
+} from "../../config/formats";
 import { IMAGES } from "../../config/images";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
 describe("image references follow Docker's reference grammar (distribution/reference)", () => {
   it.each([
-    ["registry.example.com:5000/kong/kong:3.9.3", { name: "registry.example.com:5000/kong/kong", tag: "3.9.3" }],
+    [
+      "registry.example.com:5000/kong/kong:3.9.3",
+      { name: "registry.example.com:5000/kong/kong", tag: "3.9.3" },
+    ],
     [`kong/kong@${DIGEST}`, { name: "kong/kong", digest: DIGEST }],
     [`kong/kong:3.9.3@${DIGEST}`, { name: "kong/kong", tag: "3.9.3", digest: DIGEST }],
     ["localhost:5000/team/db:17", { name: "localhost:5000/team/db", tag: "17" }],
@@ -37,7 +46,8 @@ describe("image references follow Docker's reference grammar (distribution/refer
   });
 
   it("accepts every image the program pins", () => {
-    for (const image of Object.values(IMAGES)) expect(parseImageReference(image), image).toBeDefined();
+    for (const image of Object.values(IMAGES))
+      expect(parseImageReference(image), image).toBeDefined();
   });
 });
 

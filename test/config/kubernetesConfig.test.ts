@@ -8,7 +8,8 @@ import { parseSettings } from "../../config/settings";
 import { ALL_LOGIN_ROLES } from "../../components/render/initSql";
 import { K8S_CONFIG } from "../k8s/harness";
 
-const without = (key: string) => Object.fromEntries(Object.entries(K8S_CONFIG).filter(([k]) => k !== key));
+const without = (key: string) =>
+  Object.fromEntries(Object.entries(K8S_CONFIG).filter(([k]) => k !== key));
 
 describe("kubernetes config is refused before any resource, naming the key and the expected form", () => {
   it("the test config passes", () => {
@@ -16,36 +17,132 @@ describe("kubernetes config is refused before any resource, naming the key and t
   });
 
   it.each([
-    ["a Docker host", { ...K8S_CONFIG, "ownstack:dockerHost": "ssh://deploy@203.0.113.10" }, "ownstack:dockerHost: there is no Docker host on kubernetes"],
+    [
+      "a Docker host",
+      { ...K8S_CONFIG, "ownstack:dockerHost": "ssh://deploy@203.0.113.10" },
+      "ownstack:dockerHost: there is no Docker host on kubernetes",
+    ],
     ["a missing domain", without("ownstack:domain"), "ownstack:domain: required on kubernetes"],
-    ["a missing cert-manager issuer", without("ownstack:clusterIssuer"), "ownstack:clusterIssuer: required on kubernetes"],
-    ["MinIO storage", without("ownstack:storageBackend"), "ownstack:storageBackend: MinIO and the file backend do not carry over to kubernetes"],
-    ["a missing S3 endpoint", without("ownstack:s3Endpoint"), "ownstack:s3Endpoint: required on kubernetes"],
-    ["missing S3 credentials", without("ownstack:s3SecretAccessKey"), "ownstack:s3SecretAccessKey: required on kubernetes, expected a secret"],
-    ["plain-HTTP exposure", { ...K8S_CONFIG, "ownstack:insecureHttp": "true" }, "ownstack:insecureHttp: plain-HTTP exposure is refused on kubernetes"],
+    [
+      "a missing cert-manager issuer",
+      without("ownstack:clusterIssuer"),
+      "ownstack:clusterIssuer: required on kubernetes",
+    ],
+    [
+      "MinIO storage",
+      without("ownstack:storageBackend"),
+      "ownstack:storageBackend: MinIO and the file backend do not carry over to kubernetes",
+    ],
+    [
+      "a missing S3 endpoint",
+      without("ownstack:s3Endpoint"),
+      "ownstack:s3Endpoint: required on kubernetes",
+    ],
+    [
+      "missing S3 credentials",
+      without("ownstack:s3SecretAccessKey"),
+      "ownstack:s3SecretAccessKey: required on kubernetes, expected a secret",
+    ],
+    [
+      "plain-HTTP exposure",
+      { ...K8S_CONFIG, "ownstack:insecureHttp": "true" },
+      "ownstack:insecureHttp: plain-HTTP exposure is refused on kubernetes",
+    ],
     ["no SMTP host", without("ownstack:smtpHost"), "ownstack:smtpHost: required on kubernetes"],
-    ["an external database without a URL", { ...K8S_CONFIG, "ownstack:database": "external" }, "ownstack:databaseUrl: required with ownstack:database: external"],
-    ["a database URL that is not one", { ...K8S_CONFIG, "ownstack:database": "external", "ownstack:databaseUrl": "mysql://x" }, "ownstack:databaseUrl: expected postgres://user:password@host:5432/database"],
-    ["a database URL whose admin is a Supabase role", { ...K8S_CONFIG, "ownstack:database": "external", "ownstack:databaseUrl": "postgres://postgres:pw@db.example.com:5432/postgres" }, "ownstack:databaseUrl: the admin role must not be one of Supabase's login roles (postgres)"],
-    ["a database URL next to CNPG", { ...K8S_CONFIG, "ownstack:databaseUrl": "postgres://admin:pw@db.example.com:5432/postgres" }, "ownstack:databaseUrl: only read with ownstack:database: external"],
-    ["backups of an external database", { ...K8S_CONFIG, "ownstack:database": "external", "ownstack:databaseUrl": "postgres://admin:pw@h:5432/postgres", "ownstack:cnpgBackupPath": "s3://backups/ownstack" }, "ownstack:cnpgBackupPath: backups of an external database"],
-    ["an unknown database engine", { ...K8S_CONFIG, "ownstack:database": "mysql" }, "ownstack:database: expected one of: cnpg, external"],
-    ["a backup path that is not S3", { ...K8S_CONFIG, "ownstack:cnpgBackupPath": "/backups" }, "ownstack:cnpgBackupPath: expected an S3 URL such as s3://backups/ownstack"],
-    ["zero Postgres instances", { ...K8S_CONFIG, "ownstack:cnpgInstances": "0" }, "ownstack:cnpgInstances: expected a whole number of Postgres instances between 1 and 9"],
-    ["a volume size without unit", { ...K8S_CONFIG, "ownstack:cnpgStorageSize": "10" }, 'ownstack:cnpgStorageSize: expected a volume size such as "10Gi"'],
-    ["a bad namespace", { ...K8S_CONFIG, "ownstack:namespace": "My_NS" }, "ownstack:namespace: expected a Kubernetes namespace name"],
-    ["replicas of an unknown tier", { ...K8S_CONFIG, "ownstack:replicas": '["db=3"]' }, 'ownstack:replicas[0]: unknown tier "db", expected one of: auth, kong, rest, storage, realtime, studio, meta'],
-    ["zero replicas", { ...K8S_CONFIG, "ownstack:replicas": '["rest=0"]' }, 'ownstack:replicas[0]: expected a count between 1 and 20, got "0"'],
-    ["replicated Realtime", { ...K8S_CONFIG, "ownstack:replicas": '["realtime=2"]' }, "ownstack:replicas[0]: Realtime needs Erlang clustering"],
-    ["Qdrant, not carried over yet", { ...K8S_CONFIG, "ownstack:qdrant": "true" }, "ownstack:qdrant: not available on kubernetes yet"],
-    ["Edge Functions, not carried over yet", { ...K8S_CONFIG, "ownstack:functions": "true" }, "ownstack:functions: not available on kubernetes yet"],
+    [
+      "an external database without a URL",
+      { ...K8S_CONFIG, "ownstack:database": "external" },
+      "ownstack:databaseUrl: required with ownstack:database: external",
+    ],
+    [
+      "a database URL that is not one",
+      { ...K8S_CONFIG, "ownstack:database": "external", "ownstack:databaseUrl": "mysql://x" },
+      "ownstack:databaseUrl: expected postgres://user:password@host:5432/database",
+    ],
+    [
+      "a database URL whose admin is a Supabase role",
+      {
+        ...K8S_CONFIG,
+        "ownstack:database": "external",
+        "ownstack:databaseUrl": "postgres://postgres:pw@db.example.com:5432/postgres",
+      },
+      "ownstack:databaseUrl: the admin role must not be one of Supabase's login roles (postgres)",
+    ],
+    [
+      "a database URL next to CNPG",
+      { ...K8S_CONFIG, "ownstack:databaseUrl": "postgres://admin:pw@db.example.com:5432/postgres" },
+      "ownstack:databaseUrl: only read with ownstack:database: external",
+    ],
+    [
+      "backups of an external database",
+      {
+        ...K8S_CONFIG,
+        "ownstack:database": "external",
+        "ownstack:databaseUrl": "postgres://admin:pw@h:5432/postgres",
+        "ownstack:cnpgBackupPath": "s3://backups/ownstack",
+      },
+      "ownstack:cnpgBackupPath: backups of an external database",
+    ],
+    [
+      "an unknown database engine",
+      { ...K8S_CONFIG, "ownstack:database": "mysql" },
+      "ownstack:database: expected one of: cnpg, external",
+    ],
+    [
+      "a backup path that is not S3",
+      { ...K8S_CONFIG, "ownstack:cnpgBackupPath": "/backups" },
+      "ownstack:cnpgBackupPath: expected an S3 URL such as s3://backups/ownstack",
+    ],
+    [
+      "zero Postgres instances",
+      { ...K8S_CONFIG, "ownstack:cnpgInstances": "0" },
+      "ownstack:cnpgInstances: expected a whole number of Postgres instances between 1 and 9",
+    ],
+    [
+      "a volume size without unit",
+      { ...K8S_CONFIG, "ownstack:cnpgStorageSize": "10" },
+      'ownstack:cnpgStorageSize: expected a volume size such as "10Gi"',
+    ],
+    [
+      "a bad namespace",
+      { ...K8S_CONFIG, "ownstack:namespace": "My_NS" },
+      "ownstack:namespace: expected a Kubernetes namespace name",
+    ],
+    [
+      "replicas of an unknown tier",
+      { ...K8S_CONFIG, "ownstack:replicas": '["db=3"]' },
+      'ownstack:replicas[0]: unknown tier "db", expected one of: auth, kong, rest, storage, realtime, studio, meta',
+    ],
+    [
+      "zero replicas",
+      { ...K8S_CONFIG, "ownstack:replicas": '["rest=0"]' },
+      'ownstack:replicas[0]: expected a count between 1 and 20, got "0"',
+    ],
+    [
+      "replicated Realtime",
+      { ...K8S_CONFIG, "ownstack:replicas": '["realtime=2"]' },
+      "ownstack:replicas[0]: Realtime needs Erlang clustering",
+    ],
+    [
+      "Qdrant, not carried over yet",
+      { ...K8S_CONFIG, "ownstack:qdrant": "true" },
+      "ownstack:qdrant: not available on kubernetes yet",
+    ],
+    [
+      "Edge Functions, not carried over yet",
+      { ...K8S_CONFIG, "ownstack:functions": "true" },
+      "ownstack:functions: not available on kubernetes yet",
+    ],
   ])("refuses %s", (_, config, message) => {
     expect(problemsOf(config, "k8s").join("\n")).toContain(message);
   });
 
   it("never echoes a secret database URL in a problem", () => {
     const url = "postgres://postgres:hunter2secret@db.example.com:5432/postgres";
-    const problems = problemsOf({ ...K8S_CONFIG, "ownstack:database": "external", "ownstack:databaseUrl": url }, "k8s");
+    const problems = problemsOf(
+      { ...K8S_CONFIG, "ownstack:database": "external", "ownstack:databaseUrl": url },
+      "k8s",
+    );
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join("\n")).not.toContain("hunter2secret");
   });
@@ -53,21 +150,45 @@ describe("kubernetes config is refused before any resource, naming the key and t
   it("lists every problem at once", () => {
     const problems = problemsOf({ "ownstack:target": "kubernetes" }, "k8s");
     const keys = problems.map((p) => p.slice(0, p.indexOf(": ")));
-    for (const key of ["domain", "clusterIssuer", "storageBackend", "s3Endpoint", "s3AccessKeyId", "s3SecretAccessKey", "smtpHost"]) expect(keys).toContain(`ownstack:${key}`);
+    for (const key of [
+      "domain",
+      "clusterIssuer",
+      "storageBackend",
+      "s3Endpoint",
+      "s3AccessKeyId",
+      "s3SecretAccessKey",
+      "smtpHost",
+    ])
+      expect(keys).toContain(`ownstack:${key}`);
   });
 
   it("refuses the kubernetes-only keys on the Docker stacks", () => {
-    expect(problemsOf({ "ownstack:storageBackend": "s3" }, "local").join("\n")).toContain("ownstack:storageBackend: s3 is for target kubernetes");
-    expect(problemsOf({ "ownstack:s3AccessKeyId": "x" }, "local").join("\n")).toContain("ownstack:s3AccessKeyId: only read on target kubernetes");
+    expect(problemsOf({ "ownstack:storageBackend": "s3" }, "local").join("\n")).toContain(
+      "ownstack:storageBackend: s3 is for target kubernetes",
+    );
+    expect(problemsOf({ "ownstack:s3AccessKeyId": "x" }, "local").join("\n")).toContain(
+      "ownstack:s3AccessKeyId: only read on target kubernetes",
+    );
   });
 
   it("defaults: namespace ownstack-<stack>, two pods for the stateless tiers, one for Realtime, CNPG with two instances", () => {
     const { kubernetes, publicUrl, studioUrl } = parseSettings(K8S_CONFIG, "k8s");
     expect(kubernetes.namespace).toBe("ownstack-k8s");
-    expect(kubernetes.replicas).toEqual({ auth: 2, kong: 2, rest: 2, storage: 2, realtime: 1, studio: 1, meta: 1 });
+    expect(kubernetes.replicas).toEqual({
+      auth: 2,
+      kong: 2,
+      rest: 2,
+      storage: 2,
+      realtime: 1,
+      studio: 1,
+      meta: 1,
+    });
     expect(kubernetes.database).toBe("cnpg");
     expect(kubernetes.cnpg.instances).toBe(2);
-    expect([publicUrl, studioUrl]).toEqual(["https://api.example.com", "https://studio.example.com"]);
+    expect([publicUrl, studioUrl]).toEqual([
+      "https://api.example.com",
+      "https://studio.example.com",
+    ]);
   });
 
   it("the roles whose passwords ownstack owns are the ones the rotation SQL changes", () => {
@@ -77,22 +198,33 @@ describe("kubernetes config is refused before any resource, naming the key and t
 
 describe("Pulumi.k8s.yaml", () => {
   const text = readFileSync(join(__dirname, "..", "..", "Pulumi.k8s.yaml"), "utf8");
-  const asConfig = (yaml: string) => Object.fromEntries(Object.entries(parse(yaml).config).map(([k, v]) => [k, String(v)]));
+  const asConfig = (yaml: string) =>
+    Object.fromEntries(Object.entries(parse(yaml).config).map(([k, v]) => [k, String(v)]));
 
   it("sets target kubernetes, and is refused until the REQUIRED lines are filled in", () => {
     const config = asConfig(text);
     expect(config["ownstack:target"]).toBe("kubernetes");
     const problems = problemsOf(config, "k8s").join("\n");
-    for (const key of ["domain", "clusterIssuer", "s3Endpoint", "smtpHost"]) expect(problems).toContain(`ownstack:${key}: required on kubernetes`);
+    for (const key of ["domain", "clusterIssuer", "s3Endpoint", "smtpHost"])
+      expect(problems).toContain(`ownstack:${key}: required on kubernetes`);
   });
 
   it("passes once the lines under REQUIRED are uncommented and the secrets are set", () => {
     const lines = text.split("\n");
     const filled = lines.map((line, i) => {
-      const requiredAbove = lines.slice(0, i).reverse().find((l) => !/^\s*# ownstack:/.test(l));
-      return requiredAbove?.includes("REQUIRED") ? line.replace(/^(\s*)# (ownstack:)/, "$1$2") : line;
+      const requiredAbove = lines
+        .slice(0, i)
+        .reverse()
+        .find((l) => !/^\s*# ownstack:/.test(l));
+      return requiredAbove?.includes("REQUIRED")
+        ? line.replace(/^(\s*)# (ownstack:)/, "$1$2")
+        : line;
     });
-    const secrets = { "ownstack:s3AccessKeyId": "AKIA", "ownstack:s3SecretAccessKey": "secret", "ownstack:smtpPass": "pw" };
+    const secrets = {
+      "ownstack:s3AccessKeyId": "AKIA",
+      "ownstack:s3SecretAccessKey": "secret",
+      "ownstack:smtpPass": "pw",
+    };
     expect(problemsOf({ ...asConfig(filled.join("\n")), ...secrets }, "k8s")).toEqual([]);
   });
 });

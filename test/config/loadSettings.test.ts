@@ -8,7 +8,12 @@ import { VPS_CONFIG } from "../plan/mocks";
  */
 async function load(config: Record<string, string>, secretKeys: string[]) {
   vi.resetModules();
-  await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "ownstack", "vps", false);
+  await pulumi.runtime.setMocks(
+    { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
+    "ownstack",
+    "vps",
+    false,
+  );
   pulumi.runtime.setAllConfig(config, secretKeys);
   const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
   const { loadSettings } = await import("../../config");

@@ -9,7 +9,10 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "ownstack-files-"));
   mkdirSync(join(dir, "supabase/functions/main"), { recursive: true });
-  writeFileSync(join(dir, "supabase/functions/main/index.ts"), "Deno.serve(() => new Response());\n");
+  writeFileSync(
+    join(dir, "supabase/functions/main/index.ts"),
+    "Deno.serve(() => new Response());\n",
+  );
   mkdirSync(join(dir, "db"));
   writeFileSync(join(dir, "db/1_init.sql"), "SELECT 1;\n");
   writeFileSync(join(dir, "seed.sql"), "SELECT 1;\n");
@@ -25,29 +28,68 @@ describe("the files the config names are checked with the config, before any res
   });
 
   it("accepts an existing migrations folder, seed file and functions folder", () => {
-    expect(problems({ "ownstack:migrationsPath": "db", "ownstack:seedPath": "seed.sql", "ownstack:functions": "true", "ownstack:functionsPath": "empty-functions" })).toEqual([]);
+    expect(
+      problems({
+        "ownstack:migrationsPath": "db",
+        "ownstack:seedPath": "seed.sql",
+        "ownstack:functions": "true",
+        "ownstack:functionsPath": "empty-functions",
+      }),
+    ).toEqual([]);
   });
 
   it.each<[string, Record<string, string>, string]>([
-    ["a migrations folder that does not exist", { "ownstack:migrationsPath": "supabase/migratoins" }, "ownstack:migrationsPath: supabase/migratoins does not exist, expected a folder relative to the project such as supabase/migrations"],
-    ["a migrations path that is a file", { "ownstack:migrationsPath": "seed.sql" }, "ownstack:migrationsPath: seed.sql is a file, expected a folder of <version>_<name>.sql migrations"],
-    ["a seed that does not exist", { "ownstack:seedPath": "supabase/seeds.sql" }, "ownstack:seedPath: supabase/seeds.sql does not exist, expected a SQL file relative to the project (or leave the default)"],
-    ["a seed path that is a folder", { "ownstack:seedPath": "db" }, "ownstack:seedPath: db is a folder, expected a SQL file such as supabase/seed.sql"],
-    ["functions on with a folder that does not exist", { "ownstack:functions": "true", "ownstack:functionsPath": "edge" }, "ownstack:functionsPath: edge does not exist, expected a folder with one sub-folder per function (or ownstack:functions: false)"],
-    ["functions on with the default folder missing", { "ownstack:functions": "auto", "ownstack:functionsPath": "supabase/function" }, "ownstack:functionsPath: supabase/function does not exist"],
+    [
+      "a migrations folder that does not exist",
+      { "ownstack:migrationsPath": "supabase/migratoins" },
+      "ownstack:migrationsPath: supabase/migratoins does not exist, expected a folder relative to the project such as supabase/migrations",
+    ],
+    [
+      "a migrations path that is a file",
+      { "ownstack:migrationsPath": "seed.sql" },
+      "ownstack:migrationsPath: seed.sql is a file, expected a folder of <version>_<name>.sql migrations",
+    ],
+    [
+      "a seed that does not exist",
+      { "ownstack:seedPath": "supabase/seeds.sql" },
+      "ownstack:seedPath: supabase/seeds.sql does not exist, expected a SQL file relative to the project (or leave the default)",
+    ],
+    [
+      "a seed path that is a folder",
+      { "ownstack:seedPath": "db" },
+      "ownstack:seedPath: db is a folder, expected a SQL file such as supabase/seed.sql",
+    ],
+    [
+      "functions on with a folder that does not exist",
+      { "ownstack:functions": "true", "ownstack:functionsPath": "edge" },
+      "ownstack:functionsPath: edge does not exist, expected a folder with one sub-folder per function (or ownstack:functions: false)",
+    ],
+    [
+      "functions on with the default folder missing",
+      { "ownstack:functions": "auto", "ownstack:functionsPath": "supabase/function" },
+      "ownstack:functionsPath: supabase/function does not exist",
+    ],
   ])("refuses %s, naming the key", (_, config, message) => {
     expect(problems(config).join("\n")).toContain(message);
   });
 
   it("does not check the functions folder while Edge Functions are off", () => {
-    expect(problems({ "ownstack:functions": "false", "ownstack:functionsPath": "edge" })).toEqual([]);
+    expect(problems({ "ownstack:functions": "false", "ownstack:functionsPath": "edge" })).toEqual(
+      [],
+    );
   });
 
   it("refuses functions without a router when the project's own router was removed", () => {
     const bare = mkdtempSync(join(tmpdir(), "ownstack-bare-"));
     mkdirSync(join(bare, "fns/hello"), { recursive: true });
     try {
-      expect(problemsOf({ "ownstack:functions": "true", "ownstack:functionsPath": "fns" }, "local", bare)).toEqual([
+      expect(
+        problemsOf(
+          { "ownstack:functions": "true", "ownstack:functionsPath": "fns" },
+          "local",
+          bare,
+        ),
+      ).toEqual([
         "ownstack:functionsPath: fns has no main/ router and supabase/functions/main/index.ts is missing from the project; restore it or add main/index.ts",
       ]);
     } finally {
@@ -58,7 +100,8 @@ describe("the files the config names are checked with the config, before any res
   it("lists every misnamed migration and duplicate version with the other config problems", () => {
     const folder = join(dir, "bad");
     mkdirSync(folder);
-    for (const name of ["9_first.sql", "09_again.sql", "add-things.sql", "README.md"]) writeFileSync(join(folder, name), "SELECT 1;\n");
+    for (const name of ["9_first.sql", "09_again.sql", "add-things.sql", "README.md"])
+      writeFileSync(join(folder, name), "SELECT 1;\n");
     expect(problems({ "ownstack:migrationsPath": "bad", "ownstack:apiPort": "0" })).toEqual([
       "ownstack:apiPort: expected an integer port 1-65535, got 0",
       "ownstack:migrationsPath: bad/9_first.sql: version 9 is already used by 09_again.sql",

@@ -21,7 +21,8 @@ const declared: Record<string, Declared> = project.config;
 const KEYS = Object.keys(settingsShape) as SettingKey[];
 
 /** What the Pulumi CLI hands the program for a typed value: strings as-is, the rest as JSON. */
-const asCli = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+const asCli = (value: unknown): string =>
+  typeof value === "string" ? value : JSON.stringify(value);
 
 /** The zod default of a key: what the program uses when the key is unset. */
 const zodDefault = (key: SettingKey): unknown => settingsShape[key].parse(undefined);
@@ -32,7 +33,8 @@ function pulumiType(key: SettingKey): string {
   if (Array.isArray(d)) return "array";
   if (typeof d === "number") return "integer";
   // Toggles accept "auto" as well as true/false, so they are declared as strings.
-  if (typeof d === "boolean") return settingsShape[key].safeParse("auto").success ? "string" : "boolean";
+  if (typeof d === "boolean")
+    return settingsShape[key].safeParse("auto").success ? "string" : "boolean";
   return "string";
 }
 
@@ -61,14 +63,19 @@ describe("Pulumi.yaml declares the project and every key the program reads", () 
     if (d.type === "integer") expect(Number.isInteger(d.default)).toBe(true);
     if (d.type === "boolean") expect(typeof d.default).toBe("boolean");
     if (d.type === "string") expect(typeof d.default).toBe("string");
-    if (d.type === "array") expect([Array.isArray(d.default), d.items?.type]).toEqual([true, "string"]);
+    if (d.type === "array")
+      expect([Array.isArray(d.default), d.items?.type]).toEqual([true, "string"]);
     // The CLI passes the declared default as text; the program must read the same value from it.
-    const fromYaml = settingsShape[key].parse(d.type === "string" ? d.default : JSON.parse(asCli(d.default)));
+    const fromYaml = settingsShape[key].parse(
+      d.type === "string" ? d.default : JSON.parse(asCli(d.default)),
+    );
     expect(fromYaml).toEqual(zodDefault(key));
   });
 
   it("the declared defaults, passed as the CLI passes them, give the same Settings as no config", () => {
-    const cli = Object.fromEntries(KEYS.map((key) => [`ownstack:${key}`, asCli(declared[key].default)]));
+    const cli = Object.fromEntries(
+      KEYS.map((key) => [`ownstack:${key}`, asCli(declared[key].default)]),
+    );
     expect(parseSettings(cli, "local")).toEqual(parseSettings({}, "local"));
   });
 
@@ -89,21 +96,31 @@ describe("stack files", () => {
   it("Pulumi.vps.yaml parses, sets target vps and only declared keys", () => {
     const vps = load("Pulumi.vps.yaml");
     expect(vps.config["ownstack:target"]).toBe("vps");
-    for (const key of Object.keys(vps.config)) expect(Object.keys(declared)).toContain(key.replace(/^ownstack:/, ""));
+    for (const key of Object.keys(vps.config))
+      expect(Object.keys(declared)).toContain(key.replace(/^ownstack:/, ""));
   });
 
   describe("the lines Pulumi.vps.yaml marks REQUIRED are exactly what validation requires", () => {
     const text = readFileSync(join(ROOT, "Pulumi.vps.yaml"), "utf8");
     const vps = load("Pulumi.vps.yaml");
-    const given = Object.fromEntries(Object.entries(vps.config as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    const given = Object.fromEntries(
+      Object.entries(vps.config as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
     // "# REQUIRED…" followed by its commented example "# ownstack:key: value".
     const marked = Object.fromEntries(
-      [...text.matchAll(/^\s*# REQUIRED\b.*\n\s*# (ownstack:\w+): (.+)$/gm)].map(([, key, value]) => [key, value.trim()]),
+      [...text.matchAll(/^\s*# REQUIRED\b.*\n\s*# (ownstack:\w+): (.+)$/gm)].map(
+        ([, key, value]) => [key, value.trim()],
+      ),
     );
     const filled = { ...given, ...marked };
 
     it("marks the domain, the ACME e-mail and the SMTP server and sender", () => {
-      expect(Object.keys(marked).sort()).toEqual(["ownstack:acmeEmail", "ownstack:domain", "ownstack:smtpAdminEmail", "ownstack:smtpHost"]);
+      expect(Object.keys(marked).sort()).toEqual([
+        "ownstack:acmeEmail",
+        "ownstack:domain",
+        "ownstack:smtpAdminEmail",
+        "ownstack:smtpHost",
+      ]);
     });
 
     it("the file with the REQUIRED examples filled in is accepted", () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ADDRESSES, SERVICES, ServiceAddress, localPortsOf, reachableAddress, reachableUrl } from "../../config/services";
+import {
+  ADDRESSES,
+  SERVICES,
+  ServiceAddress,
+  localPortsOf,
+  reachableAddress,
+  reachableUrl,
+} from "../../config/services";
 import { parseSettings } from "../../config/settings";
 import { VPS_CONFIG } from "../plan/mocks";
 
@@ -24,7 +31,10 @@ describe("the service address table", () => {
 });
 
 describe("where the operator reaches a service", () => {
-  const local = parseSettings({ "ownstack:qdrantPort": "16333", "ownstack:grafanaPort": "13030" }, "local");
+  const local = parseSettings(
+    { "ownstack:qdrantPort": "16333", "ownstack:grafanaPort": "13030" },
+    "local",
+  );
   const vps = parseSettings(VPS_CONFIG, "vps");
 
   it("is its configured host port on loopback on local", () => {

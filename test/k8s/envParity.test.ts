@@ -10,7 +10,15 @@ import { K8S_CONFIG, evaluateK8s, named, podEnv } from "./harness";
 
 /** Keys that hold an address or a credential of the runtime's object store, per service. */
 const ADDRESSES: Record<string, readonly string[]> = {
-  storage: ["AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_SECRET_ACCESS_KEY", "GLOBAL_S3_ENDPOINT", "GLOBAL_S3_FORCE_PATH_STYLE", "GLOBAL_S3_PROTOCOL", "REGION"],
+  storage: [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "GLOBAL_S3_ENDPOINT",
+    "GLOBAL_S3_FORCE_PATH_STYLE",
+    "GLOBAL_S3_PROTOCOL",
+    "REGION",
+  ],
 };
 
 const SERVICES = ["auth", "kong", "meta", "realtime", "rest", "storage", "studio"] as const;
@@ -25,18 +33,27 @@ describe("the env each service gets on Kubernetes equals its env on Docker, exce
   });
 
   it("the two configs share every setting the env reads", () => {
-    for (const key of ["ownstack:domain", "ownstack:smtpHost", "ownstack:smtpUser", "ownstack:smtpAdminEmail", "ownstack:smtpPass"]) expect(K8S_CONFIG[key], key).toBe(VPS_CONFIG[key]);
+    for (const key of [
+      "ownstack:domain",
+      "ownstack:smtpHost",
+      "ownstack:smtpUser",
+      "ownstack:smtpAdminEmail",
+      "ownstack:smtpPass",
+    ])
+      expect(K8S_CONFIG[key], key).toBe(VPS_CONFIG[key]);
   });
 
   it.each(SERVICES)("%s", (service) => {
     const onDocker = env(container(docker, service));
     const onKubernetes = podEnv(kubernetes, named(kubernetes, "Deployment", service));
     const skip = new Set(ADDRESSES[service] ?? []);
-    const strip = (e: Record<string, string>) => Object.fromEntries(Object.entries(e).filter(([k]) => !skip.has(k)));
+    const strip = (e: Record<string, string>) =>
+      Object.fromEntries(Object.entries(e).filter(([k]) => !skip.has(k)));
     expect(Object.keys(onDocker).length).toBeGreaterThan(5);
     expect(strip(onKubernetes)).toEqual(strip(onDocker));
     // The address keys exist on both sides: only their values differ.
-    for (const key of skip) expect([key in onDocker, key in onKubernetes], key).toEqual([true, true]);
+    for (const key of skip)
+      expect([key in onDocker, key in onKubernetes], key).toEqual([true, true]);
   });
 
   it("Storage's object store is MinIO on Docker and the configured S3 service on Kubernetes", () => {

@@ -4,11 +4,35 @@ import { PROMETHEUS_CONFIG_PATH } from "../../components/prometheus";
 import { REDIS_CONFIG_PATH } from "../../components/redis";
 import { exposureViolations } from "../../config/exposure";
 import { parseSettings } from "../../config/settings";
-import { Plan, VPS_CONFIG, byType, container, containers, env, hasContainer, evaluate, label, publishedBindings, waitsFor } from "./mocks";
+import {
+  Plan,
+  VPS_CONFIG,
+  byType,
+  container,
+  containers,
+  env,
+  hasContainer,
+  evaluate,
+  label,
+  publishedBindings,
+  waitsFor,
+} from "./mocks";
 
-const DATA_SERVICES = ["db", "minio", "qdrant", "ollama", "redis", "prometheus", "postgresExporter", "redisExporter"];
+const DATA_SERVICES = [
+  "db",
+  "minio",
+  "qdrant",
+  "ollama",
+  "redis",
+  "prometheus",
+  "postgresExporter",
+  "redisExporter",
+];
 // Explicit GPU mode: the plan must not depend on the machine the tests run on.
-const LOCAL = { "ownstack:ollamaGpu": "cpu", "ownstack:ollamaModels": '["nomic-embed-text","llama3.2:1b"]' };
+const LOCAL = {
+  "ownstack:ollamaGpu": "cpu",
+  "ownstack:ollamaModels": '["nomic-embed-text","llama3.2:1b"]',
+};
 
 const upload = (plan: Plan, service: string, file: string): string =>
   container(plan, service).inputs.uploads.find((u: { file: string }) => u.file === file).content;
@@ -21,9 +45,18 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
 
   it("runs all four with the exporters, each from its pinned image", () => {
     const settings = parseSettings({}, "local");
-    for (const service of ["qdrant", "ollama", "redis", "prometheus", "postgresExporter", "redisExporter"] as const) {
+    for (const service of [
+      "qdrant",
+      "ollama",
+      "redis",
+      "prometheus",
+      "postgresExporter",
+      "redisExporter",
+    ] as const) {
       const c = container(plan, service);
-      const image = byType(plan, "docker:index/remoteImage:RemoteImage").find((i) => `sha256:${i.inputs.name}` === c.inputs.image);
+      const image = byType(plan, "docker:index/remoteImage:RemoteImage").find(
+        (i) => `sha256:${i.inputs.name}` === c.inputs.image,
+      );
       expect(image?.inputs.name).toBe(settings.images[service]);
       expect(c.inputs.memory).toBe(settings.memoryMiB[service]);
     }
@@ -57,14 +90,18 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
   it("publishes the four UIs/APIs on 127.0.0.1 only, and never the exporters", () => {
     const bindings = publishedBindings(plan);
     expect(exposureViolations("local", bindings)).toEqual([]);
-    const ours = bindings.filter((b) => ["qdrant", "ollama", "redis", "prometheus"].includes(b.service));
+    const ours = bindings.filter((b) =>
+      ["qdrant", "ollama", "redis", "prometheus"].includes(b.service),
+    );
     expect(ours.map((b) => `${b.service}@${b.ip}:${b.external}`).sort()).toEqual([
       "ollama@127.0.0.1:11434",
       "prometheus@127.0.0.1:9090",
       "qdrant@127.0.0.1:6333",
       "redis@127.0.0.1:6379",
     ]);
-    expect(bindings.some((b) => b.service === "postgresExporter" || b.service === "redisExporter")).toBe(false);
+    expect(
+      bindings.some((b) => b.service === "postgresExporter" || b.service === "redisExporter"),
+    ).toBe(false);
   });
 
   it("keeps Qdrant storage, Ollama models, Redis data and Prometheus data in protected, retained volumes", () => {
@@ -76,7 +113,9 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
     };
     const volumes = byType(plan, "docker:index/volume:Volume");
     for (const [service, path] of Object.entries(mounts)) {
-      const mount = container(plan, service).inputs.volumes.find((v: { containerPath: string }) => v.containerPath === path);
+      const mount = container(plan, service).inputs.volumes.find(
+        (v: { containerPath: string }) => v.containerPath === path,
+      );
       const volume = volumes.find((v) => v.inputs.name === mount?.volumeName);
       expect(volume?.options).toMatchObject({ protect: true, retainOnDelete: true });
     }
@@ -98,7 +137,9 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
 
   it("scrapes every Supabase service, Qdrant, MinIO and both exporters, each with its metrics switched on", () => {
     const yml = parse(upload(plan, "prometheus", PROMETHEUS_CONFIG_PATH));
-    const targets = Object.fromEntries(yml.scrape_configs.map((j: any) => [j.job_name, j.static_configs[0].targets[0]]));
+    const targets = Object.fromEntries(
+      yml.scrape_configs.map((j: any) => [j.job_name, j.static_configs[0].targets[0]]),
+    );
     expect(targets).toEqual({
       auth: "auth:9100",
       backup: "backup:9188",
@@ -115,24 +156,38 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
     expect(yml.storage.tsdb.retention.time).toBe("15d");
     expect(container(plan, "prometheus").secretInputs.has("uploads")).toBe(true);
     // Each target is actually listening: the metrics switches the scrape jobs rely on.
-    expect(env(container(plan, "auth"))).toMatchObject({ GOTRUE_METRICS_ENABLED: "true", OTEL_EXPORTER_PROMETHEUS_PORT: "9100" });
+    expect(env(container(plan, "auth"))).toMatchObject({
+      GOTRUE_METRICS_ENABLED: "true",
+      OTEL_EXPORTER_PROMETHEUS_PORT: "9100",
+    });
     expect(env(container(plan, "rest")).PGRST_ADMIN_SERVER_HOST).toBe("0.0.0.0");
     expect(env(container(plan, "storage")).PROMETHEUS_METRICS_ENABLED).toBe("true");
     expect(env(container(plan, "kong")).KONG_STATUS_LISTEN).toBe("0.0.0.0:8100");
     expect(env(container(plan, "kong")).KONG_PLUGINS.split(",")).toContain("prometheus");
     expect(env(container(plan, "minio")).MINIO_PROMETHEUS_AUTH_TYPE).toBe("public");
     const qdrantJob = yml.scrape_configs.find((j: any) => j.job_name === "qdrant");
-    expect(qdrantJob.authorization).toEqual({ type: "Bearer", credentials: plan.outputs.qdrantApiKey });
+    expect(qdrantJob.authorization).toEqual({
+      type: "Bearer",
+      credentials: plan.outputs.qdrantApiKey,
+    });
   });
 
   it("a PostgREST override old enough to serve /config (JWT secret, DB password) keeps its admin server on loopback", async () => {
-    const old = await evaluate({ ...LOCAL, "ownstack:imageOverrides": '["rest=postgrest/postgrest:v12.2.3"]' });
+    const old = await evaluate({
+      ...LOCAL,
+      "ownstack:imageOverrides": '["rest=postgrest/postgrest:v12.2.3"]',
+    });
     expect(env(container(old, "rest")).PGRST_ADMIN_SERVER_HOST).toBe("localhost");
   });
 
   it("wires the exporters to Postgres (pg_monitor role) and Redis with the generated passwords", () => {
     const pgDsn = new URL(env(container(plan, "postgresExporter")).DATA_SOURCE_NAME);
-    expect([pgDsn.username, decodeURIComponent(pgDsn.password), pgDsn.host, pgDsn.search]).toEqual(["postgres", plan.outputs.postgresPassword, "db:5432", "?sslmode=disable"]);
+    expect([pgDsn.username, decodeURIComponent(pgDsn.password), pgDsn.host, pgDsn.search]).toEqual([
+      "postgres",
+      plan.outputs.postgresPassword,
+      "db:5432",
+      "?sslmode=disable",
+    ]);
     const redisExporter = env(container(plan, "redisExporter"));
     expect(redisExporter.REDIS_ADDR).toBe("redis://redis:6379");
     expect(redisExporter.REDIS_PASSWORD).toBe(new URL(String(plan.outputs.redisUrl)).password);
@@ -151,33 +206,55 @@ describe("Ollama's container shape follows the GPU mode", () => {
     const ollama = container(plan, "ollama");
     expect(ollama.inputs.image).toBe(`sha256:${image}`);
     expect(ollama.inputs.gpus).toBe(gpus);
-    expect((ollama.inputs.devices ?? []).map((d: { hostPath: string }) => d.hostPath).sort()).toEqual(devices);
-    expect(containers(plan).some((c) => label(c, "ownstack.service") === "ollama-pull")).toBe(false);
+    expect(
+      (ollama.inputs.devices ?? []).map((d: { hostPath: string }) => d.hostPath).sort(),
+    ).toEqual(devices);
+    expect(containers(plan).some((c) => label(c, "ownstack.service") === "ollama-pull")).toBe(
+      false,
+    );
   });
 });
 
 describe("vps stack with every optional service on", () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await evaluate({ ...VPS_CONFIG, "ownstack:qdrant": "true", "ownstack:ollama": "true", "ownstack:redis": "true", "ownstack:prometheus": "true" }, "vps");
+    plan = await evaluate(
+      {
+        ...VPS_CONFIG,
+        "ownstack:qdrant": "true",
+        "ownstack:ollama": "true",
+        "ownstack:redis": "true",
+        "ownstack:prometheus": "true",
+      },
+      "vps",
+    );
   });
 
   it("publishes no host port for any data service; only Traefik has ports", () => {
-    for (const service of DATA_SERVICES) expect(container(plan, service).inputs.ports ?? []).toEqual([]);
+    for (const service of DATA_SERVICES)
+      expect(container(plan, service).inputs.ports ?? []).toEqual([]);
     expect(exposureViolations("vps", publishedBindings(plan))).toEqual([]);
     expect([...new Set(publishedBindings(plan).map((b) => b.service))]).toEqual(["traefik"]);
   });
 
   it("reaches Prometheus only through Traefik at prometheus.<domain>, behind basic auth", () => {
-    const labels = Object.fromEntries(container(plan, "prometheus").inputs.labels.map((l: any) => [l.label, l.value]));
-    expect(labels["traefik.http.routers.ownstack-vps-prometheus.rule"]).toBe("Host(`prometheus.example.com`)");
-    expect(labels["traefik.http.middlewares.ownstack-vps-prometheus-auth.basicauth.users"]).toMatch(/^supabase:\$2a\$/);
+    const labels = Object.fromEntries(
+      container(plan, "prometheus").inputs.labels.map((l: any) => [l.label, l.value]),
+    );
+    expect(labels["traefik.http.routers.ownstack-vps-prometheus.rule"]).toBe(
+      "Host(`prometheus.example.com`)",
+    );
+    expect(labels["traefik.http.middlewares.ownstack-vps-prometheus-auth.basicauth.users"]).toMatch(
+      /^supabase:\$2a\$/,
+    );
     expect(plan.outputs.prometheusUrl).toBe("https://prometheus.example.com");
   });
 
   it("scrapes Traefik's metrics entrypoint on vps", () => {
     const yml = parse(upload(plan, "prometheus", PROMETHEUS_CONFIG_PATH));
-    expect(yml.scrape_configs.find((j: any) => j.job_name === "traefik").static_configs[0].targets).toEqual(["traefik:8082"]);
+    expect(
+      yml.scrape_configs.find((j: any) => j.job_name === "traefik").static_configs[0].targets,
+    ).toEqual(["traefik:8082"]);
     expect(container(plan, "traefik").inputs.command).toContain("--metrics.prometheus=true");
   });
 
@@ -191,14 +268,29 @@ describe("vps stack with every optional service on", () => {
 describe("disabled services leave no trace", () => {
   it("vps defaults: no Qdrant, Ollama, Redis or Prometheus, and their outputs are undefined", async () => {
     const plan = await evaluate(VPS_CONFIG, "vps");
-    for (const service of ["qdrant", "ollama", "redis", "prometheus", "postgresExporter", "redisExporter"]) expect(hasContainer(plan, service)).toBe(false);
-    for (const key of ["qdrantUrl", "qdrantApiKey", "ollamaUrl", "redisUrl", "prometheusUrl"]) expect(plan.outputs[key]).toBeUndefined();
+    for (const service of [
+      "qdrant",
+      "ollama",
+      "redis",
+      "prometheus",
+      "postgresExporter",
+      "redisExporter",
+    ])
+      expect(hasContainer(plan, service)).toBe(false);
+    for (const key of ["qdrantUrl", "qdrantApiKey", "ollamaUrl", "redisUrl", "prometheusUrl"])
+      expect(plan.outputs[key]).toBeUndefined();
     expect(env(container(plan, "kong")).KONG_STATUS_LISTEN).toBeUndefined();
   });
 
   it("local with Qdrant and Redis off: no scrape job or exporter for them", async () => {
-    const plan = await evaluate({ ...LOCAL, "ownstack:qdrant": "false", "ownstack:redis": "false" });
-    const jobs = parse(upload(plan, "prometheus", PROMETHEUS_CONFIG_PATH)).scrape_configs.map((j: any) => j.job_name);
+    const plan = await evaluate({
+      ...LOCAL,
+      "ownstack:qdrant": "false",
+      "ownstack:redis": "false",
+    });
+    const jobs = parse(upload(plan, "prometheus", PROMETHEUS_CONFIG_PATH)).scrape_configs.map(
+      (j: any) => j.job_name,
+    );
     expect(jobs).not.toContain("qdrant");
     expect(jobs).not.toContain("redis");
     expect(jobs).toContain("postgres");

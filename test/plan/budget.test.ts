@@ -18,7 +18,16 @@ async function planned(config: Record<string, string>, stack: string) {
 describe("doctor's memory budget is the plan's", () => {
   const cases: [string, Record<string, string>, string][] = [
     ["local defaults", {}, "local"],
-    ["local without AI, metrics or MinIO", { "ownstack:ollama": "false", "ownstack:qdrant": "false", "ownstack:prometheus": "false", "ownstack:storageBackend": "file" }, "local"],
+    [
+      "local without AI, metrics or MinIO",
+      {
+        "ownstack:ollama": "false",
+        "ownstack:qdrant": "false",
+        "ownstack:prometheus": "false",
+        "ownstack:storageBackend": "file",
+      },
+      "local",
+    ],
     ["local without logs", { "ownstack:logs": "false" }, "local"],
     ["vps", VPS_CONFIG, "vps"],
     ["vps with logs", { ...VPS_CONFIG, "ownstack:logs": "true" }, "vps"],
@@ -35,6 +44,8 @@ describe("doctor's memory budget is the plan's", () => {
 
 describe("the README's memory table", () => {
   it("is the table of the limits the plan uses", () => {
-    expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(renderMemoryTable().trim());
+    expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(
+      renderMemoryTable().trim(),
+    );
   });
 });

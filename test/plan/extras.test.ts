@@ -7,16 +7,37 @@ import { loadMigrations } from "../../components/migrations";
 import { exposureViolations } from "../../config/exposure";
 import { parseSettings } from "../../config/settings";
 import { IMAGES } from "../../config/images";
-import { Plan, VPS_CONFIG, container, containers, env, evaluate, hasContainer, label, publishedBindings, waitsFor } from "./mocks";
+import {
+  Plan,
+  VPS_CONFIG,
+  container,
+  containers,
+  env,
+  evaluate,
+  hasContainer,
+  label,
+  publishedBindings,
+  waitsFor,
+} from "./mocks";
 
 const job = (plan: Plan, name: string) => {
-  const found = containers(plan).find((c) => label(c, "ownstack.service") === name && label(c, "ownstack.job") === "true");
+  const found = containers(plan).find(
+    (c) => label(c, "ownstack.service") === name && label(c, "ownstack.job") === "true",
+  );
   if (!found) throw new Error(`no job ${name}`);
   return found;
 };
 const uploads = (c: { inputs: Record<string, any> }): Record<string, string> =>
-  Object.fromEntries((c.inputs.uploads ?? []).map((u: { file: string; content?: string; contentBase64?: string }) => [u.file, u.content ?? Buffer.from(u.contentBase64 ?? "", "base64").toString()]));
-const kongServices = (plan: Plan) => parse(uploads(container(plan, "kong"))["/home/kong/kong.yml"]).services;
+  Object.fromEntries(
+    (c.inputs.uploads ?? []).map(
+      (u: { file: string; content?: string; contentBase64?: string }) => [
+        u.file,
+        u.content ?? Buffer.from(u.contentBase64 ?? "", "base64").toString(),
+      ],
+    ),
+  );
+const kongServices = (plan: Plan) =>
+  parse(uploads(container(plan, "kong"))["/home/kong/kong.yml"]).services;
 
 describe("local defaults: imgproxy on, the other extras off, migrations always", () => {
   let plan: Plan;
@@ -33,11 +54,15 @@ describe("local defaults: imgproxy on, the other extras off, migrations always",
     expect(imgproxy.inputs.volumes ?? []).toEqual([]);
     expect(env(imgproxy).IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES).toBe("true");
     const storage = env(container(plan, "storage"));
-    expect([storage.ENABLE_IMAGE_TRANSFORMATION, storage.IMGPROXY_URL]).toEqual(["true", "http://imgproxy:5001"]);
+    expect([storage.ENABLE_IMAGE_TRANSFORMATION, storage.IMGPROXY_URL]).toEqual([
+      "true",
+      "http://imgproxy:5001",
+    ]);
   });
 
   it("has no Edge Functions, Supavisor or Grafana unless asked", () => {
-    for (const service of ["functions", "supavisor", "grafana"]) expect(hasContainer(plan, service), service).toBe(false);
+    for (const service of ["functions", "supavisor", "grafana"])
+      expect(hasContainer(plan, service), service).toBe(false);
     expect(kongServices(plan).some((s: { name: string }) => s.name === "functions-v1")).toBe(false);
   });
 
@@ -46,43 +71,90 @@ describe("local defaults: imgproxy on, the other extras off, migrations always",
     expect(migrations.inputs.image).toBe(`sha256:${IMAGES.db}`);
     expect(migrations.inputs.entrypoints).toEqual(["/bin/sh", "/ownstack/migrate.sh"]);
     expect(waitsFor(plan, migrations)).toEqual(["auth", "db", "storage"]);
-    expect(env(migrations)).toMatchObject({ PGHOST: "db", PGPORT: "5432", PGPASSWORD: plan.outputs.postgresPassword, PGCLIENTENCODING: "UTF8" });
+    expect(env(migrations)).toMatchObject({
+      PGHOST: "db",
+      PGPORT: "5432",
+      PGPASSWORD: plan.outputs.postgresPassword,
+      PGCLIENTENCODING: "UTF8",
+    });
     expect(migrations.secretInputs.has("envs")).toBe(true);
     const files = Object.keys(uploads(migrations));
-    expect(files).toEqual(["/ownstack/apply.sql", "/ownstack/bootstrap.sql", "/ownstack/migrate.sh", "/ownstack/migrations.list", "/ownstack/runner.sql", "/ownstack/webhooks.sql"]);
+    expect(files).toEqual([
+      "/ownstack/apply.sql",
+      "/ownstack/bootstrap.sql",
+      "/ownstack/migrate.sh",
+      "/ownstack/migrations.list",
+      "/ownstack/runner.sql",
+      "/ownstack/webhooks.sql",
+    ]);
     expect(uploads(migrations)["/ownstack/bootstrap.sql"]).toContain("CREATE DATABASE _supabase");
     // Database Webhooks for data volumes created before 98-webhooks.sql, ahead of user migrations.
-    expect(uploads(migrations)["/ownstack/webhooks.sql"]).toContain("CREATE OR REPLACE FUNCTION supabase_functions.http_request()");
-    expect(uploads(migrations)["/ownstack/migrate.sh"]).toMatch(/-f bootstrap\.sql\n(#.*\n)?run -U supabase_admin -f webhooks\.sql\nrun -U postgres -f runner\.sql/);
+    expect(uploads(migrations)["/ownstack/webhooks.sql"]).toContain(
+      "CREATE OR REPLACE FUNCTION supabase_functions.http_request()",
+    );
+    expect(uploads(migrations)["/ownstack/migrate.sh"]).toMatch(
+      /-f bootstrap\.sql\n(#.*\n)?run -U supabase_admin -f webhooks\.sql\nrun -U postgres -f runner\.sql/,
+    );
   });
 
   it("creates the _supabase database on a fresh data directory as well", () => {
     const init = uploads(container(plan, "db"));
     expect(init["/docker-entrypoint-initdb.d/migrations/97-_supabase.sql"]).toMatch(/\\gexec\n$/);
-    expect(init["/docker-entrypoint-initdb.d/migrations/99-pooler.sql"]).toContain("CREATE SCHEMA IF NOT EXISTS _supavisor");
+    expect(init["/docker-entrypoint-initdb.d/migrations/99-pooler.sql"]).toContain(
+      "CREATE SCHEMA IF NOT EXISTS _supavisor",
+    );
   });
 });
 
 describe("every extra switched on, locally", () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await evaluate({ "ownstack:functions": "true", "ownstack:supavisor": "true", "ownstack:grafana": "true", "ownstack:storageBackend": "file" });
+    plan = await evaluate({
+      "ownstack:functions": "true",
+      "ownstack:supavisor": "true",
+      "ownstack:grafana": "true",
+      "ownstack:storageBackend": "file",
+    });
   });
 
   it("runs edge-runtime with ownstack's router and the example function, verifying JWTs against the JWKS", () => {
     const functions = container(plan, "functions");
-    expect(functions.inputs.command).toEqual(["start", "--user-worker-request-idle-timeout", "150000", "--main-service", "/home/deno/functions/main"]);
-    expect(functions.inputs.healthcheck.tests).toEqual(["CMD-SHELL", "timeout 1 bash -c '</dev/tcp/127.0.0.1/9000'"]);
+    expect(functions.inputs.command).toEqual([
+      "start",
+      "--user-worker-request-idle-timeout",
+      "150000",
+      "--main-service",
+      "/home/deno/functions/main",
+    ]);
+    expect(functions.inputs.healthcheck.tests).toEqual([
+      "CMD-SHELL",
+      "timeout 1 bash -c '</dev/tcp/127.0.0.1/9000'",
+    ]);
     expect(functions.inputs.ports ?? []).toEqual([]);
     // The runtime serves from Studio's Edge Functions volume, seeded with the project's functions.
-    const studioFunctions = container(plan, "studio").inputs.volumes.find((v: { containerPath: string }) => v.containerPath === "/app/edge-functions");
-    expect(functions.inputs.volumes).toContainEqual(expect.objectContaining({ volumeName: studioFunctions.volumeName, containerPath: "/home/deno/functions" }));
+    const studioFunctions = container(plan, "studio").inputs.volumes.find(
+      (v: { containerPath: string }) => v.containerPath === "/app/edge-functions",
+    );
+    expect(functions.inputs.volumes).toContainEqual(
+      expect.objectContaining({
+        volumeName: studioFunctions.volumeName,
+        containerPath: "/home/deno/functions",
+      }),
+    );
     const files = uploads(functions);
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(["/home/deno/functions/main/index.ts", "/home/deno/functions/main/auth.ts", "/home/deno/functions/hello/index.ts"]));
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining([
+        "/home/deno/functions/main/index.ts",
+        "/home/deno/functions/main/auth.ts",
+        "/home/deno/functions/hello/index.ts",
+      ]),
+    );
     expect(files["/home/deno/functions/main/index.ts"]).toContain("EdgeRuntime.userWorkers.create");
     const vars = env(functions);
     expect(vars.SUPABASE_JWKS).toBe(env(container(plan, "rest")).PGRST_JWT_SECRET);
-    expect(JSON.parse(vars.SUPABASE_PUBLISHABLE_KEYS)).toEqual({ default: plan.outputs.publishableKey });
+    expect(JSON.parse(vars.SUPABASE_PUBLISHABLE_KEYS)).toEqual({
+      default: plan.outputs.publishableKey,
+    });
     expect(vars.VERIFY_JWT).toBe("true");
     expect(vars.SUPABASE_URL).toBe("http://kong:8000");
     expect(plan.outputs.functionNames).toEqual(["hello"]);
@@ -90,7 +162,11 @@ describe("every extra switched on, locally", () => {
 
   it("routes /functions/v1/ through Kong with upstream's 150 s timeout and no key-auth (the router checks)", () => {
     const route = kongServices(plan).find((s: { name: string }) => s.name === "functions-v1");
-    expect(route).toMatchObject({ url: "http://functions:9000/", read_timeout: 160000, routes: [{ paths: ["/functions/v1/"], strip_path: true }] });
+    expect(route).toMatchObject({
+      url: "http://functions:9000/",
+      read_timeout: 160000,
+      routes: [{ paths: ["/functions/v1/"], strip_path: true }],
+    });
     expect(route.plugins.map((p: { name: string }) => p.name)).toEqual(["cors"]);
   });
 
@@ -102,27 +178,43 @@ describe("every extra switched on, locally", () => {
     ]);
     expect(waitsFor(plan, supavisor)).toEqual(["db", "migrations"]);
     const vars = env(supavisor);
-    expect(vars.DATABASE_URL).toBe(`ecto://supabase_admin:${plan.outputs.postgresPassword}@db:5432/_supabase`);
+    expect(vars.DATABASE_URL).toBe(
+      `ecto://supabase_admin:${plan.outputs.postgresPassword}@db:5432/_supabase`,
+    );
     expect(vars.POOLER_TENANT_ID).toBe("local");
     expect(vars.VAULT_ENC_KEY).toHaveLength(32);
-    expect(supavisor.inputs.command[2]).toBe('/app/bin/migrate && /app/bin/supavisor eval "$(cat /etc/pooler/pooler.exs)" && /app/bin/server');
+    expect(supavisor.inputs.command[2]).toBe(
+      '/app/bin/migrate && /app/bin/supavisor eval "$(cat /etc/pooler/pooler.exs)" && /app/bin/server',
+    );
     const exs = uploads(supavisor)["/etc/pooler/pooler.exs"];
     expect(exs).toContain('"auth_query" => "SELECT * FROM pgbouncer.get_auth($1)"');
     expect(exs).not.toContain(String(plan.outputs.postgresPassword));
-    expect(plan.outputs.poolerUrl).toBe(`postgres://postgres.local:${plan.outputs.postgresPassword}@127.0.0.1:5432/postgres`);
+    expect(plan.outputs.poolerUrl).toBe(
+      `postgres://postgres.local:${plan.outputs.postgresPassword}@127.0.0.1:5432/postgres`,
+    );
     expect(plan.secretOutputs.has("poolerUrl")).toBe(true);
   });
 
   it("mounts the file backend's volume read-only into imgproxy", () => {
     const volumeName = container(plan, "storage").inputs.volumes[0].volumeName;
-    expect(container(plan, "imgproxy").inputs.volumes).toEqual([{ volumeName, containerPath: "/var/lib/storage", readOnly: true }]);
+    expect(container(plan, "imgproxy").inputs.volumes).toEqual([
+      { volumeName, containerPath: "/var/lib/storage", readOnly: true },
+    ]);
   });
 
   it("provisions Grafana with Prometheus as its data source, on 127.0.0.1", () => {
     const grafana = container(plan, "grafana");
-    expect(grafana.inputs.ports).toEqual([{ internal: 3000, external: 3030, ip: "127.0.0.1", protocol: "tcp" }]);
+    expect(grafana.inputs.ports).toEqual([
+      { internal: 3000, external: 3030, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
     const source = parse(uploads(grafana)["/etc/grafana/provisioning/datasources/ownstack.yaml"]);
-    expect(source.datasources).toEqual([expect.objectContaining({ type: "prometheus", url: "http://prometheus:9090", isDefault: true })]);
+    expect(source.datasources).toEqual([
+      expect.objectContaining({
+        type: "prometheus",
+        url: "http://prometheus:9090",
+        isDefault: true,
+      }),
+    ]);
     expect(env(grafana).GF_SECURITY_ADMIN_PASSWORD).toBe(plan.outputs.dashboardPassword);
     expect(plan.outputs.grafanaUrl).toBe("http://127.0.0.1:3030");
   });
@@ -140,7 +232,10 @@ describe("every extra switched on, locally", () => {
 describe("vps: the pooler is never public, and imgproxy stays off unless asked", () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await evaluate({ ...VPS_CONFIG, "ownstack:supavisor": "true", "ownstack:functions": "true" }, "vps");
+    plan = await evaluate(
+      { ...VPS_CONFIG, "ownstack:supavisor": "true", "ownstack:functions": "true" },
+      "vps",
+    );
   });
 
   it("publishes nothing for Supavisor or the functions", () => {
@@ -180,7 +275,8 @@ describe("migration files from the configured folder", () => {
   });
 
   it("refuses misnamed files, duplicate versions and a missing configured seed with the config, naming the key", () => {
-    const settings = (config: Record<string, string>) => parseSettings({ "ownstack:migrationsPath": folder, ...config }, "local");
+    const settings = (config: Record<string, string>) =>
+      parseSettings({ "ownstack:migrationsPath": folder, ...config }, "local");
     writeFileSync(join(folder, "add-things.sql"), "SELECT 1;");
     writeFileSync(join(folder, "09_again.sql"), "SELECT 1;");
     expect(() => settings({})).toThrow(
@@ -189,9 +285,10 @@ describe("migration files from the configured folder", () => {
     );
     rmSync(join(folder, "add-things.sql"));
     rmSync(join(folder, "09_again.sql"));
-    expect(() => settings({ "ownstack:seedPath": join(folder, "nope.sql") })).toThrow(/ownstack:seedPath: .*nope\.sql does not exist/);
+    expect(() => settings({ "ownstack:seedPath": join(folder, "nope.sql") })).toThrow(
+      /ownstack:seedPath: .*nope\.sql does not exist/,
+    );
     // The default seed path may be absent: nothing to seed.
     expect(loadMigrations(settings({})).seed).toBeUndefined();
   });
-
 });

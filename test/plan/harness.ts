@@ -67,14 +67,29 @@ function fakeSecret(name: string, length: number): string {
 }
 
 /** tls.PrivateKey stand-in: a real key on the requested curve, one per resource name, kept for the process. */
-const TLS_CURVES: Record<string, string> = { P224: "secp224r1", P256: "prime256v1", P384: "secp384r1", P521: "secp521r1" };
+const TLS_CURVES: Record<string, string> = {
+  P224: "secp224r1",
+  P256: "prime256v1",
+  P384: "secp384r1",
+  P521: "secp521r1",
+};
 const mockKeys = new Map<string, string>();
 function mockEcKey(name: string, curve: string): { privateKeyPem: string; publicKeyPem: string } {
   const id = `${name}/${curve}`;
   if (!mockKeys.has(id))
-    mockKeys.set(id, generateKeyPairSync("ec", { namedCurve: TLS_CURVES[curve] ?? curve, privateKeyEncoding: { type: "sec1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey);
+    mockKeys.set(
+      id,
+      generateKeyPairSync("ec", {
+        namedCurve: TLS_CURVES[curve] ?? curve,
+        privateKeyEncoding: { type: "sec1", format: "pem" },
+        publicKeyEncoding: { type: "spki", format: "pem" },
+      }).privateKey,
+    );
   const privateKeyPem = mockKeys.get(id) as string;
-  return { privateKeyPem, publicKeyPem: createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString() };
+  return {
+    privateKeyPem,
+    publicKeyPem: createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString(),
+  };
 }
 
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
@@ -90,7 +105,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         bcryptHash: `$2a$10$${fakeSecret(`${name}/bcrypt/${JSON.stringify(inputs.keepers ?? {})}`, 53)}`,
       };
     case "time:index/static:Static":
-      return { ...inputs, unix: STATE_ISSUED_AT + Number(inputs.triggers?.rotation ?? 0), rfc3339: "2026-01-01T00:00:00Z" };
+      return {
+        ...inputs,
+        unix: STATE_ISSUED_AT + Number(inputs.triggers?.rotation ?? 0),
+        rfc3339: "2026-01-01T00:00:00Z",
+      };
     case "docker:index/remoteImage:RemoteImage":
       return { ...inputs, imageId: `sha256:${inputs.name}`, repoDigest: `${inputs.name}@sha256:0` };
     case "docker:index/container:Container":
@@ -104,8 +123,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
  * What the cluster fills in: pulumi-kubernetes auto-names an object without `metadata.name`
  * (`<resource name>-<suffix>`), and the API server gives a ClusterIP Service its address.
  */
-function kubernetesState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  const metadata = { ...inputs.metadata, name: inputs.metadata?.name ?? `${name}-${fakeSecret(name, 8).toLowerCase()}` };
+function kubernetesState(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+): Record<string, any> {
+  const metadata = {
+    ...inputs.metadata,
+    name: inputs.metadata?.name ?? `${name}-${fakeSecret(name, 8).toLowerCase()}`,
+  };
   if (type !== "kubernetes:core/v1:Service") return { ...inputs, metadata };
   const octet = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 250, 7) + 2;
   return { ...inputs, metadata, spec: { ...inputs.spec, clusterIP: `10.96.0.${octet}` } };
@@ -126,7 +152,11 @@ async function settle(count: () => number): Promise<void> {
  * Runs a program for one stack with the given raw config (`{"ownstack:apiPort": "8000"}`). `load`
  * must import the program afresh (vitest: resetModules + import; scripts: a cleared require cache).
  */
-export async function evaluateWith(load: () => Promise<unknown>, config: Record<string, string> = {}, stack = "local"): Promise<Plan> {
+export async function evaluateWith(
+  load: () => Promise<unknown>,
+  config: Record<string, string> = {},
+  stack = "local",
+): Promise<Plan> {
   const resources: PlannedResource[] = [];
   let sent: ResourceOptionsSent | undefined;
   await pulumi.runtime.setMocks(
@@ -136,8 +166,22 @@ export async function evaluateWith(load: () => Promise<unknown>, config: Record<
         const inputs = Object.fromEntries(
           Object.entries(args.inputs).map(([k, v]) => [k, unwrap(v, () => secretInputs.add(k))]),
         );
-        const options = sent ?? { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], dependencies: [] };
-        resources.push({ type: args.type, name: args.name, inputs, secretInputs, provider: args.provider ?? "", urn: "", options });
+        const options = sent ?? {
+          protect: false,
+          retainOnDelete: false,
+          deleteBeforeReplace: false,
+          ignoreChanges: [],
+          dependencies: [],
+        };
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          secretInputs,
+          provider: args.provider ?? "",
+          urn: "",
+          options,
+        });
         return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
       },
       call: (args) => args.inputs,
@@ -147,11 +191,19 @@ export async function evaluateWith(load: () => Promise<unknown>, config: Record<
     false,
   );
   recordResourceOptions(resources, (options) => (sent = options));
-  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => (SECRET_KEYS as readonly string[]).some((key) => k === `${PROJECT}:${key}`)));
+  pulumi.runtime.setAllConfig(
+    config,
+    Object.keys(config).filter((k) =>
+      (SECRET_KEYS as readonly string[]).some((key) => k === `${PROJECT}:${key}`),
+    ),
+  );
   // A program may export a promise of its outputs (index.ts does for target kubernetes, behind a
   // dynamic import); the runner awaits it, and so does this harness.
   const loaded = (await load()) as Record<string, unknown>;
-  const program = (loaded.default instanceof Promise ? await loaded.default : loaded) as Record<string, unknown>;
+  const program = (loaded.default instanceof Promise ? await loaded.default : loaded) as Record<
+    string,
+    unknown
+  >;
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();
   for (const [key, value] of Object.entries(program)) {
@@ -171,7 +223,10 @@ export async function evaluateWith(load: () => Promise<unknown>, config: Record<
  * Wraps the mock monitor's registerResource, which hands `newResource` only the inputs: the request
  * also carries protect, retainOnDelete and the dependency URNs, and the response the URN.
  */
-function recordResourceOptions(resources: PlannedResource[], onRequest: (options: ResourceOptionsSent) => void): void {
+function recordResourceOptions(
+  resources: PlannedResource[],
+  onRequest: (options: ResourceOptionsSent) => void,
+): void {
   const monitor = pulumi.runtime.getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
@@ -194,4 +249,3 @@ function recordResourceOptions(resources: PlannedResource[], onRequest: (options
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
-

@@ -25,7 +25,8 @@ describe("one-shot jobs gate what depends on them", () => {
 
   // The whole path, through @pulumi/pulumi's runner, is in test/runner/failedJob.test.ts.
   it("a failed job's error names it, its exit code and where to read its log, as one line without a trace", () => {
-    const urn = "urn:pulumi:local::ownstack::ownstack:storage:Minio$docker:index/container:Container::minio-create-bucket";
+    const urn =
+      "urn:pulumi:local::ownstack::ownstack:storage:Minio$docker:index/container:Container::minio-create-bucket";
     const err = failedJob("ownstack-local-minio-createbucket", 1, urn);
     expect(pulumi.RunError.isInstance(err)).toBe(true);
     expect(err.message).toBe(

@@ -1,7 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PUBLISHED_IDLE_MIB, ServiceName } from "../../config/memory";
 import { durationSeconds } from "../../config/schema";
-import { Plan, PlannedResource, EVERY_SERVICE, VPS_CONFIG, container, containers, env, evaluate, label } from "./mocks";
+import {
+  Plan,
+  PlannedResource,
+  EVERY_SERVICE,
+  VPS_CONFIG,
+  container,
+  containers,
+  env,
+  evaluate,
+  label,
+} from "./mocks";
 
 /**
  * Limits that hold at idle, and first boots that finish inside `pulumi up`'s wait: checked over
@@ -10,7 +20,8 @@ import { Plan, PlannedResource, EVERY_SERVICE, VPS_CONFIG, container, containers
 
 const seconds = (d: string) => durationSeconds(d);
 const service = (c: PlannedResource) => label(c, "ownstack.service")!;
-const running = (plan: Plan) => containers(plan).filter((c) => label(c, "ownstack.job") === undefined);
+const running = (plan: Plan) =>
+  containers(plan).filter((c) => label(c, "ownstack.job") === undefined);
 
 /** Probes Docker still runs inside the wait after the earliest moment it may call the container unhealthy. */
 function probesAfterUnhealthy(c: PlannedResource): number {
@@ -31,7 +42,9 @@ for (const [stack, config] of [
 
     it("every container's swap equals its memory limit, so the limit is what it can hold", () => {
       const loose = containers(plan).filter((c) => c.inputs.memorySwap !== c.inputs.memory);
-      expect(loose.map((c) => `${c.name}: memory ${c.inputs.memory}, swap ${c.inputs.memorySwap}`)).toEqual([]);
+      expect(
+        loose.map((c) => `${c.name}: memory ${c.inputs.memory}, swap ${c.inputs.memorySwap}`),
+      ).toEqual([]);
     });
 
     it("every healthcheck leaves several probes inside pulumi up's wait after it could first report unhealthy", () => {
@@ -55,7 +68,9 @@ for (const [stack, config] of [
         // Kong's figure is per nginx worker; the plan says how many it runs.
         const workers = service(c) === "kong" ? Number(env(c).KONG_NGINX_WORKER_PROCESSES) : 1;
         const needed = Math.ceil(figure.mib * workers * 1.25);
-        return c.inputs.memory >= needed ? [] : [`${service(c)}: ${c.inputs.memory} MiB < ${needed} MiB (${figure.source})`];
+        return c.inputs.memory >= needed
+          ? []
+          : [`${service(c)}: ${c.inputs.memory} MiB < ${needed} MiB (${figure.source})`];
       });
       expect(short).toEqual([]);
     });

@@ -3,20 +3,56 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { KONG_CONFIG_PATH } from "../../components/kong";
 import { initSqlFiles } from "../../components/render/initSql";
 import { parseSettings } from "../../config/settings";
-import { Plan, PlannedResource, aliases, byType, container, containers, env, evaluate, label } from "./mocks";
+import {
+  Plan,
+  PlannedResource,
+  aliases,
+  byType,
+  container,
+  containers,
+  env,
+  evaluate,
+  label,
+} from "./mocks";
 
 const settings = parseSettings({}, "local");
-const CORE = ["auth", "db", "kong", "mail", "meta", "minio", "realtime", "rest", "storage", "studio"];
-const SECRET_OUTPUTS = ["anonKey", "dashboardPassword", "jwtSecret", "postgresPassword", "serviceRoleKey"];
+const CORE = [
+  "auth",
+  "db",
+  "kong",
+  "mail",
+  "meta",
+  "minio",
+  "realtime",
+  "rest",
+  "storage",
+  "studio",
+];
+const SECRET_OUTPUTS = [
+  "anonKey",
+  "dashboardPassword",
+  "jwtSecret",
+  "postgresPassword",
+  "serviceRoleKey",
+];
 
 /** A DSN split into the parts a test names. */
 function dsn(url: string) {
   const u = new URL(url);
-  return { scheme: u.protocol, user: u.username, password: decodeURIComponent(u.password), host: u.hostname, port: u.port, database: u.pathname.slice(1) };
+  return {
+    scheme: u.protocol,
+    user: u.username,
+    password: decodeURIComponent(u.password),
+    host: u.hostname,
+    port: u.port,
+    database: u.pathname.slice(1),
+  };
 }
 
 const kongYml = (plan: Plan) => {
-  const upload = container(plan, "kong").inputs.uploads.find((u: { file: string }) => u.file === KONG_CONFIG_PATH);
+  const upload = container(plan, "kong").inputs.uploads.find(
+    (u: { file: string }) => u.file === KONG_CONFIG_PATH,
+  );
   return parse(upload.content);
 };
 
@@ -45,23 +81,30 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
 
   it("the JWT secret reaches rest inside PGRST_JWT_SECRET's JWKS, as its HS256 key (authSigning es256 is the default)", () => {
     const { keys } = JSON.parse(env(container(plan, "rest")).PGRST_JWT_SECRET);
-    expect(keys.find((k: { kty: string }) => k.kty === "oct")).toEqual({ kty: "oct", k: Buffer.from(String(out.jwtSecret)).toString("base64url"), alg: "HS256" });
+    expect(keys.find((k: { kty: string }) => k.kty === "oct")).toEqual({
+      kty: "oct",
+      k: Buffer.from(String(out.jwtSecret)).toString("base64url"),
+      alg: "HS256",
+    });
   });
 
   it.each([
     ["auth", "GOTRUE_DB_DATABASE_URL", "supabase_auth_admin"],
     ["rest", "PGRST_DB_URI", "authenticator"],
     ["storage", "DATABASE_URL", "supabase_storage_admin"],
-  ])("%s's %s logs in as %s with the stack's Postgres password at db:5432", (service, name, role) => {
-    expect(dsn(env(container(plan, service))[name])).toEqual({
-      scheme: "postgres:",
-      user: role,
-      password: out.postgresPassword,
-      host: "db",
-      port: "5432",
-      database: "postgres",
-    });
-  });
+  ])(
+    "%s's %s logs in as %s with the stack's Postgres password at db:5432",
+    (service, name, role) => {
+      expect(dsn(env(container(plan, service))[name])).toEqual({
+        scheme: "postgres:",
+        user: role,
+        password: out.postgresPassword,
+        host: "db",
+        port: "5432",
+        database: "postgres",
+      });
+    },
+  );
 
   it.each([
     ["db", "POSTGRES_PASSWORD"],
@@ -74,14 +117,33 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
   });
 
   it("Realtime, postgres-meta and Studio log in as the users upstream uses, at db", () => {
-    expect(env(container(plan, "realtime"))).toMatchObject({ DB_USER: "supabase_admin", DB_HOST: "db", DB_PORT: "5432", DB_NAME: "postgres" });
-    expect(env(container(plan, "meta"))).toMatchObject({ PG_META_DB_USER: "postgres", PG_META_DB_HOST: "db", PG_META_DB_PORT: "5432" });
-    expect(env(container(plan, "studio"))).toMatchObject({ POSTGRES_USER_READ_WRITE: "postgres", POSTGRES_HOST: "db", POSTGRES_PORT: "5432" });
+    expect(env(container(plan, "realtime"))).toMatchObject({
+      DB_USER: "supabase_admin",
+      DB_HOST: "db",
+      DB_PORT: "5432",
+      DB_NAME: "postgres",
+    });
+    expect(env(container(plan, "meta"))).toMatchObject({
+      PG_META_DB_USER: "postgres",
+      PG_META_DB_HOST: "db",
+      PG_META_DB_PORT: "5432",
+    });
+    expect(env(container(plan, "studio"))).toMatchObject({
+      POSTGRES_USER_READ_WRITE: "postgres",
+      POSTGRES_HOST: "db",
+      POSTGRES_PORT: "5432",
+    });
   });
 
   it("the database's init SQL gives the service roles that same password", () => {
     const uploads = container(plan, "db").inputs.uploads;
-    expect(uploads).toEqual(expect.arrayContaining(initSqlFiles(out.postgresPassword, settings.auth.jwtExpiry).map((f) => expect.objectContaining(f))));
+    expect(uploads).toEqual(
+      expect.arrayContaining(
+        initSqlFiles(out.postgresPassword, settings.auth.jwtExpiry).map((f) =>
+          expect.objectContaining(f),
+        ),
+      ),
+    );
   });
 
   it("Studio and postgres-meta share one crypto key of at least 32 characters", () => {
@@ -91,7 +153,9 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
   });
 
   it("generated secrets meet upstream's length rules", () => {
-    const length = (id: string) => byType(plan, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith(id))?.inputs.length;
+    const length = (id: string) =>
+      byType(plan, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith(id))
+        ?.inputs.length;
     expect(out.jwtSecret.length).toBeGreaterThanOrEqual(40);
     expect(env(container(plan, "realtime")).SECRET_KEY_BASE.length).toBeGreaterThanOrEqual(64);
     expect(env(container(plan, "realtime")).DB_ENC_KEY).toHaveLength(16);
@@ -100,7 +164,8 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
   });
 
   it("no generated password contains characters that break a postgres:// URL", () => {
-    for (const r of byType(plan, "random:index/randomPassword:RandomPassword")) expect(r.inputs.special, r.name).toBe(false);
+    for (const r of byType(plan, "random:index/randomPassword:RandomPassword"))
+      expect(r.inputs.special, r.name).toBe(false);
   });
 
   it.each([
@@ -115,7 +180,11 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
 
   it("Storage and the bucket job use MinIO's root credentials", () => {
     const minio = env(container(plan, "minio"));
-    const job = env(containers(plan).find((c) => label(c, "ownstack.service") === "minio-createbucket") as PlannedResource);
+    const job = env(
+      containers(plan).find(
+        (c) => label(c, "ownstack.service") === "minio-createbucket",
+      ) as PlannedResource,
+    );
     expect(env(container(plan, "storage"))).toMatchObject({
       STORAGE_BACKEND: "s3",
       GLOBAL_S3_ENDPOINT: "http://minio:9000",
@@ -123,7 +192,10 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
       AWS_ACCESS_KEY_ID: minio.MINIO_ROOT_USER,
       AWS_SECRET_ACCESS_KEY: minio.MINIO_ROOT_PASSWORD,
     });
-    expect(job).toEqual({ MINIO_ROOT_USER: minio.MINIO_ROOT_USER, MINIO_ROOT_PASSWORD: minio.MINIO_ROOT_PASSWORD });
+    expect(job).toEqual({
+      MINIO_ROOT_USER: minio.MINIO_ROOT_USER,
+      MINIO_ROOT_PASSWORD: minio.MINIO_ROOT_PASSWORD,
+    });
   });
 
   it("GoTrue sends sign-up mail to Mailpit and links to the public gateway", () => {
@@ -139,20 +211,28 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
 
   it("Kong's kong.yml carries exactly the anon and service_role keys (legacy and sb_), and the dashboard login", () => {
     const kong = kongYml(plan);
-    const keyOf = (user: string) => kong.consumers.find((c: { username: string }) => c.username === user)?.keyauth_credentials;
+    const keyOf = (user: string) =>
+      kong.consumers.find((c: { username: string }) => c.username === user)?.keyauth_credentials;
     expect(keyOf("anon")).toEqual([{ key: out.anonKey }, { key: out.publishableKey }]);
     expect(keyOf("service_role")).toEqual([{ key: out.serviceRoleKey }, { key: out.secretKey }]);
     expect(kong.acls).toEqual([
       { consumer: "anon", group: "anon" },
       { consumer: "service_role", group: "admin" },
     ]);
-    expect(kong.basicauth_credentials).toEqual([{ consumer: "DASHBOARD", username: out.dashboardUsername, password: out.dashboardPassword }]);
-    expect(env(container(plan, "kong"))).toMatchObject({ KONG_DATABASE: "off", KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH });
+    expect(kong.basicauth_credentials).toEqual([
+      { consumer: "DASHBOARD", username: out.dashboardUsername, password: out.dashboardPassword },
+    ]);
+    expect(env(container(plan, "kong"))).toMatchObject({
+      KONG_DATABASE: "off",
+      KONG_DECLARATIVE_CONFIG: KONG_CONFIG_PATH,
+    });
   });
 
   it("Kong routes with the expressions router, which the exact-match /rest/v1/ (service_role only) route needs", () => {
     expect(env(container(plan, "kong")).KONG_ROUTER_FLAVOR).toBe("expressions");
-    const openapi = kongYml(plan).services.find((s: { name: string }) => s.name === "rest-v1-openapi");
+    const openapi = kongYml(plan).services.find(
+      (s: { name: string }) => s.name === "rest-v1-openapi",
+    );
     expect(openapi.routes[0].expression).toBe('http.path == "/rest/v1/"');
   });
 });
@@ -184,18 +264,26 @@ describe("local stack: one private network with upstream's DNS names", () => {
 
   it("every container joins the stack's one network", () => {
     const [network] = byType(plan, "docker:index/network:Network");
-    for (const c of containers(plan)) expect(c.inputs.networksAdvanced.map((n: { name: string }) => n.name), c.name).toEqual([network.inputs.name]);
+    for (const c of containers(plan))
+      expect(
+        c.inputs.networksAdvanced.map((n: { name: string }) => n.name),
+        c.name,
+      ).toEqual([network.inputs.name]);
   });
 
   it("every internal address a service or Kong is given resolves to a network alias", () => {
     const known = new Set(containers(plan).flatMap(aliases));
-    const publicHosts = new Set([new URL(settings.publicUrl).hostname, new URL(settings.siteUrl).hostname]);
+    const publicHosts = new Set([
+      new URL(settings.publicUrl).hostname,
+      new URL(settings.siteUrl).hostname,
+    ]);
     const hostKeys = ["DB_HOST", "PG_META_DB_HOST", "GOTRUE_SMTP_HOST"];
     const hosts: string[] = [];
     for (const c of containers(plan)) {
       for (const [key, value] of Object.entries(env(c))) {
         if (hostKeys.includes(key)) hosts.push(value);
-        for (const m of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/(?:[^@\s/]+@)?([^:/\s,]+)/gi)) hosts.push(m[1]);
+        for (const m of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/(?:[^@\s/]+@)?([^:/\s,]+)/gi))
+          hosts.push(m[1]);
       }
     }
     for (const s of kongYml(plan).services) hosts.push(new URL(s.url).hostname);
@@ -216,12 +304,16 @@ describe("local stack: secrets stay secret", () => {
   });
 
   it("the URLs and the keys command are plain outputs", () => {
-    for (const name of ["apiUrl", "studioUrl", "keysCommand"]) expect(plan.secretOutputs.has(name), name).toBe(false);
+    for (const name of ["apiUrl", "studioUrl", "keysCommand"])
+      expect(plan.secretOutputs.has(name), name).toBe(false);
   });
 
-  it.each(["db", "auth", "rest", "realtime", "storage", "minio", "meta", "studio"])("%s receives its env as a secret", (service) => {
-    expect(container(plan, service).secretInputs.has("envs")).toBe(true);
-  });
+  it.each(["db", "auth", "rest", "realtime", "storage", "minio", "meta", "studio"])(
+    "%s receives its env as a secret",
+    (service) => {
+      expect(container(plan, service).secretInputs.has("envs")).toBe(true);
+    },
+  );
 
   it.each(["db", "kong"])("%s's uploaded files are secret", (service) => {
     expect(container(plan, service).secretInputs.has("uploads")).toBe(true);
@@ -231,7 +323,11 @@ describe("local stack: secrets stay secret", () => {
     const secrets = SECRET_OUTPUTS.map((k) => String(plan.outputs[k]));
     const leaks = plan.resources.flatMap((r) =>
       Object.entries(r.inputs)
-        .filter(([key, value]) => !r.secretInputs.has(key) && secrets.some((s) => JSON.stringify(value ?? null).includes(s)))
+        .filter(
+          ([key, value]) =>
+            !r.secretInputs.has(key) &&
+            secrets.some((s) => JSON.stringify(value ?? null).includes(s)),
+        )
         .map(([key]) => `${r.name}.${key}`),
     );
     expect(leaks).toEqual([]);
@@ -252,7 +348,12 @@ describe("local stack: the plan does not depend on the clock", () => {
     return plan;
   };
   const snapshot = (plan: Plan) => ({
-    resources: plan.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, secret: [...r.secretInputs].sort() })),
+    resources: plan.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      inputs: r.inputs,
+      secret: [...r.secretInputs].sort(),
+    })),
     outputs: plan.outputs,
   });
 

@@ -4,11 +4,34 @@ import { exposureViolations, plannedBindings } from "../../config/exposure";
 import { IMAGES } from "../../config/images";
 import { JOB_MEMORY_MIB, ServiceName } from "../../config/memory";
 import { parseSettings } from "../../config/settings";
-import { Plan, PlannedResource, byType, container, containers, env, evaluate, evaluateWith, label, publishedBindings, waitsFor } from "./mocks";
+import {
+  Plan,
+  PlannedResource,
+  byType,
+  container,
+  containers,
+  env,
+  evaluate,
+  evaluateWith,
+  label,
+  publishedBindings,
+  waitsFor,
+} from "./mocks";
 
 const settings = parseSettings({}, "local");
 /** The Supabase core of issue 3; other services (AI, cache, metrics) are checked by their own tests. */
-const CORE: ServiceName[] = ["auth", "db", "kong", "mail", "meta", "minio", "realtime", "rest", "storage", "studio"];
+const CORE: ServiceName[] = [
+  "auth",
+  "db",
+  "kong",
+  "mail",
+  "meta",
+  "minio",
+  "realtime",
+  "rest",
+  "storage",
+  "studio",
+];
 
 const isJob = (c: PlannedResource) => label(c, "ownstack.job") === "true";
 const services = (plan: Plan) => containers(plan).filter((c) => !isJob(c));
@@ -43,13 +66,19 @@ describe("local stack: every container follows the one container policy", () => 
 
   it("every Supabase core service runs on local", () => {
     // Its memory goal (2 GiB for the core) is printed by `npm run bench`, not asserted in a test.
-    expect(services(plan).map(serviceOf).filter((s) => CORE.includes(s as ServiceName)).sort()).toEqual([...CORE].sort());
+    expect(
+      services(plan)
+        .map(serviceOf)
+        .filter((s) => CORE.includes(s as ServiceName))
+        .sort(),
+    ).toEqual([...CORE].sort());
   });
 
   it("one-shot jobs run to completion, are never restarted and publish nothing", () => {
     const jobs = containers(plan).filter(isJob);
     expect(jobs.map(serviceOf)).toContain("minio-createbucket");
-    for (const j of jobs) expect(j.inputs, j.name).toMatchObject({ attach: true, mustRun: false, restart: "no" });
+    for (const j of jobs)
+      expect(j.inputs, j.name).toMatchObject({ attach: true, mustRun: false, restart: "no" });
     for (const j of jobs) expect(j.inputs.ports ?? [], j.name).toEqual([]);
   });
 
@@ -97,14 +126,27 @@ describe("local stack: nothing is reachable from the host network", () => {
   });
 
   it("every published port is one the exposure policy plans, and the policy finds no violation", () => {
-    const planned = plannedBindings(settings).map(({ service, internal, external, ip }) => ({ service, internal, external, ip }));
-    for (const b of publishedBindings(plan)) expect(planned).toContainEqual({ service: b.service, internal: b.internal, external: b.external, ip: b.ip });
+    const planned = plannedBindings(settings).map(({ service, internal, external, ip }) => ({
+      service,
+      internal,
+      external,
+      ip,
+    }));
+    for (const b of publishedBindings(plan))
+      expect(planned).toContainEqual({
+        service: b.service,
+        internal: b.internal,
+        external: b.external,
+        ip: b.ip,
+      });
     expect(exposureViolations("local", publishedBindings(plan))).toEqual([]);
   });
 
   it("apiPort moves Kong's published port and every public URL with it", async () => {
     const moved = await evaluate({ "ownstack:apiPort": "8100" });
-    expect(container(moved, "kong").inputs.ports).toEqual([{ internal: 8000, external: 8100, ip: "127.0.0.1", protocol: "tcp" }]);
+    expect(container(moved, "kong").inputs.ports).toEqual([
+      { internal: 8000, external: 8100, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
     expect(env(container(moved, "auth")).API_EXTERNAL_URL).toBe("http://localhost:8100/auth/v1");
     expect(env(container(moved, "studio")).SUPABASE_PUBLIC_URL).toBe("http://localhost:8100");
     expect(moved.outputs.apiUrl).toBe("http://localhost:8100");
@@ -150,39 +192,66 @@ describe("local stack: data lives on volumes that survive destroy", () => {
     plan = await evaluate();
   });
 
-  const volume = (p: Plan, name: string) => byType(p, VOLUME).find((v) => v.inputs.name === `ownstack-local-${name}`);
-  const mounts = (c: PlannedResource) => (c.inputs.volumes ?? []).map((v: { volumeName: string; containerPath: string }) => `${v.volumeName}:${v.containerPath}`);
+  const volume = (p: Plan, name: string) =>
+    byType(p, VOLUME).find((v) => v.inputs.name === `ownstack-local-${name}`);
+  const mounts = (c: PlannedResource) =>
+    (c.inputs.volumes ?? []).map(
+      (v: { volumeName: string; containerPath: string }) => `${v.volumeName}:${v.containerPath}`,
+    );
 
-  it.each(["db-data", "db-config", "minio-data", "studio-snippets", "functions"])("the %s volume is protected and retained on delete", (name) => {
-    expect(volume(plan, name)?.options).toMatchObject({ protect: true, retainOnDelete: true });
-  });
+  it.each(["db-data", "db-config", "minio-data", "studio-snippets", "functions"])(
+    "the %s volume is protected and retained on delete",
+    (name) => {
+      expect(volume(plan, name)?.options).toMatchObject({ protect: true, retainOnDelete: true });
+    },
+  );
 
   it("Postgres keeps its data and its pgsodium key on those volumes", () => {
     expect(mounts(container(plan, "db"))).toEqual(
-      expect.arrayContaining(["ownstack-local-db-data:/var/lib/postgresql/data", "ownstack-local-db-config:/etc/postgresql-custom"]),
+      expect.arrayContaining([
+        "ownstack-local-db-data:/var/lib/postgresql/data",
+        "ownstack-local-db-config:/etc/postgresql-custom",
+      ]),
     );
     expect(mounts(container(plan, "minio"))).toEqual(["ownstack-local-minio-data:/data"]);
   });
 
   it("Studio saves SQL snippets and Edge Functions on volumes of their own, at upstream's folders", () => {
     const studio = container(plan, "studio");
-    expect(env(studio)).toMatchObject({ SNIPPETS_MANAGEMENT_FOLDER: "/app/snippets", EDGE_FUNCTIONS_MANAGEMENT_FOLDER: "/app/edge-functions" });
-    expect(mounts(studio).sort()).toEqual(["ownstack-local-functions:/app/edge-functions", "ownstack-local-studio-snippets:/app/snippets"]);
+    expect(env(studio)).toMatchObject({
+      SNIPPETS_MANAGEMENT_FOLDER: "/app/snippets",
+      EDGE_FUNCTIONS_MANAGEMENT_FOLDER: "/app/edge-functions",
+    });
+    expect(mounts(studio).sort()).toEqual([
+      "ownstack-local-functions:/app/edge-functions",
+      "ownstack-local-studio-snippets:/app/snippets",
+    ]);
     expect(studio.inputs.volumes.every((v: { readOnly?: boolean }) => !v.readOnly)).toBe(true);
   });
 
   it("every data volume the stack declares is protected", () => {
-    const data = byType(plan, VOLUME).filter((v) => (v.inputs.labels ?? []).some((l: { label: string }) => l.label === "ownstack.data"));
+    const data = byType(plan, VOLUME).filter((v) =>
+      (v.inputs.labels ?? []).some((l: { label: string }) => l.label === "ownstack.data"),
+    );
     expect(data.length).toBeGreaterThanOrEqual(3);
-    for (const v of data) expect(v.options, v.name).toMatchObject({ protect: true, retainOnDelete: true });
+    for (const v of data)
+      expect(v.options, v.name).toMatchObject({ protect: true, retainOnDelete: true });
   });
 
   it("storageBackend file drops MinIO and keeps objects on a protected volume", async () => {
     const file = await evaluate({ "ownstack:storageBackend": "file" });
     expect(containers(file).some((c) => serviceOf(c) === "minio")).toBe(false);
-    expect(volume(file, "storage-data")?.options).toMatchObject({ protect: true, retainOnDelete: true });
-    expect(mounts(container(file, "storage"))).toEqual(["ownstack-local-storage-data:/var/lib/storage"]);
-    expect(env(container(file, "storage"))).toMatchObject({ STORAGE_BACKEND: "file", FILE_STORAGE_BACKEND_PATH: "/var/lib/storage" });
+    expect(volume(file, "storage-data")?.options).toMatchObject({
+      protect: true,
+      retainOnDelete: true,
+    });
+    expect(mounts(container(file, "storage"))).toEqual([
+      "ownstack-local-storage-data:/var/lib/storage",
+    ]);
+    expect(env(container(file, "storage"))).toMatchObject({
+      STORAGE_BACKEND: "file",
+      FILE_STORAGE_BACKEND_PATH: "/var/lib/storage",
+    });
   });
 
   it("dataVolume itself asks the engine to protect and retain any volume it declares", async () => {
@@ -191,6 +260,10 @@ describe("local stack: data lives on volumes that survive destroy", () => {
       return {};
     });
     expect(unit.resources).toHaveLength(1);
-    expect(unit.resources[0]).toMatchObject({ type: VOLUME, inputs: { name: "ownstack-local-probe" }, options: { protect: true, retainOnDelete: true } });
+    expect(unit.resources[0]).toMatchObject({
+      type: VOLUME,
+      inputs: { name: "ownstack-local-probe" },
+      options: { protect: true, retainOnDelete: true },
+    });
   });
 });

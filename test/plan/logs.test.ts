@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DOCKER_SOCKET } from "../../components/vector";
 import { VECTOR_CONFIG_PATH } from "../../components/render/vector";
-import { Plan, VPS_CONFIG, byType, container, env, evaluate, hasContainer, waitsFor } from "./mocks";
+import {
+  Plan,
+  VPS_CONFIG,
+  byType,
+  container,
+  env,
+  evaluate,
+  hasContainer,
+  waitsFor,
+} from "./mocks";
 
 /** The log stack behind Studio's Logs Explorer, as upstream's docker-compose.logs.yml runs it. */
 
@@ -25,7 +34,9 @@ describe("logs on the local stack (on by default)", () => {
       LOGFLARE_SUPABASE_MODE: "true",
       POSTGRES_BACKEND_SCHEMA: "_analytics",
     });
-    expect(e.POSTGRES_BACKEND_URL).toBe(`postgresql://supabase_admin:${e.DB_PASSWORD}@db:5432/_supabase`);
+    expect(e.POSTGRES_BACKEND_URL).toBe(
+      `postgresql://supabase_admin:${e.DB_PASSWORD}@db:5432/_supabase`,
+    );
     expect(e.LOGFLARE_PUBLIC_ACCESS_TOKEN.length).toBeGreaterThanOrEqual(32);
     expect(e.LOGFLARE_PRIVATE_ACCESS_TOKEN.length).toBeGreaterThanOrEqual(32);
     expect(e.LOGFLARE_PUBLIC_ACCESS_TOKEN).not.toBe(e.LOGFLARE_PRIVATE_ACCESS_TOKEN);
@@ -48,7 +59,9 @@ describe("logs on the local stack (on by default)", () => {
 
   it("reads container logs through the Docker socket, read-only, with the token only in its environment", () => {
     const vector = container(plan, "vector");
-    expect(vector.inputs.volumes).toEqual([{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }]);
+    expect(vector.inputs.volumes).toEqual([
+      { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true },
+    ]);
     expect(vector.inputs.securityOpts).toEqual(["label=disable"]);
     expect(vector.inputs.command).toEqual(["--config", VECTOR_CONFIG_PATH]);
     const [upload] = vector.inputs.uploads;
@@ -67,15 +80,23 @@ describe("logs on the local stack (on by default)", () => {
       NEXT_ANALYTICS_BACKEND_PROVIDER: "postgres",
       NEXT_PUBLIC_ENABLE_LOGS: "true",
     });
-    expect(studio.LOGFLARE_PRIVATE_ACCESS_TOKEN).toBe(env(container(plan, "analytics")).LOGFLARE_PRIVATE_ACCESS_TOKEN);
+    expect(studio.LOGFLARE_PRIVATE_ACCESS_TOKEN).toBe(
+      env(container(plan, "analytics")).LOGFLARE_PRIVATE_ACCESS_TOKEN,
+    );
   });
 
   it("creates _analytics in _supabase on a new data volume and from the migrations job on an old one", () => {
     const uploads: { file: string; content: string }[] = container(plan, "db").inputs.uploads;
-    const logsSql = uploads.find((u) => u.file === "/docker-entrypoint-initdb.d/migrations/99-logs.sql");
+    const logsSql = uploads.find(
+      (u) => u.file === "/docker-entrypoint-initdb.d/migrations/99-logs.sql",
+    );
     expect(logsSql?.content).toContain("CREATE SCHEMA IF NOT EXISTS _analytics");
-    const job = byType(plan, "docker:index/container:Container").find((c) => c.name === "migrations-job")!;
-    const bootstrap = (job.inputs.uploads as { file: string; content: string }[]).find((u) => u.file.endsWith("/bootstrap.sql"));
+    const job = byType(plan, "docker:index/container:Container").find(
+      (c) => c.name === "migrations-job",
+    )!;
+    const bootstrap = (job.inputs.uploads as { file: string; content: string }[]).find((u) =>
+      u.file.endsWith("/bootstrap.sql"),
+    );
     expect(bootstrap?.content).toContain("CREATE SCHEMA IF NOT EXISTS _analytics");
   });
 });
@@ -86,7 +107,11 @@ describe("logs off", () => {
     expect(hasContainer(plan, "analytics")).toBe(false);
     expect(hasContainer(plan, "vector")).toBe(false);
     const studio = env(container(plan, "studio"));
-    expect([studio.NEXT_PUBLIC_ENABLE_LOGS, studio.ENABLED_FEATURES_LOGS_ALL, studio.LOGFLARE_URL]).toEqual(["false", "false", undefined]);
+    expect([
+      studio.NEXT_PUBLIC_ENABLE_LOGS,
+      studio.ENABLED_FEATURES_LOGS_ALL,
+      studio.LOGFLARE_URL,
+    ]).toEqual(["false", "false", undefined]);
   });
 });
 
@@ -97,7 +122,9 @@ describe("logs on the vps stack (an explicit choice)", () => {
     expect(provider.inputs.host).toBe("ssh://deploy@203.0.113.10");
     const vector = container(plan, "vector");
     expect(vector.provider).toContain(provider.urn);
-    expect(vector.inputs.volumes).toEqual([{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }]);
+    expect(vector.inputs.volumes).toEqual([
+      { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true },
+    ]);
     expect(vector.inputs.ports ?? []).toEqual([]);
     expect(container(plan, "analytics").inputs.ports ?? []).toEqual([]);
     expect(env(container(plan, "studio")).LOGFLARE_URL).toBe("http://analytics:4000");

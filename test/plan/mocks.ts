@@ -23,12 +23,20 @@ export function evaluate(config: Record<string, string> = {}, stack = "local"): 
 
 // Plan look-ups, so that tests read as expectations.
 
-export const containers = (plan: Plan) => plan.resources.filter((r) => r.type === "docker:index/container:Container");
+export const containers = (plan: Plan) =>
+  plan.resources.filter((r) => r.type === "docker:index/container:Container");
 
 /** The long-running container of a service, found by its `ownstack.service` label. */
 export function container(plan: Plan, service: string): PlannedResource {
-  const found = containers(plan).find((c) => label(c, "ownstack.service") === service && label(c, "ownstack.job") === undefined);
-  if (!found) throw new Error(`no container for service ${service}; have: ${containers(plan).map((c) => c.name).join(", ")}`);
+  const found = containers(plan).find(
+    (c) => label(c, "ownstack.service") === service && label(c, "ownstack.job") === undefined,
+  );
+  if (!found)
+    throw new Error(
+      `no container for service ${service}; have: ${containers(plan)
+        .map((c) => c.name)
+        .join(", ")}`,
+    );
   return found;
 }
 
@@ -41,7 +49,12 @@ export function label(resource: PlannedResource, name: string): string | undefin
 
 /** A container's env as a map. */
 export function env(resource: PlannedResource): Record<string, string> {
-  return Object.fromEntries((resource.inputs.envs ?? []).map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    (resource.inputs.envs ?? []).map((e: string) => [
+      e.slice(0, e.indexOf("=")),
+      e.slice(e.indexOf("=") + 1),
+    ]),
+  );
 }
 
 export const byType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
@@ -49,18 +62,27 @@ export const byType = (plan: Plan, type: string) => plan.resources.filter((r) =>
 /** Every host port the plan's containers publish, in the exposure policy's shape. */
 export const publishedBindings = (plan: Plan): PortBinding[] =>
   containers(plan).flatMap((c) =>
-    (c.inputs.ports ?? []).map((p: any) => ({ service: label(c, "ownstack.service") ?? c.name, internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", purpose: "" })),
+    (c.inputs.ports ?? []).map((p: any) => ({
+      service: label(c, "ownstack.service") ?? c.name,
+      internal: p.internal,
+      external: p.external,
+      ip: p.ip ?? "0.0.0.0",
+      purpose: "",
+    })),
   );
 
 /** A container's network aliases on the stack's private network. */
-export const aliases = (resource: PlannedResource): string[] => resource.inputs.networksAdvanced?.[0]?.aliases ?? [];
+export const aliases = (resource: PlannedResource): string[] =>
+  resource.inputs.networksAdvanced?.[0]?.aliases ?? [];
 
 /**
  * The services (or one-shot jobs) whose containers a resource waits for before it is created:
  * its dependency URNs as the SDK sends them to the engine, mapped back to `ownstack.service`.
  */
 export function waitsFor(plan: Plan, resource: PlannedResource): string[] {
-  const byUrn = new Map(containers(plan).map((c) => [c.urn, label(c, "ownstack.service") ?? c.name]));
+  const byUrn = new Map(
+    containers(plan).map((c) => [c.urn, label(c, "ownstack.service") ?? c.name]),
+  );
   return resource.options.dependencies.flatMap((urn) => byUrn.get(urn) ?? []).sort();
 }
 

@@ -5,7 +5,8 @@ import { isOpaqueApiKey } from "../../components/render/jwks";
 import { Plan, STATE_ISSUED_AT, byType, container, env, evaluate } from "./mocks";
 
 const kongYml = (plan: Plan) => parse(container(plan, "kong").inputs.uploads[0].content);
-const gotrueKeys = (plan: Plan): Record<string, any>[] => JSON.parse(env(container(plan, "auth")).GOTRUE_JWT_KEYS);
+const gotrueKeys = (plan: Plan): Record<string, any>[] =>
+  JSON.parse(env(container(plan, "auth")).GOTRUE_JWT_KEYS);
 const jwksOf = (plan: Plan) => JSON.parse(env(container(plan, "rest")).PGRST_JWT_SECRET);
 function signer(plan: Plan): Record<string, any> {
   const key = gotrueKeys(plan).find((k) => k.key_ops?.includes("sign"));
@@ -36,13 +37,22 @@ describe("es256 (the default): one signing key, published to every verifier", ()
 
   it("generates an EC P-256 key, not tls.PrivateKey's P-224 default", () => {
     const keys = byType(plan, "tls:index/privateKey:PrivateKey");
-    expect(keys.map((k) => [k.name, k.inputs.algorithm, k.inputs.ecdsaCurve])).toEqual([["signing-key-0", "ECDSA", "P256"]]);
+    expect(keys.map((k) => [k.name, k.inputs.algorithm, k.inputs.ecdsaCurve])).toEqual([
+      ["signing-key-0", "ECDSA", "P256"],
+    ]);
   });
 
   it("gives GoTrue JWT_KEYS: the private EC key that signs, then the legacy HS256 secret", () => {
     const keys = gotrueKeys(plan);
-    expect(keys.map((k) => [k.kty, k.alg])).toEqual([["EC", "ES256"], ["oct", "HS256"]]);
-    expect(keys[0]).toMatchObject({ kid: plan.outputs.signingKeyId, key_ops: ["sign", "verify"], crv: "P-256" });
+    expect(keys.map((k) => [k.kty, k.alg])).toEqual([
+      ["EC", "ES256"],
+      ["oct", "HS256"],
+    ]);
+    expect(keys[0]).toMatchObject({
+      kid: plan.outputs.signingKeyId,
+      key_ops: ["sign", "verify"],
+      crv: "P-256",
+    });
     expect(keys[1].k).toBe(Buffer.from(String(plan.outputs.jwtSecret)).toString("base64url"));
     expect(env(container(plan, "auth")).GOTRUE_JWT_SECRET).toBe(plan.outputs.jwtSecret);
   });
@@ -52,7 +62,8 @@ describe("es256 (the default): one signing key, published to every verifier", ()
     expect(env(container(plan, "realtime")).API_JWT_JWKS).toBe(jwks);
     expect(env(container(plan, "storage")).JWT_JWKS).toBe(jwks);
     expect(jwks).not.toContain('"d"');
-    for (const service of ["auth", "rest", "realtime", "storage"]) expect(container(plan, service).secretInputs.has("envs")).toBe(true);
+    for (const service of ["auth", "rest", "realtime", "storage"])
+      expect(container(plan, service).secretInputs.has("envs")).toBe(true);
   });
 
   it("verifies a session signed with GoTrue's private JWK against that JWKS", async () => {
@@ -63,31 +74,52 @@ describe("es256 (the default): one signing key, published to every verifier", ()
     const studio = env(container(plan, "studio"));
     expect(String(plan.outputs.publishableKey)).toMatch(/^sb_publishable_/);
     expect(String(plan.outputs.secretKey)).toMatch(/^sb_secret_/);
-    expect(isOpaqueApiKey(String(plan.outputs.publishableKey)) && isOpaqueApiKey(String(plan.outputs.secretKey))).toBe(true);
-    expect([studio.SUPABASE_PUBLISHABLE_KEY, studio.SUPABASE_SECRET_KEY]).toEqual([plan.outputs.publishableKey, plan.outputs.secretKey]);
-    expect(plan.secretOutputs.has("publishableKey") && plan.secretOutputs.has("secretKey")).toBe(true);
+    expect(
+      isOpaqueApiKey(String(plan.outputs.publishableKey)) &&
+        isOpaqueApiKey(String(plan.outputs.secretKey)),
+    ).toBe(true);
+    expect([studio.SUPABASE_PUBLISHABLE_KEY, studio.SUPABASE_SECRET_KEY]).toEqual([
+      plan.outputs.publishableKey,
+      plan.outputs.secretKey,
+    ]);
+    expect(plan.secretOutputs.has("publishableKey") && plan.secretOutputs.has("secretKey")).toBe(
+      true,
+    );
   });
 
   it("routes sb_ keys in Kong: consumers hold them, and Lua swaps them for ES256 JWTs of the role", async () => {
     const kong = kongYml(plan);
-    const keysOf = (user: string) => kong.consumers.find((c: { username: string }) => c.username === user).keyauth_credentials.map((k: { key: string }) => k.key);
+    const keysOf = (user: string) =>
+      kong.consumers
+        .find((c: { username: string }) => c.username === user)
+        .keyauth_credentials.map((k: { key: string }) => k.key);
     expect(keysOf("anon")).toEqual([plan.outputs.anonKey, plan.outputs.publishableKey]);
     expect(keysOf("service_role")).toEqual([plan.outputs.serviceRoleKey, plan.outputs.secretKey]);
     const rest = kong.services.find((s: { name: string }) => s.name === "rest-v1");
-    const header: string = rest.plugins.find((p: { name: string }) => p.name === "request-transformer").config.add.headers[0];
+    const header: string = rest.plugins.find(
+      (p: { name: string }) => p.name === "request-transformer",
+    ).config.add.headers[0];
     const swapped = /headers\.apikey == '(sb_secret_[^']+)' and 'Bearer ([^']+)'/.exec(header);
     expect(swapped?.[1]).toBe(plan.outputs.secretKey);
     // The JWT Kong forwards for the secret key is an ES256 service_role key that our JWKS accepts.
-    const { payload } = await jwtVerify(swapped?.[2] ?? "", createLocalJWKSet(jwksOf(plan)), { currentDate: new Date((STATE_ISSUED_AT + 60) * 1000) });
+    const { payload } = await jwtVerify(swapped?.[2] ?? "", createLocalJWKSet(jwksOf(plan)), {
+      currentDate: new Date((STATE_ISSUED_AT + 60) * 1000),
+    });
     expect(payload).toMatchObject({ role: "service_role", iss: "supabase", iat: STATE_ISSUED_AT });
     expect(decodeProtectedHeader(swapped?.[2] ?? "").kid).toBe(plan.outputs.signingKeyId);
     const storage = kong.services.find((s: { name: string }) => s.name === "storage-v1");
-    expect(storage.plugins.map((p: { name: string }) => p.name)).toEqual(["cors", "request-transformer", "post-function"]);
+    expect(storage.plugins.map((p: { name: string }) => p.name)).toEqual([
+      "cors",
+      "request-transformer",
+      "post-function",
+    ]);
   });
 
   it("renders the same kong.yml twice: the ES256 keys are deterministic", async () => {
     const again = await evaluate();
-    expect(container(again, "kong").inputs.uploads[0].content).toBe(container(plan, "kong").inputs.uploads[0].content);
+    expect(container(again, "kong").inputs.uploads[0].content).toBe(
+      container(plan, "kong").inputs.uploads[0].content,
+    );
   });
 });
 
@@ -133,9 +165,17 @@ describe("rotating the signing key keeps the old public key for the overlap", ()
 
   it("during the overlap, sessions signed with the old and the new key both verify", async () => {
     const during = await at(rotated + DAY / 2, { "ownstack:rotateSigningKey": "1" });
-    expect(byType(during, "tls:index/privateKey:PrivateKey").map((k) => k.name).sort()).toEqual(["signing-key-0", "signing-key-1"]);
+    expect(
+      byType(during, "tls:index/privateKey:PrivateKey")
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual(["signing-key-0", "signing-key-1"]);
     expect(signer(during).kid).not.toBe(signer(before).kid);
-    expect(jwksOf(during).keys.filter((k: { kty: string }) => k.kty === "EC").map((k: { kid: string }) => k.kid)).toEqual([signer(during).kid, signer(before).kid]);
+    expect(
+      jwksOf(during)
+        .keys.filter((k: { kty: string }) => k.kty === "EC")
+        .map((k: { kid: string }) => k.kid),
+    ).toEqual([signer(during).kid, signer(before).kid]);
     expect(await verifies(await session(signer(before)), during)).toBe(true);
     expect(await verifies(await session(signer(during)), during)).toBe(true);
   });
@@ -148,7 +188,10 @@ describe("rotating the signing key keeps the old public key for the overlap", ()
   });
 
   it("honours a longer configured overlap", async () => {
-    const longer = await at(rotated + 3 * DAY, { "ownstack:rotateSigningKey": "1", "ownstack:signingKeyOverlap": "7d" });
+    const longer = await at(rotated + 3 * DAY, {
+      "ownstack:rotateSigningKey": "1",
+      "ownstack:signingKeyOverlap": "7d",
+    });
     expect(await verifies(await session(signer(before)), longer)).toBe(true);
   });
 });

@@ -16,21 +16,37 @@ vi.mock("node:crypto", async (importOriginal) => {
   const fixedKeyPair = (namedCurve: string) => {
     const ecdh = createECDH(namedCurve);
     const size = ecdh.generateKeys().length >> 1;
-    ecdh.setPrivateKey(createHash("sha512").update(`ownstack plan fixture ${namedCurve}`).digest().subarray(0, size));
+    ecdh.setPrivateKey(
+      createHash("sha512").update(`ownstack plan fixture ${namedCurve}`).digest().subarray(0, size),
+    );
     const point = ecdh.getPublicKey();
     const crv = ({ prime256v1: "P-256", secp384r1: "P-384" } as Record<string, string>)[namedCurve];
     if (!crv) throw new Error(`no fixed plan key for curve ${namedCurve}`);
-    const jwk = { kty: "EC", crv, d: ecdh.getPrivateKey().toString("base64url"), x: point.subarray(1, 1 + size).toString("base64url"), y: point.subarray(1 + size).toString("base64url") };
+    const jwk = {
+      kty: "EC",
+      crv,
+      d: ecdh.getPrivateKey().toString("base64url"),
+      x: point.subarray(1, 1 + size).toString("base64url"),
+      y: point.subarray(1 + size).toString("base64url"),
+    };
     const key = createPrivateKey({ key: jwk, format: "jwk" });
     return {
       privateKey: key.export({ type: "sec1", format: "pem" }).toString(),
       publicKey: createPublicKey(key).export({ type: "spki", format: "pem" }).toString(),
     };
   };
-  return { ...crypto, default: { ...crypto, generateKeyPairSync: fixedKeyPair }, generateKeyPairSync: (_type: string, { namedCurve }: { namedCurve: string }) => fixedKeyPair(namedCurve) };
+  return {
+    ...crypto,
+    default: { ...crypto, generateKeyPairSync: fixedKeyPair },
+    generateKeyPairSync: (_type: string, { namedCurve }: { namedCurve: string }) =>
+      fixedKeyPair(namedCurve),
+  };
 });
 
-const EVERY_OPTION: Record<string, string> = { ...EVERY_SERVICE, "ownstack:ollamaModels": '["llama3.2:1b"]' };
+const EVERY_OPTION: Record<string, string> = {
+  ...EVERY_SERVICE,
+  "ownstack:ollamaModels": '["llama3.2:1b"]',
+};
 
 const STACKS: [file: string, config: Record<string, string>, stack: string][] = [
   ["local-defaults", {}, "local"],
@@ -48,7 +64,11 @@ const REPO = process.cwd();
 function normalise(value: unknown): unknown {
   if (typeof value === "string") {
     const text = value.split(REPO).join("<repo>");
-    if (text.length > 64 * 1024) return { bytes: Buffer.byteLength(text), sha256: createHash("sha256").update(text).digest("hex") };
+    if (text.length > 64 * 1024)
+      return {
+        bytes: Buffer.byteLength(text),
+        sha256: createHash("sha256").update(text).digest("hex"),
+      };
     return text.includes("\n") ? { lines: text.split("\n") } : text;
   }
   if (Array.isArray(value)) return value.map(normalise);
@@ -72,8 +92,14 @@ const resource = (r: PlannedResource) => ({
 });
 
 function serialise(plan: Plan): string {
-  const resources = plan.resources.map(resource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  const outputs = Object.fromEntries(Object.keys(plan.outputs).sort().map((k) => [k, plan.outputs[k]]));
+  const resources = plan.resources
+    .map(resource)
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  const outputs = Object.fromEntries(
+    Object.keys(plan.outputs)
+      .sort()
+      .map((k) => [k, plan.outputs[k]]),
+  );
   return `${JSON.stringify(normalise({ outputs, secretOutputs: [...plan.secretOutputs].sort(), resources }), null, 1)}\n`;
 }
 

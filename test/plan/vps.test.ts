@@ -4,11 +4,19 @@ import { hostsOf } from "../../components/render/traefik";
 import { Plan, VPS_CONFIG, byType, container, containers, env, evaluate, label } from "./mocks";
 
 const labelMap = (c: { inputs: Record<string, any> }): Record<string, string> =>
-  Object.fromEntries((c.inputs.labels ?? []).map((l: { label: string; value: string }) => [l.label, l.value]));
+  Object.fromEntries(
+    (c.inputs.labels ?? []).map((l: { label: string; value: string }) => [l.label, l.value]),
+  );
 
 const published = (plan: Plan): PortBinding[] =>
   containers(plan).flatMap((c) =>
-    (c.inputs.ports ?? []).map((p: any) => ({ service: label(c, "ownstack.service") ?? c.name, internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", purpose: "" })),
+    (c.inputs.ports ?? []).map((p: any) => ({
+      service: label(c, "ownstack.service") ?? c.name,
+      internal: p.internal,
+      external: p.external,
+      ip: p.ip ?? "0.0.0.0",
+      purpose: "",
+    })),
   );
 
 describe("vps stack plan", () => {
@@ -34,18 +42,32 @@ describe("vps stack plan", () => {
       ]),
     );
     expect(flags.some((f) => f.includes("caserver"))).toBe(false);
-    expect(flags.some((f) => f.startsWith("--api.insecure") || f === "--api.dashboard=true")).toBe(false);
+    expect(flags.some((f) => f.startsWith("--api.insecure") || f === "--api.dashboard=true")).toBe(
+      false,
+    );
   });
 
   it("mounts the Docker socket read-only and keeps acme.json in a volume", () => {
     const volumes = container(plan, "traefik").inputs.volumes;
     expect(volumes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true }),
-        expect.objectContaining({ volumeName: "ownstack-vps-traefik-acme", containerPath: "/letsencrypt" }),
+        expect.objectContaining({
+          hostPath: "/var/run/docker.sock",
+          containerPath: "/var/run/docker.sock",
+          readOnly: true,
+        }),
+        expect.objectContaining({
+          volumeName: "ownstack-vps-traefik-acme",
+          containerPath: "/letsencrypt",
+        }),
       ]),
     );
-    expect(container(plan, "traefik").inputs.healthcheck.tests).toEqual(["CMD", "traefik", "healthcheck", "--ping"]);
+    expect(container(plan, "traefik").inputs.healthcheck.tests).toEqual([
+      "CMD",
+      "traefik",
+      "healthcheck",
+      "--ping",
+    ]);
   });
 
   it("routes api.<domain> and studio.<domain> to Kong over HTTPS with security headers", () => {
@@ -73,7 +95,8 @@ describe("vps stack plan", () => {
     expect(env(container(plan, "storage")).STORAGE_PUBLIC_URL).toBe("https://api.example.com");
     expect(plan.outputs.apiUrl).toBe("https://api.example.com");
     expect(plan.outputs.studioUrl).toBe("https://studio.example.com");
-    for (const c of containers(plan)) expect(JSON.stringify(c.inputs.envs ?? [])).not.toContain("localhost:8000");
+    for (const c of containers(plan))
+      expect(JSON.stringify(c.inputs.envs ?? [])).not.toContain("localhost:8000");
   });
 
   it("has no Mailpit unless it is enabled explicitly", () => {
@@ -82,7 +105,10 @@ describe("vps stack plan", () => {
 
   it("lets no container but Traefik publish a host port, and Traefik only 80 and 443", () => {
     const bindings = published(plan);
-    expect(bindings.map((b) => `${b.service}:${b.external}`).sort()).toEqual(["traefik:443", "traefik:80"]);
+    expect(bindings.map((b) => `${b.service}:${b.external}`).sort()).toEqual([
+      "traefik:443",
+      "traefik:80",
+    ]);
     expect(exposureViolations("vps", bindings)).toEqual([]);
   });
 
@@ -91,19 +117,35 @@ describe("vps stack plan", () => {
     expect(provider.inputs.host).toBe("ssh://deploy@203.0.113.10");
     const dockerResources = plan.resources.filter((r) => r.type.startsWith("docker:index/"));
     expect(dockerResources.length).toBeGreaterThan(10);
-    for (const r of dockerResources) expect(r.provider, r.name).toContain("::ownstack-vps-docker::");
+    for (const r of dockerResources)
+      expect(r.provider, r.name).toContain("::ownstack-vps-docker::");
   });
 
   it("hands a tcp:// Docker host its TLS material from docker:* config", async () => {
-    const tls = await evaluate({ ...VPS_CONFIG, "ownstack:dockerHost": "tcp://203.0.113.10:2376", "docker:certPath": "/home/me/.docker/server" }, "vps");
+    const tls = await evaluate(
+      {
+        ...VPS_CONFIG,
+        "ownstack:dockerHost": "tcp://203.0.113.10:2376",
+        "docker:certPath": "/home/me/.docker/server",
+      },
+      "vps",
+    );
     const [provider] = byType(tls, "pulumi:providers:docker");
-    expect(provider.inputs).toMatchObject({ host: "tcp://203.0.113.10:2376", certPath: "/home/me/.docker/server" });
+    expect(provider.inputs).toMatchObject({
+      host: "tcp://203.0.113.10:2376",
+      certPath: "/home/me/.docker/server",
+    });
   });
 
   it("uses the staging CA and the TLS challenge when asked", async () => {
-    const staged = await evaluate({ ...VPS_CONFIG, "ownstack:acmeStaging": "true", "ownstack:acmeChallenge": "tls" }, "vps");
+    const staged = await evaluate(
+      { ...VPS_CONFIG, "ownstack:acmeStaging": "true", "ownstack:acmeChallenge": "tls" },
+      "vps",
+    );
     const flags: string[] = container(staged, "traefik").inputs.command;
-    expect(flags).toContain("--certificatesresolvers.le.acme.caserver=https://acme-staging-v02.api.letsencrypt.org/directory");
+    expect(flags).toContain(
+      "--certificatesresolvers.le.acme.caserver=https://acme-staging-v02.api.letsencrypt.org/directory",
+    );
     expect(flags).toContain("--certificatesresolvers.le.acme.tlschallenge=true");
     expect(flags.some((f) => f.includes("httpchallenge"))).toBe(false);
   });
@@ -112,15 +154,27 @@ describe("vps stack plan", () => {
     const withMail = await evaluate({ ...VPS_CONFIG, "ownstack:mailpit": "true" }, "vps");
     const labels = labelMap(container(withMail, "mail"));
     expect(hostsOf(labels)).toEqual(["mail.example.com"]);
-    expect(labels["traefik.http.routers.ownstack-vps-mail.middlewares"]).toBe("ownstack-vps-mail-headers,ownstack-vps-mail-auth");
-    expect(labels["traefik.http.middlewares.ownstack-vps-mail-auth.basicauth.users"]).toMatch(/^supabase:\$2a\$10\$/);
+    expect(labels["traefik.http.routers.ownstack-vps-mail.middlewares"]).toBe(
+      "ownstack-vps-mail-headers,ownstack-vps-mail-auth",
+    );
+    expect(labels["traefik.http.middlewares.ownstack-vps-mail-auth.basicauth.users"]).toMatch(
+      /^supabase:\$2a\$10\$/,
+    );
     expect(container(withMail, "mail").secretInputs.has("labels")).toBe(true);
-    expect(withMail.resources.find((r) => r.name === "mail-container")?.inputs.ports ?? []).toEqual([]);
+    expect(withMail.resources.find((r) => r.name === "mail-container")?.inputs.ports ?? []).toEqual(
+      [],
+    );
   });
 });
 
 describe("exposure policy", () => {
-  const bind = (service: string, external: number, ip: string): PortBinding => ({ service, internal: external, external, ip, purpose: "" });
+  const bind = (service: string, external: number, ip: string): PortBinding => ({
+    service,
+    internal: external,
+    external,
+    ip,
+    purpose: "",
+  });
 
   it("refuses Postgres with a public port on vps", () => {
     expect(exposureViolations("vps", [bind("db", 5432, "0.0.0.0")])).toEqual([
@@ -140,7 +194,14 @@ describe("exposure policy", () => {
   });
 
   it("accepts the planned bindings of both stack kinds", () => {
-    expect(exposureViolations("vps", [bind("traefik", 80, "0.0.0.0"), bind("traefik", 443, "0.0.0.0")])).toEqual([]);
-    expect(exposureViolations("local", [bind("kong", 8000, "127.0.0.1"), bind("redis", 6379, "127.0.0.1")])).toEqual([]);
+    expect(
+      exposureViolations("vps", [bind("traefik", 80, "0.0.0.0"), bind("traefik", 443, "0.0.0.0")]),
+    ).toEqual([]);
+    expect(
+      exposureViolations("local", [
+        bind("kong", 8000, "127.0.0.1"),
+        bind("redis", 6379, "127.0.0.1"),
+      ]),
+    ).toEqual([]);
   });
 });

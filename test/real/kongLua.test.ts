@@ -13,13 +13,23 @@ import { KeyTranslation } from "../../components/render/kongKeys";
  * (fixtures/kong-request.lua). What comes out is the request the service behind Kong receives.
  */
 
-const LUA = ["luajit", "lua5.1"].find((bin) => spawnSync(bin, ["-e", 'require "pl.template"']).status === 0);
+const LUA = ["luajit", "lua5.1"].find(
+  (bin) => spawnSync(bin, ["-e", 'require "pl.template"']).status === 0,
+);
 if (!LUA) {
-  if (process.env.CI === "true") throw new Error("CI must provide luajit and lua-penlight (apt-get install luajit lua-penlight)");
-  console.warn("[skipped] Kong Lua test: no luajit/lua5.1 with pl.template (apt-get install luajit lua-penlight)");
+  if (process.env.CI === "true")
+    throw new Error(
+      "CI must provide luajit and lua-penlight (apt-get install luajit lua-penlight)",
+    );
+  console.warn(
+    "[skipped] Kong Lua test: no luajit/lua5.1 with pl.template (apt-get install luajit lua-penlight)",
+  );
 }
 
-const KEYS = { anonKey: "eyJhbGciOiJIUzI1NiJ9.anon.sig", serviceRoleKey: "eyJhbGciOiJIUzI1NiJ9.service.sig" };
+const KEYS = {
+  anonKey: "eyJhbGciOiJIUzI1NiJ9.anon.sig",
+  serviceRoleKey: "eyJhbGciOiJIUzI1NiJ9.service.sig",
+};
 const T: KeyTranslation = {
   publishableKey: "sb_publishable_AbCdEfGhIjKlMnOpQrStUv_12345678",
   secretKey: "sb_secret_ZyXwVuTsRqPoNmLkJiHgFe_87654321",
@@ -29,7 +39,9 @@ const T: KeyTranslation = {
 const USER_JWT = "Bearer eyJhbGciOiJFUzI1NiJ9.user-session.sig";
 
 const services = (translation?: KeyTranslation): KongService[] =>
-  parse(renderKongYml({ ...KEYS, dashboardUsername: "supabase", dashboardPassword: "pw", translation })).services;
+  parse(
+    renderKongYml({ ...KEYS, dashboardUsername: "supabase", dashboardPassword: "pw", translation }),
+  ).services;
 const service = (name: string, translation?: KeyTranslation) => {
   const found = services(translation).find((s) => s.name === name);
   if (!found) throw new Error(`no service ${name}`);
@@ -41,7 +53,10 @@ const lua = (v: unknown): string => {
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `{${v.map(lua).join(", ")}}`;
-  if (v && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `[${JSON.stringify(k)}] = ${lua(x)}`).join(", ")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `[${JSON.stringify(k)}] = ${lua(x)}`)
+      .join(", ")}}`;
   throw new Error(`no Lua literal for ${String(v)}`);
 };
 
@@ -55,10 +70,20 @@ interface Upstream {
 }
 
 /** Sends one request through a service's plugins; returns what the upstream service receives. */
-function through(svc: KongService, request: { headers?: Record<string, string>; query?: Record<string, string> }): Upstream {
+function through(
+  svc: KongService,
+  request: { headers?: Record<string, string>; query?: Record<string, string> },
+): Upstream {
   const casePath = join(dir, `case-${runs++}.lua`);
-  writeFileSync(casePath, `return ${lua({ plugins: svc.plugins, headers: request.headers ?? {}, query: request.query ?? {} })}\n`);
-  const run = spawnSync(LUA as string, [join(__dirname, "fixtures", "kong-request.lua"), casePath], { encoding: "utf8" });
+  writeFileSync(
+    casePath,
+    `return ${lua({ plugins: svc.plugins, headers: request.headers ?? {}, query: request.query ?? {} })}\n`,
+  );
+  const run = spawnSync(
+    LUA as string,
+    [join(__dirname, "fixtures", "kong-request.lua"), casePath],
+    { encoding: "utf8" },
+  );
   if (run.status !== 0) throw new Error(`${LUA} failed: ${run.stderr}`);
   const out: Upstream = { headers: {}, query: {} };
   for (const line of run.stdout.split("\n").filter(Boolean)) {
@@ -83,18 +108,30 @@ describe.skipIf(!LUA)("Kong's Lua templates under a real Lua", () => {
     });
 
     it("a whitespace-only Authorization from the client is dropped too", () => {
-      expect(through(storage, { headers: { Authorization: "   " } }).headers).not.toHaveProperty("authorization");
+      expect(through(storage, { headers: { Authorization: "   " } }).headers).not.toHaveProperty(
+        "authorization",
+      );
     });
 
     it("the publishable key becomes the anon ES256 JWT, the secret key the service_role one", () => {
-      expect(through(storage, { headers: { apikey: T.publishableKey } }).headers.authorization).toBe(`Bearer ${T.anonKeyAsymmetric}`);
-      expect(through(storage, { headers: { apikey: T.secretKey } }).headers.authorization).toBe(`Bearer ${T.serviceRoleKeyAsymmetric}`);
+      expect(
+        through(storage, { headers: { apikey: T.publishableKey } }).headers.authorization,
+      ).toBe(`Bearer ${T.anonKeyAsymmetric}`);
+      expect(through(storage, { headers: { apikey: T.secretKey } }).headers.authorization).toBe(
+        `Bearer ${T.serviceRoleKeyAsymmetric}`,
+      );
     });
 
     it("a user's session JWT and an S3 SigV4 Authorization pass through unchanged", () => {
-      expect(through(storage, { headers: { apikey: T.publishableKey, Authorization: USER_JWT } }).headers.authorization).toBe(USER_JWT);
-      const sigv4 = "AWS4-HMAC-SHA256 Credential=key/20261201/local/s3/aws4_request, SignedHeaders=host, Signature=abc";
-      expect(through(storage, { headers: { Authorization: sigv4 } }).headers.authorization).toBe(sigv4);
+      expect(
+        through(storage, { headers: { apikey: T.publishableKey, Authorization: USER_JWT } }).headers
+          .authorization,
+      ).toBe(USER_JWT);
+      const sigv4 =
+        "AWS4-HMAC-SHA256 Credential=key/20261201/local/s3/aws4_request, SignedHeaders=host, Signature=abc";
+      expect(through(storage, { headers: { Authorization: sigv4 } }).headers.authorization).toBe(
+        sigv4,
+      );
     });
   });
 
@@ -105,16 +142,23 @@ describe.skipIf(!LUA)("Kong's Lua templates under a real Lua", () => {
     const rest = service("rest-v1", translation);
 
     it("a legacy anon apikey is forwarded as the Bearer token", () => {
-      expect(through(rest, { headers: { apikey: KEYS.anonKey } }).headers.authorization).toBe(`Bearer ${KEYS.anonKey}`);
+      expect(through(rest, { headers: { apikey: KEYS.anonKey } }).headers.authorization).toBe(
+        `Bearer ${KEYS.anonKey}`,
+      );
     });
 
     it("a user's session JWT wins over the apikey", () => {
-      expect(through(rest, { headers: { apikey: KEYS.anonKey, Authorization: USER_JWT } }).headers.authorization).toBe(USER_JWT);
+      expect(
+        through(rest, { headers: { apikey: KEYS.anonKey, Authorization: USER_JWT } }).headers
+          .authorization,
+      ).toBe(USER_JWT);
     });
   });
 
   it("rest-v1: `Authorization: Bearer sb_secret_…` (supabase-js with a secret key) becomes the service_role ES256 JWT", () => {
-    const up = through(service("rest-v1", T), { headers: { apikey: T.secretKey, Authorization: `Bearer ${T.secretKey}` } });
+    const up = through(service("rest-v1", T), {
+      headers: { apikey: T.secretKey, Authorization: `Bearer ${T.secretKey}` },
+    });
     expect(up.headers.authorization).toBe(`Bearer ${T.serviceRoleKeyAsymmetric}`);
   });
 
@@ -130,7 +174,9 @@ describe.skipIf(!LUA)("Kong's Lua templates under a real Lua", () => {
   });
 
   it("realtime websocket: an sb_ apikey in the query becomes the ES256 JWT in the query and in x-api-key", () => {
-    const up = through(service("realtime-v1-ws", T), { query: { apikey: T.publishableKey, vsn: "1.0.0" } });
+    const up = through(service("realtime-v1-ws", T), {
+      query: { apikey: T.publishableKey, vsn: "1.0.0" },
+    });
     expect(up.query).toEqual({ apikey: T.anonKeyAsymmetric, vsn: "1.0.0" });
     expect(up.headers["x-api-key"]).toBe(T.anonKeyAsymmetric);
   });

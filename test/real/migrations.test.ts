@@ -5,7 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPLY_SQL, MIGRATE_SH, RUNNER_SQL, SEED_VERSION, migrationList, planMigrations } from "../../components/render/migrations";
+import {
+  APPLY_SQL,
+  MIGRATE_SH,
+  RUNNER_SQL,
+  SEED_VERSION,
+  migrationList,
+  planMigrations,
+} from "../../components/render/migrations";
 import { renderBootstrapSql } from "../../components/render/initSql";
 import { renderWebhooksSql } from "../../components/render/webhooksSql";
 import { missingBinaries } from "../support/binaries";
@@ -13,13 +20,23 @@ import { Cluster, startCluster } from "../support/postgres";
 import { withoutPgNet } from "../support/supabaseInit";
 
 const PASSWORD = "migrations-test-password";
-const sha256 = (text: string) => createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex");
+const sha256 = (text: string) =>
+  createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex");
 
 let cluster: Cluster;
 let port: number;
 
-async function withClient<T>(database: string, run: (c: pg.Client, notices: string[]) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", password: PASSWORD, database });
+async function withClient<T>(
+  database: string,
+  run: (c: pg.Client, notices: string[]) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    password: PASSWORD,
+    database,
+  });
   const notices: string[] = [];
   client.on("notice", (n) => notices.push(n.message ?? ""));
   await client.connect();
@@ -34,9 +51,15 @@ beforeAll(async () => {
   cluster = await startCluster({ prefix: "ownstack-migrations-", password: PASSWORD });
   port = cluster.port;
   // Production runs the bootstrap as supabase_admin; the image provides that role.
-  await withClient("postgres", (c) => c.query(`CREATE ROLE supabase_admin SUPERUSER LOGIN PASSWORD '${PASSWORD}'`));
+  await withClient("postgres", (c) =>
+    c.query(`CREATE ROLE supabase_admin SUPERUSER LOGIN PASSWORD '${PASSWORD}'`),
+  );
   // The image's API roles and extensions schema, which the job's webhooks.sql grants to and uses.
-  await withClient("postgres", (c) => c.query("CREATE ROLE anon NOLOGIN; CREATE ROLE authenticated NOLOGIN; CREATE ROLE service_role NOLOGIN; CREATE SCHEMA extensions"));
+  await withClient("postgres", (c) =>
+    c.query(
+      "CREATE ROLE anon NOLOGIN; CREATE ROLE authenticated NOLOGIN; CREATE ROLE service_role NOLOGIN; CREATE SCHEMA extensions",
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -45,11 +68,23 @@ afterAll(async () => {
 
 describe("migration runner (SQL, on a real Postgres)", () => {
   const apply = (c: pg.Client, version: string, name: string, body: string) =>
-    c.query<{ status: string }>("SELECT ownstack.apply_migration($1, $2, $3) AS status", [version, name, body]).then((r) => r.rows[0].status);
+    c
+      .query<{ status: string }>("SELECT ownstack.apply_migration($1, $2, $3) AS status", [
+        version,
+        name,
+        body,
+      ])
+      .then((r) => r.rows[0].status);
 
   const files = [
-    { name: "10_add_done.sql", body: "ALTER TABLE todos ADD COLUMN done boolean NOT NULL DEFAULT false;\n" },
-    { name: "9_create_todos.sql", body: "CREATE TABLE todos (id serial PRIMARY KEY, title text NOT NULL);\nINSERT INTO todos (title) VALUES ('first');\n" },
+    {
+      name: "10_add_done.sql",
+      body: "ALTER TABLE todos ADD COLUMN done boolean NOT NULL DEFAULT false;\n",
+    },
+    {
+      name: "9_create_todos.sql",
+      body: "CREATE TABLE todos (id serial PRIMARY KEY, title text NOT NULL);\nINSERT INTO todos (title) VALUES ('first');\n",
+    },
   ];
 
   beforeAll(async () => {
@@ -65,18 +100,27 @@ describe("migration runner (SQL, on a real Postgres)", () => {
     expect(migrations.map((m) => m.name)).toEqual(["9_create_todos.sql", "10_add_done.sql"]);
     await withClient("runner_sql", async (c) => {
       for (const m of migrations) expect(await apply(c, m.version, m.name, m.body)).toBe("applied");
-      const ledger = await c.query("SELECT version, name, checksum FROM ownstack.schema_migrations ORDER BY applied_at, version");
-      expect(ledger.rows).toEqual(migrations.map((m) => ({ version: m.version, name: m.name, checksum: sha256(m.body) })));
-      expect((await c.query("SELECT title, done FROM todos")).rows).toEqual([{ title: "first", done: false }]);
+      const ledger = await c.query(
+        "SELECT version, name, checksum FROM ownstack.schema_migrations ORDER BY applied_at, version",
+      );
+      expect(ledger.rows).toEqual(
+        migrations.map((m) => ({ version: m.version, name: m.name, checksum: sha256(m.body) })),
+      );
+      expect((await c.query("SELECT title, done FROM todos")).rows).toEqual([
+        { title: "first", done: false },
+      ]);
     });
   });
 
   it("is idempotent: a second run skips everything and changes nothing", async () => {
     await withClient("runner_sql", async (c) => {
       await c.query(RUNNER_SQL);
-      for (const m of planMigrations(files).migrations) expect(await apply(c, m.version, m.name, m.body)).toBe("skipped");
+      for (const m of planMigrations(files).migrations)
+        expect(await apply(c, m.version, m.name, m.body)).toBe("skipped");
       expect(Number((await c.query("SELECT count(*) FROM todos")).rows[0].count)).toBe(1);
-      expect(Number((await c.query("SELECT count(*) FROM ownstack.schema_migrations")).rows[0].count)).toBe(2);
+      expect(
+        Number((await c.query("SELECT count(*) FROM ownstack.schema_migrations")).rows[0].count),
+      ).toBe(2);
     });
   });
 
@@ -87,11 +131,17 @@ describe("migration runner (SQL, on a real Postgres)", () => {
         () => undefined,
         (e: Error) => e,
       );
-      expect(error?.message).toBe('migration 11_broken.sql failed: relation "missing_table" does not exist');
+      expect(error?.message).toBe(
+        'migration 11_broken.sql failed: relation "missing_table" does not exist',
+      );
       expect((error as { code?: string }).code).toBe("42P01");
       // The failing file rolled back as a whole; the earlier ones stayed.
       expect((await c.query("SELECT to_regclass('tags') AS t")).rows[0].t).toBeNull();
-      expect((await c.query("SELECT version FROM ownstack.schema_migrations ORDER BY version")).rows.map((r) => r.version)).toEqual(["10", "9"]);
+      expect(
+        (await c.query("SELECT version FROM ownstack.schema_migrations ORDER BY version")).rows.map(
+          (r) => r.version,
+        ),
+      ).toEqual(["10", "9"]);
     });
   });
 
@@ -99,11 +149,23 @@ describe("migration runner (SQL, on a real Postgres)", () => {
     const changed = files[1].body.replace("'first'", "'changed'");
     await withClient("runner_sql", async (c, notices) => {
       expect(await apply(c, "9", "9_create_todos.sql", changed)).toBe("drift");
-      expect(notices.join("\n")).toContain(`drift: 9_create_todos.sql was applied as 9_create_todos.sql with checksum ${sha256(files[1].body)}`);
+      expect(notices.join("\n")).toContain(
+        `drift: 9_create_todos.sql was applied as 9_create_todos.sql with checksum ${sha256(files[1].body)}`,
+      );
       expect(notices.join("\n")).toContain(`now has checksum ${sha256(changed)}`);
       expect((await c.query("SELECT title FROM todos")).rows).toEqual([{ title: "first" }]);
-      const drift = await c.query("SELECT * FROM ownstack.migration_drift($1, $2)", [["9", "10"], [sha256(changed), sha256(files[0].body)]]);
-      expect(drift.rows).toEqual([{ version: "9", name: "9_create_todos.sql", recorded: sha256(files[1].body), current: sha256(changed) }]);
+      const drift = await c.query("SELECT * FROM ownstack.migration_drift($1, $2)", [
+        ["9", "10"],
+        [sha256(changed), sha256(files[0].body)],
+      ]);
+      expect(drift.rows).toEqual([
+        {
+          version: "9",
+          name: "9_create_todos.sql",
+          recorded: sha256(files[1].body),
+          current: sha256(changed),
+        },
+      ]);
     });
   });
 
@@ -122,14 +184,24 @@ describe("migration runner (SQL, on a real Postgres)", () => {
   });
 });
 
-const hasPsql = missingBinaries(["psql"], "the migration job shell test", "postgresql-client").length === 0;
+const hasPsql =
+  missingBinaries(["psql"], "the migration job shell test", "postgresql-client").length === 0;
 
 describe.skipIf(!hasPsql)("migration job (the production shell loop through psql)", () => {
   let job: string;
-  const env = () => ({ ...process.env, OWNSTACK_JOB_ROOT: job, PGHOST: "127.0.0.1", PGPORT: String(port), PGPASSWORD: PASSWORD, PGDATABASE: "postgres", PGCLIENTENCODING: "UTF8" });
+  const env = () => ({
+    ...process.env,
+    OWNSTACK_JOB_ROOT: job,
+    PGHOST: "127.0.0.1",
+    PGPORT: String(port),
+    PGPASSWORD: PASSWORD,
+    PGDATABASE: "postgres",
+    PGCLIENTENCODING: "UTF8",
+  });
   const runJob = () => spawnSync("sh", [join(job, "migrate.sh")], { env: env(), encoding: "utf8" });
   // Quotes, dollar quotes, psql-looking :vars and trailing blank lines must reach Postgres untouched.
-  const tricky = "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE sql AS $$ SELECT 'hi, ' || who || ' :name' $$;\n\n\n";
+  const tricky =
+    "CREATE FUNCTION greet(who text) RETURNS text LANGUAGE sql AS $$ SELECT 'hi, ' || who || ' :name' $$;\n\n\n";
 
   function writeJob(migrations: { name: string; body: string }[], seed?: string) {
     rmSync(job, { recursive: true, force: true });
@@ -158,7 +230,13 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
 
   it("creates _supabase, applies files in order and the seed once, with checksums of the exact bytes", async () => {
     writeJob(first, seed);
-    const httpRequest = () => withClient("postgres", async (c) => (await c.query("SELECT to_regprocedure('supabase_functions.http_request()')::text AS fn")).rows[0].fn);
+    const httpRequest = () =>
+      withClient(
+        "postgres",
+        async (c) =>
+          (await c.query("SELECT to_regprocedure('supabase_functions.http_request()')::text AS fn"))
+            .rows[0].fn,
+      );
     // A database from before ownstack shipped 98-webhooks.sql: the job sets Database Webhooks up.
     expect(await httpRequest()).toBeNull();
     const run = runJob();
@@ -173,7 +251,9 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
     expect(await httpRequest()).toBe("supabase_functions.http_request()");
     await withClient("postgres", async (c) => {
       expect((await c.query("SELECT greet('you') AS g")).rows[0].g).toBe("hi, you :name");
-      const sums = await c.query("SELECT version, checksum FROM ownstack.schema_migrations ORDER BY version");
+      const sums = await c.query(
+        "SELECT version, checksum FROM ownstack.schema_migrations ORDER BY version",
+      );
       expect(sums.rows).toEqual([
         { version: "20240101000000", checksum: sha256(first[1].body) },
         { version: "20240102000000", checksum: sha256(tricky) },
@@ -182,7 +262,9 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
     });
     await withClient("_supabase", async (c) => {
       // Data volumes older than the pooler or the log stack get their schemas from the job.
-      const schemas = await c.query("SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('_analytics', '_supavisor') ORDER BY 1");
+      const schemas = await c.query(
+        "SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('_analytics', '_supavisor') ORDER BY 1",
+      );
       expect(schemas.rows).toEqual([
         { nspname: "_analytics", owner: "supabase_admin" },
         { nspname: "_supavisor", owner: "supabase_admin" },
@@ -195,16 +277,28 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("skipped 20240101000000_notes.sql");
     expect(run.stdout).toContain("skipped seed.sql");
-    await withClient("postgres", async (c) => expect(Number((await c.query("SELECT count(*) FROM notes")).rows[0].count)).toBe(1));
+    await withClient("postgres", async (c) =>
+      expect(Number((await c.query("SELECT count(*) FROM notes")).rows[0].count)).toBe(1),
+    );
   });
 
   it("fails the job with the file name and the SQL error, keeping earlier migrations", async () => {
-    writeJob([...first, { name: "20240103000000_ok.sql", body: "CREATE TABLE ok (x int);\n" }, { name: "20240104000000_bad.sql", body: "SELECT nope FROM nowhere;\n" }]);
+    writeJob([
+      ...first,
+      { name: "20240103000000_ok.sql", body: "CREATE TABLE ok (x int);\n" },
+      { name: "20240104000000_bad.sql", body: "SELECT nope FROM nowhere;\n" },
+    ]);
     const run = runJob();
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('migration 20240104000000_bad.sql failed: relation "nowhere" does not exist');
-    expect(run.stderr).toContain("ownstack: 20240104000000_bad.sql failed (see the error above); earlier migrations stay applied");
-    await withClient("postgres", async (c) => expect((await c.query("SELECT to_regclass('ok') IS NOT NULL AS ok")).rows[0].ok).toBe(true));
+    expect(run.stderr).toContain(
+      'migration 20240104000000_bad.sql failed: relation "nowhere" does not exist',
+    );
+    expect(run.stderr).toContain(
+      "ownstack: 20240104000000_bad.sql failed (see the error above); earlier migrations stay applied",
+    );
+    await withClient("postgres", async (c) =>
+      expect((await c.query("SELECT to_regclass('ok') IS NOT NULL AS ok")).rows[0].ok).toBe(true),
+    );
   });
 
   it("reports drift of an edited, applied file on stderr and carries on", () => {
@@ -216,14 +310,23 @@ describe.skipIf(!hasPsql)("migration job (the production shell loop through psql
   });
 
   it("leaves the _supabase bootstrap idempotent", () => {
-    expect(() => execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "supabase_admin", "-c", "SELECT 1"], { env: env() })).not.toThrow();
+    expect(() =>
+      execFileSync(
+        "psql",
+        ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "supabase_admin", "-c", "SELECT 1"],
+        { env: env() },
+      ),
+    ).not.toThrow();
     expect(runJob().status).toBe(0);
   });
 
   it("a `supabase db diff` migration that adds a Database Webhook (supabase_functions.http_request) applies", async () => {
     writeJob([
       ...first,
-      { name: "20240105000000_orders.sql", body: "CREATE TABLE public.orders (id bigint PRIMARY KEY);\n" },
+      {
+        name: "20240105000000_orders.sql",
+        body: "CREATE TABLE public.orders (id bigint PRIMARY KEY);\n",
+      },
       {
         name: "20240106000000_remote_schema.sql",
         body: `CREATE TRIGGER "order_created" AFTER INSERT ON "public"."orders" FOR EACH ROW EXECUTE FUNCTION "supabase_functions"."http_request"('http://functions:9000/order-created', 'POST', '{"Content-type":"application/json"}', '{}', '5000');\n`,

@@ -32,7 +32,12 @@ let base: string;
 function startMeta(port: number): Promise<ChildProcess> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(metaEnv(PASSWORD, CRYPTO_KEY))) env[k] = String(v);
-  Object.assign(env, { PG_META_DB_HOST: at.host, PG_META_DB_PORT: String(at.port), PG_META_HOST: "127.0.0.1", PG_META_PORT: String(port) });
+  Object.assign(env, {
+    PG_META_DB_HOST: at.host,
+    PG_META_DB_PORT: String(at.port),
+    PG_META_HOST: "127.0.0.1",
+    PG_META_PORT: String(port),
+  });
   const child = spawn(process.execPath, [join(META_PACKAGE, "dist", "server", "server.js")], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -45,7 +50,11 @@ function startMeta(port: number): Promise<ChildProcess> {
     child.once("exit", (code) => {
       if (settled) return;
       settled = true;
-      reject(/EADDRINUSE/.test(log) ? new PortTakenError(`port ${port} taken`) : new Error(`postgres-meta exited with ${code}: ${log}`));
+      reject(
+        /EADDRINUSE/.test(log)
+          ? new PortTakenError(`port ${port} taken`)
+          : new Error(`postgres-meta exited with ${code}: ${log}`),
+      );
     });
     const poll = async () => {
       if (settled) return;
@@ -65,7 +74,12 @@ function startMeta(port: number): Promise<ChildProcess> {
   });
 }
 
-async function call<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function call<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
@@ -77,7 +91,12 @@ async function call<T = unknown>(method: string, path: string, body?: unknown, h
 }
 
 beforeAll(async () => {
-  cluster = await startCluster({ prefix: "ownstack-meta-", superuser: "supabase_admin", password: PASSWORD, hba: "host all all 127.0.0.1/32 scram-sha-256\n" });
+  cluster = await startCluster({
+    prefix: "ownstack-meta-",
+    superuser: "supabase_admin",
+    password: PASSWORD,
+    hba: "host all all 127.0.0.1/32 scram-sha-256\n",
+  });
   at = { host: "127.0.0.1", port: cluster.port };
   await initLikeImage(at, cluster.root, PASSWORD, 3600);
   await runSql(at, "supabase_admin", PASSWORD, "ALTER ROLE postgres NOSUPERUSER");
@@ -105,7 +124,8 @@ interface Named {
 
 describe("postgres-meta 0.99.0 (npm, as in the image) on our initialised database", () => {
   it("the npm package is the version of the image we pin, so this test runs what the meta container runs", () => {
-    const npmVersion = (require_(join(META_PACKAGE, "package.json")) as { version: string }).version;
+    const npmVersion = (require_(join(META_PACKAGE, "package.json")) as { version: string })
+      .version;
     expect(`supabase/postgres-meta:v${npmVersion}`).toBe(IMAGES.meta);
   });
 
@@ -124,43 +144,103 @@ describe("postgres-meta 0.99.0 (npm, as in the image) on our initialised databas
   });
 
   it("creates a table the way the table editor does, then lists it with its columns", async () => {
-    const table = await call<Named & { schema: string }>("POST", "/tables", { name: "todos", schema: "public", comment: "from the table editor" });
-    expect(table).toMatchObject({ name: "todos", schema: "public", comment: "from the table editor" });
-    await call("POST", "/columns", { table_id: table.id, name: "id", type: "int8", is_identity: true, identity_generation: "BY DEFAULT", is_primary_key: true });
-    await call("POST", "/columns", { table_id: table.id, name: "title", type: "text", is_nullable: false, default_value: "untitled", default_value_format: "literal" });
+    const table = await call<Named & { schema: string }>("POST", "/tables", {
+      name: "todos",
+      schema: "public",
+      comment: "from the table editor",
+    });
+    expect(table).toMatchObject({
+      name: "todos",
+      schema: "public",
+      comment: "from the table editor",
+    });
+    await call("POST", "/columns", {
+      table_id: table.id,
+      name: "id",
+      type: "int8",
+      is_identity: true,
+      identity_generation: "BY DEFAULT",
+      is_primary_key: true,
+    });
+    await call("POST", "/columns", {
+      table_id: table.id,
+      name: "title",
+      type: "text",
+      is_nullable: false,
+      default_value: "untitled",
+      default_value_format: "literal",
+    });
 
-    const tables = await call<(Named & { columns: { name: string; data_type: string; is_nullable: boolean }[]; primary_keys: { name: string }[] })[]>(
-      "GET",
-      "/tables?included_schemas=public&include_columns=true",
-    );
+    const tables = await call<
+      (Named & {
+        columns: { name: string; data_type: string; is_nullable: boolean }[];
+        primary_keys: { name: string }[];
+      })[]
+    >("GET", "/tables?included_schemas=public&include_columns=true");
     const todos = tables.find((t) => t.name === "todos");
     expect(todos?.primary_keys.map((k) => k.name)).toEqual(["id"]);
     expect(todos?.columns.map((c) => [c.name, c.data_type, c.is_nullable])).toEqual([
       ["id", "bigint", false],
       ["title", "text", false],
     ]);
-    const columns = await call<{ table: string; name: string; default_value: string }[]>("GET", "/columns?included_schemas=public");
-    expect(columns.find((c) => c.table === "todos" && c.name === "title")?.default_value).toBe("'untitled'::text");
+    const columns = await call<{ table: string; name: string; default_value: string }[]>(
+      "GET",
+      "/columns?included_schemas=public",
+    );
+    expect(columns.find((c) => c.table === "todos" && c.name === "title")?.default_value).toBe(
+      "'untitled'::text",
+    );
   });
 
   it("turns on RLS and adds a policy, as the table editor's policy dialog does", async () => {
-    const [todos] = (await call<(Named & { schema: string })[]>("GET", "/tables?included_schemas=public")).filter((t) => t.name === "todos");
+    const [todos] = (
+      await call<(Named & { schema: string })[]>("GET", "/tables?included_schemas=public")
+    ).filter((t) => t.name === "todos");
     await call("PATCH", `/tables/${todos.id}`, { rls_enabled: true });
-    await call("POST", "/policies", { name: "read own todos", schema: "public", table: "todos", action: "PERMISSIVE", command: "SELECT", roles: ["authenticated"], definition: "true" });
-    const policies = await call<{ name: string; table: string; command: string; roles: string[]; definition: string }[]>("GET", "/policies?included_schemas=public");
-    expect(policies).toEqual([expect.objectContaining({ name: "read own todos", table: "todos", command: "SELECT", roles: ["authenticated"], definition: "true" })]);
-    const [again] = (await call<(Named & { rls_enabled: boolean })[]>("GET", "/tables?included_schemas=public")).filter((t) => t.name === "todos");
+    await call("POST", "/policies", {
+      name: "read own todos",
+      schema: "public",
+      table: "todos",
+      action: "PERMISSIVE",
+      command: "SELECT",
+      roles: ["authenticated"],
+      definition: "true",
+    });
+    const policies = await call<
+      { name: string; table: string; command: string; roles: string[]; definition: string }[]
+    >("GET", "/policies?included_schemas=public");
+    expect(policies).toEqual([
+      expect.objectContaining({
+        name: "read own todos",
+        table: "todos",
+        command: "SELECT",
+        roles: ["authenticated"],
+        definition: "true",
+      }),
+    ]);
+    const [again] = (
+      await call<(Named & { rls_enabled: boolean })[]>("GET", "/tables?included_schemas=public")
+    ).filter((t) => t.name === "todos");
     expect(again.rls_enabled).toBe(true);
   });
 
   it("accepts Studio's encrypted connection header only when it was made with the same PG_META_CRYPTO_KEY", async () => {
     // Studio sends its connection string AES-encrypted with PG_META_CRYPTO_KEY (crypto-js, as meta decrypts it).
-    const CryptoJS = require_("crypto-js") as { AES: { encrypt(text: string, key: string): { toString(): string } } };
+    const CryptoJS = require_("crypto-js") as {
+      AES: { encrypt(text: string, key: string): { toString(): string } };
+    };
     const conn = `postgresql://postgres:${PASSWORD}@${at.host}:${at.port}/postgres`;
     const good = CryptoJS.AES.encrypt(conn, CRYPTO_KEY).toString();
-    const rows = await call<{ n: number }[]>("POST", "/query", { query: "SELECT 1 AS n" }, { "x-connection-encrypted": good });
+    const rows = await call<{ n: number }[]>(
+      "POST",
+      "/query",
+      { query: "SELECT 1 AS n" },
+      { "x-connection-encrypted": good },
+    );
     expect(rows).toEqual([{ n: 1 }]);
     const bad = CryptoJS.AES.encrypt(conn, "another-key-entirely-of-32-chars!!").toString();
-    await expect(call("POST", "/query", { query: "SELECT 1 AS n" }, { "x-connection-encrypted": bad })).rejects.toThrow();
+    await expect(
+      call("POST", "/query", { query: "SELECT 1 AS n" }, { "x-connection-encrypted": bad }),
+    ).rejects.toThrow();
   });
 });

@@ -4,15 +4,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { RULES_PATH, metricsSourcesFor, mintMetricsToken, renderAlertRules, renderPrometheusYml } from "../../components/render/prometheus";
+import {
+  RULES_PATH,
+  metricsSourcesFor,
+  mintMetricsToken,
+  renderAlertRules,
+  renderPrometheusYml,
+} from "../../components/render/prometheus";
 import { renderMetrics } from "../../scripts/lib/backup/scheduler";
 import { parseSettings } from "../../config/settings";
 
 const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" });
 const available = promtool.status === 0;
 if (!available) {
-  if (process.env.CI === "true") throw new Error("promtool is missing; .ci/run installs the Debian package `prometheus`");
-  console.log("NOTICE: promtool not found (apt-get install prometheus); skipping the promtool checks");
+  if (process.env.CI === "true")
+    throw new Error("promtool is missing; .ci/run installs the Debian package `prometheus`");
+  console.log(
+    "NOTICE: promtool not found (apt-get install prometheus); skipping the promtool checks",
+  );
 }
 const major = Number(/version (\d+)\./.exec(`${promtool.stdout}${promtool.stderr}`)?.[1] ?? "0");
 
@@ -37,25 +46,51 @@ function checkWithThisPromtool(name: string, yml: string) {
   const full = check(name, yml);
   if (full.status === 0 || major >= 3) return full;
   expect(full.output).toMatch(/field retention not found/);
-  console.log(`NOTICE: promtool ${major}.x predates storage.tsdb.retention; checking ${name} without that block`);
+  console.log(
+    `NOTICE: promtool ${major}.x predates storage.tsdb.retention; checking ${name} without that block`,
+  );
   const doc = parse(yml);
   delete doc.storage.tsdb.retention;
   return check(`${name}-without-retention`, stringify(doc));
 }
 
 const SECRET = "promtool-test-jwt-secret-0123456789abcdef";
-const VPS = { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false" };
+const VPS = {
+  "ownstack:target": "vps",
+  "ownstack:domain": "example.com",
+  "ownstack:acmeEmail": "a@example.com",
+  "ownstack:smtpHost": "smtp.example.com",
+  "ownstack:smtpAdminEmail": "no-reply@example.com",
+  "ownstack:logs": "false",
+};
 
 const STACKS: [string, Record<string, string>, string][] = [
   ["local defaults", {}, "local"],
-  ["local, Qdrant and Redis off, file storage", { "ownstack:qdrant": "false", "ownstack:redis": "false", "ownstack:storageBackend": "file" }, "local"],
-  ["vps, everything on", { ...VPS, "ownstack:qdrant": "true", "ownstack:redis": "true", "ownstack:prometheus": "true", "ownstack:prometheusRetention": "90d" }, "vps"],
+  [
+    "local, Qdrant and Redis off, file storage",
+    { "ownstack:qdrant": "false", "ownstack:redis": "false", "ownstack:storageBackend": "file" },
+    "local",
+  ],
+  [
+    "vps, everything on",
+    {
+      ...VPS,
+      "ownstack:qdrant": "true",
+      "ownstack:redis": "true",
+      "ownstack:prometheus": "true",
+      "ownstack:prometheusRetention": "90d",
+    },
+    "vps",
+  ],
 ];
 
 describe.skipIf(!available)("promtool check config on the rendered prometheus.yml", () => {
   it.each(STACKS)("%s", (name, config, stack) => {
     const settings = parseSettings(config, stack);
-    const sources = metricsSourcesFor(settings, { realtimeToken: mintMetricsToken(SECRET, 1767225600), qdrantApiKey: "qdrant-key" });
+    const sources = metricsSourcesFor(settings, {
+      realtimeToken: mintMetricsToken(SECRET, 1767225600),
+      qdrantApiKey: "qdrant-key",
+    });
     const yml = renderPrometheusYml({ retention: settings.prometheus.retention, sources });
     const result = checkWithThisPromtool(name.replace(/\W+/g, "-"), yml);
     expect(result.output).toMatch(/SUCCESS/);
@@ -76,7 +111,8 @@ describe.skipIf(!available)("promtool check config on the rendered prometheus.ym
       ["storage", true],
       ["postgres", true],
     ];
-    for (const [job, enabled] of expected) expect(jobs.includes(job), `${job} enabled=${enabled}`).toBe(enabled);
+    for (const [job, enabled] of expected)
+      expect(jobs.includes(job), `${job} enabled=${enabled}`).toBe(enabled);
   });
 
   it("the backup alert rules pass promtool check rules", () => {
@@ -89,9 +125,17 @@ describe.skipIf(!available)("promtool check config on the rendered prometheus.ym
 
   it("the scheduler's /metrics text passes promtool check metrics", () => {
     const text = renderMetrics({
-      last: { name: "local-2026-03-01T03-17-00.000Z", at: new Date("2026-03-01T03:17:00Z"), bytes: 123456 },
+      last: {
+        name: "local-2026-03-01T03-17-00.000Z",
+        at: new Date("2026-03-01T03:17:00Z"),
+        bytes: 123456,
+      },
       retained: { count: 3, bytes: 370368 },
-      state: { failures: 1, lastAttempt: { at: "2026-03-01T03:17:00Z", ok: true, seconds: 4.2 }, offsite: { failures: 0, lastSuccessAt: "2026-03-01T03:17:09Z" } },
+      state: {
+        failures: 1,
+        lastAttempt: { at: "2026-03-01T03:17:00Z", ok: true, seconds: 4.2 },
+        offsite: { failures: 0, lastSuccessAt: "2026-03-01T03:17:09Z" },
+      },
       intervalSeconds: 86400,
       offsiteConfigured: true,
       next: new Date("2026-03-02T03:17:00Z"),
@@ -103,7 +147,10 @@ describe.skipIf(!available)("promtool check config on the rendered prometheus.ym
   });
 
   it("promtool does reject a broken file, so the SUCCESS above means something", () => {
-    const result = check("broken", "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['http://not/a/host']\n");
+    const result = check(
+      "broken",
+      "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['http://not/a/host']\n",
+    );
     expect(result.status).not.toBe(0);
   });
 });

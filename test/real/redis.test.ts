@@ -1,5 +1,14 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { Socket, createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +17,8 @@ import { redisPingCheck, renderRedisConf } from "../../components/render/redis";
 import { missingBinaries } from "../support/binaries";
 import { PortTakenError, onFreePort } from "../support/ports";
 
-const available = missingBinaries(["redis-server", "redis-cli"], "the Redis checks", "redis-server").length === 0;
+const available =
+  missingBinaries(["redis-server", "redis-cli"], "the Redis checks", "redis-server").length === 0;
 
 // Alphanumeric like the generated one (RandomPassword with special: false).
 const PASSWORD = "Rz8kQ2vLm4Xw9Tb7Nc3Hy6Pd1Fg5Js0A";
@@ -88,7 +98,12 @@ describe.skipIf(!available)("redis-server with our rendered config", () => {
           resolve();
         }
       };
-      const onExit = () => reject(/Address already in use/.test(log) ? new PortTakenError(`port ${port} is taken`) : new Error(`redis-server exited: ${log}`));
+      const onExit = () =>
+        reject(
+          /Address already in use/.test(log)
+            ? new PortTakenError(`port ${port} is taken`)
+            : new Error(`redis-server exited: ${log}`),
+        );
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
       child.once("exit", onExit);
@@ -120,7 +135,18 @@ describe.skipIf(!available)("redis-server with our rendered config", () => {
     await onFreePort(async (p) => {
       port = p;
       // Exactly the container's file, with only where it listens and writes moved into the temp dir.
-      writeFileSync(conf, renderRedisConf({ password: PASSWORD, maxMemory: "64mb", maxMemoryPolicy: "allkeys-lfu", bind: "127.0.0.1", port, dir }), { mode: 0o600 });
+      writeFileSync(
+        conf,
+        renderRedisConf({
+          password: PASSWORD,
+          maxMemory: "64mb",
+          maxMemoryPolicy: "allkeys-lfu",
+          bind: "127.0.0.1",
+          port,
+          dir,
+        }),
+        { mode: 0o600 },
+      );
       await start();
     });
   });
@@ -177,8 +203,15 @@ describe.skipIf(!available)("redis-server with our rendered config", () => {
     const check = redisPingCheck("redis-cli", port);
     const env = { ...process.env };
     delete env.REDISCLI_AUTH;
-    expect(spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "ping"], { env, encoding: "utf8" })).toMatchObject({ status: 0, stdout: expect.stringMatching(/NOAUTH/) });
+    expect(
+      spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "ping"], {
+        env,
+        encoding: "utf8",
+      }),
+    ).toMatchObject({ status: 0, stdout: expect.stringMatching(/NOAUTH/) });
     expect(spawnSync("sh", ["-c", check], { env }).status).not.toBe(0);
-    expect(spawnSync("sh", ["-c", check], { env: { ...env, REDISCLI_AUTH: PASSWORD } }).status).toBe(0);
+    expect(
+      spawnSync("sh", ["-c", check], { env: { ...env, REDISCLI_AUTH: PASSWORD } }).status,
+    ).toBe(0);
   });
 });

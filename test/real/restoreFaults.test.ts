@@ -24,7 +24,8 @@ let work: string;
 beforeAll(async () => {
   const started = await startServerWithTools("ownstack-faults-");
   if (typeof started === "string") {
-    if (process.env.CI === "true") throw new Error(`CI needs Postgres for the restore faults: ${started}`);
+    if (process.env.CI === "true")
+      throw new Error(`CI needs Postgres for the restore faults: ${started}`);
     skip = started;
     console.warn(`[skipped] restore faults: ${started}`);
   } else server = started;
@@ -54,35 +55,81 @@ describe("restore under faults", () => {
     if (skip) return ctx.skip(skip);
     await sql("postgres", "create role faults_owner nologin");
     await sql("postgres", "create database src");
-    await sql("src", "create table public.items (id int primary key); insert into public.items select generate_series(1, 50); alter table public.items owner to faults_owner");
-    folder = (await runBackup({ root: join(work, "b"), prefix: "t", stack: null, target: target("src"), keep: 3, passphrase: KEY })).folder;
+    await sql(
+      "src",
+      "create table public.items (id int primary key); insert into public.items select generate_series(1, 50); alter table public.items owner to faults_owner",
+    );
+    folder = (
+      await runBackup({
+        root: join(work, "b"),
+        prefix: "t",
+        stack: null,
+        target: target("src"),
+        keep: 3,
+        passphrase: KEY,
+      })
+    ).folder;
 
     await sql("postgres", "create database onlyobjects");
-    await sql("onlyobjects", "create function public.f() returns int language sql as 'select 1'; create sequence public.s; create type public.mood as enum ('ok')");
-    await expect(runRestore({ folder, connect: async () => ({ target: target("onlyobjects") }), force: false, passphrase: KEY })).rejects.toThrow(
+    await sql(
+      "onlyobjects",
+      "create function public.f() returns int language sql as 'select 1'; create sequence public.s; create type public.mood as enum ('ok')",
+    );
+    await expect(
+      runRestore({
+        folder,
+        connect: async () => ({ target: target("onlyobjects") }),
+        force: false,
+        passphrase: KEY,
+      }),
+    ).rejects.toThrow(
       /^the database is not empty \(public: 1 sequence, 1 function, 1 type\); nothing was restored/,
     );
-    expect(await sql("onlyobjects", "select count(*)::int as n from pg_class where relname = 'items'")).toEqual([{ n: 0 }]);
+    expect(
+      await sql("onlyobjects", "select count(*)::int as n from pg_class where relname = 'items'"),
+    ).toEqual([{ n: 0 }]);
   });
 
   it("after a key rotation the kept backups are re-encrypted and restore with the new key only", async (ctx) => {
     if (skip) return ctx.skip(skip);
     const NEW = "restore-faults-rotated-key";
     const root = join(work, "rekey");
-    const old = (await runBackup({ root, prefix: "t", stack: null, target: target("src"), keep: 3, passphrase: KEY, keyId: keyId(KEY) })).folder;
+    const old = (
+      await runBackup({
+        root,
+        prefix: "t",
+        stack: null,
+        target: target("src"),
+        keep: 3,
+        passphrase: KEY,
+        keyId: keyId(KEY),
+      })
+    ).folder;
     expect(await reencryptBackups(root, "t", KEY, NEW)).toEqual([old.split("/").pop()]);
     expect(readManifest(old).encryption?.keyId).toBe(keyId(NEW));
     await sql("postgres", "create database rekeyed");
     const to = async () => ({ target: target("rekeyed") });
-    await expect(runRestore({ folder: old, connect: to, force: false, passphrase: KEY })).rejects.toThrow(/wrong passphrase/);
+    await expect(
+      runRestore({ folder: old, connect: to, force: false, passphrase: KEY }),
+    ).rejects.toThrow(/wrong passphrase/);
     await runRestore({ folder: old, connect: to, force: false, passphrase: NEW });
-    expect(await sql("rekeyed", "select count(*)::int as n from public.items")).toEqual([{ n: 50 }]);
+    expect(await sql("rekeyed", "select count(*)::int as n from public.items")).toEqual([
+      { n: 50 },
+    ]);
     await sql("postgres", "drop database rekeyed");
   });
 
   it("a damaged dump whose checksums agree is refused before any role is created", async (ctx) => {
     if (skip) return ctx.skip(skip);
-    const plain = (await runBackup({ root: join(work, "plain"), prefix: "t", stack: null, target: target("src"), keep: 3 })).folder;
+    const plain = (
+      await runBackup({
+        root: join(work, "plain"),
+        prefix: "t",
+        stack: null,
+        target: target("src"),
+        keep: 3,
+      })
+    ).folder;
     // Cut the dump in half and record the new checksum, as a faulty disk or a bad copy tool would leave it.
     const dump = join(plain, "db.dump");
     const bytes = readFileSync(dump);
@@ -97,10 +144,18 @@ describe("restore under faults", () => {
     await sql("src", "reassign owned by faults_owner to current_user");
     await sql("postgres", "drop role faults_owner");
     await sql("postgres", "create database fresh");
-    await expect(runRestore({ folder: plain, connect: async () => ({ target: target("fresh") }), force: false })).rejects.toThrow(
+    await expect(
+      runRestore({
+        folder: plain,
+        connect: async () => ({ target: target("fresh") }),
+        force: false,
+      }),
+    ).rejects.toThrow(
       /^the database dump cannot be read \(.*\); the backup is damaged, nothing was restored$/,
     );
-    expect(await sql("postgres", "select rolname from pg_roles where rolname = 'faults_owner'")).toEqual([]);
+    expect(
+      await sql("postgres", "select rolname from pg_roles where rolname = 'faults_owner'"),
+    ).toEqual([]);
   });
 
   it("a restore stopped by SIGTERM leaves no decrypted dump behind", async (ctx) => {
@@ -112,15 +167,32 @@ describe("restore under faults", () => {
     const locker = new pg.Client({ connectionString: server!.url("src") });
     await locker.connect();
     await locker.query("begin; lock table public.items in access exclusive mode");
-    const args = [join(__dirname, "../../node_modules/tsx/dist/cli.mjs"), "scripts/restore.ts", folder, "--db-url", server!.url("src"), "--force", "--quiet", "--passphrase-file", join(work, "key")];
-    const child = spawn(process.execPath, [...args, ...(server!.binDir ? ["--pg-bin", server!.binDir] : [])], {
-      cwd: join(__dirname, "../.."),
-      env: { ...process.env, TMPDIR: tmp },
-      stdio: "ignore",
-    });
+    const args = [
+      join(__dirname, "../../node_modules/tsx/dist/cli.mjs"),
+      "scripts/restore.ts",
+      folder,
+      "--db-url",
+      server!.url("src"),
+      "--force",
+      "--quiet",
+      "--passphrase-file",
+      join(work, "key"),
+    ];
+    const child = spawn(
+      process.execPath,
+      [...args, ...(server!.binDir ? ["--pg-bin", server!.binDir] : [])],
+      {
+        cwd: join(__dirname, "../.."),
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: "ignore",
+      },
+    );
     const exited = new Promise((r) => child.once("exit", r));
     for (;;) {
-      const waiting = await sql("src", "select 1 from pg_stat_activity where wait_event_type = 'Lock' and application_name = 'pg_restore'");
+      const waiting = await sql(
+        "src",
+        "select 1 from pg_stat_activity where wait_event_type = 'Lock' and application_name = 'pg_restore'",
+      );
       if (waiting.length > 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }

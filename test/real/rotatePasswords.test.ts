@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_LOGIN_ROLES, renderRolesSql, renderRotatePasswordsSql, sqlLiteral } from "../../components/render/initSql";
+import {
+  ALL_LOGIN_ROLES,
+  renderRolesSql,
+  renderRotatePasswordsSql,
+  sqlLiteral,
+} from "../../components/render/initSql";
 import { Cluster, startCluster } from "../support/postgres";
 import { IMAGE_ROLES_SQL, Login, loginTable, runSql, runStatements } from "../support/sql";
 
@@ -18,13 +23,23 @@ let cluster: Cluster;
 let at: Login;
 
 async function notes(password: string): Promise<string[]> {
-  const [r] = await runSql(at, "supabase_admin", password, "SELECT body FROM public.notes ORDER BY id");
+  const [r] = await runSql(
+    at,
+    "supabase_admin",
+    password,
+    "SELECT body FROM public.notes ORDER BY id",
+  );
   return r.rows.map((row: { body: string }) => row.body);
 }
 
 beforeAll(async () => {
   // Passwords are checked on every connection, as for the services on the Docker network.
-  cluster = await startCluster({ prefix: "ownstack-rotate-sql-", superuser: "supabase_admin", password: OLD, hba: "host all all 127.0.0.1/32 scram-sha-256\n" });
+  cluster = await startCluster({
+    prefix: "ownstack-rotate-sql-",
+    superuser: "supabase_admin",
+    password: OLD,
+    hba: "host all all 127.0.0.1/32 scram-sha-256\n",
+  });
   at = { host: "127.0.0.1", port: cluster.port };
   // What a first start does: the image's roles, its own two passwords, then our init SQL.
   await runSql(at, "supabase_admin", OLD, IMAGE_ROLES_SQL);
@@ -56,8 +71,14 @@ describe("Postgres password rotation (real server)", () => {
 
   it("a rotation that fails halfway changes no role: the current password keeps working everywhere", async () => {
     // The third ALTER fails (the role does not exist), after two roles were already altered in the transaction.
-    const broken = [...ALL_LOGIN_ROLES.slice(0, 2), "ownstack_missing_role", ...ALL_LOGIN_ROLES.slice(2)];
-    await expect(runStatements(at, "supabase_admin", NEW, renderRotatePasswordsSql(NEWER, broken))).rejects.toThrow(/ownstack_missing_role/);
+    const broken = [
+      ...ALL_LOGIN_ROLES.slice(0, 2),
+      "ownstack_missing_role",
+      ...ALL_LOGIN_ROLES.slice(2),
+    ];
+    await expect(
+      runStatements(at, "supabase_admin", NEW, renderRotatePasswordsSql(NEWER, broken)),
+    ).rejects.toThrow(/ownstack_missing_role/);
     expect(await loginTable(at, ALL_LOGIN_ROLES, NEW)).toEqual(everyone(true));
     expect(await loginTable(at, ALL_LOGIN_ROLES, NEWER)).toEqual(everyone(false));
     expect(await notes(NEW)).toEqual(["first", "second", "third"]);

@@ -16,7 +16,8 @@ import { initLikeImage, withoutPgNet } from "../support/supabaseInit";
 const PASSWORD = "webhooks-test-password";
 let cluster: Cluster;
 let at: Login;
-const asAdmin = async (sql: string) => (await runSql(at, "supabase_admin", PASSWORD, sql)).at(-1)?.rows ?? [];
+const asAdmin = async (sql: string) =>
+  (await runSql(at, "supabase_admin", PASSWORD, sql)).at(-1)?.rows ?? [];
 
 /** Everything the script creates or grants, as one comparable value. */
 const STATE_SQL = `SELECT json_build_object(
@@ -39,7 +40,12 @@ const STATE_SQL = `SELECT json_build_object(
 const state = async () => (await asAdmin(STATE_SQL))[0].state;
 
 beforeAll(async () => {
-  cluster = await startCluster({ prefix: "ownstack-webhooks-", superuser: "supabase_admin", password: PASSWORD, hba: "host all all 127.0.0.1/32 scram-sha-256\n" });
+  cluster = await startCluster({
+    prefix: "ownstack-webhooks-",
+    superuser: "supabase_admin",
+    password: PASSWORD,
+    hba: "host all all 127.0.0.1/32 scram-sha-256\n",
+  });
   at = { host: "127.0.0.1", port: cluster.port };
   await initLikeImage(at, cluster.root, PASSWORD, 3600);
 });
@@ -63,20 +69,39 @@ describe("Database Webhooks SQL (upstream's webhooks.sql) on a real Postgres", (
 
   it("creates supabase_functions (owner supabase_admin) with hooks and migrations owned by supabase_functions_admin", async () => {
     const s = await state();
-    expect(s.schemas.find((n: { name: string }) => n.name === "supabase_functions").owner).toBe("supabase_admin");
-    const owners = Object.fromEntries(s.relations.map((r: { name: string; owner: string }) => [r.name, r.owner]));
-    expect(owners).toMatchObject({ hooks: "supabase_functions_admin", migrations: "supabase_functions_admin" });
-    expect(Object.keys(owners)).toEqual(
-      expect.arrayContaining(["hooks_id_seq", "supabase_functions_hooks_request_id_idx", "supabase_functions_hooks_h_table_id_h_name_idx"]),
+    expect(s.schemas.find((n: { name: string }) => n.name === "supabase_functions").owner).toBe(
+      "supabase_admin",
     );
-    expect(s.migrations).toEqual(["20210809183423_update_grants", "20240115163000_add_retry_to_http_request", "initial"]);
+    const owners = Object.fromEntries(
+      s.relations.map((r: { name: string; owner: string }) => [r.name, r.owner]),
+    );
+    expect(owners).toMatchObject({
+      hooks: "supabase_functions_admin",
+      migrations: "supabase_functions_admin",
+    });
+    expect(Object.keys(owners)).toEqual(
+      expect.arrayContaining([
+        "hooks_id_seq",
+        "supabase_functions_hooks_request_id_idx",
+        "supabase_functions_hooks_h_table_id_h_name_idx",
+      ]),
+    );
+    expect(s.migrations).toEqual([
+      "20210809183423_update_grants",
+      "20240115163000_add_retry_to_http_request",
+      "initial",
+    ]);
   });
 
   it("http_request() is a SECURITY DEFINER owned by supabase_functions_admin, callable by the API roles and not by PUBLIC", async () => {
     const [fn] = await asAdmin(
       "SELECT proowner::regrole::text AS owner, prosecdef, proconfig, proacl::text[] AS acl FROM pg_proc WHERE oid = 'supabase_functions.http_request()'::regprocedure",
     );
-    expect(fn).toMatchObject({ owner: "supabase_functions_admin", prosecdef: true, proconfig: ["search_path=supabase_functions"] });
+    expect(fn).toMatchObject({
+      owner: "supabase_functions_admin",
+      prosecdef: true,
+      proconfig: ["search_path=supabase_functions"],
+    });
     expect(fn.acl.some((entry: string) => entry.startsWith("="))).toBe(false);
     const can = await asAdmin(
       "SELECT r AS role, has_function_privilege(r, 'supabase_functions.http_request()', 'EXECUTE') AS ok FROM unnest(ARRAY['postgres', 'anon', 'authenticated', 'service_role']) r",
@@ -85,8 +110,15 @@ describe("Database Webhooks SQL (upstream's webhooks.sql) on a real Postgres", (
   });
 
   it("supabase_functions_admin is a NOINHERIT login role searching supabase_functions, granted to postgres", async () => {
-    const [role] = await asAdmin("SELECT rolinherit, rolcreaterole, rolcanlogin, rolconfig FROM pg_roles WHERE rolname = 'supabase_functions_admin'");
-    expect(role).toEqual({ rolinherit: false, rolcreaterole: true, rolcanlogin: true, rolconfig: ["search_path=supabase_functions"] });
+    const [role] = await asAdmin(
+      "SELECT rolinherit, rolcreaterole, rolcanlogin, rolconfig FROM pg_roles WHERE rolname = 'supabase_functions_admin'",
+    );
+    expect(role).toEqual({
+      rolinherit: false,
+      rolcreaterole: true,
+      rolcanlogin: true,
+      rolconfig: ["search_path=supabase_functions"],
+    });
     expect((await state()).members.map((m: { member: string }) => m.member)).toEqual(["postgres"]);
   });
 
@@ -109,14 +141,22 @@ describe("Database Webhooks SQL (upstream's webhooks.sql) on a real Postgres", (
   it("a `supabase db diff` migration that adds a Database Webhook applies as postgres, once postgres is no superuser", async () => {
     // The image demotes postgres after init (post-setup); user migrations run as postgres.
     await asAdmin("ALTER ROLE postgres NOSUPERUSER");
-    const client = new pg.Client({ host: at.host, port: at.port, user: "postgres", password: PASSWORD, database: "postgres" });
+    const client = new pg.Client({
+      host: at.host,
+      port: at.port,
+      user: "postgres",
+      password: PASSWORD,
+      database: "postgres",
+    });
     await client.connect();
     try {
       await client.query("CREATE TABLE public.orders (id bigint PRIMARY KEY, total numeric)");
       await client.query(
         `CREATE TRIGGER "order_created" AFTER INSERT ON "public"."orders" FOR EACH ROW EXECUTE FUNCTION "supabase_functions"."http_request"('http://functions:9000/order-created', 'POST', '{"Content-type":"application/json"}', '{}', '5000')`,
       );
-      const trigger = await client.query("SELECT tgfoid::regproc::text AS fn FROM pg_trigger WHERE tgname = 'order_created'");
+      const trigger = await client.query(
+        "SELECT tgfoid::regproc::text AS fn FROM pg_trigger WHERE tgname = 'order_created'",
+      );
       expect(trigger.rows).toEqual([{ fn: "supabase_functions.http_request" }]);
     } finally {
       await client.end();

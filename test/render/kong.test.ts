@@ -1,6 +1,11 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { KONG_PLUGINS, KongConfigInput, KongService, renderKongYml } from "../../components/render/kong";
+import {
+  KONG_PLUGINS,
+  KongConfigInput,
+  KongService,
+  renderKongYml,
+} from "../../components/render/kong";
 
 const INPUT: KongConfigInput = {
   anonKey: "anon.jwt.dummy",
@@ -18,7 +23,9 @@ const at = (path: string): KongService => {
   if (!found) throw new Error(`no route for ${path}`);
   return found;
 };
-const aclAllow = (s: KongService) => (s.plugins.find((p) => p.name === "acl") as { config: { allow: string[] } } | undefined)?.config.allow;
+const aclAllow = (s: KongService) =>
+  (s.plugins.find((p) => p.name === "acl") as { config: { allow: string[] } } | undefined)?.config
+    .allow;
 
 describe("kong.yml", () => {
   it("round-trips through yaml: parsing it back gives the consumers and keys it was rendered with", () => {
@@ -33,25 +40,42 @@ describe("kong.yml", () => {
       { consumer: "anon", group: "anon" },
       { consumer: "service_role", group: "admin" },
     ]);
-    expect(config.basicauth_credentials).toEqual([{ consumer: "DASHBOARD", username: "supabase", password: "dashboard-password" }]);
+    expect(config.basicauth_credentials).toEqual([
+      { consumer: "DASHBOARD", username: "supabase", password: "dashboard-password" },
+    ]);
   });
 
   it("is a function of its input only: another dashboard password changes exactly the one line that holds it", () => {
     const before = renderKongYml(INPUT).split("\n");
     const after = renderKongYml({ ...INPUT, dashboardPassword: "another-password" }).split("\n");
     expect(after).toHaveLength(before.length);
-    const changed = before.flatMap((line, i) => (line === after[i] ? [] : [[line.trim(), after[i].trim()]]));
+    const changed = before.flatMap((line, i) =>
+      line === after[i] ? [] : [[line.trim(), after[i].trim()]],
+    );
     expect(changed).toEqual([["password: dashboard-password", "password: another-password"]]);
   });
 
   it("keeps keys and passwords with YAML-special characters intact", () => {
-    const tricky = { ...INPUT, dashboardPassword: "a: b # c 'd' \"e\" {f}", anonKey: "- not a list" };
+    const tricky = {
+      ...INPUT,
+      dashboardPassword: "a: b # c 'd' \"e\" {f}",
+      anonKey: "- not a list",
+    };
     const back = parse(renderKongYml(tricky));
     expect(back.basicauth_credentials[0].password).toBe(tricky.dashboardPassword);
     expect(back.consumers[1].keyauth_credentials[0].key).toBe(tricky.anonKey);
   });
 
-  it.each(["/auth/v1/", "/rest/v1/", "/graphql/v1", "/realtime/v1/", "/realtime/v1/api", "/storage/v1/", "/pg/", "/"])("routes %s", (path) => {
+  it.each([
+    "/auth/v1/",
+    "/rest/v1/",
+    "/graphql/v1",
+    "/realtime/v1/",
+    "/realtime/v1/api",
+    "/storage/v1/",
+    "/pg/",
+    "/",
+  ])("routes %s", (path) => {
     expect(at(path).routes.every((r) => r.strip_path)).toBe(true);
   });
 
@@ -67,17 +91,23 @@ describe("kong.yml", () => {
     expect(at(path).url).toBe(url);
   });
 
-  it.each(["verify", "callback", "authorize", ".well-known/jwks.json"])("the open auth endpoint /auth/v1/%s needs no API key", (endpoint) => {
-    const s = at(`/auth/v1/${endpoint}`);
-    expect(s.url).toBe(`http://auth:9999/${endpoint}`);
-    expect(plugins(s)).not.toContain("key-auth");
-    expect(plugins(s)).not.toContain("acl");
-  });
+  it.each(["verify", "callback", "authorize", ".well-known/jwks.json"])(
+    "the open auth endpoint /auth/v1/%s needs no API key",
+    (endpoint) => {
+      const s = at(`/auth/v1/${endpoint}`);
+      expect(s.url).toBe(`http://auth:9999/${endpoint}`);
+      expect(plugins(s)).not.toContain("key-auth");
+      expect(plugins(s)).not.toContain("acl");
+    },
+  );
 
-  it.each(["/auth/v1/", "/rest/v1/", "/graphql/v1", "/realtime/v1/", "/realtime/v1/api"])("%s needs the anon or service key", (path) => {
-    expect(plugins(at(path))).toContain("key-auth");
-    expect(aclAllow(at(path))?.sort()).toEqual(["admin", "anon"]);
-  });
+  it.each(["/auth/v1/", "/rest/v1/", "/graphql/v1", "/realtime/v1/", "/realtime/v1/api"])(
+    "%s needs the anon or service key",
+    (path) => {
+      expect(plugins(at(path))).toContain("key-auth");
+      expect(aclAllow(at(path))?.sort()).toEqual(["admin", "anon"]);
+    },
+  );
 
   it("/pg/ admits only the service_role key (group admin)", () => {
     expect(plugins(at("/pg/"))).toEqual(["key-auth", "acl"]);
@@ -86,14 +116,19 @@ describe("kong.yml", () => {
 
   it("/ serves Studio behind basic auth that hides the credentials from Studio", () => {
     const studio = at("/");
-    expect(studio.plugins).toContainEqual({ name: "basic-auth", config: { hide_credentials: true } });
+    expect(studio.plugins).toContainEqual({
+      name: "basic-auth",
+      config: { hide_credentials: true },
+    });
     expect(plugins(studio)).not.toContain("key-auth");
   });
 
   it("the OpenAPI root /rest/v1/ (every table and column) admits only the service_role key, as upstream", () => {
     const openapi = services.find((s) => s.routes.some((r) => r.expression !== undefined));
     expect(openapi?.url).toBe("http://rest:3000/");
-    expect(openapi?.routes).toEqual([{ name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' }]);
+    expect(openapi?.routes).toEqual([
+      { name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' },
+    ]);
     expect(plugins(openapi as KongService)).toContain("key-auth");
     expect(aclAllow(openapi as KongService)).toEqual(["admin"]);
     // Only the exact root: paths below it stay on rest-v1, which anon may use.
@@ -112,7 +147,9 @@ describe("kong.yml", () => {
 
   it("the Realtime tenant admin API and Studio's MCP endpoint are blocked", () => {
     for (const path of ["/realtime/v1/api/tenants", "/realtime/v1/api/openapi", "/api/mcp", "/mcp"])
-      expect(at(path).plugins, path).toEqual([{ name: "request-termination", config: { status_code: 403, message: "Forbidden" } }]);
+      expect(at(path).plugins, path).toEqual([
+        { name: "request-termination", config: { status_code: 403, message: "Forbidden" } },
+      ]);
   });
 
   it("every plugin the file uses is one Kong is told to load, and names are unique", () => {
@@ -125,7 +162,13 @@ describe("kong.yml", () => {
   });
 
   it("extra services are appended after the built-in routes", () => {
-    const extra: KongService = { name: "functions-v1", _comment: "x", url: "http://functions:9000/", routes: [{ name: "functions-v1-all", strip_path: true, paths: ["/functions/v1/"] }], plugins: [{ name: "cors" }] };
+    const extra: KongService = {
+      name: "functions-v1",
+      _comment: "x",
+      url: "http://functions:9000/",
+      routes: [{ name: "functions-v1-all", strip_path: true, paths: ["/functions/v1/"] }],
+      plugins: [{ name: "cors" }],
+    };
     const back = parse(renderKongYml({ ...INPUT, extraServices: [extra] }));
     expect(back.services.at(-1)).toEqual(extra);
     expect(back.services).toHaveLength(services.length + 1);

@@ -4,7 +4,14 @@ import { renderKongYml } from "../../components/render/kong";
 // A change to kong.yml shows up in review as a diff of this snapshot (STYLE.md habit 12).
 describe("kong.yml snapshot", () => {
   it("renders the file reviewers see", () => {
-    expect(renderKongYml({ anonKey: "anon.jwt.dummy", serviceRoleKey: "service.jwt.dummy", dashboardUsername: "supabase", dashboardPassword: "dashboard-password" })).toMatchInlineSnapshot(`
+    expect(
+      renderKongYml({
+        anonKey: "anon.jwt.dummy",
+        serviceRoleKey: "service.jwt.dummy",
+        dashboardUsername: "supabase",
+        dashboardPassword: "dashboard-password",
+      }),
+    ).toMatchInlineSnapshot(`
       "_format_version: "2.1"
       _transform: true
       consumers:

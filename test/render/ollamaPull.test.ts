@@ -11,14 +11,27 @@ describe("the Ollama model pull job", () => {
     try {
       // A stand-in `ollama` on PATH that records its arguments and fails for one model name.
       const calls = join(dir, "calls");
-      writeFileSync(join(dir, "ollama"), `#!/bin/sh\necho "$@" >> ${calls}\n[ "$2" != "broken" ]\n`);
+      writeFileSync(
+        join(dir, "ollama"),
+        `#!/bin/sh\necho "$@" >> ${calls}\n[ "$2" != "broken" ]\n`,
+      );
       chmodSync(join(dir, "ollama"), 0o755);
       const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
-      const ok = spawnSync("/bin/sh", ["-ec", PULL_SCRIPT, "ollama-pull", "llama3.2:1b", "nomic-embed-text"], { env, encoding: "utf8" });
+      const ok = spawnSync(
+        "/bin/sh",
+        ["-ec", PULL_SCRIPT, "ollama-pull", "llama3.2:1b", "nomic-embed-text"],
+        { env, encoding: "utf8" },
+      );
       expect(ok.status).toBe(0);
       expect(ok.stdout).toBe("pulling llama3.2:1b\npulling nomic-embed-text\n");
-      expect(spawnSync("cat", [calls], { encoding: "utf8" }).stdout).toBe("pull llama3.2:1b\npull nomic-embed-text\n");
-      const bad = spawnSync("/bin/sh", ["-ec", PULL_SCRIPT, "ollama-pull", "broken", "never-reached"], { env, encoding: "utf8" });
+      expect(spawnSync("cat", [calls], { encoding: "utf8" }).stdout).toBe(
+        "pull llama3.2:1b\npull nomic-embed-text\n",
+      );
+      const bad = spawnSync(
+        "/bin/sh",
+        ["-ec", PULL_SCRIPT, "ollama-pull", "broken", "never-reached"],
+        { env, encoding: "utf8" },
+      );
       expect(bad.status).not.toBe(0);
       expect(bad.stdout).not.toContain("never-reached");
     } finally {
@@ -38,6 +51,8 @@ describe("the Ollama model pull job", () => {
       "pulling manifest",
       "success",
     ].join("\n");
-    expect(pullSummary(log)).toBe("pulling llama3.2:1b; success; pulling nomic-embed-text; success");
+    expect(pullSummary(log)).toBe(
+      "pulling llama3.2:1b; success; pulling nomic-embed-text; success",
+    );
   });
 });

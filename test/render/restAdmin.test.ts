@@ -12,7 +12,12 @@ describe("PostgREST's admin server", () => {
     expect(restAdminHost(IMAGES.rest, false)).toBe("localhost");
   });
 
-  it.each(["postgrest/postgrest:v12.2.3", "postgrest/postgrest:v11.2.2", "postgrest/postgrest@sha256:0123abcd", "registry:5000/postgrest"])(
+  it.each([
+    "postgrest/postgrest:v12.2.3",
+    "postgrest/postgrest:v11.2.2",
+    "postgrest/postgrest@sha256:0123abcd",
+    "registry:5000/postgrest",
+  ])(
     "an override that may still serve /config (the JWT secret, the DB password) keeps it on loopback: %s",
     (image) => {
       expect(restAdminHost(image, true)).toBe("localhost");

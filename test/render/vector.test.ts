@@ -1,6 +1,13 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { LOG_SOURCES, LogSource, TOKEN_ENV, VECTOR_API_ADDRESS, renderVectorYaml, vectorConfig } from "../../components/render/vector";
+import {
+  LOG_SOURCES,
+  LogSource,
+  TOKEN_ENV,
+  VECTOR_API_ADDRESS,
+  renderVectorYaml,
+  vectorConfig,
+} from "../../components/render/vector";
 
 /**
  * No Vector binary can be had from npm or Debian here, so `vector validate` does not run in the
@@ -8,19 +15,33 @@ import { LOG_SOURCES, LogSource, TOKEN_ENV, VECTOR_API_ADDRESS, renderVectorYaml
  * logs go, and that the file carries no secret. The VRL programs are upstream's, not re-checked.
  */
 
-const containers = Object.fromEntries((Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [s, `ownstack-local-${s}`])) as Record<LogSource, string>;
-const input = { stack: "local", containers, self: "ownstack-local-vector", analyticsUrl: "http://analytics:4000" };
+const containers = Object.fromEntries(
+  (Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [s, `ownstack-local-${s}`]),
+) as Record<LogSource, string>;
+const input = {
+  stack: "local",
+  containers,
+  self: "ownstack-local-vector",
+  analyticsUrl: "http://analytics:4000",
+};
 const config = parse(renderVectorYaml(input)) as {
   api: { enabled: boolean; address: string };
   sources: Record<string, { type: string; include_labels: string[]; exclude_containers: string[] }>;
-  transforms: Record<string, { type: string; inputs: string[]; route?: Record<string, string>; source?: string }>;
-  sinks: Record<string, { type: string; inputs: string[]; uri: string; request: { headers: Record<string, string> } }>;
+  transforms: Record<
+    string,
+    { type: string; inputs: string[]; route?: Record<string, string>; source?: string }
+  >;
+  sinks: Record<
+    string,
+    { type: string; inputs: string[]; uri: string; request: { headers: Record<string, string> } }
+  >;
 };
 
 /** Every component id an `inputs` entry may name: sources, transforms and the route outputs. */
 function outputs(): Set<string> {
   const ids = new Set([...Object.keys(config.sources), ...Object.keys(config.transforms)]);
-  for (const [id, t] of Object.entries(config.transforms)) for (const r of Object.keys(t.route ?? {})) ids.add(`${id}.${r}`);
+  for (const [id, t] of Object.entries(config.transforms))
+    for (const r of Object.keys(t.route ?? {})) ids.add(`${id}.${r}`);
   return ids;
 }
 
@@ -31,21 +52,33 @@ describe("vector.yml", () => {
 
   it("wires every input to a component that exists", () => {
     const ids = outputs();
-    const inputs = [...Object.values(config.transforms), ...Object.values(config.sinks)].flatMap((c) => c.inputs);
+    const inputs = [...Object.values(config.transforms), ...Object.values(config.sinks)].flatMap(
+      (c) => c.inputs,
+    );
     expect(inputs.filter((i) => !ids.has(i))).toEqual([]);
   });
 
   it("leaves no source, transform or route output unread", () => {
-    const read = new Set([...Object.values(config.transforms), ...Object.values(config.sinks)].flatMap((c) => c.inputs));
+    const read = new Set(
+      [...Object.values(config.transforms), ...Object.values(config.sinks)].flatMap(
+        (c) => c.inputs,
+      ),
+    );
     const routeOutputs = [...outputs()].filter((id) => id.includes("."));
-    expect([...Object.keys(config.sources), ...routeOutputs].filter((id) => !read.has(id))).toEqual([]);
+    expect([...Object.keys(config.sources), ...routeOutputs].filter((id) => !read.has(id))).toEqual(
+      [],
+    );
     // A transform is read by another transform or a sink; `router` by its route outputs.
-    const unread = Object.keys(config.transforms).filter((id) => !read.has(id) && ![...read].some((r) => r.startsWith(`${id}.`)));
+    const unread = Object.keys(config.transforms).filter(
+      (id) => !read.has(id) && ![...read].some((r) => r.startsWith(`${id}.`)),
+    );
     expect(unread).toEqual([]);
   });
 
   it("has the topology of upstream's vector.yml: one route per service, one Logflare source per sink", () => {
-    const topology = Object.fromEntries(Object.entries(config.sinks).map(([id, s]) => [id, { inputs: s.inputs, uri: s.uri }]));
+    const topology = Object.fromEntries(
+      Object.entries(config.sinks).map(([id, s]) => [id, { inputs: s.inputs, uri: s.uri }]),
+    );
     expect(topology).toMatchInlineSnapshot(`
       {
         "logflare_auth": {
@@ -97,7 +130,12 @@ describe("vector.yml", () => {
 
   it("routes each service by the container name Docker reports", () => {
     expect(config.transforms.router.route).toEqual(
-      Object.fromEntries((Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [s, `.appname == "ownstack-local-${s}"`])),
+      Object.fromEntries(
+        (Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [
+          s,
+          `.appname == "ownstack-local-${s}"`,
+        ]),
+      ),
     );
   });
 
@@ -109,13 +147,18 @@ describe("vector.yml", () => {
   });
 
   it("reads only this stack's containers, not its own output, and keeps its API on loopback", () => {
-    expect(config.sources.docker_host).toEqual({ type: "docker_logs", include_labels: ["ownstack.stack=local"], exclude_containers: ["ownstack-local-vector"] });
+    expect(config.sources.docker_host).toEqual({
+      type: "docker_logs",
+      include_labels: ["ownstack.stack=local"],
+      exclude_containers: ["ownstack-local-vector"],
+    });
     expect(config.api).toEqual({ enabled: true, address: VECTOR_API_ADDRESS });
     expect(VECTOR_API_ADDRESS.startsWith("127.0.0.1:")).toBe(true);
   });
 
   it("takes the ingest token from the environment: the file holds no secret", () => {
-    for (const sink of Object.values(config.sinks)) expect(sink.request.headers["x-api-key"]).toBe(`\${${TOKEN_ENV}?${TOKEN_ENV} is required}`);
+    for (const sink of Object.values(config.sinks))
+      expect(sink.request.headers["x-api-key"]).toBe(`\${${TOKEN_ENV}?${TOKEN_ENV} is required}`);
     // Nothing in the text looks like a generated token (long runs of letters and digits).
     expect(renderVectorYaml(input).match(/[A-Za-z0-9]{32,}/g)).toBeNull();
   });

@@ -34,7 +34,10 @@ describe("bad config under the runner", () => {
   let missingPaths: RunResult;
   let previewRefused: RunResult;
   beforeAll(async () => {
-    invalid = await runProgram({ stack: "local", config: { "ownstack:apiPort": "70000", "ownstack:memoryLimits": '["kong=2 gigs"]' } });
+    invalid = await runProgram({
+      stack: "local",
+      config: { "ownstack:apiPort": "70000", "ownstack:memoryLimits": '["kong=2 gigs"]' },
+    });
     missingPaths = await runProgram({
       stack: "local",
       config: {
@@ -48,7 +51,11 @@ describe("bad config under the runner", () => {
     previewRefused = await runProgram({
       stack: "local",
       preview: true,
-      config: { "ownstack:qdrantPort": "8000", "ownstack:memoryLimits": '["kong=2MiB"]', "ownstack:redisMaxMemory": "900mb" },
+      config: {
+        "ownstack:qdrantPort": "8000",
+        "ownstack:memoryLimits": '["kong=2MiB"]',
+        "ownstack:redisMaxMemory": "900mb",
+      },
     });
   }, 3 * RUN_TIMEOUT);
 
@@ -59,7 +66,11 @@ describe("bad config under the runner", () => {
   it("refuses missing migrations, seed and functions paths together, before any resource", () => {
     const message = expectRefused(missingPaths);
     expect(message).toMatch(/^Invalid config for stack "local" \(3 problems\):/);
-    for (const key of ["ownstack:migrationsPath: no/such/migrations", "ownstack:seedPath: no/such/seed.sql", "ownstack:functionsPath: no/such/functions"])
+    for (const key of [
+      "ownstack:migrationsPath: no/such/migrations",
+      "ownstack:seedPath: no/such/seed.sql",
+      "ownstack:functionsPath: no/such/functions",
+    ])
       expect(message).toContain(`  - ${key} does not exist`);
   });
 

@@ -70,27 +70,43 @@ export class EngineStandIn {
         info.setStack(options.stack);
         info.setDryrun(options.dryRun);
         const enumOf: Record<string, number> = resourcePb.ResourceMonitorFeature;
-        info.setSupportedfeaturesList(FEATURES.map((f) => enumOf[`RESOURCE_MONITOR_FEATURE_${snake(f)}`]));
+        info.setSupportedfeaturesList(
+          FEATURES.map((f) => enumOf[`RESOURCE_MONITOR_FEATURE_${snake(f)}`]),
+        );
         return info;
       }),
-      supportsFeature: this.unary((req) => new resourcePb.SupportsFeatureResponse().setHassupport(FEATURES.includes(req.getId()))),
+      supportsFeature: this.unary((req) =>
+        new resourcePb.SupportsFeatureResponse().setHassupport(FEATURES.includes(req.getId())),
+      ),
       registerResource: this.unary((req) => this.registerResource(req)),
       registerResourceOutputs: this.unary((req) => {
-        this.outputs.set(req.getUrn(), (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+        this.outputs.set(
+          req.getUrn(),
+          (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        );
         return new emptyPb.Empty();
       }),
       invoke: this.unary((req) => {
         this.invokes.push(req.getTok());
-        throw Object.assign(new Error(`the engine stand-in has no provider function ${req.getTok()}`), { code: grpc.status.UNIMPLEMENTED });
+        throw Object.assign(
+          new Error(`the engine stand-in has no provider function ${req.getTok()}`),
+          { code: grpc.status.UNIMPLEMENTED },
+        );
       }),
       signalAndWaitForShutdown: this.unary(() => new emptyPb.Empty()),
     });
     this.server.addService(engineGrpc.EngineService, {
       log: this.unary((req) => {
-        this.diagnostics.push({ severity: SEVERITY[req.getSeverity()] ?? "info", message: req.getMessage(), urn: req.getUrn() });
+        this.diagnostics.push({
+          severity: SEVERITY[req.getSeverity()] ?? "info",
+          message: req.getMessage(),
+          urn: req.getUrn(),
+        });
         return new emptyPb.Empty();
       }),
-      getRootResource: this.unary(() => new enginePb.GetRootResourceResponse().setUrn(this.rootUrn)),
+      getRootResource: this.unary(() =>
+        new enginePb.GetRootResourceResponse().setUrn(this.rootUrn),
+      ),
       setRootResource: this.unary((req) => {
         this.rootUrn = req.getUrn();
         return new enginePb.SetRootResourceResponse();
@@ -101,7 +117,9 @@ export class EngineStandIn {
   /** Binds to a free loopback port chosen by the kernel; returns `127.0.0.1:<port>`. */
   start(): Promise<string> {
     return new Promise((resolve, reject) =>
-      this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(`127.0.0.1:${port}`))),
+      this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(`127.0.0.1:${port}`),
+      ),
     );
   }
 
@@ -129,14 +147,23 @@ export class EngineStandIn {
     const urn = `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
     this.types.set(urn, type === "pulumi:pulumi:Stack" ? "" : qualified);
     const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-    this.registrations.push({ type, name, urn, custom, inputs, dependencies: [...req.getDependenciesList()].sort() });
+    this.registrations.push({
+      type,
+      name,
+      urn,
+      custom,
+      inputs,
+      dependencies: [...req.getDependenciesList()].sort(),
+    });
 
     const resp = new resourcePb.RegisterResourceResponse();
     resp.setUrn(urn);
     if (custom) {
       // On a preview of a fresh stack the engine knows neither the id nor computed outputs.
       resp.setId(this.options.dryRun ? "" : `${name}-id`);
-      const state: Record<string, unknown> = this.options.dryRun ? { ...inputs } : { ...inputs, ...resourceOutputs(type, inputs, this.options.jobExitCodes ?? {}) };
+      const state: Record<string, unknown> = this.options.dryRun
+        ? { ...inputs }
+        : { ...inputs, ...resourceOutputs(type, inputs, this.options.jobExitCodes ?? {}) };
       // The engine returns the outputs a provider declares secret (additionalSecretOutputs) as secrets.
       for (const key of req.getAdditionalsecretoutputsList() as string[]) {
         if (key in state && !isSecret(state[key])) state[key] = secret(state[key]);

@@ -10,15 +10,27 @@ import { EXIT_ALREADY_REPORTED, RunResult, containers, label, problems, runProgr
 const RUN_TIMEOUT = 180_000;
 
 const JOBS = [
-  { job: "minio-createbucket", dependent: "storage", resource: "ownstack:storage:Minio$docker:index/container:Container::minio-create-bucket" },
-  { job: "migrations", dependent: "analytics", resource: "ownstack:supabase:Migrations$docker:index/container:Container::migrations-job" },
+  {
+    job: "minio-createbucket",
+    dependent: "storage",
+    resource: "ownstack:storage:Minio$docker:index/container:Container::minio-create-bucket",
+  },
+  {
+    job: "migrations",
+    dependent: "analytics",
+    resource: "ownstack:supabase:Migrations$docker:index/container:Container::migrations-job",
+  },
 ];
 
 describe.each(JOBS)("a failed $job job", ({ job, dependent, resource }) => {
   const container = `ownstack-local-${job}`;
   let run: RunResult;
   beforeAll(async () => {
-    run = await runProgram({ stack: "local", config: { "ownstack:ollamaGpu": "cpu" }, jobExitCodes: { [container]: 3 } });
+    run = await runProgram({
+      stack: "local",
+      config: { "ownstack:ollamaGpu": "cpu" },
+      jobExitCodes: { [container]: 3 },
+    });
   }, RUN_TIMEOUT);
 
   it("ends pulumi up with one line naming the job, its exit code and where to read its log", () => {

@@ -22,7 +22,11 @@ describe("k8s stack through the real runner", () => {
     expect(types).toContain("kubernetes:apps/v1:Deployment");
     expect(types).toContain("kubernetes:postgresql.cnpg.io/v1:Cluster");
     expect(types.filter((t) => t.startsWith("docker:"))).toEqual([]);
-    expect(up.stackOutputs).toMatchObject({ target: "kubernetes", apiUrl: "https://api.example.com", namespace: "ownstack-k8s" });
+    expect(up.stackOutputs).toMatchObject({
+      target: "kubernetes",
+      apiUrl: "https://api.example.com",
+      namespace: "ownstack-k8s",
+    });
     expect(isSecret(up.stackOutputs?.anonKey)).toBe(true);
   });
 

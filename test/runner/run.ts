@@ -45,16 +45,23 @@ export interface RunResult {
 /** A Node that @pulumi/pulumi supports (>= 22): this one, else npm's `node` package. */
 export function node22(): string {
   if (Number(process.versions.node.split(".")[0]) >= 22) return process.execPath;
-  return path.join(path.dirname(require.resolve("node/package.json", { paths: [REPO] })), "bin", "node");
+  return path.join(
+    path.dirname(require.resolve("node/package.json", { paths: [REPO] })),
+    "bin",
+    "node",
+  );
 }
 
 /** Pulumi.yaml defaults: the CLI sends them with the stack's own config. */
 function projectDefaults(): Record<string, string> {
-  const project = parse(readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown }> };
+  const project = parse(readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, { default?: unknown }>;
+  };
   const out: Record<string, string> = {};
   for (const [key, decl] of Object.entries(project.config ?? {})) {
     if (decl.default === undefined) continue;
-    out[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default);
+    out[key.includes(":") ? key : `${PROJECT}:${key}`] =
+      typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default);
   }
   return out;
 }
@@ -63,28 +70,43 @@ function projectDefaults(): Record<string, string> {
 const languageHostKey = (key: string) => key.replace(/^([^:]+):/, "$1:config:");
 
 export async function runProgram(options: RunOptions): Promise<RunResult> {
-  const engine = new EngineStandIn({ project: PROJECT, stack: options.stack, dryRun: options.preview === true, jobExitCodes: options.jobExitCodes });
+  const engine = new EngineStandIn({
+    project: PROJECT,
+    stack: options.stack,
+    dryRun: options.preview === true,
+    jobExitCodes: options.jobExitCodes,
+  });
   const address = await engine.start();
   try {
     const config = { ...projectDefaults(), ...options.config };
     const args = [
       path.join(REPO, "node_modules/@pulumi/pulumi/cmd/run"),
-      "--monitor", address,
-      "--engine", address,
-      "--organization", "organization",
-      "--project", PROJECT,
-      "--root-directory", REPO,
-      "--stack", options.stack,
-      "--pwd", REPO,
+      "--monitor",
+      address,
+      "--engine",
+      address,
+      "--organization",
+      "organization",
+      "--project",
+      PROJECT,
+      "--root-directory",
+      REPO,
+      "--stack",
+      options.stack,
+      "--pwd",
+      REPO,
       ...(options.preview ? ["--dry-run"] : []),
-      "--parallel", "16",
+      "--parallel",
+      "16",
       ".",
     ];
     const child = spawn(node22(), args, {
       cwd: REPO,
       env: {
         ...process.env,
-        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [languageHostKey(k), v]))),
+        PULUMI_CONFIG: JSON.stringify(
+          Object.fromEntries(Object.entries(config).map(([k, v]) => [languageHostKey(k), v])),
+        ),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(options.secretKeys ?? []),
         PULUMI_NODEJS_TYPESCRIPT: "true",
         ...(options.typecheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }),
@@ -98,9 +120,13 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const exitCode = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const exitCode = await new Promise<number | null>((resolve) =>
+      child.on("close", (code) => resolve(code)),
+    );
     const shown = engine.diagnostics.filter((d) => d.severity !== "debug");
-    const transcript = [...shown.map((d) => `${d.severity}: ${d.message}`), stdout, stderr].filter((t) => t.trim() !== "").join("\n");
+    const transcript = [...shown.map((d) => `${d.severity}: ${d.message}`), stdout, stderr]
+      .filter((t) => t.trim() !== "")
+      .join("\n");
     return {
       exitCode,
       stdout,
@@ -127,13 +153,17 @@ export const EXIT_ALREADY_REPORTED = 32;
 
 export const customResources = (r: RunResult) => r.registrations.filter((x) => x.custom);
 
-export const containers = (r: RunResult) => r.registrations.filter((x) => x.type === "docker:index/container:Container");
+export const containers = (r: RunResult) =>
+  r.registrations.filter((x) => x.type === "docker:index/container:Container");
 
 /** A container's label as the engine received it (labels are `[{label, value}]`). */
 export function label(container: Registration, name: string): unknown {
   const labels = container.inputs.labels;
-  return Array.isArray(labels) ? (labels as { label: string; value: unknown }[]).find((l) => l.label === name)?.value : undefined;
+  return Array.isArray(labels)
+    ? (labels as { label: string; value: unknown }[]).find((l) => l.label === name)?.value
+    : undefined;
 }
 
 /** Warnings and errors: what the CLI prints in its Diagnostics section. */
-export const problems = (r: RunResult) => r.diagnostics.filter((d) => d.severity === "warning" || d.severity === "error");
+export const problems = (r: RunResult) =>
+  r.diagnostics.filter((d) => d.severity === "warning" || d.severity === "error");

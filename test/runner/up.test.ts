@@ -9,12 +9,22 @@ import { UNKNOWN, containsUnknown, isSecret, plainStrings, reveal } from "./wire
  */
 
 const RUN_TIMEOUT = 240_000;
-const SECRET_OUTPUTS = ["anonKey", "serviceRoleKey", "jwtSecret", "postgresPassword", "dashboardPassword"];
+const SECRET_OUTPUTS = [
+  "anonKey",
+  "serviceRoleKey",
+  "jwtSecret",
+  "postgresPassword",
+  "dashboardPassword",
+];
 const SMTP_PASSWORD = "smtp-password-from-the-secret-store";
 
 const STACKS: { stack: string; config: Record<string, string>; secretKeys: string[] }[] = [
   { stack: "local", config: { "ownstack:ollamaGpu": "cpu" }, secretKeys: [] },
-  { stack: "vps", config: { ...VPS_CONFIG, "ownstack:smtpPass": SMTP_PASSWORD }, secretKeys: ["ownstack:smtpPass"] },
+  {
+    stack: "vps",
+    config: { ...VPS_CONFIG, "ownstack:smtpPass": SMTP_PASSWORD },
+    secretKeys: ["ownstack:smtpPass"],
+  },
 ];
 
 describe.each(STACKS)("$stack stack", ({ stack, config, secretKeys }) => {
@@ -29,13 +39,24 @@ describe.each(STACKS)("$stack stack", ({ stack, config, secretKeys }) => {
   it("pulumi up finishes, registers the stack's containers and exports its outputs", () => {
     expect(up.exitCode, up.transcript).toBe(0);
     expect(containers(up).length).toBeGreaterThan(10);
-    expect(up.stackOutputs).toMatchObject({ target: stack, dbContainer: `ownstack-${stack}-db`, gateway: `ownstack-${stack}-kong` });
+    expect(up.stackOutputs).toMatchObject({
+      target: stack,
+      dbContainer: `ownstack-${stack}-db`,
+      gateway: `ownstack-${stack}-kong`,
+    });
     for (const key of SECRET_OUTPUTS) expect(up.stackOutputs?.[key], key).toBeDefined();
   });
 
   it("creates the containers that wait for a one-shot job only after it exited 0", () => {
-    const gates = containers(up).flatMap((c) => ((c.inputs.labels ?? []) as { label: string; value: unknown }[]).filter((l) => l.label.startsWith("ownstack.after.")));
-    const expected = stack === "local" ? ["ownstack.after.migrations", "ownstack.after.minio-createbucket"] : ["ownstack.after.minio-createbucket"];
+    const gates = containers(up).flatMap((c) =>
+      ((c.inputs.labels ?? []) as { label: string; value: unknown }[]).filter((l) =>
+        l.label.startsWith("ownstack.after."),
+      ),
+    );
+    const expected =
+      stack === "local"
+        ? ["ownstack.after.migrations", "ownstack.after.minio-createbucket"]
+        : ["ownstack.after.minio-createbucket"];
     expect([...new Set(gates.map((g) => g.label))].sort()).toEqual(expected);
     for (const g of gates) expect(g.value).toBe("0");
   });
@@ -45,7 +66,8 @@ describe.each(STACKS)("$stack stack", ({ stack, config, secretKeys }) => {
       expect(problems(run), run.transcript).toEqual([]);
       expect(run.transcript).not.toContain("Undefined value");
     }
-    for (const [key, value] of Object.entries(up.stackOutputs ?? {})) expect(value, key).not.toBeNull();
+    for (const [key, value] of Object.entries(up.stackOutputs ?? {}))
+      expect(value, key).not.toBeNull();
   });
 
   it("keeps keys and passwords secret on the wire: outputs are secrets, and no input carries one in plain text", () => {
@@ -56,7 +78,8 @@ describe.each(STACKS)("$stack stack", ({ stack, config, secretKeys }) => {
     if (stack === "vps") secretValues.push(SMTP_PASSWORD);
     for (const r of up.registrations) {
       const plain = plainStrings(r.inputs).join("\n");
-      for (const value of secretValues) expect(plain.includes(value), `${r.name} carries a secret in plain text`).toBe(false);
+      for (const value of secretValues)
+        expect(plain.includes(value), `${r.name} carries a secret in plain text`).toBe(false);
     }
     const plainOutputs = plainStrings(up.stackOutputs).join("\n");
     for (const value of secretValues) expect(plainOutputs.includes(value)).toBe(false);
@@ -67,7 +90,9 @@ describe.each(STACKS)("$stack stack", ({ stack, config, secretKeys }) => {
     // Image ids come from the pull: unknown until the image exists.
     for (const c of containers(preview)) expect(c.inputs.image, c.name).toBe(UNKNOWN);
     expect(containsUnknown(preview.stackOutputs)).toBe(true);
-    expect(preview.registrations.map((r) => r.urn).sort()).toEqual(up.registrations.map((r) => r.urn).sort());
+    expect(preview.registrations.map((r) => r.urn).sort()).toEqual(
+      up.registrations.map((r) => r.urn).sort(),
+    );
   });
 
   it("applies the exposure, port and memory policy in the preview, on known values", () => {

@@ -11,14 +11,19 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 
 export function isSecret(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** The value with every secret wrapper removed, for a provider that computes from inputs. */
 export function reveal(value: unknown): any {
   if (isSecret(value)) return reveal(value.value);
   if (Array.isArray(value)) return value.map(reveal);
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
   return value;
 }
 
@@ -26,7 +31,8 @@ export function reveal(value: unknown): any {
 export function containsUnknown(value: unknown): boolean {
   if (value === UNKNOWN) return true;
   if (Array.isArray(value)) return value.some(containsUnknown);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);
+  if (typeof value === "object" && value !== null)
+    return Object.values(value).some(containsUnknown);
   return false;
 }
 
@@ -35,6 +41,7 @@ export function plainStrings(value: unknown): string[] {
   if (isSecret(value)) return [];
   if (typeof value === "string") return [value];
   if (Array.isArray(value)) return value.flatMap(plainStrings);
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(plainStrings);
+  if (typeof value === "object" && value !== null)
+    return Object.values(value).flatMap(plainStrings);
   return [];
 }

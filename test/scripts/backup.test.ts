@@ -1,12 +1,29 @@
 import { spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { decryptFile, encryptingStream } from "../../scripts/lib/backup/crypto";
-import { FORMAT, Manifest, backupName, listBackups, pruneBackups, readManifest, sha256File, verifyChecksums } from "../../scripts/lib/backup/manifest";
+import {
+  FORMAT,
+  Manifest,
+  backupName,
+  listBackups,
+  pruneBackups,
+  readManifest,
+  sha256File,
+  verifyChecksums,
+} from "../../scripts/lib/backup/manifest";
 import { dockerTarget, summarizeToc, urlTarget } from "../../scripts/lib/backup/pg";
 import { planRoles } from "../../scripts/lib/backup/roles";
 import { parseBuckets } from "../../scripts/lib/backup/storage";
@@ -15,7 +32,11 @@ const ROOT = resolve(__dirname, "../..");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `ownstack-${p}-`));
 
 async function encryptTo(path: string, data: Buffer, passphrase: string): Promise<void> {
-  await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), await encryptingStream(passphrase), createWriteStream(path));
+  await pipeline(
+    Readable.from([data.subarray(0, 1000), data.subarray(1000)]),
+    await encryptingStream(passphrase),
+    createWriteStream(path),
+  );
 }
 
 describe("backup encryption (AES-256-GCM, scrypt)", () => {
@@ -34,20 +55,30 @@ describe("backup encryption (AES-256-GCM, scrypt)", () => {
   it("refuses a wrong passphrase, a changed byte and a changed header", async () => {
     const dir = tmp("crypto");
     await encryptTo(join(dir, "a.enc"), Buffer.from("secret rows"), "pw");
-    await expect(decryptFile(join(dir, "a.enc"), join(dir, "out1"), "PW")).rejects.toThrow(/^cannot decrypt .*a\.enc: wrong passphrase, or the file was changed; nothing was restored$/);
+    await expect(decryptFile(join(dir, "a.enc"), join(dir, "out1"), "PW")).rejects.toThrow(
+      /^cannot decrypt .*a\.enc: wrong passphrase, or the file was changed; nothing was restored$/,
+    );
     const body = readFileSync(join(dir, "a.enc"));
     body[45] ^= 1;
     writeFileSync(join(dir, "b.enc"), body);
-    await expect(decryptFile(join(dir, "b.enc"), join(dir, "out2"), "pw")).rejects.toThrow(/wrong passphrase, or the file was changed/);
+    await expect(decryptFile(join(dir, "b.enc"), join(dir, "out2"), "pw")).rejects.toThrow(
+      /wrong passphrase, or the file was changed/,
+    );
     const header = readFileSync(join(dir, "a.enc"));
     header[20] ^= 1; // a salt byte: another key, and the header is authenticated data as well
     writeFileSync(join(dir, "c.enc"), header);
-    await expect(decryptFile(join(dir, "c.enc"), join(dir, "out3"), "pw")).rejects.toThrow(/wrong passphrase, or the file was changed/);
+    await expect(decryptFile(join(dir, "c.enc"), join(dir, "out3"), "pw")).rejects.toThrow(
+      /wrong passphrase, or the file was changed/,
+    );
   });
 
   it("encrypts an empty file too", async () => {
     const dir = tmp("crypto");
-    await pipeline(Readable.from([]), await encryptingStream("pw"), createWriteStream(join(dir, "e.enc")));
+    await pipeline(
+      Readable.from([]),
+      await encryptingStream("pw"),
+      createWriteStream(join(dir, "e.enc")),
+    );
     await decryptFile(join(dir, "e.enc"), join(dir, "e"), "pw");
     expect(readFileSync(join(dir, "e")).length).toBe(0);
   });
@@ -69,7 +100,7 @@ describe("roles to re-create", () => {
 
   it("creates only missing roles, never alters existing ones, and drops grantors that may not exist", () => {
     const plan = planRoles(dump, new Set(["postgres", "anon", "authenticated", "authenticator"]));
-    expect(plan.created).toEqual(["Weird \"One\"", "app_reader"]);
+    expect(plan.created).toEqual(['Weird "One"', "app_reader"]);
     expect(plan.sql.split("\n").filter(Boolean)).toEqual([
       "CREATE ROLE app_reader;",
       "ALTER ROLE app_reader WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB NOLOGIN NOREPLICATION NOBYPASSRLS;",
@@ -78,7 +109,19 @@ describe("roles to re-create", () => {
       "ALTER ROLE app_reader SET search_path TO app, public;",
       "GRANT app_reader TO authenticated;",
     ]);
-    expect(planRoles(dump, new Set(["postgres", "anon", "authenticated", "authenticator", "app_reader", 'Weird "One"']))).toEqual({ created: [], sql: "" });
+    expect(
+      planRoles(
+        dump,
+        new Set([
+          "postgres",
+          "anon",
+          "authenticated",
+          "authenticator",
+          "app_reader",
+          'Weird "One"',
+        ]),
+      ),
+    ).toEqual({ created: [], sql: "" });
   });
 });
 
@@ -99,18 +142,44 @@ describe("reading tool output", () => {
   });
 
   it("lists MinIO buckets from mc ls --json", () => {
-    const out = '{"status":"success","type":"folder","lastModified":"2026-03-01T10:00:00Z","size":0,"key":"ownstack/","etag":"","url":"http://127.0.0.1:9000/"}\n{"status":"success","type":"folder","key":"avatars/"}\n';
+    const out =
+      '{"status":"success","type":"folder","lastModified":"2026-03-01T10:00:00Z","size":0,"key":"ownstack/","etag":"","url":"http://127.0.0.1:9000/"}\n{"status":"success","type":"folder","key":"avatars/"}\n';
     expect(parseBuckets(out)).toEqual(["avatars", "ownstack"]);
   });
 
   it("runs tools inside the db container as supabase_admin, and keeps URL passwords off the command line", () => {
     const d = dockerTarget("ownstack-local-db").command("pg_restore", ["--list"], { stdin: true });
-    expect([d.cmd, ...d.args]).toEqual(["docker", "exec", "-i", "-e", "PGHOST=127.0.0.1", "-e", "PGUSER=supabase_admin", "-e", "PGDATABASE=postgres", "ownstack-local-db", "pg_restore", "--list"]);
-    expect(dockerTarget("db", { dockerHost: "ssh://deploy@host" }).command("psql", []).env).toEqual({ DOCKER_HOST: "ssh://deploy@host" });
-    const u = urlTarget("postgres://app:s%40cret@db.example.com:6543/prod?sslmode=require", "/opt/pg/bin");
+    expect([d.cmd, ...d.args]).toEqual([
+      "docker",
+      "exec",
+      "-i",
+      "-e",
+      "PGHOST=127.0.0.1",
+      "-e",
+      "PGUSER=supabase_admin",
+      "-e",
+      "PGDATABASE=postgres",
+      "ownstack-local-db",
+      "pg_restore",
+      "--list",
+    ]);
+    expect(dockerTarget("db", { dockerHost: "ssh://deploy@host" }).command("psql", []).env).toEqual(
+      { DOCKER_HOST: "ssh://deploy@host" },
+    );
+    const u = urlTarget(
+      "postgres://app:s%40cret@db.example.com:6543/prod?sslmode=require",
+      "/opt/pg/bin",
+    );
     const c = u.command("pg_dump", ["--format=custom"]);
     expect([c.cmd, ...c.args]).toEqual(["/opt/pg/bin/pg_dump", "--format=custom"]);
-    expect(c.env).toEqual({ PGHOST: "db.example.com", PGPORT: "6543", PGDATABASE: "prod", PGUSER: "app", PGPASSWORD: "s@cret", PGSSLMODE: "require" });
+    expect(c.env).toEqual({
+      PGHOST: "db.example.com",
+      PGPORT: "6543",
+      PGDATABASE: "prod",
+      PGUSER: "app",
+      PGPASSWORD: "s@cret",
+      PGSSLMODE: "require",
+    });
     expect(u.description).toBe("postgres://app@db.example.com:6543/prod");
     expect(() => urlTarget("mysql://x@y/z")).toThrow(/^--db-url must start with postgres:\/\//);
   });
@@ -128,12 +197,24 @@ async function fakeBackup(root: string, name: string, encrypted = false): Promis
     createdAt: "2026-03-01T10:00:00.000Z",
     stack: "local",
     source: { database: "container ownstack-local-db", storage: null },
-    versions: { ownstack: "0.1.0", node: "v20", postgres: "17.6", pgDump: "17.6", dbImage: null, storageImage: null },
+    versions: {
+      ownstack: "0.1.0",
+      node: "v20",
+      postgres: "17.6",
+      pgDump: "17.6",
+      dbImage: null,
+      storageImage: null,
+    },
     database: { name: "postgres", sizeBytes: 1 },
     storage: null,
     encryption: encrypted ? { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1" } : null,
     files: await Promise.all(
-      files.map(async (f, i) => ({ name: f, kind: i === 0 ? ("database" as const) : ("roles" as const), bytes: readFileSync(join(folder, f)).length, sha256: await sha256File(join(folder, f)) })),
+      files.map(async (f, i) => ({
+        name: f,
+        kind: i === 0 ? ("database" as const) : ("roles" as const),
+        bytes: readFileSync(join(folder, f)).length,
+        sha256: await sha256File(join(folder, f)),
+      })),
     ),
   };
   writeFileSync(join(folder, "manifest.json"), JSON.stringify(manifest));
@@ -143,12 +224,18 @@ async function fakeBackup(root: string, name: string, encrypted = false): Promis
 describe("backup folders", () => {
   it("explains a missing folder, a folder that is not a backup, and a broken manifest", () => {
     const root = tmp("manifest");
-    expect(() => readManifest(join(root, "nope"))).toThrow(/^backup folder .*nope not found; nothing was restored$/);
+    expect(() => readManifest(join(root, "nope"))).toThrow(
+      /^backup folder .*nope not found; nothing was restored$/,
+    );
     mkdirSync(join(root, "empty"));
-    expect(() => readManifest(join(root, "empty"))).toThrow(/has no manifest\.json, so it is not an ownstack backup/);
+    expect(() => readManifest(join(root, "empty"))).toThrow(
+      /has no manifest\.json, so it is not an ownstack backup/,
+    );
     mkdirSync(join(root, "bad"));
     writeFileSync(join(root, "bad", "manifest.json"), '{"format":"other"}');
-    expect(() => readManifest(join(root, "bad"))).toThrow(/is not a ownstack-backup\/1 manifest \(bad format/);
+    expect(() => readManifest(join(root, "bad"))).toThrow(
+      /is not a ownstack-backup\/1 manifest \(bad format/,
+    );
   });
 
   it("finds a changed size, a changed byte and a missing file", async () => {
@@ -156,12 +243,24 @@ describe("backup folders", () => {
     const manifest = readManifest(folder);
     await expect(verifyChecksums(folder, manifest)).resolves.toBeUndefined();
     writeFileSync(join(folder, "roles.sql"), "CREATE ROLE app_writer;\n");
-    await expect(verifyChecksums(folder, manifest)).rejects.toThrow(/^checksum mismatch in roles\.sql \(sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); the backup is damaged, nothing was restored$/);
+    await expect(verifyChecksums(folder, manifest)).rejects.toThrow(
+      /^checksum mismatch in roles\.sql \(sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); the backup is damaged, nothing was restored$/,
+    );
     writeFileSync(join(folder, "roles.sql"), "x");
-    await expect(verifyChecksums(folder, manifest)).rejects.toThrow(/^checksum mismatch in roles\.sql \(1 bytes, expected 24\)/);
+    await expect(verifyChecksums(folder, manifest)).rejects.toThrow(
+      /^checksum mismatch in roles\.sql \(1 bytes, expected 24\)/,
+    );
     writeFileSync(join(folder, "roles.sql"), "CREATE ROLE app_reader;\n");
-    writeFileSync(join(folder, "manifest.json"), JSON.stringify({ ...manifest, files: [...manifest.files, { ...manifest.files[0], name: "storage.tar", kind: "storage" }] }));
-    await expect(verifyChecksums(folder, readManifest(folder))).rejects.toThrow(/^storage\.tar is missing from .*; the backup is incomplete, nothing was restored$/);
+    writeFileSync(
+      join(folder, "manifest.json"),
+      JSON.stringify({
+        ...manifest,
+        files: [...manifest.files, { ...manifest.files[0], name: "storage.tar", kind: "storage" }],
+      }),
+    );
+    await expect(verifyChecksums(folder, readManifest(folder))).rejects.toThrow(
+      /^storage\.tar is missing from .*; the backup is incomplete, nothing was restored$/,
+    );
   });
 
   it("prunes only complete backups of the same prefix, oldest first", async () => {
@@ -173,49 +272,82 @@ describe("backup folders", () => {
     mkdirSync(join(root, "local-notes"));
     expect(pruneBackups(root, "local", 2)).toEqual([at(1)]);
     expect(listBackups(root, "local")).toEqual([at(3), at(2)]);
-    expect(readdirSync(root).sort()).toEqual([`.${at(4)}.partial`, at(2), at(3), "local-notes", backupName("vps", new Date(Date.UTC(2026, 0, 1)))].sort());
+    expect(readdirSync(root).sort()).toEqual(
+      [
+        `.${at(4)}.partial`,
+        at(2),
+        at(3),
+        "local-notes",
+        backupName("vps", new Date(Date.UTC(2026, 0, 1))),
+      ].sort(),
+    );
   });
 });
 
 describe("npm run backup / restore: bad input is one line and changes nothing", () => {
   const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), `scripts/${script}.ts`, ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, INIT_CWD: tmpdir(), OWNSTACK_BACKUP_PASSPHRASE: "", ...env },
-    });
+    spawnSync(
+      process.execPath,
+      [join(ROOT, "node_modules/tsx/dist/cli.mjs"), `scripts/${script}.ts`, ...args],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, INIT_CWD: tmpdir(), OWNSTACK_BACKUP_PASSPHRASE: "", ...env },
+      },
+    );
   // Refused before anything changed: exit 2 (scripts/lib/errors.ts).
-  const oneLine = (r: { status: number | null; stderr: string; stdout: string }, pattern: RegExp) => {
+  const oneLine = (
+    r: { status: number | null; stderr: string; stdout: string },
+    pattern: RegExp,
+  ) => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(pattern)]);
   };
 
   it("an unknown stack", () => {
-    oneLine(run("backup", ["-s", "prod"]), /^backup: unknown stack "prod"; known stacks: .*local.*vps/);
-    oneLine(run("restore", [tmpdir(), "-s", "prod"]), /^restore: unknown stack "prod"; known stacks: .*local.*vps/);
+    oneLine(
+      run("backup", ["-s", "prod"]),
+      /^backup: unknown stack "prod"; known stacks: .*local.*vps/,
+    );
+    oneLine(
+      run("restore", [tmpdir(), "-s", "prod"]),
+      /^restore: unknown stack "prod"; known stacks: .*local.*vps/,
+    );
   });
 
   it("--out to an unwritable path", () => {
     const dir = tmp("out");
     writeFileSync(join(dir, "file"), "x");
-    oneLine(run("backup", ["-s", "local", "--out", join(dir, "file", "backups")]), /^backup: cannot write backups to .*file\/backups: .*file is not a folder; nothing was backed up$/);
+    oneLine(
+      run("backup", ["-s", "local", "--out", join(dir, "file", "backups")]),
+      /^backup: cannot write backups to .*file\/backups: .*file is not a folder; nothing was backed up$/,
+    );
     expect(readdirSync(dir)).toEqual(["file"]);
   });
 
   it("a missing backup folder", () => {
-    oneLine(run("restore", [join(tmpdir(), "ownstack-no-such-backup"), "-s", "local"]), /^restore: backup folder .*ownstack-no-such-backup not found; nothing was restored$/);
+    oneLine(
+      run("restore", [join(tmpdir(), "ownstack-no-such-backup"), "-s", "local"]),
+      /^restore: backup folder .*ownstack-no-such-backup not found; nothing was restored$/,
+    );
   });
 
   it("a checksum mismatch, found before the stack is even asked", async () => {
     const folder = await fakeBackup(tmp("cli"), "local-2026-03-01T10-00-00.000Z");
     writeFileSync(join(folder, "db.dump"), "PGDMP not really a dumq");
-    oneLine(run("restore", [folder, "-s", "local"]), /^restore: checksum mismatch in db\.dump \(sha256 .*\); the backup is damaged, nothing was restored$/);
+    oneLine(
+      run("restore", [folder, "-s", "local"]),
+      /^restore: checksum mismatch in db\.dump \(sha256 .*\); the backup is damaged, nothing was restored$/,
+    );
   });
 
   it("an encrypted backup without a passphrase", async () => {
     const folder = await fakeBackup(tmp("cli"), "local-2026-03-01T10-00-00.000Z", true);
-    oneLine(run("restore", [folder, "--db-url", "postgres://x@127.0.0.1:1/x"]), /^restore: this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored$/);
+    oneLine(
+      run("restore", [folder, "--db-url", "postgres://x@127.0.0.1:1/x"]),
+      /^restore: this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored$/,
+    );
   });
 
   it("nothing to back up or restore into", () => {

@@ -28,8 +28,14 @@ const runs = (s: Schedule, from: string, n: number) => {
 
 describe("backupSchedule (cron, UTC)", () => {
   it("daily at 03:17 runs the same day before, the next day after", () => {
-    expect(runs(schedule("17 3 * * *"), "2026-12-31T03:16:59Z", 3)).toEqual(["2026-12-31T03:17:00.000Z", "2027-01-01T03:17:00.000Z", "2027-01-02T03:17:00.000Z"]);
-    expect(runs(schedule("17 3 * * *"), "2026-12-31T03:17:00Z", 1)).toEqual(["2027-01-01T03:17:00.000Z"]);
+    expect(runs(schedule("17 3 * * *"), "2026-12-31T03:16:59Z", 3)).toEqual([
+      "2026-12-31T03:17:00.000Z",
+      "2027-01-01T03:17:00.000Z",
+      "2027-01-02T03:17:00.000Z",
+    ]);
+    expect(runs(schedule("17 3 * * *"), "2026-12-31T03:17:00Z", 1)).toEqual([
+      "2027-01-01T03:17:00.000Z",
+    ]);
   });
 
   it("steps, ranges, lists and Sunday as 0 or 7", () => {
@@ -41,17 +47,29 @@ describe("backupSchedule (cron, UTC)", () => {
       "2026-03-02T09:00:00.000Z",
     ]);
     // 2026-03-01 is a Sunday.
-    expect(runs(schedule("0 4 * * 7"), "2026-02-27T00:00:00Z", 2)).toEqual(["2026-03-01T04:00:00.000Z", "2026-03-08T04:00:00.000Z"]);
-    expect(runs(schedule("0 4 * * 0,3"), "2026-03-01T05:00:00Z", 2)).toEqual(["2026-03-04T04:00:00.000Z", "2026-03-08T04:00:00.000Z"]);
+    expect(runs(schedule("0 4 * * 7"), "2026-02-27T00:00:00Z", 2)).toEqual([
+      "2026-03-01T04:00:00.000Z",
+      "2026-03-08T04:00:00.000Z",
+    ]);
+    expect(runs(schedule("0 4 * * 0,3"), "2026-03-01T05:00:00Z", 2)).toEqual([
+      "2026-03-04T04:00:00.000Z",
+      "2026-03-08T04:00:00.000Z",
+    ]);
   });
 
   it("with both day fields restricted, either matches (cron's rule)", () => {
     // The 1st of the month or any Monday; 2026-06-01 is a Monday, 2026-06-08 the next.
-    expect(runs(schedule("0 2 1 * 1"), "2026-05-30T00:00:00Z", 3)).toEqual(["2026-06-01T02:00:00.000Z", "2026-06-08T02:00:00.000Z", "2026-06-15T02:00:00.000Z"]);
+    expect(runs(schedule("0 2 1 * 1"), "2026-05-30T00:00:00Z", 3)).toEqual([
+      "2026-06-01T02:00:00.000Z",
+      "2026-06-08T02:00:00.000Z",
+      "2026-06-15T02:00:00.000Z",
+    ]);
   });
 
   it("refuses what cron refuses, saying what is wrong", () => {
-    expect(parseSchedule("daily")).toMatch(/^expected a cron expression in UTC such as "17 3 \* \* \*" \(daily at 03:17\); got 1 field$/);
+    expect(parseSchedule("daily")).toMatch(
+      /^expected a cron expression in UTC such as "17 3 \* \* \*" \(daily at 03:17\); got 1 field$/,
+    );
     expect(parseSchedule("60 3 * * *")).toMatch(/minute "60" is outside 0-59/);
     expect(parseSchedule("0 3 31 2 *")).toMatch(/never runs/);
     expect(parseSchedule("0 3 * * 1/0")).toMatch(/step/);
@@ -68,12 +86,17 @@ describe("backupSchedule (cron, UTC)", () => {
 
 describe("backupRetention", () => {
   it("parses entries and names every bad one", () => {
-    expect(parseRetention(["daily=7", "weekly=4"])).toEqual({ retention: { daily: 7, weekly: 4 }, problems: [] });
+    expect(parseRetention(["daily=7", "weekly=4"])).toEqual({
+      retention: { daily: 7, weekly: 4 },
+      problems: [],
+    });
     expect(parseRetention(["daily=7", "yearly=1", "daily=3"]).problems).toEqual([
       '[1]: expected entries such as ["daily=7", "weekly=4"] (daily, weekly, monthly; whole numbers), got "yearly=1"',
       "[2]: daily is listed twice, expected each unit once",
     ]);
-    expect(parseRetention(["daily=0"]).problems).toEqual([': keeps nothing, expected entries such as ["daily=7", "weekly=4"] (daily, weekly, monthly; whole numbers)']);
+    expect(parseRetention(["daily=0"]).problems).toEqual([
+      ': keeps nothing, expected entries such as ["daily=7", "weekly=4"] (daily, weekly, monthly; whole numbers)',
+    ]);
   });
 
   it("ISO weeks cross the new year as ISO 8601 says (2026 has 53)", () => {
@@ -91,18 +114,30 @@ describe("backupRetention", () => {
     let t = at("2026-11-30T12:00:00Z");
     for (let i = 0; i < 45; i++) {
       t = nextRun(s, t)!;
-      kept = planRetention([...kept, { name: backupName("local", t), at: t }], { daily: 7, weekly: 4 }).keep;
+      kept = planRetention([...kept, { name: backupName("local", t), at: t }], {
+        daily: 7,
+        weekly: 4,
+      }).keep;
     }
     // The last run is 2027-01-14 (a Thursday, ISO week 2027-W02).
     expect(kept.map((b) => b.at.toISOString().slice(0, 10))).toEqual([
-      "2027-01-14", "2027-01-13", "2027-01-12", "2027-01-11", "2027-01-10", "2027-01-09", "2027-01-08",
+      "2027-01-14",
+      "2027-01-13",
+      "2027-01-12",
+      "2027-01-11",
+      "2027-01-10",
+      "2027-01-09",
+      "2027-01-08",
       // Newest of 2027-W01 (Sunday 01-10, already kept), 2026-W53 (Sunday 01-03) and 2026-W52 (12-27).
-      "2027-01-03", "2026-12-27",
+      "2027-01-03",
+      "2026-12-27",
     ]);
   });
 
   it("keeps the newest backup even when every rule is satisfied elsewhere, and removes the rest", () => {
-    const list = ["2026-05-01T03:17:00Z", "2026-05-01T09:00:00Z", "2026-05-02T03:17:00Z"].map((iso) => ({ name: iso, at: at(iso) }));
+    const list = ["2026-05-01T03:17:00Z", "2026-05-01T09:00:00Z", "2026-05-02T03:17:00Z"].map(
+      (iso) => ({ name: iso, at: at(iso) }),
+    );
     const { keep, remove } = planRetention(list, { monthly: 1 });
     expect(keep.map((b) => b.name)).toEqual(["2026-05-02T03:17:00Z"]);
     expect(remove.map((b) => b.name)).toEqual(["2026-05-01T09:00:00Z", "2026-05-01T03:17:00Z"]);
@@ -131,12 +166,28 @@ describe("what the manifest counts", () => {
     ].join("\n");
     const counter = new CopyRowCounter();
     // Chunks of 7 bytes split lines everywhere.
-    await pipeline(Readable.from(Array.from({ length: Math.ceil(sql.length / 7) }, (_, i) => Buffer.from(sql.slice(i * 7, i * 7 + 7)))), counter);
-    expect(counter.counts).toEqual({ "public.items": 2, '"My Schema"."Odd ""T"""': 0, "app.notes": 500 });
+    await pipeline(
+      Readable.from(
+        Array.from({ length: Math.ceil(sql.length / 7) }, (_, i) =>
+          Buffer.from(sql.slice(i * 7, i * 7 + 7)),
+        ),
+      ),
+      counter,
+    );
+    expect(counter.counts).toEqual({
+      "public.items": 2,
+      '"My Schema"."Odd ""T"""': 0,
+      "app.notes": 500,
+    });
   });
 
   it("a dump cut inside a data block is an error", async () => {
-    await expect(pipeline(Readable.from([Buffer.from("COPY public.items (id) FROM stdin;\n1\n2\n")]), new CopyRowCounter())).rejects.toThrow(/ends inside the data of public.items/);
+    await expect(
+      pipeline(
+        Readable.from([Buffer.from("COPY public.items (id) FROM stdin;\n1\n2\n")]),
+        new CopyRowCounter(),
+      ),
+    ).rejects.toThrow(/ends inside the data of public.items/);
   });
 
   const dir = mkdtempSync(join(tmpdir(), "ownstack-tar-"));
@@ -149,7 +200,9 @@ describe("what the manifest counts", () => {
       writeFileSync(join(dir, "ownstack-mirror", f), "data");
     }
     mkdirSync(join(dir, "ownstack-mirror", "empty"));
-    const tar = execFileSync("tar", ["-C", dir, "-cf", "-", "ownstack-mirror"], { maxBuffer: 1 << 24 });
+    const tar = execFileSync("tar", ["-C", dir, "-cf", "-", "ownstack-mirror"], {
+      maxBuffer: 1 << 24,
+    });
     const { lister, counts } = bucketCounter("minio");
     await pipeline(Readable.from([tar.subarray(0, 700), tar.subarray(700)]), lister);
     expect(counts).toEqual({ avatars: 2, docs: 1 });
@@ -157,12 +210,19 @@ describe("what the manifest counts", () => {
 
   it("the file backend's layout counts objects under storage/<tenant>/<bucket>", async () => {
     const root = join(dir, "file");
-    for (const f of ["storage/stub/avatars/me.png/v1", "storage/stub/avatars/you.png/v1", "storage/stub/public/a/b.txt/v2"]) {
+    for (const f of [
+      "storage/stub/avatars/me.png/v1",
+      "storage/stub/avatars/you.png/v1",
+      "storage/stub/public/a/b.txt/v2",
+    ]) {
       mkdirSync(join(root, f, ".."), { recursive: true });
       writeFileSync(join(root, f), "x");
     }
     const { lister, counts } = bucketCounter("file");
-    await pipeline(Readable.from([execFileSync("tar", ["-C", root, "-cf", "-", "storage"])]), lister);
+    await pipeline(
+      Readable.from([execFileSync("tar", ["-C", root, "-cf", "-", "storage"])]),
+      lister,
+    );
     expect(counts).toEqual({ avatars: 2, public: 1 });
   });
 });
@@ -179,7 +239,12 @@ describe("encryption key and off-site targets", () => {
 
   it("signs S3 requests as the AWS documentation's GET Object example", () => {
     const signed = signV4(
-      { endpoint: "https://examplebucket.s3.amazonaws.com", region: "us-east-1", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+      {
+        endpoint: "https://examplebucket.s3.amazonaws.com",
+        region: "us-east-1",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      },
       "GET",
       "/test.txt",
       {},
@@ -193,10 +258,22 @@ describe("encryption key and off-site targets", () => {
   });
 
   it("backupOffsite takes sftp:// and s3:// and says what else it expects", () => {
-    expect(parseOffsiteUrl("sftp://backup@files.example.com:2222/srv/ownstack")).toEqual({ kind: "sftp", user: "backup", host: "files.example.com", port: 2222, path: "/srv/ownstack" });
-    expect(parseOffsiteUrl("s3://my-backups/ownstack/local")).toEqual({ kind: "s3", bucket: "my-backups", prefix: "ownstack/local" });
+    expect(parseOffsiteUrl("sftp://backup@files.example.com:2222/srv/ownstack")).toEqual({
+      kind: "sftp",
+      user: "backup",
+      host: "files.example.com",
+      port: 2222,
+      path: "/srv/ownstack",
+    });
+    expect(parseOffsiteUrl("s3://my-backups/ownstack/local")).toEqual({
+      kind: "s3",
+      bucket: "my-backups",
+      prefix: "ownstack/local",
+    });
     expect(parseOffsiteUrl("sftp://files.example.com/x")).toMatch(/with a user and a host/);
-    expect(parseOffsiteUrl("sftp://u:pw@files.example.com/x")).toMatch(/password does not belong in the URL/);
+    expect(parseOffsiteUrl("sftp://u:pw@files.example.com/x")).toMatch(
+      /password does not belong in the URL/,
+    );
     expect(parseOffsiteUrl("ftp://x/y")).toMatch(/got ftp:\/\//);
   });
 });

@@ -6,7 +6,13 @@ import { describe, expect, it } from "vitest";
 import { memoryBudgetMiB } from "../../config/budget";
 import { decideGpu } from "../../config/gpu";
 import { Settings, parseSettings } from "../../config/settings";
-import { Check, DoctorReport, Probes, diagnose, formatReport } from "../../scripts/lib/doctor/checks";
+import {
+  Check,
+  DoctorReport,
+  Probes,
+  diagnose,
+  formatReport,
+} from "../../scripts/lib/doctor/checks";
 import { parsePublishedPorts, probePort } from "../../scripts/lib/doctor/probes";
 import { runScript } from "../support/project";
 
@@ -17,7 +23,13 @@ const local = (config: Record<string, string> = {}) => parseSettings(config, "lo
 /** A machine where everything is fine; each test breaks one thing. */
 function probes(over: Partial<Probes> = {}): Probes {
   return {
-    docker: async () => ({ state: "running", client: "28.2.2", server: "28.2.2", rootDir: "/var/lib/docker", memTotalMiB: 32768 }),
+    docker: async () => ({
+      state: "running",
+      client: "28.2.2",
+      server: "28.2.2",
+      rootDir: "/var/lib/docker",
+      memTotalMiB: 32768,
+    }),
     ownPorts: async () => new Map(),
     memory: async () => ({ totalMiB: 32768, availableMiB: 30000 }),
     diskFree: async () => ({ mount: "/", freeMiB: 200 * 1024 }),
@@ -41,15 +53,40 @@ describe("doctor with fake probes", () => {
     const report = await diagnose(settings, probes(), CTX);
     expect(report.ok).toBe(true);
     expect(report.checks.filter((c) => c.status !== "ok")).toEqual([]);
-    expect(report.checks.filter((c) => c.id.startsWith("port:")).map((c) => c.label)).toEqual(["Port 8000", "Port 54324", "Port 6333", "Port 11434", "Port 6379", "Port 9090"]);
+    expect(report.checks.filter((c) => c.id.startsWith("port:")).map((c) => c.label)).toEqual([
+      "Port 8000",
+      "Port 54324",
+      "Port 6333",
+      "Port 11434",
+      "Port 6379",
+      "Port 9090",
+    ]);
   });
 
   it("blocks when Docker is not installed, or installed but not running", async () => {
-    const missing = await diagnose(local(), probes({ docker: async () => ({ state: "missing" }) }), CTX);
+    const missing = await diagnose(
+      local(),
+      probes({ docker: async () => ({ state: "missing" }) }),
+      CTX,
+    );
     expect(missing.ok).toBe(false);
-    expect(byId(missing, "docker")).toMatchObject({ status: "fail", detail: "Docker not installed", fix: expect.stringContaining("docs.docker.com") });
-    const stopped = await diagnose(local(), probes({ docker: async () => ({ state: "stopped", client: "28.2.2", error: "Cannot connect" }) }), CTX);
-    expect(byId(stopped, "docker")).toMatchObject({ status: "fail", detail: expect.stringMatching(/^Docker not running: client 28\.2\.2 is installed/), fix: expect.stringContaining("systemctl start docker") });
+    expect(byId(missing, "docker")).toMatchObject({
+      status: "fail",
+      detail: "Docker not installed",
+      fix: expect.stringContaining("docs.docker.com"),
+    });
+    const stopped = await diagnose(
+      local(),
+      probes({
+        docker: async () => ({ state: "stopped", client: "28.2.2", error: "Cannot connect" }),
+      }),
+      CTX,
+    );
+    expect(byId(stopped, "docker")).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/^Docker not running: client 28\.2\.2 is installed/),
+      fix: expect.stringContaining("systemctl start docker"),
+    });
   });
 
   it("compares RAM with the memory limits of the enabled services only", async () => {
@@ -57,71 +94,155 @@ describe("doctor with fake probes", () => {
     const off = local({ "ownstack:ollama": "false" });
     expect(memoryBudgetMiB(on) - memoryBudgetMiB(off)).toBe(on.memoryMiB.ollama);
     const budget = memoryBudgetMiB(on);
-    const short = await diagnose(on, probes({ memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) }), CTX);
-    expect(byId(short, "memory")).toMatchObject({ status: "fail", fix: expect.stringContaining("memoryLimits[0]' ollama=") });
+    const short = await diagnose(
+      on,
+      probes({ memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) }),
+      CTX,
+    );
+    expect(byId(short, "memory")).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("memoryLimits[0]' ollama="),
+    });
     expect(short.ok).toBe(false);
-    const busy = await diagnose(on, probes({ memory: async () => ({ totalMiB: budget * 2, availableMiB: budget - 1 }) }), CTX);
+    const busy = await diagnose(
+      on,
+      probes({ memory: async () => ({ totalMiB: budget * 2, availableMiB: budget - 1 }) }),
+      CTX,
+    );
     expect(byId(busy, "memory").status).toBe("warn");
     expect(busy.ok).toBe(true);
-    const small = await diagnose(off, probes({ memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) }), CTX);
+    const small = await diagnose(
+      off,
+      probes({ memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) }),
+      CTX,
+    );
     expect(byId(small, "memory").status).toBe("ok");
   });
 
   it("blocks on a nearly full disk at Docker's root", async () => {
     let asked = "";
-    const full = await diagnose(local(), probes({ diskFree: async (p) => ((asked = p), { mount: "/var", freeMiB: 4096 }) }), CTX);
+    const full = await diagnose(
+      local(),
+      probes({ diskFree: async (p) => ((asked = p), { mount: "/var", freeMiB: 4096 }) }),
+      CTX,
+    );
     expect(asked).toBe("/var/lib/docker");
-    expect(byId(full, "disk")).toMatchObject({ status: "fail", detail: expect.stringContaining("4.0 GiB free on /var") });
+    expect(byId(full, "disk")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("4.0 GiB free on /var"),
+    });
   });
 
   it("blocks on a port held by another program, names the key to move it, and accepts its own containers", async () => {
     const report = await diagnose(
       local(),
-      probes({ port: async (_ip, p) => (p === 8000 || p === 6379 ? "in-use" : "free"), ownPorts: async () => new Map([[6379, "redis"]]) }),
+      probes({
+        port: async (_ip, p) => (p === 8000 || p === 6379 ? "in-use" : "free"),
+        ownPorts: async () => new Map([[6379, "redis"]]),
+      }),
       CTX,
     );
-    expect(byId(report, "port:8000")).toMatchObject({ status: "fail", fix: expect.stringContaining("pulumi config set -s local apiPort <free port>") });
-    expect(byId(report, "port:6379")).toMatchObject({ status: "ok", detail: expect.stringContaining("already ours (redis)") });
+    expect(byId(report, "port:8000")).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("pulumi config set -s local apiPort <free port>"),
+    });
+    expect(byId(report, "port:6379")).toMatchObject({
+      status: "ok",
+      detail: expect.stringContaining("already ours (redis)"),
+    });
     expect(report.blockers).toBe(1);
   });
 
   it("follows a moved port: the stack's config decides what is checked", async () => {
     const seen: number[] = [];
-    await diagnose(local({ "ownstack:apiPort": "8100" }), probes({ port: async (_ip, p) => (seen.push(p), "free") }), CTX);
+    await diagnose(
+      local({ "ownstack:apiPort": "8100" }),
+      probes({ port: async (_ip, p) => (seen.push(p), "free") }),
+      CTX,
+    );
     expect(seen).toContain(8100);
     expect(seen).not.toContain(8000);
   });
 
   it("blocks without the Pulumi CLI and on a passphrase file others can read; a missing one is a warning", async () => {
-    const report = await diagnose(local(), probes({ pulumi: async () => undefined, fileMode: async () => 0o644 }), CTX);
-    expect(byId(report, "pulumi")).toMatchObject({ status: "fail", fix: expect.stringContaining("get.pulumi.com") });
-    expect(byId(report, "passphrase")).toMatchObject({ status: "fail", detail: expect.stringContaining("mode 0644"), fix: "chmod 600 /project/.pulumi-passphrase" });
+    const report = await diagnose(
+      local(),
+      probes({ pulumi: async () => undefined, fileMode: async () => 0o644 }),
+      CTX,
+    );
+    expect(byId(report, "pulumi")).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("get.pulumi.com"),
+    });
+    expect(byId(report, "passphrase")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("mode 0644"),
+      fix: "chmod 600 /project/.pulumi-passphrase",
+    });
     const fresh = await diagnose(local(), probes({ fileMode: async () => undefined }), CTX);
     expect(byId(fresh, "passphrase").status).toBe("warn");
   });
 
   it("says which accelerator Ollama gets, from the same decision the program makes", async () => {
-    const nvidia = await diagnose(local(), probes({ gpu: async (s) => decideGpu(s.ollama.gpu, { controllers: [{ vendor: "NVIDIA Corporation", model: "RTX 4070" }] }) }), CTX);
-    expect(byId(nvidia, "gpu").detail).toMatch(/^Ollama runs on NVIDIA GPU: found NVIDIA Corporation RTX 4070/);
+    const nvidia = await diagnose(
+      local(),
+      probes({
+        gpu: async (s) =>
+          decideGpu(s.ollama.gpu, {
+            controllers: [{ vendor: "NVIDIA Corporation", model: "RTX 4070" }],
+          }),
+      }),
+      CTX,
+    );
+    expect(byId(nvidia, "gpu").detail).toMatch(
+      /^Ollama runs on NVIDIA GPU: found NVIDIA Corporation RTX 4070/,
+    );
     const noOllama = await diagnose(local({ "ownstack:ollama": "false" }), probes(), CTX);
     expect(noOllama.checks.some((c) => c.id === "gpu")).toBe(false);
   });
 
   it("on a remote Docker host reads the server's memory and does not probe this machine's ports or disk", async () => {
     const settings = parseSettings(
-      { "ownstack:target": "vps", "ownstack:domain": "example.com", "ownstack:acmeEmail": "a@example.com", "ownstack:smtpHost": "smtp.example.com", "ownstack:smtpAdminEmail": "no-reply@example.com", "ownstack:logs": "false", "ownstack:dockerHost": "ssh://deploy@203.0.113.10", "ownstack:ollamaGpu": "cpu" },
+      {
+        "ownstack:target": "vps",
+        "ownstack:domain": "example.com",
+        "ownstack:acmeEmail": "a@example.com",
+        "ownstack:smtpHost": "smtp.example.com",
+        "ownstack:smtpAdminEmail": "no-reply@example.com",
+        "ownstack:logs": "false",
+        "ownstack:dockerHost": "ssh://deploy@203.0.113.10",
+        "ownstack:ollamaGpu": "cpu",
+      },
       "vps",
     );
     let hostAsked: string | undefined;
-    const report = await diagnose(settings, probes({ docker: async (h) => ((hostAsked = h), { state: "running", server: "27.0", memTotalMiB: 1024 }), port: async () => "in-use" }), CTX);
+    const report = await diagnose(
+      settings,
+      probes({
+        docker: async (h) => (
+          (hostAsked = h),
+          { state: "running", server: "27.0", memTotalMiB: 1024 }
+        ),
+        port: async () => "in-use",
+      }),
+      CTX,
+    );
     expect(hostAsked).toBe("ssh://deploy@203.0.113.10");
-    expect(byId(report, "memory")).toMatchObject({ status: "fail", detail: expect.stringMatching(/^the server has 1\.0 GiB/) });
-    expect(byId(report, "ports")).toMatchObject({ status: "skip", detail: expect.stringContaining("80, 443") });
+    expect(byId(report, "memory")).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/^the server has 1\.0 GiB/),
+    });
+    expect(byId(report, "ports")).toMatchObject({
+      status: "skip",
+      detail: expect.stringContaining("80, 443"),
+    });
     expect(byId(report, "disk").status).toBe("skip");
   });
 
   it("prints a table with a fix under each failing line", async () => {
-    const text = formatReport(await diagnose(local(), probes({ docker: async () => ({ state: "missing" }) }), CTX));
+    const text = formatReport(
+      await diagnose(local(), probes({ docker: async () => ({ state: "missing" }) }), CTX),
+    );
     expect(text).toMatch(/\n {2}✗ Docker +Docker not installed\n +fix: Install Docker Desktop/);
     expect(text).toMatch(/1 blocker: fix the ✗ lines/);
   });
@@ -129,7 +250,9 @@ describe("doctor with fake probes", () => {
 
 describe("doctor probes", () => {
   it("reads the host ports our containers publish from docker ps", async () => {
-    const ports = parsePublishedPorts("kong\t127.0.0.1:8000->8000/tcp\nredis\t127.0.0.1:6379->6379/tcp, 6380/tcp\ndb\t5432/tcp\n");
+    const ports = parsePublishedPorts(
+      "kong\t127.0.0.1:8000->8000/tcp\nredis\t127.0.0.1:6379->6379/tcp, 6380/tcp\ndb\t5432/tcp\n",
+    );
     expect([...ports]).toEqual([
       [8000, "kong"],
       [6379, "redis"],
@@ -138,7 +261,9 @@ describe("doctor probes", () => {
 
   it("sees a port that another program listens on", async () => {
     const server = createServer();
-    const port = await new Promise<number>((ok) => server.listen(0, "127.0.0.1", () => ok((server.address() as { port: number }).port)));
+    const port = await new Promise<number>((ok) =>
+      server.listen(0, "127.0.0.1", () => ok((server.address() as { port: number }).port)),
+    );
     expect(await probePort("127.0.0.1", port)).toBe("in-use");
     await new Promise((ok) => server.close(ok));
     expect(await probePort("127.0.0.1", port)).toBe("free");
@@ -151,24 +276,36 @@ function doctor(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe("npm run doctor on this machine", () => {
-  const noTrace = (r: { stdout: string; stderr: string }) => expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
+  const noTrace = (r: { stdout: string; stderr: string }) =>
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
 
   it("says plainly that Docker is not running, exits 1, and prints no stack trace", async () => {
     // A socket nobody serves: the real Docker client answers as on a machine whose daemon is down.
-    const r = await doctor(["-s", "local"], { DOCKER_HOST: "unix:///nonexistent/ownstack-doctor.sock" });
+    const r = await doctor(["-s", "local"], {
+      DOCKER_HOST: "unix:///nonexistent/ownstack-doctor.sock",
+    });
     expect(r.status).toBe(1);
-    if (spawnSync("docker", ["--version"]).error) expect(r.stdout).toMatch(/✗ Docker +Docker not installed/);
-    else expect(r.stdout).toMatch(/✗ Docker +Docker not running: client \S+ is installed, but no daemon answers/);
+    if (spawnSync("docker", ["--version"]).error)
+      expect(r.stdout).toMatch(/✗ Docker +Docker not installed/);
+    else
+      expect(r.stdout).toMatch(
+        /✗ Docker +Docker not running: client \S+ is installed, but no daemon answers/,
+      );
     expect(r.stdout).toMatch(/fix: (start Docker Desktop|Install Docker)/);
     noTrace(r);
   });
 
   it("says Docker is not installed when there is no docker on PATH", async () => {
-    const path = (process.env.PATH ?? "").split(delimiter).filter((d) => !existsSync(join(d, "docker")));
+    const path = (process.env.PATH ?? "")
+      .split(delimiter)
+      .filter((d) => !existsSync(join(d, "docker")));
     const r = await doctor(["-s", "local", "--json"], { PATH: path.join(delimiter) });
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout) as DoctorReport;
-    expect(report.checks.find((c) => c.id === "docker")).toMatchObject({ status: "fail", detail: "Docker not installed" });
+    expect(report.checks.find((c) => c.id === "docker")).toMatchObject({
+      status: "fail",
+      detail: "Docker not installed",
+    });
     expect(report.ok).toBe(false);
     noTrace(r);
   });
@@ -176,7 +313,11 @@ describe("npm run doctor on this machine", () => {
   it("refuses an unknown stack in one line", async () => {
     const r = await doctor(["-s", "staging"]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^doctor: unknown stack "staging"; known stacks: (\S+, )*local, (\S+, )*vps\b.*Pulumi\.<stack>\.yaml\)$/)]);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^doctor: unknown stack "staging"; known stacks: (\S+, )*local, (\S+, )*vps\b.*Pulumi\.<stack>\.yaml\)$/,
+      ),
+    ]);
     expect(r.stdout).toBe("");
   });
 });

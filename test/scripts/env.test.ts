@@ -1,4 +1,12 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,23 +28,45 @@ const LOCAL: StackOutputs = {
   ollamaUrl: "http://127.0.0.1:11434",
   redisUrl: "redis://:redis-pw@127.0.0.1:6379",
 };
-const VPS: StackOutputs = { target: "vps", apiUrl: "https://api.example.com", studioUrl: "https://studio.example.com", anonKey: "anon.vps.jwt", serviceRoleKey: "service.vps.jwt", dbContainer: "ownstack-vps-db" };
+const VPS: StackOutputs = {
+  target: "vps",
+  apiUrl: "https://api.example.com",
+  studioUrl: "https://studio.example.com",
+  anonKey: "anon.vps.jwt",
+  serviceRoleKey: "service.vps.jwt",
+  dbContainer: "ownstack-vps-db",
+};
 
 const names = (entries: { name: string }[]) => entries.map((e) => e.name);
 
 describe("app env from stack outputs", () => {
   it("gives the service_role key only with --service", async () => {
-    expect(names(appEnv(LOCAL, "plain", { service: false }))).toEqual(["SUPABASE_URL", "SUPABASE_ANON_KEY", "QDRANT_URL", "QDRANT_API_KEY", "OLLAMA_URL", "REDIS_URL"]);
-    expect(appEnv(LOCAL, "plain", { service: true }).find((e) => e.name === "SUPABASE_SERVICE_ROLE_KEY")).toEqual({ name: "SUPABASE_SERVICE_ROLE_KEY", value: "service.local.jwt", secret: true });
+    expect(names(appEnv(LOCAL, "plain", { service: false }))).toEqual([
+      "SUPABASE_URL",
+      "SUPABASE_ANON_KEY",
+      "QDRANT_URL",
+      "QDRANT_API_KEY",
+      "OLLAMA_URL",
+      "REDIS_URL",
+    ]);
+    expect(
+      appEnv(LOCAL, "plain", { service: true }).find((e) => e.name === "SUPABASE_SERVICE_ROLE_KEY"),
+    ).toEqual({ name: "SUPABASE_SERVICE_ROLE_KEY", value: "service.local.jwt", secret: true });
   });
 
   it("never puts a secret under a name that browser bundles inline", async () => {
     for (const format of ["vite", "next"] as const) {
       const entries = appEnv(LOCAL, format, { service: true });
       const browser = entries.filter((e) => /^(VITE_|NEXT_PUBLIC_)/.test(e.name));
-      expect(browser.map((e) => e.value).sort()).toEqual(["anon.local.jwt", "http://localhost:8000"]);
+      expect(browser.map((e) => e.value).sort()).toEqual([
+        "anon.local.jwt",
+        "http://localhost:8000",
+      ]);
     }
-    expect(names(appEnv(LOCAL, "vite", { service: true }))).toEqual(["VITE_SUPABASE_URL", "VITE_SUPABASE_ANON_KEY"]);
+    expect(names(appEnv(LOCAL, "vite", { service: true }))).toEqual([
+      "VITE_SUPABASE_URL",
+      "VITE_SUPABASE_ANON_KEY",
+    ]);
     expect(names(appEnv(LOCAL, "next", { service: true }))).toEqual([
       "NEXT_PUBLIC_SUPABASE_URL",
       "NEXT_PUBLIC_SUPABASE_ANON_KEY",
@@ -49,8 +79,14 @@ describe("app env from stack outputs", () => {
   });
 
   it("uses the names Python libraries read", async () => {
-    const py = Object.fromEntries(appEnv(LOCAL, "python", { service: false }).map((e) => [e.name, e.value]));
-    expect(py).toMatchObject({ SUPABASE_URL: "http://localhost:8000", SUPABASE_KEY: "anon.local.jwt", OLLAMA_HOST: "http://127.0.0.1:11434" });
+    const py = Object.fromEntries(
+      appEnv(LOCAL, "python", { service: false }).map((e) => [e.name, e.value]),
+    );
+    expect(py).toMatchObject({
+      SUPABASE_URL: "http://localhost:8000",
+      SUPABASE_KEY: "anon.local.jwt",
+      OLLAMA_HOST: "http://127.0.0.1:11434",
+    });
   });
 
   it("prints secrets as placeholders unless asked", async () => {
@@ -59,7 +95,9 @@ describe("app env from stack outputs", () => {
     expect(shown).not.toMatch(/service\.local\.jwt|qdrant-key|redis-pw/);
     expect(shown).toContain("SUPABASE_ANON_KEY=anon.local.jwt");
     expect(shown).toContain("SUPABASE_SERVICE_ROLE_KEY=<secret: in /app/.env>");
-    expect(formatEnv(entries, true, "/app/.env").join("\n")).toContain("SUPABASE_SERVICE_ROLE_KEY=service.local.jwt");
+    expect(formatEnv(entries, true, "/app/.env").join("\n")).toContain(
+      "SUPABASE_SERVICE_ROLE_KEY=service.local.jwt",
+    );
   });
 });
 
@@ -70,10 +108,12 @@ describe("writing .env", () => {
     expect(local).toContain("PORT=3000\n");
     expect(local).not.toContain("old.supabase.co");
     expect(local).toContain("SUPABASE_SERVICE_ROLE_KEY=service.local.jwt");
-    expect(local).toContain('REDIS_URL=redis://:redis-pw@127.0.0.1:6379');
+    expect(local).toContain("REDIS_URL=redis://:redis-pw@127.0.0.1:6379");
 
     const vps = mergeEnvFile(local, appEnv(VPS, "plain", { service: false }), "stack vps");
-    expect(vps).toBe("# my app\nPORT=3000\n\n# ownstack: stack vps\nSUPABASE_URL=https://api.example.com\nSUPABASE_ANON_KEY=anon.vps.jwt\n");
+    expect(vps).toBe(
+      "# my app\nPORT=3000\n\n# ownstack: stack vps\nSUPABASE_URL=https://api.example.com\nSUPABASE_ANON_KEY=anon.vps.jwt\n",
+    );
     expect(mergeEnvFile(vps, appEnv(VPS, "plain", { service: false }), "stack vps")).toBe(vps);
   });
 
@@ -91,21 +131,28 @@ describe("writing .env", () => {
   it("refuses a path it cannot write in one line and writes nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-env-"));
     writeFileSync(join(dir, "file"), "x");
-    expect(() => writeSecretFile(join(dir, "missing", ".env"), "A=1\n")).toThrow(/^cannot write .*missing\/\.env: folder .*missing does not exist; nothing was written$/);
-    expect(() => writeSecretFile(join(dir, "file", ".env"), "A=1\n")).toThrow(/^cannot write .*: .*file is not a folder; nothing was written$/);
+    expect(() => writeSecretFile(join(dir, "missing", ".env"), "A=1\n")).toThrow(
+      /^cannot write .*missing\/\.env: folder .*missing does not exist; nothing was written$/,
+    );
+    expect(() => writeSecretFile(join(dir, "file", ".env"), "A=1\n")).toThrow(
+      /^cannot write .*: .*file is not a folder; nothing was written$/,
+    );
     expect(() => writeSecretFile(dir, "A=1\n")).toThrow(/it is a folder/);
     expect(readdirSync(dir)).toEqual(["file"]);
   });
 });
 
 describe("npm run env", () => {
-  const run = (args: string[]) => runScript("env", args, { env: { ...process.env, INIT_CWD: tmpdir() } });
+  const run = (args: string[]) =>
+    runScript("env", args, { env: { ...process.env, INIT_CWD: tmpdir() } });
 
   it("refuses an unwritable --out before reading the stack, in one line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ownstack-env-cli-"));
     const r = await run(["-s", "local", "--out", join(dir, "nope", ".env")]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe(`env: cannot write ${join(dir, "nope", ".env")}: folder ${join(dir, "nope")} does not exist; nothing was written`);
+    expect(r.stderr.trim()).toBe(
+      `env: cannot write ${join(dir, "nope", ".env")}: folder ${join(dir, "nope")} does not exist; nothing was written`,
+    );
     expect(existsSync(join(dir, "nope"))).toBe(false);
   });
 

@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countSteps, parseDigest, parseUrn, postgresMajor, postgresUpgrades, renderSummary, statefulChanges } from "../../scripts/lib/preview-digest";
+import {
+  countSteps,
+  parseDigest,
+  parseUrn,
+  postgresMajor,
+  postgresUpgrades,
+  renderSummary,
+  statefulChanges,
+} from "../../scripts/lib/preview-digest";
 import { runScript } from "../support/project";
 
 /**
@@ -20,20 +28,30 @@ const cli = (args: string[], input?: string) => runScript("preview-summary", arg
 
 describe("URNs", () => {
   it("name the nearest component, the type and the resource", async () => {
-    expect(parseUrn("urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container")).toEqual({
+    expect(
+      parseUrn(
+        "urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container",
+      ),
+    ).toEqual({
       stack: "local",
       type: "docker:index/container:Container",
       component: "ownstack:supabase:Database",
       name: "db-container",
     });
-    expect(parseUrn("urn:pulumi:vps::ownstack::ownstack:ai:Qdrant::qdrant").component).toBe("ownstack:ai:Qdrant");
-    expect(parseUrn("urn:pulumi:vps::ownstack::docker:index/network:Network::ownstack-vps").component).toBe("(stack)");
+    expect(parseUrn("urn:pulumi:vps::ownstack::ownstack:ai:Qdrant::qdrant").component).toBe(
+      "ownstack:ai:Qdrant",
+    );
+    expect(
+      parseUrn("urn:pulumi:vps::ownstack::docker:index/network:Network::ownstack-vps").component,
+    ).toBe("(stack)");
   });
 });
 
 describe("preview summary", () => {
   it("no-op: says so, with the unchanged count from the engine's summary", async () => {
-    expect(summary("no-op")).toBe("### Pulumi preview: `local`\n\nNo changes. 47 resources unchanged.\n");
+    expect(summary("no-op")).toBe(
+      "### Pulumi preview: `local`\n\nNo changes. 47 resources unchanged.\n",
+    );
   });
 
   it("env change: counts by operation and by component, and no stateful warning for containers without data", async () => {
@@ -74,30 +92,55 @@ describe("preview summary", () => {
   it("volume delete: warns for the volume and for the container that mounted it, not for the image", async () => {
     const text = summary("volume-delete");
     expect(text).toContain("> **⚠️ 2 stateful resources would be replaced or deleted.");
-    expect(text).toContain("> - **delete `qdrant-container`**: container with data volume ownstack-vps-qdrant-data;");
+    expect(text).toContain(
+      "> - **delete `qdrant-container`**: container with data volume ownstack-vps-qdrant-data;",
+    );
     expect(text).toContain(
       "> - **delete `ownstack-vps-qdrant-data`**: Docker volume (holds data, retainOnDelete: Docker keeps it but Pulumi forgets it);",
     );
     expect(text).not.toContain("qdrant-container-image`");
-    expect(countSteps(parseDigest(fixture("volume-delete"))).byComponent.get("ownstack:ai:Qdrant")?.get("delete")).toBe(4);
+    expect(
+      countSteps(parseDigest(fixture("volume-delete")))
+        .byComponent.get("ownstack:ai:Qdrant")
+        ?.get("delete"),
+    ).toBe(4);
   });
 
   it("a replacement shown as create/delete halves counts once", async () => {
-    const urn = "urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container";
-    const state = { type: "docker:index/container:Container", inputs: { volumes: [{ volumeName: "ownstack-local-db-data" }] } };
-    const digest = { steps: [{ op: "create-replacement", urn, newState: state }, { op: "delete-replaced", urn, oldState: state }] };
+    const urn =
+      "urn:pulumi:local::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container";
+    const state = {
+      type: "docker:index/container:Container",
+      inputs: { volumes: [{ volumeName: "ownstack-local-db-data" }] },
+    };
+    const digest = {
+      steps: [
+        { op: "create-replacement", urn, newState: state },
+        { op: "delete-replaced", urn, oldState: state },
+      ],
+    };
     expect(countSteps(digest).byOp.get("replace")).toBe(1);
-    expect(statefulChanges(digest).map((s) => `${s.op} ${s.name}`)).toEqual(["replace db-container"]);
+    expect(statefulChanges(digest).map((s) => `${s.op} ${s.name}`)).toEqual([
+      "replace db-container",
+    ]);
   });
 
   it("lists preview errors", async () => {
-    const text = renderSummary({ diagnostics: [{ message: "error: could not connect to the Docker daemon\nmore", severity: "error" }], changeSummary: {} });
-    expect(text).toContain("**Preview reported errors:**\n- error: could not connect to the Docker daemon\n");
+    const text = renderSummary({
+      diagnostics: [
+        { message: "error: could not connect to the Docker daemon\nmore", severity: "error" },
+      ],
+      changeSummary: {},
+    });
+    expect(text).toContain(
+      "**Preview reported errors:**\n- error: could not connect to the Docker daemon\n",
+    );
   });
 });
 
 describe("a Postgres major version change", () => {
-  const DB = "urn:pulumi:vps::ownstack::ownstack:supabase:Database$docker:index/remoteImage:RemoteImage::db-image";
+  const DB =
+    "urn:pulumi:vps::ownstack::ownstack:supabase:Database$docker:index/remoteImage:RemoteImage::db-image";
   const imageStep = (from: string, to: string) => ({
     op: "replace",
     urn: DB,
@@ -114,8 +157,18 @@ describe("a Postgres major version change", () => {
   });
 
   it("15 → 17 is named in bold: the new server cannot start on the old data volume without pg_upgrade", async () => {
-    const digest = { steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] };
-    expect(postgresUpgrades(digest)).toEqual([{ name: "db-image", from: "supabase/postgres:15.8.1.085", to: "supabase/postgres:17.4.1.054", fromMajor: 15, toMajor: 17 }]);
+    const digest = {
+      steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")],
+    };
+    expect(postgresUpgrades(digest)).toEqual([
+      {
+        name: "db-image",
+        from: "supabase/postgres:15.8.1.085",
+        to: "supabase/postgres:17.4.1.054",
+        fromMajor: 15,
+        toMajor: 17,
+      },
+    ]);
     expect(renderSummary(digest)).toContain(
       "> **⚠️ Postgres 15 → 17: `db-image` changes from supabase/postgres:15.8.1.085 to supabase/postgres:17.4.1.054. " +
         "The new server cannot start on the old data volume without pg_upgrade: back up first (`npm run backup`), then upgrade the data (pg_upgrade, or dump and restore) before this deploy.**",
@@ -123,13 +176,20 @@ describe("a Postgres major version change", () => {
   });
 
   it("a patch update within one major is not a major change", async () => {
-    const digest = { steps: [imageStep("supabase/postgres:15.8.1.060", "supabase/postgres:15.8.1.085")] };
+    const digest = {
+      steps: [imageStep("supabase/postgres:15.8.1.060", "supabase/postgres:15.8.1.085")],
+    };
     expect(postgresUpgrades(digest)).toEqual([]);
     expect(renderSummary(digest)).not.toContain("pg_upgrade");
   });
 
   it("fails --fail-on-stateful", async () => {
-    const r = await cli(["--fail-on-stateful"], JSON.stringify({ steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")] }));
+    const r = await cli(
+      ["--fail-on-stateful"],
+      JSON.stringify({
+        steps: [imageStep("supabase/postgres:15.8.1.085", "supabase/postgres:17.4.1.054")],
+      }),
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("pg_upgrade");
   });
@@ -141,12 +201,16 @@ describe("npm run preview-summary", () => {
     ["env-change", 0],
     ["db-replace", 1],
     ["volume-delete", 1],
-  ])("%s: --fail-on-stateful exits %i, and the summary is printed either way", async (name, code) => {
-    const strict = await cli([join(FIXTURES, `${name}.json`), "--fail-on-stateful"]);
-    expect(strict.status).toBe(code);
-    expect(strict.stdout).toBe(summary(name));
-    if (code === 1) expect(strict.stderr).toContain("would be replaced or deleted (--fail-on-stateful)");
-  });
+  ])(
+    "%s: --fail-on-stateful exits %i, and the summary is printed either way",
+    async (name, code) => {
+      const strict = await cli([join(FIXTURES, `${name}.json`), "--fail-on-stateful"]);
+      expect(strict.status).toBe(code);
+      expect(strict.stdout).toBe(summary(name));
+      if (code === 1)
+        expect(strict.stderr).toContain("would be replaced or deleted (--fail-on-stateful)");
+    },
+  );
 
   it("without --fail-on-stateful, a stateful change is reported but does not fail", async () => {
     const plain = await cli([join(FIXTURES, "db-replace.json")]);
@@ -157,7 +221,9 @@ describe("npm run preview-summary", () => {
   it("reads stdin and takes a title", async () => {
     const r = await cli(["--title", "vps (PR #7)"], fixture("no-op"));
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe("### Pulumi preview: `vps (PR #7)`\n\nNo changes. 47 resources unchanged.\n");
+    expect(r.stdout).toBe(
+      "### Pulumi preview: `vps (PR #7)`\n\nNo changes. 47 resources unchanged.\n",
+    );
   });
 
   it("rejects input that is not a preview digest with exit 2", async () => {
@@ -170,13 +236,48 @@ describe("npm run preview-summary", () => {
   });
 
   it.each([
-    ["a null step", { steps: [null] }, /^preview-summary: steps\[0\]: expected a step object with op and urn; is this `pulumi preview --json` output\?$/],
-    ["a step without a urn", { steps: [{ op: "create" }] }, /^preview-summary: steps\[0\]\.urn: expected the resource's URN; /],
-    ["a step with an empty urn", { steps: [{ op: "create", urn: "" }] }, /^preview-summary: steps\[0\]\.urn: expected the resource's URN; /],
-    ["an object op", { steps: [{ op: { kind: "create" }, urn: "urn:pulumi:local::ownstack::docker:index/network:Network::n" }] }, /^preview-summary: steps\[0\]\.op: expected the operation as a string/],
-    ["a string diagnostic", { changeSummary: {}, diagnostics: ["error: boom"] }, /^preview-summary: diagnostics\[0\]: expected a diagnostic object with message and severity; /],
-    ["steps that are not a list", { steps: { op: "create" } }, /^preview-summary: steps: expected a list of steps; /],
-    ["a count that is not a number", { changeSummary: { create: "3" } }, /^preview-summary: changeSummary\.create: expected a count; /],
+    [
+      "a null step",
+      { steps: [null] },
+      /^preview-summary: steps\[0\]: expected a step object with op and urn; is this `pulumi preview --json` output\?$/,
+    ],
+    [
+      "a step without a urn",
+      { steps: [{ op: "create" }] },
+      /^preview-summary: steps\[0\]\.urn: expected the resource's URN; /,
+    ],
+    [
+      "a step with an empty urn",
+      { steps: [{ op: "create", urn: "" }] },
+      /^preview-summary: steps\[0\]\.urn: expected the resource's URN; /,
+    ],
+    [
+      "an object op",
+      {
+        steps: [
+          {
+            op: { kind: "create" },
+            urn: "urn:pulumi:local::ownstack::docker:index/network:Network::n",
+          },
+        ],
+      },
+      /^preview-summary: steps\[0\]\.op: expected the operation as a string/,
+    ],
+    [
+      "a string diagnostic",
+      { changeSummary: {}, diagnostics: ["error: boom"] },
+      /^preview-summary: diagnostics\[0\]: expected a diagnostic object with message and severity; /,
+    ],
+    [
+      "steps that are not a list",
+      { steps: { op: "create" } },
+      /^preview-summary: steps: expected a list of steps; /,
+    ],
+    [
+      "a count that is not a number",
+      { changeSummary: { create: "3" } },
+      /^preview-summary: changeSummary\.create: expected a count; /,
+    ],
   ])("%s: one line on stderr, exit 2, no summary", async (_what, doc, message) => {
     const r = await cli([], JSON.stringify(doc));
     expect(r.status).toBe(2);
@@ -187,6 +288,8 @@ describe("npm run preview-summary", () => {
   it("a file that does not exist: one line, exit 2", async () => {
     const r = await cli([join(FIXTURES, "missing.json")]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe(`preview-summary: cannot read ${join(FIXTURES, "missing.json")}: ENOENT`);
+    expect(r.stderr.trim()).toBe(
+      `preview-summary: cannot read ${join(FIXTURES, "missing.json")}: ENOENT`,
+    );
   });
 });

@@ -17,9 +17,9 @@ import { OperatorError } from "../../scripts/lib/errors";
 import { fileBackendDir, readStackConfig, requireDeployed } from "../../scripts/lib/project";
 import { fakePulumi, runScript, snapshot, tempProject } from "../support/project";
 
-
 const project = tempProject;
-const rotate = (dir: string, args: string[], path = process.env.PATH ?? "") => runScript("rotate", [...args, "--cwd", dir], { env: { PATH: path, HOME: dir } });
+const rotate = (dir: string, args: string[], path = process.env.PATH ?? "") =>
+  runScript("rotate", [...args, "--cwd", dir], { env: { PATH: path, HOME: dir } });
 
 describe("rotation plan (pure)", () => {
   it("accepts every rotatable name and all", async () => {
@@ -29,7 +29,9 @@ describe("rotation plan (pure)", () => {
 
   it("refuses an unknown or missing name with the list of valid names", async () => {
     expect(() => parseTarget("jwtt")).toThrow(OperatorError);
-    expect(() => parseTarget("jwtt")).toThrow(`unknown secret "jwtt". Valid names: ${[...ROTATABLE, "all"].join(", ")}.`);
+    expect(() => parseTarget("jwtt")).toThrow(
+      `unknown secret "jwtt". Valid names: ${[...ROTATABLE, "all"].join(", ")}.`,
+    );
     expect(() => parseTarget(undefined)).toThrow(/^no secret name given\. Valid names: jwt, /);
   });
 
@@ -37,9 +39,14 @@ describe("rotation plan (pure)", () => {
     expect(nextCounter("jwt", undefined)).toBe(1);
     expect(nextCounter("jwt", "2")).toBe(3);
     expect(nextCounter("jwt", 7)).toBe(8);
-    expect(() => nextCounter("jwt", "two")).toThrow('ownstack:rotateJwt is "two"; expected a whole number >= 0');
+    expect(() => nextCounter("jwt", "two")).toThrow(
+      'ownstack:rotateJwt is "two"; expected a whole number >= 0',
+    );
     expect(() => nextCounter("jwt", -1)).toThrow(OperatorError);
-    expect([...nextCounters(["jwt", "redis"], { "ownstack:rotateRedis": "4" })]).toEqual([["jwt", 1], ["redis", 5]]);
+    expect([...nextCounters(["jwt", "redis"], { "ownstack:rotateRedis": "4" })]).toEqual([
+      ["jwt", 1],
+      ["redis", 5],
+    ]);
   });
 
   it("names what restarts and what users notice, and warns about sessions for jwt only", async () => {
@@ -47,25 +54,37 @@ describe("rotation plan (pure)", () => {
     expect(jwt).toContain("counter ownstack:rotateJwt -> 1");
     expect(jwt).toContain(`restarts (when enabled): ${ROTATION_PLAN.jwt.restarts.join(", ")}`);
     expect(jwt).toContain(jwtWarning("hs256"));
-    expect(jwtWarning("hs256")).toMatch(/invalidates every user session \(HS256\): all users must sign in again/);
+    expect(jwtWarning("hs256")).toMatch(
+      /invalidates every user session \(HS256\): all users must sign in again/,
+    );
     // With ES256 signing (the default) sessions survive a JWT secret rotation; only HS256 tokens die.
     expect(planText(["jwt"], "local", new Map([["jwt", 1]]))).toContain(jwtWarning("es256"));
     expect(jwtWarning("es256")).toMatch(/sessions are ES256-signed and stay valid/);
-    expect(planText(["signingKey"], "local", new Map([["signingKey", 1]]), "hs256")).toContain("signingKey changes nothing");
+    expect(planText(["signingKey"], "local", new Map([["signingKey", 1]]), "hs256")).toContain(
+      "signingKey changes nothing",
+    );
     expect(planText(["redis"], "local", new Map([["redis", 1]]))).not.toContain("WARNING");
-    expect(restartedBy(["postgres", "jwt"])).toEqual([...new Set([...ROTATION_PLAN.postgres.restarts, ...ROTATION_PLAN.jwt.restarts])].sort());
+    expect(restartedBy(["postgres", "jwt"])).toEqual(
+      [...new Set([...ROTATION_PLAN.postgres.restarts, ...ROTATION_PLAN.jwt.restarts])].sort(),
+    );
   });
 
   it("the README table has one row per secret", async () => {
     const rows = renderRotationTable().trim().split("\n");
-    expect(rows.slice(2).map((r) => r.split("|")[1].trim())).toEqual(ROTATABLE.map((n) => `\`${n}\``));
-    expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(renderRotationTable().trim());
+    expect(rows.slice(2).map((r) => r.split("|")[1].trim())).toEqual(
+      ROTATABLE.map((n) => `\`${n}\``),
+    );
+    expect(readFileSync(join(__dirname, "../../README.md"), "utf8")).toContain(
+      renderRotationTable().trim(),
+    );
   });
 });
 
 describe("stack checks (read-only)", () => {
   it("an unknown stack names the stacks that exist", async () => {
-    expect(() => readStackConfig(project(), "prod")).toThrow('unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)');
+    expect(() => readStackConfig(project(), "prod")).toThrow(
+      'unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)',
+    );
     expect(() => readStackConfig(project(), "../local")).toThrow(/^unknown stack/);
   });
 
@@ -75,8 +94,12 @@ describe("stack checks (read-only)", () => {
   });
 
   it("a stack without state, or with only the stack and its providers, was never deployed", async () => {
-    expect(() => requireDeployed(project(), "local", { env: {} })).toThrow(/^stack "local" was never deployed \(no resources in .*\); deploy it with npm run up:local$/);
-    expect(() => requireDeployed(project({ deployed: "empty" }), "local", { env: {} })).toThrow(/never deployed/);
+    expect(() => requireDeployed(project(), "local", { env: {} })).toThrow(
+      /^stack "local" was never deployed \(no resources in .*\); deploy it with npm run up:local$/,
+    );
+    expect(() => requireDeployed(project({ deployed: "empty" }), "local", { env: {} })).toThrow(
+      /never deployed/,
+    );
     expect(requireDeployed(project({ deployed: true }), "local", { env: {} })).toBeUndefined();
   });
 
@@ -84,39 +107,75 @@ describe("stack checks (read-only)", () => {
     const dir = project();
     const stacks = join(dir, "elsewhere", ".pulumi", "stacks");
     mkdirSync(stacks, { recursive: true });
-    writeFileSync(join(stacks, "vps.json.gz"), gzipSync(JSON.stringify({ checkpoint: { latest: { resources: [{ type: "docker:index/volume:Volume" }] } } })));
+    writeFileSync(
+      join(stacks, "vps.json.gz"),
+      gzipSync(
+        JSON.stringify({
+          checkpoint: { latest: { resources: [{ type: "docker:index/volume:Volume" }] } },
+        }),
+      ),
+    );
     const env = { PULUMI_BACKEND_URL: "file://./elsewhere" };
     expect(fileBackendDir(dir, env)).toBe(join(dir, "elsewhere"));
     expect(requireDeployed(dir, "vps", { env })).toBeUndefined();
-    expect(requireDeployed(dir, "vps", { env: { PULUMI_BACKEND_URL: "s3://bucket" } })).toMatch(/not in a local folder/);
+    expect(requireDeployed(dir, "vps", { env: { PULUMI_BACKEND_URL: "s3://bucket" } })).toMatch(
+      /not in a local folder/,
+    );
   });
 });
 
 describe("npm run rotate: bad input changes nothing", () => {
   it.each([
-    ["an unknown secret", ["redsi", "-s", "local", "--yes"], { deployed: true }, 'rotate: unknown secret "redsi". Valid names: jwt, postgres'],
-    ["a stack that does not exist", ["jwt", "-s", "prod", "--yes"], { deployed: true }, 'rotate: unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)'],
-    ["a stack never deployed", ["jwt", "-s", "local", "--yes"], {}, 'rotate: stack "local" was never deployed'],
-    ["no terminal and no --yes", ["jwt", "-s", "local"], { deployed: true }, "rotate: no terminal to confirm on; add --yes"],
-  ] as const)("%s: a clear message, exit 2, no file and no Pulumi call changed", async (_what, args, opts, message) => {
-    const dir = project(opts);
-    const before = snapshot(dir);
-    const pulumi = fakePulumi();
-    const r = await rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(message);
-    expect(r.stderr).toContain("Nothing changed.");
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(pulumi.log)).toBe(false);
-    expect(snapshot(dir)).toEqual(before);
-  });
+    [
+      "an unknown secret",
+      ["redsi", "-s", "local", "--yes"],
+      { deployed: true },
+      'rotate: unknown secret "redsi". Valid names: jwt, postgres',
+    ],
+    [
+      "a stack that does not exist",
+      ["jwt", "-s", "prod", "--yes"],
+      { deployed: true },
+      'rotate: unknown stack "prod"; known stacks: local, vps (each has a Pulumi.<stack>.yaml)',
+    ],
+    [
+      "a stack never deployed",
+      ["jwt", "-s", "local", "--yes"],
+      {},
+      'rotate: stack "local" was never deployed',
+    ],
+    [
+      "no terminal and no --yes",
+      ["jwt", "-s", "local"],
+      { deployed: true },
+      "rotate: no terminal to confirm on; add --yes",
+    ],
+  ] as const)(
+    "%s: a clear message, exit 2, no file and no Pulumi call changed",
+    async (_what, args, opts, message) => {
+      const dir = project(opts);
+      const before = snapshot(dir);
+      const pulumi = fakePulumi();
+      const r = await rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain("Nothing changed.");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(pulumi.log)).toBe(false);
+      expect(snapshot(dir)).toEqual(before);
+    },
+  );
 });
 
 describe("npm run rotate: the CLI path", () => {
   it("jwt: bumps the counter through pulumi config set, runs up, prints the new public keys and the session warning", async () => {
     const dir = project({ deployed: true, localYaml: 'config:\n  ownstack:rotateJwt: "2"\n' });
     const pulumi = fakePulumi();
-    const r = await rotate(dir, ["jwt", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(
+      dir,
+      ["jwt", "-s", "local", "--yes"],
+      `${pulumi.bin}:${process.env.PATH}`,
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const calls = readFileSync(pulumi.log, "utf8").trim().split("\n");
@@ -131,17 +190,27 @@ describe("npm run rotate: the CLI path", () => {
     expect(r.stdout).toContain("New anon key: value-of-anonKey");
     expect(r.stdout).toContain("New sb_publishable key: value-of-publishableKey");
     // Server keys are secrets: shown as a command unless --show-secrets.
-    expect(r.stdout).toContain("New service_role key: pulumi stack output -s local --show-secrets serviceRoleKey");
-    expect(r.stdout).toContain("New sb_secret key: pulumi stack output -s local --show-secrets secretKey");
+    expect(r.stdout).toContain(
+      "New service_role key: pulumi stack output -s local --show-secrets serviceRoleKey",
+    );
+    expect(r.stdout).toContain(
+      "New sb_secret key: pulumi stack output -s local --show-secrets secretKey",
+    );
     expect(r.stdout).toContain(jwtWarning("es256"));
   });
 
   it("jwt on an hs256 stack with --show-secrets: prints both legacy keys and warns that every session ends", async () => {
     const dir = project({ deployed: true, localYaml: "config:\n  ownstack:authSigning: hs256\n" });
     const pulumi = fakePulumi();
-    const r = await rotate(dir, ["jwt", "-s", "local", "--yes", "--show-secrets"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(
+      dir,
+      ["jwt", "-s", "local", "--yes", "--show-secrets"],
+      `${pulumi.bin}:${process.env.PATH}`,
+    );
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("New anon key: value-of-anonKey\nNew service_role key: value-of-serviceRoleKey\n");
+    expect(r.stdout).toContain(
+      "New anon key: value-of-anonKey\nNew service_role key: value-of-serviceRoleKey\n",
+    );
     expect(r.stdout).not.toContain("New sb_publishable");
     expect(r.stdout).toContain(jwtWarning("hs256"));
   });
@@ -149,9 +218,16 @@ describe("npm run rotate: the CLI path", () => {
   it("all: bumps every counter, then one pulumi up", async () => {
     const dir = project({ deployed: true });
     const pulumi = fakePulumi();
-    const r = await rotate(dir, ["all", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(
+      dir,
+      ["all", "-s", "local", "--yes"],
+      `${pulumi.bin}:${process.env.PATH}`,
+    );
     expect(r.status).toBe(0);
-    const calls = readFileSync(pulumi.log, "utf8").trim().split("\n").map((c) => c.split(" | ")[0]);
+    const calls = readFileSync(pulumi.log, "utf8")
+      .trim()
+      .split("\n")
+      .map((c) => c.split(" | ")[0]);
     expect(calls.filter((c) => c.startsWith("config set"))).toHaveLength(ROTATABLE.length);
     expect(calls.filter((c) => c.startsWith("up "))).toEqual(["up -s local --yes"]);
   });
@@ -159,7 +235,11 @@ describe("npm run rotate: the CLI path", () => {
   it("a failed pulumi up exits 1 and says a retry is safe", async () => {
     const dir = project({ deployed: true });
     const pulumi = fakePulumi({ failUp: true });
-    const r = await rotate(dir, ["postgres", "-s", "local", "--yes"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(
+      dir,
+      ["postgres", "-s", "local", "--yes"],
+      `${pulumi.bin}:${process.env.PATH}`,
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("pulumi up did not finish");
     expect(r.stderr).toContain("run: pulumi up -s local  (safe to repeat)");
@@ -169,9 +249,18 @@ describe("npm run rotate: the CLI path", () => {
   it("--no-up only bumps the counter", async () => {
     const dir = project({ deployed: true });
     const pulumi = fakePulumi();
-    const r = await rotate(dir, ["redis", "-s", "local", "--yes", "--no-up"], `${pulumi.bin}:${process.env.PATH}`);
+    const r = await rotate(
+      dir,
+      ["redis", "-s", "local", "--yes", "--no-up"],
+      `${pulumi.bin}:${process.env.PATH}`,
+    );
     expect(r.status).toBe(0);
-    expect(readFileSync(pulumi.log, "utf8").trim().split("\n").map((c) => c.split(" | ")[0])).toEqual(["config set --non-interactive -s local ownstack:rotateRedis 1"]);
+    expect(
+      readFileSync(pulumi.log, "utf8")
+        .trim()
+        .split("\n")
+        .map((c) => c.split(" | ")[0]),
+    ).toEqual(["config set --non-interactive -s local ownstack:rotateRedis 1"]);
     expect(r.stdout).toContain("Apply with: pulumi up -s local");
   });
 });

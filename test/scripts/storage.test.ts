@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,9 +64,15 @@ describe("storage backup and restore through the Docker CLI", () => {
   it("mirrors every bucket inside the MinIO container, streams it out as a tar, then removes the mirror", async () => {
     process.env.FAKE_LOG = join(dir, "backup.log");
     const tar = join(dir, "storage.tar");
-    const buckets = await backupStorage({ kind: "minio", container: "ownstack-local-minio", dockerHost: "ssh://deploy@host" }, [], createWriteStream(tar));
+    const buckets = await backupStorage(
+      { kind: "minio", container: "ownstack-local-minio", dockerHost: "ssh://deploy@host" },
+      [],
+      createWriteStream(tar),
+    );
     expect(buckets).toEqual(["avatars", "docs"]);
-    expect(execFileSync("tar", ["-tf", tar], { encoding: "utf8" })).toContain("ownstack-mirror/avatars/u1/me.png");
+    expect(execFileSync("tar", ["-tf", tar], { encoding: "utf8" })).toContain(
+      "ownstack-mirror/avatars/u1/me.png",
+    );
 
     const log = calls();
     expect(log.map((c) => c.args[0])).toEqual(["exec", "exec", "cp", "exec"]);
@@ -75,9 +90,9 @@ describe("storage backup and restore through the Docker CLI", () => {
     process.env.FAKE_LOG = join(dir, "fail.log");
     process.env.FAKE_FAIL_MIRROR = "1";
     try {
-      await expect(backupStorage({ kind: "minio", container: "m" }, [], createWriteStream(join(dir, "x.tar")))).rejects.toThrow(
-        /^docker exec failed: mc: <ERROR> Unable to mirror\. Access Denied\.$/,
-      );
+      await expect(
+        backupStorage({ kind: "minio", container: "m" }, [], createWriteStream(join(dir, "x.tar"))),
+      ).rejects.toThrow(/^docker exec failed: mc: <ERROR> Unable to mirror\. Access Denied\.$/);
     } finally {
       delete process.env.FAKE_FAIL_MIRROR;
     }
@@ -87,20 +102,37 @@ describe("storage backup and restore through the Docker CLI", () => {
   it("restores by copying the tar into the container and mirroring each bucket back with --overwrite", async () => {
     process.env.FAKE_LOG = join(dir, "restore.log");
     execFileSync("tar", ["-C", join(dir, "src"), "-cf", join(dir, "in.tar"), "ownstack-mirror"]);
-    await restoreStorage({ kind: "minio", container: "m" }, createReadStream(join(dir, "in.tar")), ["avatars"]);
-    expect(readFileSync(join(dir, "received.tar")).equals(readFileSync(join(dir, "in.tar")))).toBe(true);
+    await restoreStorage({ kind: "minio", container: "m" }, createReadStream(join(dir, "in.tar")), [
+      "avatars",
+    ]);
+    expect(readFileSync(join(dir, "received.tar")).equals(readFileSync(join(dir, "in.tar")))).toBe(
+      true,
+    );
     const log = calls();
-    expect(log.map((c) => c.args.slice(0, 2).join(" "))).toEqual(["exec m", "cp -", "exec m", "exec m"]);
+    expect(log.map((c) => c.args.slice(0, 2).join(" "))).toEqual([
+      "exec m",
+      "cp -",
+      "exec m",
+      "exec m",
+    ]);
     expect(log[1].args).toEqual(["cp", "-", "m:/tmp"]);
     const script = scriptOf(log[2].args);
-    expect(script).toContain('mc mb --ignore-existing "ownstack/$b"; mc mirror --quiet --overwrite "/tmp/ownstack-mirror/$b" "ownstack/$b"');
+    expect(script).toContain(
+      'mc mb --ignore-existing "ownstack/$b"; mc mirror --quiet --overwrite "/tmp/ownstack-mirror/$b" "ownstack/$b"',
+    );
     expect(log[2].args.slice(-2)).toEqual(["sh", "avatars"]);
   });
 
   it("copies the file backend's folder without MinIO", async () => {
     process.env.FAKE_LOG = join(dir, "file.log");
-    await backupStorage({ kind: "file", container: "ownstack-local-storage" }, [], createWriteStream(join(dir, "f.tar")));
-    expect(calls().map((c) => c.args)).toEqual([["cp", "ownstack-local-storage:/var/lib/storage", "-"]]);
+    await backupStorage(
+      { kind: "file", container: "ownstack-local-storage" },
+      [],
+      createWriteStream(join(dir, "f.tar")),
+    );
+    expect(calls().map((c) => c.args)).toEqual([
+      ["cp", "ownstack-local-storage:/var/lib/storage", "-"],
+    ]);
     expect(existsSync(join(dir, "f.tar"))).toBe(true);
   });
 });

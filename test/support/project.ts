@@ -1,5 +1,14 @@
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -10,17 +19,27 @@ export const ROOT = resolve(__dirname, "../..");
  * A copy of the project's Pulumi files in a temp folder, with a passphrase file; `deployed` writes
  * a file-backend checkpoint of the local stack (`"empty"`: only the stack and its provider).
  */
-export function tempProject(opts: { deployed?: boolean | "empty"; localYaml?: string; passphrase?: boolean } = {}): string {
+export function tempProject(
+  opts: { deployed?: boolean | "empty"; localYaml?: string; passphrase?: boolean } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), "ownstack-project-"));
-  for (const f of ["Pulumi.yaml", "Pulumi.local.yaml", "Pulumi.vps.yaml"]) copyFileSync(join(ROOT, f), join(dir, f));
+  for (const f of ["Pulumi.yaml", "Pulumi.local.yaml", "Pulumi.vps.yaml"])
+    copyFileSync(join(ROOT, f), join(dir, f));
   if (opts.localYaml !== undefined) writeFileSync(join(dir, "Pulumi.local.yaml"), opts.localYaml);
-  if (opts.passphrase ?? true) writeFileSync(join(dir, ".pulumi-passphrase"), "test-passphrase\n", { mode: 0o600 });
+  if (opts.passphrase ?? true)
+    writeFileSync(join(dir, ".pulumi-passphrase"), "test-passphrase\n", { mode: 0o600 });
   if (opts.deployed) {
     const stacks = join(dir, ".pulumi-state", ".pulumi", "stacks", "ownstack");
     mkdirSync(stacks, { recursive: true });
     const resources = [{ type: "pulumi:pulumi:Stack" }, { type: "pulumi:providers:docker" }];
     if (opts.deployed === true) resources.push({ type: "docker:index/container:Container" });
-    writeFileSync(join(stacks, "local.json"), JSON.stringify({ version: 3, checkpoint: { stack: "organization/ownstack/local", latest: { resources } } }));
+    writeFileSync(
+      join(stacks, "local.json"),
+      JSON.stringify({
+        version: 3,
+        checkpoint: { stack: "organization/ownstack/local", latest: { resources } },
+      }),
+    );
   }
   return dir;
 }
@@ -90,12 +109,20 @@ export interface ScriptRun {
  * vitest's worker RPC times out ("Timeout calling onTaskUpdate") when several block in a row on a
  * slow machine (vitest-dev/vitest#8164).
  */
-export function runScript(name: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<ScriptRun> {
-  const child = spawn(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args], {
-    cwd: opts.cwd ?? ROOT,
-    env: opts.env ?? process.env,
-    stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-  });
+export function runScript(
+  name: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<ScriptRun> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args],
+    {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));

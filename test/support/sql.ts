@@ -7,7 +7,10 @@ import pg from "pg";
  * supabase/postgres image creates before our init SQL runs.
  */
 
-export const IMAGE_ROLES_SQL = readFileSync(join(__dirname, "..", "real", "fixtures", "supabase-image-roles.sql"), "utf8");
+export const IMAGE_ROLES_SQL = readFileSync(
+  join(__dirname, "..", "real", "fixtures", "supabase-image-roles.sql"),
+  "utf8",
+);
 
 export interface Login {
   /** 127.0.0.1, or a socket folder. */
@@ -17,7 +20,13 @@ export interface Login {
 
 /** True when `role` logs in with `password`; false when Postgres refuses the password. */
 export async function canLogin(at: Login, role: string, password: string): Promise<boolean> {
-  const client = new pg.Client({ host: at.host, port: at.port, user: role, password, database: "postgres" });
+  const client = new pg.Client({
+    host: at.host,
+    port: at.port,
+    user: role,
+    password,
+    database: "postgres",
+  });
   try {
     await client.connect();
     await client.query("SELECT 1");
@@ -32,8 +41,19 @@ export async function canLogin(at: Login, role: string, password: string): Promi
 }
 
 /** Runs SQL as `user` and closes the connection, also when the SQL fails (rolling back). */
-export async function runSql(at: Login, user: string, password: string | undefined, sql: string): Promise<pg.QueryResult[]> {
-  const client = new pg.Client({ host: at.host, port: at.port, user, password, database: "postgres" });
+export async function runSql(
+  at: Login,
+  user: string,
+  password: string | undefined,
+  sql: string,
+): Promise<pg.QueryResult[]> {
+  const client = new pg.Client({
+    host: at.host,
+    port: at.port,
+    user,
+    password,
+    database: "postgres",
+  });
   await client.connect();
   try {
     const result = await client.query(sql);
@@ -44,7 +64,11 @@ export async function runSql(at: Login, user: string, password: string | undefin
 }
 
 /** `role → logs in?` for every role, so a failing test shows the whole picture. */
-export async function loginTable(at: Login, roles: readonly string[], password: string): Promise<Record<string, boolean>> {
+export async function loginTable(
+  at: Login,
+  roles: readonly string[],
+  password: string,
+): Promise<Record<string, boolean>> {
   const out: Record<string, boolean> = {};
   for (const role of roles) out[role] = await canLogin(at, role, password);
   return out;
@@ -56,9 +80,23 @@ export async function loginTable(at: Login, roles: readonly string[], password: 
  * transaction), this keeps every statement's own transaction, so only the file's BEGIN/COMMIT can
  * make it all-or-nothing. The connection closes on error, which rolls back an open transaction.
  */
-export async function runStatements(at: Login, user: string, password: string, sql: string): Promise<void> {
-  const statements = sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== "" && !s.startsWith("--"));
-  const client = new pg.Client({ host: at.host, port: at.port, user, password, database: "postgres" });
+export async function runStatements(
+  at: Login,
+  user: string,
+  password: string,
+  sql: string,
+): Promise<void> {
+  const statements = sql
+    .split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "" && !s.startsWith("--"));
+  const client = new pg.Client({
+    host: at.host,
+    port: at.port,
+    user,
+    password,
+    database: "postgres",
+  });
   await client.connect();
   try {
     for (const statement of statements) await client.query(statement);

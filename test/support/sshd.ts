@@ -33,7 +33,18 @@ const bannerOn = (port: number) =>
 
 export async function startSshd(): Promise<Sshd> {
   const root = mkdtempSync(join(tmpdir(), "ownstack-sshd-"));
-  const keygen = (name: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "ownstack-test", "-f", join(root, name)]);
+  const keygen = (name: string) =>
+    execFileSync("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "ownstack-test",
+      "-f",
+      join(root, name),
+    ]);
   keygen("host");
   keygen("client");
   writeFileSync(join(root, "authorized_keys"), readFileSync(join(root, "client.pub")));
@@ -63,12 +74,17 @@ export async function startSshd(): Promise<Sshd> {
         "",
       ].join("\n"),
     );
-    const child: ChildProcess = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    const child: ChildProcess = spawn(SSHD, ["-D", "-e", "-f", config], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let log = "";
     child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
     for (;;) {
-      if (child.exitCode !== null) throw /Address already in use|Bind to port/.test(log) ? new PortTakenError(log) : new Error(`sshd exited: ${log}`);
+      if (child.exitCode !== null)
+        throw /Address already in use|Bind to port/.test(log)
+          ? new PortTakenError(log)
+          : new Error(`sshd exited: ${log}`);
       if (await bannerOn(port)) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -15,7 +15,9 @@ import { IMAGE_ROLES_SQL, Login, runSql } from "./sql";
 
 // migrate.sh runs every file with psql, and some use psql meta-commands (\gexec, \connect). Without
 // psql only the plain-SQL files can be applied (with pg); CI must have it.
-export const HAS_PSQL = missingBinaries(["psql"], "the init SQL files with psql meta-commands", "postgresql-client").length === 0;
+export const HAS_PSQL =
+  missingBinaries(["psql"], "the init SQL files with psql meta-commands", "postgresql-client")
+    .length === 0;
 
 /**
  * pg_net is built into the supabase/postgres image and absent from a plain Postgres, so a test
@@ -24,31 +26,75 @@ export const HAS_PSQL = missingBinaries(["psql"], "the init SQL files with psql 
  */
 export function withoutPgNet(sql: string): string {
   const parts = sql.split(PG_NET_EXTENSION_SQL);
-  if (parts.length !== 2) throw new Error(`expected exactly one "${PG_NET_EXTENSION_SQL}" in the webhooks SQL`);
+  if (parts.length !== 2)
+    throw new Error(`expected exactly one "${PG_NET_EXTENSION_SQL}" in the webhooks SQL`);
   return parts.join("-- (test server: pg_net is not installed)");
 }
 
 /** One file as migrate.sh runs it: `psql -v ON_ERROR_STOP=1 --no-psqlrc -U <user> -f <file>`. */
-export async function applyFile(at: Login, scratchDir: string, user: string, password: string, file: { file: string; content: string }): Promise<void> {
-  const content = file.file.endsWith("/98-webhooks.sql") ? withoutPgNet(file.content) : file.content;
+export async function applyFile(
+  at: Login,
+  scratchDir: string,
+  user: string,
+  password: string,
+  file: { file: string; content: string },
+): Promise<void> {
+  const content = file.file.endsWith("/98-webhooks.sql")
+    ? withoutPgNet(file.content)
+    : file.content;
   if (!HAS_PSQL) {
     if (!content.includes("\\")) await runSql(at, user, password, content);
     return;
   }
   const path = join(scratchDir, file.file.split("/").pop() as string);
   writeFileSync(path, content);
-  const args = ["-h", at.host, "-p", String(at.port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "--no-password", "-f", path];
-  const run = spawnSync("psql", args, { env: { ...process.env, PGPASSWORD: password }, encoding: "utf8" });
+  const args = [
+    "-h",
+    at.host,
+    "-p",
+    String(at.port),
+    "-U",
+    user,
+    "-d",
+    "postgres",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "--no-psqlrc",
+    "--no-password",
+    "-f",
+    path,
+  ];
+  const run = spawnSync("psql", args, {
+    env: { ...process.env, PGPASSWORD: password },
+    encoding: "utf8",
+  });
   if (run.status !== 0) throw new Error(`psql -f ${file.file} as ${user} failed: ${run.stderr}`);
 }
 
 /** The migrate.sh sequence on a server whose bootstrap superuser is supabase_admin with `password`. */
-export async function initLikeImage(at: Login, scratchDir: string, password: string, jwtExpiry: number): Promise<void> {
+export async function initLikeImage(
+  at: Login,
+  scratchDir: string,
+  password: string,
+  jwtExpiry: number,
+): Promise<void> {
   await runSql(at, "supabase_admin", password, IMAGE_ROLES_SQL);
   // migrate.sh's `create role postgres superuser login password …`.
-  await runSql(at, "supabase_admin", password, `ALTER ROLE postgres SUPERUSER LOGIN PASSWORD ${sqlLiteral(password)};`);
+  await runSql(
+    at,
+    "supabase_admin",
+    password,
+    `ALTER ROLE postgres SUPERUSER LOGIN PASSWORD ${sqlLiteral(password)};`,
+  );
   const files = [...initSqlFiles(password, jwtExpiry)].sort((a, b) => a.file.localeCompare(b.file));
-  for (const f of files.filter((f) => f.file.includes("/init-scripts/"))) await applyFile(at, scratchDir, "postgres", password, f);
-  await runSql(at, "postgres", password, `ALTER USER supabase_admin WITH PASSWORD ${sqlLiteral(password)};`);
-  for (const f of files.filter((f) => f.file.includes("/migrations/"))) await applyFile(at, scratchDir, "supabase_admin", password, f);
+  for (const f of files.filter((f) => f.file.includes("/init-scripts/")))
+    await applyFile(at, scratchDir, "postgres", password, f);
+  await runSql(
+    at,
+    "postgres",
+    password,
+    `ALTER USER supabase_admin WITH PASSWORD ${sqlLiteral(password)};`,
+  );
+  for (const f of files.filter((f) => f.file.includes("/migrations/")))
+    await applyFile(at, scratchDir, "supabase_admin", password, f);
 }

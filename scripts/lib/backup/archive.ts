@@ -8,7 +8,8 @@ import { Writable } from "node:stream";
  * names, as GNU tar and `docker cp` write them).
  */
 
-const COPY = /^COPY ((?:"(?:[^"]|"")+"|[^\s."]+)\.(?:"(?:[^"]|"")+"|[^\s."]+))(?: \(.*\))? FROM stdin;$/;
+const COPY =
+  /^COPY ((?:"(?:[^"]|"")+"|[^\s."]+)\.(?:"(?:[^"]|"")+"|[^\s."]+))(?: \(.*\))? FROM stdin;$/;
 
 /** A sink for `pg_restore --file=-` output; `counts` holds rows per table once it has finished. */
 export class CopyRowCounter extends Writable {
@@ -29,12 +30,15 @@ export class CopyRowCounter extends Writable {
 
   override _final(done: (err?: Error | null) => void): void {
     if (this.rest.length > 0) this.line(this.rest, 0, this.rest.length);
-    done(this.table !== undefined ? new Error(`the dump ends inside the data of ${this.table}`) : null);
+    done(
+      this.table !== undefined ? new Error(`the dump ends inside the data of ${this.table}`) : null,
+    );
   }
 
   private line(buf: Buffer, start: number, end: number): void {
     if (this.table !== undefined) {
-      if (end - start === 2 && buf[start] === 0x5c && buf[start + 1] === 0x2e) this.table = undefined;
+      if (end - start === 2 && buf[start] === 0x5c && buf[start + 1] === 0x2e)
+        this.table = undefined;
       else this.counts[this.table]++;
       return;
     }
@@ -72,7 +76,11 @@ export class TarLister extends Writable {
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    done(this.skip > 0 || (!this.ended && this.pending.length > 0) ? new Error("the storage archive is truncated") : null);
+    done(
+      this.skip > 0 || (!this.ended && this.pending.length > 0)
+        ? new Error("the storage archive is truncated")
+        : null,
+    );
   }
 
   private consume(chunk: Buffer): void {
@@ -99,7 +107,8 @@ export class TarLister extends Writable {
       this.ended = true;
       return;
     }
-    const str = (from: number, len: number) => h.toString("utf8", from, from + len).replace(/\0.*$/s, "");
+    const str = (from: number, len: number) =>
+      h.toString("utf8", from, from + len).replace(/\0.*$/s, "");
     const size = parseInt(str(124, 12).trim() || "0", 8);
     const type = String.fromCharCode(h[156] || 0x30);
     const padded = Math.ceil(size / 512) * 512;
@@ -134,12 +143,19 @@ export class TarLister extends Writable {
  * file backend is `storage/<tenant>/<bucket>/<key>/<version>`, one file per object version.
  */
 export function bucketOf(kind: "minio" | "file", path: string): string | undefined {
-  const parts = path.replace(/^\.\//, "").split("/").filter((p) => p !== "");
-  if (kind === "minio") return parts[0] === "ownstack-mirror" && parts.length >= 3 ? parts[1] : undefined;
+  const parts = path
+    .replace(/^\.\//, "")
+    .split("/")
+    .filter((p) => p !== "");
+  if (kind === "minio")
+    return parts[0] === "ownstack-mirror" && parts.length >= 3 ? parts[1] : undefined;
   return parts[0] === "storage" && parts.length >= 4 ? parts[2] : undefined;
 }
 
-export function bucketCounter(kind: "minio" | "file"): { lister: TarLister; counts: Record<string, number> } {
+export function bucketCounter(kind: "minio" | "file"): {
+  lister: TarLister;
+  counts: Record<string, number>;
+} {
   const counts: Record<string, number> = {};
   const lister = new TarLister((path) => {
     const bucket = bucketOf(kind, path);

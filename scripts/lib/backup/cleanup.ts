@@ -44,7 +44,10 @@ export function removeOnExit(path: string): (opts?: { keep?: boolean }) => void 
 }
 
 /** A private (0700) temporary folder that is gone when `use` settles or a signal ends the process. */
-export async function withPrivateDir<T>(prefix: string, use: (dir: string) => Promise<T>): Promise<T> {
+export async function withPrivateDir<T>(
+  prefix: string,
+  use: (dir: string) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const release = removeOnExit(dir);
   try {

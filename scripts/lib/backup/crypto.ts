@@ -1,5 +1,18 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, ScryptOptions } from "node:crypto";
-import { createReadStream, createWriteStream, openSync, readSync, closeSync, statSync } from "node:fs";
+import {
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  scrypt as scryptCb,
+  ScryptOptions,
+} from "node:crypto";
+import {
+  createReadStream,
+  createWriteStream,
+  openSync,
+  readSync,
+  closeSync,
+  statSync,
+} from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { OperatorError } from "../operatorError";
@@ -28,9 +41,17 @@ const LOG_N = 15;
 const R = 8;
 const P = 1;
 
-function deriveKey(passphrase: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
+function deriveKey(
+  passphrase: string,
+  salt: Buffer,
+  logN: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
   const opts: ScryptOptions = { N: 2 ** logN, r, p, maxmem: 256 * 2 ** logN * r + 1024 * 1024 };
-  return new Promise((ok, fail) => scryptCb(passphrase, salt, 32, opts, (err, key) => (err ? fail(err) : ok(key))));
+  return new Promise((ok, fail) =>
+    scryptCb(passphrase, salt, 32, opts, (err, key) => (err ? fail(err) : ok(key))),
+  );
 }
 
 /** A transform that writes header, ciphertext and tag: put it between a producer and a file. */
@@ -70,9 +91,14 @@ export function isEncryptedFile(path: string): boolean {
  * Decrypts `source` into `target`. GCM authenticates only at the end, so the plaintext goes to a
  * file, never straight into a database: a wrong passphrase or a changed byte leaves nothing used.
  */
-export async function decryptFile(source: string, target: string, passphrase: string): Promise<void> {
+export async function decryptFile(
+  source: string,
+  target: string,
+  passphrase: string,
+): Promise<void> {
   const size = statSync(source).size;
-  if (!isEncryptedFile(source)) throw new OperatorError(`${source} is not an ownstack encrypted file (no OWNSTKE1 header)`);
+  if (!isEncryptedFile(source))
+    throw new OperatorError(`${source} is not an ownstack encrypted file (no OWNSTKE1 header)`);
   const fd = openSync(source, "r");
   const header = Buffer.alloc(HEADER_BYTES);
   const tag = Buffer.alloc(TAG_BYTES);
@@ -83,17 +109,27 @@ export async function decryptFile(source: string, target: string, passphrase: st
     closeSync(fd);
   }
   const [logN, r, p] = [header[8], header[9], header[10]];
-  if (logN < 10 || logN > 22 || r < 1 || r > 32 || p < 1 || p > 16) throw new OperatorError(`${source} has implausible scrypt parameters; the file is damaged`);
-  const decipher = createDecipheriv("aes-256-gcm", await deriveKey(passphrase, header.subarray(11, 27), logN, r, p), header.subarray(27, 39));
+  if (logN < 10 || logN > 22 || r < 1 || r > 32 || p < 1 || p > 16)
+    throw new OperatorError(`${source} has implausible scrypt parameters; the file is damaged`);
+  const decipher = createDecipheriv(
+    "aes-256-gcm",
+    await deriveKey(passphrase, header.subarray(11, 27), logN, r, p),
+    header.subarray(27, 39),
+  );
   decipher.setAAD(header);
   decipher.setAuthTag(tag);
   const body = size - HEADER_BYTES - TAG_BYTES;
-  const input = body > 0 ? createReadStream(source, { start: HEADER_BYTES, end: HEADER_BYTES + body - 1 }) : Readable.from([]);
+  const input =
+    body > 0
+      ? createReadStream(source, { start: HEADER_BYTES, end: HEADER_BYTES + body - 1 })
+      : Readable.from([]);
   try {
     await pipeline(input, decipher, createWriteStream(target, { mode: 0o600 }));
   } catch (err) {
     if (/unable to authenticate|auth/i.test((err as Error).message))
-      throw new OperatorError(`cannot decrypt ${source}: wrong passphrase, or the file was changed; nothing was restored`);
+      throw new OperatorError(
+        `cannot decrypt ${source}: wrong passphrase, or the file was changed; nothing was restored`,
+      );
     throw err;
   }
 }

@@ -42,12 +42,19 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const manifest = readManifest(o.folder);
-  if (!manifest.counts) throw new OperatorError(`${o.folder} was made before backups recorded row counts; take a new backup to drill`);
-  if (manifest.encryption !== null && o.passphrase === undefined) throw new OperatorError("this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>");
+  if (!manifest.counts)
+    throw new OperatorError(
+      `${o.folder} was made before backups recorded row counts; take a new backup to drill`,
+    );
+  if (manifest.encryption !== null && o.passphrase === undefined)
+    throw new OperatorError(
+      "this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>",
+    );
   await verifyChecksums(o.folder, manifest);
   const file = (kind: FileEntry["kind"]) => manifest.files.find((f) => f.kind === kind);
   const scratch = `ownstack_drill_${(o.now ?? (() => new Date()))().toISOString().replace(/\D/g, "").slice(0, 14)}`;
-  if (scratch === o.server.database) throw new OperatorError("the drill's scratch database would be the live one");
+  if (scratch === o.server.database)
+    throw new OperatorError("the drill's scratch database would be the live one");
 
   return withPrivateDir("ownstack-drill-", async (dir) => {
     const paths = await plainFiles(o.folder, manifest, dir, o.passphrase);
@@ -56,28 +63,43 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     // Reading the archive back first: a damaged dump fails before any database is created.
     const inDump = await dumpRowCounts(o.server, dump);
     const dumpDiff = countDifferences(manifest.counts!.tables, inDump);
-    if (dumpDiff.length > 0) notes.push(`the dump itself differs from the manifest: ${dumpDiff.join(", ")}`);
+    if (dumpDiff.length > 0)
+      notes.push(`the dump itself differs from the manifest: ${dumpDiff.join(", ")}`);
 
     const rolesEntry = file("roles");
-    const roles = rolesEntry ? planRoles(readFileSync(paths.get(rolesEntry.name)!, "utf8"), await existingRoles(o.server)) : { created: [], sql: "" };
+    const roles = rolesEntry
+      ? planRoles(readFileSync(paths.get(rolesEntry.name)!, "utf8"), await existingRoles(o.server))
+      : { created: [], sql: "" };
     const target = o.server.forDatabase(scratch);
     await query(o.server, `create database ${quoteIdent(scratch)}`);
     try {
       // Roles are per server; the drill adds only missing ones (the dump's owners and policy
       // roles) and removes them again below.
       if (roles.sql !== "") {
-        await streamIn(o.server.command("psql", ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", "-"], { stdin: true }), Readable.from([roles.sql]));
+        await streamIn(
+          o.server.command("psql", ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", "-"], {
+            stdin: true,
+          }),
+          Readable.from([roles.sql]),
+        );
         notes.push(`roles created for the drill and dropped after: ${roles.created.join(", ")}`);
       }
       await streamIn(
-        target.command("pg_restore", ["--single-transaction", "--exit-on-error", "--no-password", "-d", scratch], { stdin: true }),
+        target.command(
+          "pg_restore",
+          ["--single-transaction", "--exit-on-error", "--no-password", "-d", scratch],
+          { stdin: true },
+        ),
         createReadStream(dump),
       );
       const tables = Object.keys(manifest.counts!.tables).filter((t) => QUALIFIED_NAME.test(t));
       const found: Record<string, number> = {};
       for (let i = 0; i < tables.length; i += 200) {
         const batch = tables.slice(i, i + 200);
-        const rows = await query(target, batch.map((t, j) => `select ${i + j}, count(*) from ${t}`).join(" union all "));
+        const rows = await query(
+          target,
+          batch.map((t, j) => `select ${i + j}, count(*) from ${t}`).join(" union all "),
+        );
         for (const [index, n] of rows) found[tables[Number(index)]] = Number(n);
       }
       const tableMismatches = countDifferences(manifest.counts!.tables, found);
@@ -90,7 +112,12 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         await pipeline(createReadStream(paths.get(storage.name)!), counter.lister);
         const expected = manifest.counts!.buckets;
         buckets = Object.keys(expected).length;
-        bucketMismatches = countDifferences(expected, Object.fromEntries(Object.keys({ ...expected, ...counter.counts }).map((b) => [b, counter.counts[b] ?? 0])));
+        bucketMismatches = countDifferences(
+          expected,
+          Object.fromEntries(
+            Object.keys({ ...expected, ...counter.counts }).map((b) => [b, counter.counts[b] ?? 0]),
+          ),
+        );
       }
       return {
         folder: o.folder,
@@ -105,7 +132,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       };
     } finally {
       await query(o.server, `drop database if exists ${quoteIdent(scratch)} with (force)`);
-      for (const role of [...roles.created].reverse()) await query(o.server, `drop role if exists ${quoteIdent(role)}`).catch(() => undefined);
+      for (const role of [...roles.created].reverse())
+        await query(o.server, `drop role if exists ${quoteIdent(role)}`).catch(() => undefined);
     }
   });
 }
@@ -117,7 +145,9 @@ export function formatDrillReport(r: DrillReport): string {
     `  tables: ${r.tables} compared, ${r.tableMismatches.length === 0 ? "row counts equal the manifest" : `${r.tableMismatches.length} differ: ${r.tableMismatches.join(", ")}`}`,
   ];
   if (r.buckets > 0 || r.bucketMismatches.length > 0)
-    lines.push(`  buckets: ${r.buckets} compared, ${r.bucketMismatches.length === 0 ? "object counts equal the manifest" : `${r.bucketMismatches.length} differ: ${r.bucketMismatches.join(", ")}`}`);
+    lines.push(
+      `  buckets: ${r.buckets} compared, ${r.bucketMismatches.length === 0 ? "object counts equal the manifest" : `${r.bucketMismatches.length} differ: ${r.bucketMismatches.join(", ")}`}`,
+    );
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }

@@ -1,5 +1,13 @@
 import { createHash, hkdfSync } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { removeOnExit } from "./cleanup";
@@ -16,7 +24,9 @@ import { MANIFEST, Manifest, listBackups, readManifest, sha256File } from "./man
  */
 
 export function deriveBackupKey(root: string, rotation: number): string {
-  return Buffer.from(hkdfSync("sha256", root, "ownstack-backup-key", `rotation-${rotation}`, 32)).toString("base64url");
+  return Buffer.from(
+    hkdfSync("sha256", root, "ownstack-backup-key", `rotation-${rotation}`, 32),
+  ).toString("base64url");
 }
 
 /** Names a key in manifests without revealing it: 16 hex digits of its SHA-256. */
@@ -29,7 +39,12 @@ export function keyId(key: string): string {
  * rewritten into a hidden copy that replaces it only once complete, so an interruption leaves the
  * old, still readable backup. Returns the names rewritten.
  */
-export async function reencryptBackups(root: string, prefix: string, previous: string, current: string): Promise<string[]> {
+export async function reencryptBackups(
+  root: string,
+  prefix: string,
+  previous: string,
+  current: string,
+): Promise<string[]> {
   const done: string[] = [];
   for (const name of listBackups(root, prefix)) {
     const folder = join(root, name);
@@ -44,11 +59,23 @@ export async function reencryptBackups(root: string, prefix: string, previous: s
       for (const f of manifest.files) {
         const plain = join(next, `${f.name}.plain`);
         await decryptFile(join(folder, f.name), plain, previous);
-        await pipeline(createReadStream(plain), await encryptingStream(current), createWriteStream(join(next, f.name), { mode: 0o600 }));
+        await pipeline(
+          createReadStream(plain),
+          await encryptingStream(current),
+          createWriteStream(join(next, f.name), { mode: 0o600 }),
+        );
         rmSync(plain);
-        files.push({ ...f, bytes: statSync(join(next, f.name)).size, sha256: await sha256File(join(next, f.name)) });
+        files.push({
+          ...f,
+          bytes: statSync(join(next, f.name)).size,
+          sha256: await sha256File(join(next, f.name)),
+        });
       }
-      const updated: Manifest = { ...manifest, encryption: { ...manifest.encryption, keyId: keyId(current) }, files };
+      const updated: Manifest = {
+        ...manifest,
+        encryption: { ...manifest.encryption, keyId: keyId(current) },
+        files,
+      };
       writeFileSync(join(next, MANIFEST), `${JSON.stringify(updated, null, 2)}\n`, { mode: 0o600 });
       const old = join(root, `.${name}.old`);
       renameSync(folder, old);

@@ -27,7 +27,14 @@ export const manifestSchema = z.object({
   createdAt: z.string(),
   stack: z.string().nullable(),
   source: z.object({ database: z.string(), storage: z.string().nullable() }),
-  versions: z.object({ ownstack: z.string(), node: z.string(), postgres: z.string(), pgDump: z.string(), dbImage: z.string().nullable(), storageImage: z.string().nullable() }),
+  versions: z.object({
+    ownstack: z.string(),
+    node: z.string(),
+    postgres: z.string(),
+    pgDump: z.string(),
+    dbImage: z.string().nullable(),
+    storageImage: z.string().nullable(),
+  }),
   database: z.object({ name: z.string(), sizeBytes: z.number().int().nonnegative() }),
   storage: z.object({ kind: z.enum(["minio", "file"]), buckets: z.array(z.string()) }).nullable(),
   /**
@@ -35,7 +42,15 @@ export const manifestSchema = z.object({
    * names the scheduler's key (./keys.ts), so a rotation knows which backups to re-encrypt.
    */
   encryption: z
-    .object({ cipher: z.literal("aes-256-gcm"), kdf: z.literal("scrypt"), fileFormat: z.literal("OWNSTKE1"), keyId: z.string().regex(/^[0-9a-f]{16}$/).optional() })
+    .object({
+      cipher: z.literal("aes-256-gcm"),
+      kdf: z.literal("scrypt"),
+      fileFormat: z.literal("OWNSTKE1"),
+      keyId: z
+        .string()
+        .regex(/^[0-9a-f]{16}$/)
+        .optional(),
+    })
     .nullable(),
   files: z.array(fileEntry),
   /**
@@ -59,20 +74,32 @@ export async function sha256File(path: string): Promise<string> {
 
 /** Reads and checks a backup folder's manifest; a missing folder or file is one line. */
 export function readManifest(folder: string): Manifest {
-  if (!existsSync(folder)) throw new OperatorError(`backup folder ${folder} not found; nothing was restored`);
-  if (!statSync(folder).isDirectory()) throw new OperatorError(`${folder} is not a backup folder; nothing was restored`);
+  if (!existsSync(folder))
+    throw new OperatorError(`backup folder ${folder} not found; nothing was restored`);
+  if (!statSync(folder).isDirectory())
+    throw new OperatorError(`${folder} is not a backup folder; nothing was restored`);
   const file = join(folder, MANIFEST);
-  if (!existsSync(file)) throw new OperatorError(`${folder} has no ${MANIFEST}, so it is not an ownstack backup; nothing was restored`);
+  if (!existsSync(file))
+    throw new OperatorError(
+      `${folder} has no ${MANIFEST}, so it is not an ownstack backup; nothing was restored`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch {
-    throw new OperatorError(`${file} is not valid JSON; the backup is damaged, nothing was restored`);
+    throw new OperatorError(
+      `${file} is not valid JSON; the backup is damaged, nothing was restored`,
+    );
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => i.path.join(".") || "(top)").slice(0, 3).join(", ");
-    throw new OperatorError(`${file} is not a ${FORMAT} manifest (bad ${where}); nothing was restored`);
+    const where = parsed.error.issues
+      .map((i) => i.path.join(".") || "(top)")
+      .slice(0, 3)
+      .join(", ");
+    throw new OperatorError(
+      `${file} is not a ${FORMAT} manifest (bad ${where}); nothing was restored`,
+    );
   }
   return parsed.data;
 }
@@ -81,10 +108,17 @@ export function readManifest(folder: string): Manifest {
  * Every file is present with the size and sha256 the manifest recorded. Runs before anything is
  * decrypted or touched; `onFile` drives the progress bar.
  */
-export async function verifyChecksums(folder: string, manifest: Manifest, onFile: (entry: FileEntry) => void = () => undefined): Promise<void> {
+export async function verifyChecksums(
+  folder: string,
+  manifest: Manifest,
+  onFile: (entry: FileEntry) => void = () => undefined,
+): Promise<void> {
   for (const entry of manifest.files) {
     const path = join(folder, entry.name);
-    if (!existsSync(path)) throw new OperatorError(`${entry.name} is missing from ${folder}; the backup is incomplete, nothing was restored`);
+    if (!existsSync(path))
+      throw new OperatorError(
+        `${entry.name} is missing from ${folder}; the backup is incomplete, nothing was restored`,
+      );
     const bytes = statSync(path).size;
     const sha = bytes === entry.bytes ? await sha256File(path) : undefined;
     if (sha !== entry.sha256)
@@ -100,7 +134,10 @@ export function backupName(prefix: string, at: Date): string {
   return `${prefix}-${at.toISOString().replace(/:/g, "-")}`;
 }
 
-const NAME = (prefix: string) => new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z$`);
+const NAME = (prefix: string) =>
+  new RegExp(
+    `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z$`,
+  );
 
 /** Complete backups of one prefix in `root`, newest first. Partial and foreign folders are not listed. */
 export function listBackups(root: string, prefix: string): string[] {
@@ -121,7 +158,9 @@ export function backupTime(name: string): Date {
 export function partialBackups(root: string, prefix: string): string[] {
   if (!existsSync(root)) return [];
   const re = new RegExp(`^\\.${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-.*\\.partial$`);
-  return readdirSync(root).filter((n) => re.test(n)).sort();
+  return readdirSync(root)
+    .filter((n) => re.test(n))
+    .sort();
 }
 
 /** Removes all but the newest `keep` backups of the prefix; returns the removed folder names. */

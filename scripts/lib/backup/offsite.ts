@@ -23,7 +23,12 @@ export type OffsiteConfig =
       /** The server's public key as in known_hosts (`ssh-ed25519 AAAA…`): anything else is refused. */
       readonly hostKey: string;
     }
-  | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string; readonly endpoint: S3Endpoint };
+  | {
+      readonly kind: "s3";
+      readonly bucket: string;
+      readonly prefix: string;
+      readonly endpoint: S3Endpoint;
+    };
 
 export interface OffsiteTarget {
   readonly description: string;
@@ -34,7 +39,12 @@ export interface OffsiteTarget {
 }
 
 /** `sftp://user@host:22/path` or `s3://bucket/prefix`, as `backupOffsite` takes it. */
-export function parseOffsiteUrl(text: string): { kind: "sftp"; user: string; host: string; port: number; path: string } | { kind: "s3"; bucket: string; prefix: string } | string {
+export function parseOffsiteUrl(
+  text: string,
+):
+  | { kind: "sftp"; user: string; host: string; port: number; path: string }
+  | { kind: "s3"; bucket: string; prefix: string }
+  | string {
   let u: URL;
   try {
     u = new URL(text);
@@ -42,13 +52,26 @@ export function parseOffsiteUrl(text: string): { kind: "sftp"; user: string; hos
     return "expected sftp://user@host/path or s3://bucket/prefix";
   }
   if (u.protocol === "sftp:") {
-    if (u.username === "" || u.hostname === "") return "expected sftp://user@host[:port]/path with a user and a host";
-    if (u.password !== "") return "the password does not belong in the URL; set the key with --secret ownstack:backupSftpPrivateKey";
-    return { kind: "sftp", user: decodeURIComponent(u.username), host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port || 22), path: decodeURIComponent(u.pathname) || "/" };
+    if (u.username === "" || u.hostname === "")
+      return "expected sftp://user@host[:port]/path with a user and a host";
+    if (u.password !== "")
+      return "the password does not belong in the URL; set the key with --secret ownstack:backupSftpPrivateKey";
+    return {
+      kind: "sftp",
+      user: decodeURIComponent(u.username),
+      host: u.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(u.port || 22),
+      path: decodeURIComponent(u.pathname) || "/",
+    };
   }
   if (u.protocol === "s3:") {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(u.hostname)) return "expected s3://bucket/prefix with an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)";
-    return { kind: "s3", bucket: u.hostname, prefix: decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, "") };
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(u.hostname))
+      return "expected s3://bucket/prefix with an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)";
+    return {
+      kind: "s3",
+      bucket: u.hostname,
+      prefix: decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, ""),
+    };
   }
   return `expected sftp://user@host/path or s3://bucket/prefix, got ${u.protocol}//`;
 }
@@ -58,9 +81,19 @@ export function offsiteTarget(config: OffsiteConfig): OffsiteTarget {
 }
 
 /** Uploads one backup, then prunes the remote side; returns the remote names removed. */
-export async function copyOffsite(target: OffsiteTarget, root: string, name: string, retention: Retention): Promise<string[]> {
+export async function copyOffsite(
+  target: OffsiteTarget,
+  root: string,
+  name: string,
+  retention: Retention,
+): Promise<string[]> {
   await target.upload(join(root, name), name);
-  const { remove } = planRetention((await target.list()).map((n) => ({ name: n, at: backupTime(n) })).filter((b) => !Number.isNaN(b.at.getTime())), retention);
+  const { remove } = planRetention(
+    (await target.list())
+      .map((n) => ({ name: n, at: backupTime(n) }))
+      .filter((b) => !Number.isNaN(b.at.getTime())),
+    retention,
+  );
   for (const b of remove) await target.remove(b.name);
   return remove.map((b) => b.name);
 }
@@ -74,7 +107,9 @@ function s3Target(c: Extract<OffsiteConfig, { kind: "s3" }>): OffsiteTarget {
     description: `s3://${c.bucket}/${c.prefix} at ${c.endpoint.endpoint}`,
     async upload(folder, name) {
       // S3 has no rename: the manifest goes last, and only folders with one count as backups.
-      const files = readdirSync(folder).sort((a, b) => Number(a === "manifest.json") - Number(b === "manifest.json"));
+      const files = readdirSync(folder).sort(
+        (a, b) => Number(a === "manifest.json") - Number(b === "manifest.json"),
+      );
       for (const f of files) await s3.putFile(c.bucket, key(name, f), join(folder, f));
     },
     async list() {
@@ -89,20 +124,35 @@ function s3Target(c: Extract<OffsiteConfig, { kind: "s3" }>): OffsiteTarget {
     async remove(name) {
       const objects = await s3.listObjects(c.bucket, key(name, ""));
       // Manifest first: a half-removed backup must not look complete.
-      for (const o of objects.sort((a, b) => Number(b.key.endsWith("/manifest.json")) - Number(a.key.endsWith("/manifest.json")))) await s3.deleteObject(c.bucket, o.key);
+      for (const o of objects.sort(
+        (a, b) =>
+          Number(b.key.endsWith("/manifest.json")) - Number(a.key.endsWith("/manifest.json")),
+      ))
+        await s3.deleteObject(c.bucket, o.key);
     },
   };
 }
 
 /** One SSH session per call; host key checked against the configured one before authenticating. */
-async function withSftp<T>(c: Extract<OffsiteConfig, { kind: "sftp" }>, use: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+async function withSftp<T>(
+  c: Extract<OffsiteConfig, { kind: "sftp" }>,
+  use: (sftp: SFTPWrapper) => Promise<T>,
+): Promise<T> {
   const expected = Buffer.from(c.hostKey.trim().split(/\s+/)[1] ?? "", "base64");
   const conn = new Client();
   let hostKeyMismatch = false;
   const ready = new Promise<SFTPWrapper>((ok, fail) => {
     conn
       .once("ready", () => conn.sftp((err, sftp) => (err ? fail(err) : ok(sftp))))
-      .once("error", (err) => fail(hostKeyMismatch ? new Error(`the SSH host key of ${c.host} is not the one in ownstack:backupSftpHostKey; refusing to upload`) : err))
+      .once("error", (err) =>
+        fail(
+          hostKeyMismatch
+            ? new Error(
+                `the SSH host key of ${c.host} is not the one in ownstack:backupSftpHostKey; refusing to upload`,
+              )
+            : err,
+        ),
+      )
       .connect({
         host: c.host,
         port: c.port,
@@ -128,8 +178,13 @@ const call = <T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void
 function sftpTarget(c: Extract<OffsiteConfig, { kind: "sftp" }>): OffsiteTarget {
   const remote = (...p: string[]) => posix.join(c.path, ...p);
   const rmTree = async (sftp: SFTPWrapper, dir: string) => {
-    const entries = await call<{ filename: string }[]>((cb) => sftp.readdir(dir, cb)).catch(() => []);
-    for (const e of entries) await call<void>((cb) => sftp.unlink(posix.join(dir, e.filename), (err) => cb(err, undefined)));
+    const entries = await call<{ filename: string }[]>((cb) => sftp.readdir(dir, cb)).catch(
+      () => [],
+    );
+    for (const e of entries)
+      await call<void>((cb) =>
+        sftp.unlink(posix.join(dir, e.filename), (err) => cb(err, undefined)),
+      );
     await call<void>((cb) => sftp.rmdir(dir, (err) => cb(err, undefined))).catch(() => undefined);
   };
   return {
@@ -139,7 +194,12 @@ function sftpTarget(c: Extract<OffsiteConfig, { kind: "sftp" }>): OffsiteTarget 
         const partial = remote(`.${name}.partial`);
         await rmTree(sftp, partial);
         await call<void>((cb) => sftp.mkdir(partial, { mode: 0o700 }, (err) => cb(err, undefined)));
-        for (const f of readdirSync(folder).sort()) await call<void>((cb) => sftp.fastPut(join(folder, f), posix.join(partial, f), { mode: 0o600 }, (err) => cb(err, undefined)));
+        for (const f of readdirSync(folder).sort())
+          await call<void>((cb) =>
+            sftp.fastPut(join(folder, f), posix.join(partial, f), { mode: 0o600 }, (err) =>
+              cb(err, undefined),
+            ),
+          );
         await call<void>((cb) => sftp.rename(partial, remote(name), (err) => cb(err, undefined)));
       }),
     list: () =>

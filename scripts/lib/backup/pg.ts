@@ -25,7 +25,10 @@ export interface PgTarget {
  * The supabase/postgres container: supabase_admin is the superuser that owns the platform
  * schemas; its password is already in the container's env (PGPASSWORD), shared by every role.
  */
-export function dockerTarget(container: string, opts: { dockerHost?: string; user?: string; database?: string } = {}): PgTarget {
+export function dockerTarget(
+  container: string,
+  opts: { dockerHost?: string; user?: string; database?: string } = {},
+): PgTarget {
   const user = opts.user ?? "supabase_admin";
   const database = opts.database ?? "postgres";
   const env = dockerHostEnv(opts.dockerHost);
@@ -34,7 +37,19 @@ export function dockerTarget(container: string, opts: { dockerHost?: string; use
     database,
     command: (tool, args, o = {}) => ({
       cmd: "docker",
-      args: ["exec", ...(o.stdin ? ["-i"] : []), "-e", "PGHOST=127.0.0.1", "-e", `PGUSER=${user}`, "-e", `PGDATABASE=${database}`, container, tool, ...args],
+      args: [
+        "exec",
+        ...(o.stdin ? ["-i"] : []),
+        "-e",
+        "PGHOST=127.0.0.1",
+        "-e",
+        `PGUSER=${user}`,
+        "-e",
+        `PGDATABASE=${database}`,
+        container,
+        tool,
+        ...args,
+      ],
       env,
     }),
     forDatabase: (db) => dockerTarget(container, { ...opts, database: db }),
@@ -47,11 +62,18 @@ export function urlTarget(url: string, binDir?: string): PgTarget {
   try {
     u = new URL(url);
   } catch {
-    throw new OperatorError("--db-url is not a URL; expected postgres://user:password@host:5432/postgres");
+    throw new OperatorError(
+      "--db-url is not a URL; expected postgres://user:password@host:5432/postgres",
+    );
   }
-  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new OperatorError(`--db-url must start with postgres://, got ${u.protocol}//`);
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
+    throw new OperatorError(`--db-url must start with postgres://, got ${u.protocol}//`);
   const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || "postgres";
-  const env: Record<string, string> = { PGHOST: u.hostname || "127.0.0.1", PGPORT: u.port || "5432", PGDATABASE: database };
+  const env: Record<string, string> = {
+    PGHOST: u.hostname || "127.0.0.1",
+    PGPORT: u.port || "5432",
+    PGDATABASE: database,
+  };
   if (u.username) env.PGUSER = decodeURIComponent(u.username);
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
   const sslmode = u.searchParams.get("sslmode");
@@ -70,14 +92,28 @@ export function urlTarget(url: string, binDir?: string): PgTarget {
 
 /** One SQL statement; rows as arrays of text (psql unaligned, tab-separated, no headers). */
 export async function query(target: PgTarget, sql: string): Promise<string[][]> {
-  const out = await capture(target.command("psql", ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql]));
+  const out = await capture(
+    target.command("psql", [
+      "-X",
+      "-q",
+      "-A",
+      "-t",
+      "-F",
+      "\t",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+    ]),
+  );
   return out
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => l.split("\t"));
 }
 
-export const majorOf = (version: string): number => Number(/(\d+)(?:\.\d+)?/.exec(version)?.[1] ?? NaN);
+export const majorOf = (version: string): number =>
+  Number(/(\d+)(?:\.\d+)?/.exec(version)?.[1] ?? NaN);
 
 export async function serverVersion(target: PgTarget): Promise<string> {
   return (await query(target, "show server_version"))[0]?.[0]?.split(" ")[0] ?? "unknown";
@@ -109,9 +145,15 @@ export function candidateBinDirs(): (string | undefined)[] {
  * The local tools for a URL target: `--pg-bin` if given, else the newest found. pg_dump refuses a
  * newer server ("server version mismatch"), so this says which version to install instead.
  */
-export async function localTarget(url: string, pgBin?: string): Promise<{ target: PgTarget; server: string; pgDump: string }> {
+export async function localTarget(
+  url: string,
+  pgBin?: string,
+): Promise<{ target: PgTarget; server: string; pgDump: string }> {
   const dirs = pgBin !== undefined ? [pgBin] : candidateBinDirs();
-  if (dirs.length === 0) throw new OperatorError("pg_dump not found; install the PostgreSQL client tools or pass --pg-bin <folder>");
+  if (dirs.length === 0)
+    throw new OperatorError(
+      "pg_dump not found; install the PostgreSQL client tools or pass --pg-bin <folder>",
+    );
   const found: string[] = [];
   let server: string | undefined;
   for (const dir of dirs) {
@@ -128,8 +170,24 @@ export async function localTarget(url: string, pgBin?: string): Promise<{ target
 
 /** Schemas the Supabase image creates and manages: their existence does not make a database busy. */
 const PLATFORM_SCHEMAS = [
-  "_analytics", "_realtime", "_supavisor", "auth", "cron", "extensions", "graphql", "graphql_public", "information_schema", "net",
-  "pgbouncer", "pgsodium", "pgsodium_masks", "realtime", "storage", "supabase_functions", "supabase_migrations", "vault",
+  "_analytics",
+  "_realtime",
+  "_supavisor",
+  "auth",
+  "cron",
+  "extensions",
+  "graphql",
+  "graphql_public",
+  "information_schema",
+  "net",
+  "pgbouncer",
+  "pgsodium",
+  "pgsodium_masks",
+  "realtime",
+  "storage",
+  "supabase_functions",
+  "supabase_migrations",
+  "vault",
 ];
 
 const countRows = (table: string) =>
@@ -163,12 +221,22 @@ const USER_OBJECTS = `
   union all select ns.nspname, 'text search configuration' from pg_ts_config ts join pg_namespace ns on ns.oid = ts.cfgnamespace
     where ${USER_SCHEMA("ns.nspname")} and ${NOT_FROM_EXTENSION("pg_ts_config", "ts.oid")}`;
 
-const KIND_ORDER = ["relation", "sequence", "function", "type", "operator", "collation", "text search configuration"];
+const KIND_ORDER = [
+  "relation",
+  "sequence",
+  "function",
+  "type",
+  "operator",
+  "collation",
+  "text search configuration",
+];
 
 /** `app: 1 relation, public: 1 relation, 2 functions` from (schema, kind, count) rows. */
 export function describeUserObjects(rows: readonly (readonly string[])[]): string {
   const bySchema = new Map<string, string[]>();
-  const sorted = [...rows].sort((a, b) => a[0].localeCompare(b[0]) || KIND_ORDER.indexOf(a[1]) - KIND_ORDER.indexOf(b[1]));
+  const sorted = [...rows].sort(
+    (a, b) => a[0].localeCompare(b[0]) || KIND_ORDER.indexOf(a[1]) - KIND_ORDER.indexOf(b[1]),
+  );
   for (const [schema, kind, n] of sorted) {
     const list = bySchema.get(schema) ?? [];
     list.push(`${n} ${kind}${n === "1" ? "" : "s"}`);
@@ -182,7 +250,10 @@ export function describeUserObjects(rows: readonly (readonly string[])[]): strin
  * files. Empty list: safe to restore into.
  */
 export async function busyReasons(target: PgTarget): Promise<string[]> {
-  const objects = await query(target, `select schema, kind, count(*) from (${USER_OBJECTS}) o group by schema, kind`);
+  const objects = await query(
+    target,
+    `select schema, kind, count(*) from (${USER_OBJECTS}) o group by schema, kind`,
+  );
   const sql = `select (select count(*) from pg_largeobject_metadata), ${countRows("auth.users")}, ${countRows("storage.objects")}`;
   const [[largeObjects = "0", users = "0", stored = "0"] = []] = await query(target, sql);
   const reasons = objects.length === 0 ? [] : [describeUserObjects(objects)];
@@ -201,8 +272,16 @@ export async function existingRoles(target: PgTarget): Promise<Set<string>> {
 }
 
 /** Counts of a custom-format archive's table of contents (`pg_restore --list`), for the report. */
-export function summarizeToc(list: string): { tables: number; policies: number; largeObjects: number } {
+export function summarizeToc(list: string): {
+  tables: number;
+  policies: number;
+  largeObjects: number;
+} {
   const entries = list.split("\n").filter((l) => /^\d+;/.test(l));
   const count = (re: RegExp) => entries.filter((l) => re.test(l)).length;
-  return { tables: count(/ TABLE DATA /), policies: count(/ POLICY /), largeObjects: count(/ (BLOB|LARGE OBJECT) /) };
+  return {
+    tables: count(/ TABLE DATA /),
+    policies: count(/ POLICY /),
+    largeObjects: count(/ (BLOB|LARGE OBJECT) /),
+  };
 }

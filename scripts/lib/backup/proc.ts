@@ -16,19 +16,31 @@ export interface Cmd {
 export const show = (c: Cmd): string => [c.cmd, ...c.args].join(" ");
 
 /** `pg_dump`, or `docker exec` / `docker cp` for the Docker CLI. */
-const label = (c: Cmd) => (basename(c.cmd) === "docker" ? `docker ${c.args[0] ?? ""}`.trim() : basename(c.cmd));
+const label = (c: Cmd) =>
+  basename(c.cmd) === "docker" ? `docker ${c.args[0] ?? ""}`.trim() : basename(c.cmd);
 
 function start(c: Cmd, stdin: "pipe" | "ignore") {
-  const child = spawn(c.cmd, [...c.args], { env: { ...process.env, ...c.env }, stdio: [stdin, "pipe", "pipe"] });
+  const child = spawn(c.cmd, [...c.args], {
+    env: { ...process.env, ...c.env },
+    stdio: [stdin, "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => {
     if (stderr.length < 64_000) stderr += d.toString("utf8");
   });
   const exited = new Promise<void>((ok, fail) => {
     child.once("error", (err: NodeJS.ErrnoException) =>
-      fail(new OperatorError(err.code === "ENOENT" ? `${c.cmd} not found; install it or put it on PATH` : `${c.cmd}: ${err.message}`)),
+      fail(
+        new OperatorError(
+          err.code === "ENOENT"
+            ? `${c.cmd} not found; install it or put it on PATH`
+            : `${c.cmd}: ${err.message}`,
+        ),
+      ),
     );
-    child.once("close", (code) => (code === 0 ? ok() : fail(new OperatorError(`${label(c)} failed: ${firstErrorLine(stderr)}`))));
+    child.once("close", (code) =>
+      code === 0 ? ok() : fail(new OperatorError(`${label(c)} failed: ${firstErrorLine(stderr)}`)),
+    );
   });
   // The exit is awaited later; this keeps an early failure from being reported as unhandled.
   exited.catch(() => undefined);

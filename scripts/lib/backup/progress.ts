@@ -13,21 +13,39 @@ export interface Progress {
 }
 
 export function mib(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 /** Nothing on screen: for tests and `--quiet`. */
-export const silentProgress: Progress = { task: () => ({ update: () => undefined, done: () => undefined }), stop: () => undefined };
+export const silentProgress: Progress = {
+  task: () => ({ update: () => undefined, done: () => undefined }),
+  stop: () => undefined,
+};
 
 /** Plain lines on stdout, for logs and pipes where bars would be noise; stderr keeps only errors. */
 export function lineProgress(write: (line: string) => void = (l) => console.log(l)): Progress {
-  return { task: (label) => ({ update: () => undefined, done: (summary) => write(`  ${label}: ${summary}`) }), stop: () => undefined };
+  return {
+    task: (label) => ({
+      update: () => undefined,
+      done: (summary) => write(`  ${label}: ${summary}`),
+    }),
+    stop: () => undefined,
+  };
 }
 
 /** cli-progress bars on stderr, so stdout keeps only the report. */
 export function barProgress(): Progress {
   const bars = new MultiBar(
-    { format: " {label} |{bar}| {shown}", hideCursor: true, clearOnComplete: false, stopOnComplete: false, barsize: 30, stream: process.stderr },
+    {
+      format: " {label} |{bar}| {shown}",
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      barsize: 30,
+      stream: process.stderr,
+    },
     Presets.shades_classic,
   );
   return {
@@ -51,4 +69,5 @@ export function barProgress(): Progress {
   };
 }
 
-export const defaultProgress = (quiet: boolean): Progress => (quiet ? silentProgress : process.stderr.isTTY ? barProgress() : lineProgress());
+export const defaultProgress = (quiet: boolean): Progress =>
+  quiet ? silentProgress : process.stderr.isTTY ? barProgress() : lineProgress();

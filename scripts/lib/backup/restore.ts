@@ -49,9 +49,12 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
   const manifest = readManifest(o.folder);
   const file = (kind: FileEntry["kind"]) => manifest.files.find((f) => f.kind === kind);
   const dumpEntry = file("database");
-  if (!dumpEntry) throw new OperatorError(`${o.folder} holds no database dump; nothing was restored`);
+  if (!dumpEntry)
+    throw new OperatorError(`${o.folder} holds no database dump; nothing was restored`);
   if (manifest.encryption !== null && o.passphrase === undefined)
-    throw new OperatorError("this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored");
+    throw new OperatorError(
+      "this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored",
+    );
 
   const sums = progress.task("checksums", manifest.files.length, "files");
   let checked = 0;
@@ -68,17 +71,27 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
     // The whole archive is read before anything changes: a truncated or foreign archive, or one
     // that does not hold the rows the manifest recorded, fails here, before roles are created.
     const toc = summarizeToc(
-      await streamIn(target.command("pg_restore", ["--list"], { stdin: true }), createReadStream(dump)).catch((err: Error) => {
-        throw new OperatorError(`the database dump cannot be read (${err.message}); the backup is damaged, nothing was restored`);
+      await streamIn(
+        target.command("pg_restore", ["--list"], { stdin: true }),
+        createReadStream(dump),
+      ).catch((err: Error) => {
+        throw new OperatorError(
+          `the database dump cannot be read (${err.message}); the backup is damaged, nothing was restored`,
+        );
       }),
     );
     await checkDumpRows(target, dump, manifest);
     const notes: string[] = [];
     const storageTar = pathOf(file("storage"));
     const storageWanted = storageTar !== undefined && manifest.storage !== null;
-    if (storageWanted && storage === undefined) notes.push("storage was not restored: no storage container was given (restore with -s <stack>)");
+    if (storageWanted && storage === undefined)
+      notes.push(
+        "storage was not restored: no storage container was given (restore with -s <stack>)",
+      );
     if (storageWanted && storage !== undefined && storage.kind !== manifest.storage!.kind)
-      throw new OperatorError(`the backup holds ${manifest.storage!.kind} storage but the stack uses ${storage.kind}; nothing was restored`);
+      throw new OperatorError(
+        `the backup holds ${manifest.storage!.kind} storage but the stack uses ${storage.kind}; nothing was restored`,
+      );
     const restoreStorageTo = storageWanted ? storage : undefined;
 
     const busy = await busyReasons(target);
@@ -87,28 +100,55 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       if (objects > 0) busy.push(`${objects} stored files`);
     }
     if (busy.length > 0 && !o.force)
-      throw new OperatorError(`the database is not empty (${busy.join("; ")}); nothing was restored. Re-run with --force to replace what the backup holds`);
+      throw new OperatorError(
+        `the database is not empty (${busy.join("; ")}); nothing was restored. Re-run with --force to replace what the backup holds`,
+      );
 
     const rolesPath = pathOf(file("roles"));
-    const roles = rolesPath ? planRoles(readFileSync(rolesPath, "utf8"), await existingRoles(target)) : { created: [], sql: "" };
+    const roles = rolesPath
+      ? planRoles(readFileSync(rolesPath, "utf8"), await existingRoles(target))
+      : { created: [], sql: "" };
     if (roles.sql !== "")
-      await streamIn(target.command("psql", ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", "-"], { stdin: true }), Readable.from([roles.sql]));
+      await streamIn(
+        target.command("psql", ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", "-"], {
+          stdin: true,
+        }),
+        Readable.from([roles.sql]),
+      );
 
     const db = progress.task("database", toc.tables, "files");
     // --clean --if-exists: replaces what the dump holds (on Supabase also the platform schemas'
     // tables, whose rows are the users and files); one transaction, so a failure changes nothing.
     await streamIn(
-      target.command("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-password", "-d", target.database], { stdin: true }),
+      target.command(
+        "pg_restore",
+        [
+          "--clean",
+          "--if-exists",
+          "--single-transaction",
+          "--exit-on-error",
+          "--no-password",
+          "-d",
+          target.database,
+        ],
+        { stdin: true },
+      ),
       createReadStream(dump),
     );
     db.done(`${toc.tables} tables with data, ${toc.policies} policies`);
 
     if (restoreStorageTo && storageTar) {
       const st = progress.task("storage", 0, "bytes");
-      await restoreStorage(restoreStorageTo, createReadStream(storageTar), manifest.storage!.buckets);
+      await restoreStorage(
+        restoreStorageTo,
+        createReadStream(storageTar),
+        manifest.storage!.buckets,
+      );
       st.done(`${manifest.storage!.buckets.length} buckets`);
     }
-    const largeObjects = Number((await query(target, "select count(*) from pg_largeobject_metadata"))[0]?.[0] ?? 0);
+    const largeObjects = Number(
+      (await query(target, "select count(*) from pg_largeobject_metadata"))[0]?.[0] ?? 0,
+    );
     return {
       folder: o.folder,
       database: target.description,
@@ -124,18 +164,30 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
 }
 
 /** Rows per table in a dump, read back by pg_restore without a database; fails on a damaged archive. */
-export async function dumpRowCounts(target: PgTarget, dump: string): Promise<Record<string, number>> {
+export async function dumpRowCounts(
+  target: PgTarget,
+  dump: string,
+): Promise<Record<string, number>> {
   const rows = new CopyRowCounter();
   try {
-    await streamThrough(target.command("pg_restore", ["--file=-"], { stdin: true }), createReadStream(dump), rows);
+    await streamThrough(
+      target.command("pg_restore", ["--file=-"], { stdin: true }),
+      createReadStream(dump),
+      rows,
+    );
   } catch (err) {
-    throw new OperatorError(`the database dump cannot be read (${(err as Error).message}); the backup is damaged, nothing was restored`);
+    throw new OperatorError(
+      `the database dump cannot be read (${(err as Error).message}); the backup is damaged, nothing was restored`,
+    );
   }
   return rows.counts;
 }
 
 /** Differences between two `table → rows` maps, as `public.items: 120 → 119`. */
-export function countDifferences(expected: Readonly<Record<string, number>>, actual: Readonly<Record<string, number>>): string[] {
+export function countDifferences(
+  expected: Readonly<Record<string, number>>,
+  actual: Readonly<Record<string, number>>,
+): string[] {
   return [...new Set([...Object.keys(expected), ...Object.keys(actual)])]
     .sort()
     .filter((k) => expected[k] !== actual[k])
@@ -146,11 +198,18 @@ async function checkDumpRows(target: PgTarget, dump: string, manifest: Manifest)
   const rows = await dumpRowCounts(target, dump);
   const diff = manifest.counts ? countDifferences(manifest.counts.tables, rows) : [];
   if (diff.length > 0)
-    throw new OperatorError(`the database dump does not hold the rows its manifest recorded (${diff.slice(0, 3).join(", ")}); the backup is damaged, nothing was restored`);
+    throw new OperatorError(
+      `the database dump does not hold the rows its manifest recorded (${diff.slice(0, 3).join(", ")}); the backup is damaged, nothing was restored`,
+    );
 }
 
 /** Encrypted files are decrypted (and so authenticated) into `dir` before anything else. */
-export async function plainFiles(folder: string, manifest: Manifest, dir: string, passphrase: string | undefined): Promise<Map<string, string>> {
+export async function plainFiles(
+  folder: string,
+  manifest: Manifest,
+  dir: string,
+  passphrase: string | undefined,
+): Promise<Map<string, string>> {
   const paths = new Map<string, string>();
   for (const f of manifest.files) {
     const source = join(folder, f.name);
@@ -172,7 +231,10 @@ export function formatRestoreReport(r: RestoreReport): string {
     `  roles created: ${r.rolesCreated.length > 0 ? r.rolesCreated.join(", ") : "none (all existed)"}`,
     `  tables with data: ${r.tables}, row level security policies: ${r.policies}, large objects now: ${r.largeObjects}`,
   ];
-  if (r.storageBuckets !== null) lines.push(`  storage buckets: ${r.storageBuckets.length > 0 ? r.storageBuckets.join(", ") : "none in the backup"}`);
+  if (r.storageBuckets !== null)
+    lines.push(
+      `  storage buckets: ${r.storageBuckets.length > 0 ? r.storageBuckets.join(", ") : "none in the backup"}`,
+    );
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }

@@ -39,7 +39,8 @@ export function planRoles(dump: string, existing: ReadonlySet<string>): RolesPla
     }
     const grant = GRANT.exec(line);
     // The grantor may not exist here (another superuser name); the restoring user grants instead.
-    if (grant && (created.has(unquote(grant[1])) || created.has(unquote(grant[2])))) lines.push(`GRANT ${grant[1]} TO ${grant[2]}${grant[3].replace(/\s+GRANTED BY .*$/, "")};`);
+    if (grant && (created.has(unquote(grant[1])) || created.has(unquote(grant[2]))))
+      lines.push(`GRANT ${grant[1]} TO ${grant[2]}${grant[3].replace(/\s+GRANTED BY .*$/, "")};`);
   }
   return { created: [...created].sort(), sql: lines.length > 0 ? `${lines.join("\n")}\n` : "" };
 }

@@ -1,11 +1,30 @@
-import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Transform, Writable } from "node:stream";
 import { OperatorError } from "../operatorError";
 import { CopyRowCounter, bucketCounter } from "./archive";
 import { removeOnExit } from "./cleanup";
 import { encryptingStream } from "./crypto";
-import { FORMAT, FileEntry, MANIFEST, Manifest, backupName, backupTime, listBackups, partialBackups, pruneBackups, sha256File } from "./manifest";
+import {
+  FORMAT,
+  FileEntry,
+  MANIFEST,
+  Manifest,
+  backupName,
+  backupTime,
+  listBackups,
+  partialBackups,
+  pruneBackups,
+  sha256File,
+} from "./manifest";
 import { PgTarget, databaseSize, majorOf, serverVersion, toolVersion } from "./pg";
 import { byteCounter, streamOut, streamThrough, teeTo } from "./proc";
 import { PassThrough } from "node:stream";
@@ -42,11 +61,13 @@ export interface BackupResult {
   readonly cleaned: readonly string[];
 }
 
-
 /** Prunes by count or by retention rules; returns the removed folder names. */
 export function prune(root: string, prefix: string, keep: number | Retention): string[] {
   if (typeof keep === "number") return pruneBackups(root, prefix, keep);
-  const { remove } = planRetention(listBackups(root, prefix).map((name) => ({ name, at: backupTime(name) })), keep);
+  const { remove } = planRetention(
+    listBackups(root, prefix).map((name) => ({ name, at: backupTime(name) })),
+    keep,
+  );
   for (const b of remove) rmSync(join(root, b.name), { recursive: true, force: true });
   return remove.map((b) => b.name);
 }
@@ -60,7 +81,9 @@ export function prepareRoot(root: string): void {
     writeFileSync(probe, "");
     rmSync(probe);
   } catch (err) {
-    throw new OperatorError(`cannot write backups to ${root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was backed up`);
+    throw new OperatorError(
+      `cannot write backups to ${root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was backed up`,
+    );
   }
 }
 
@@ -69,12 +92,15 @@ export function prepareRoot(root: string): void {
  * a hidden `.partial` folder that becomes the backup only once complete, then old ones are pruned.
  */
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
-  if (typeof o.keep === "number" && (!Number.isInteger(o.keep) || o.keep < 1)) throw new OperatorError(`--keep must be a whole number of at least 1, got ${o.keep}`);
+  if (typeof o.keep === "number" && (!Number.isInteger(o.keep) || o.keep < 1))
+    throw new OperatorError(`--keep must be a whole number of at least 1, got ${o.keep}`);
   const progress = o.progress ?? silentProgress;
   const storage = o.storage && storageReader(o.storage);
   const [server, pgDump] = [await serverVersion(o.target), await toolVersion(o.target, "pg_dump")];
   if (majorOf(pgDump) < majorOf(server))
-    throw new OperatorError(`pg_dump ${pgDump} cannot dump a PostgreSQL ${server} server; use pg_dump ${majorOf(server)} or newer (--pg-bin <folder>)`);
+    throw new OperatorError(
+      `pg_dump ${pgDump} cannot dump a PostgreSQL ${server} server; use pg_dump ${majorOf(server)} or newer (--pg-bin <folder>)`,
+    );
   prepareRoot(o.root);
   // A run killed by a signal or the OOM killer never renamed its folder: it never counted as a
   // backup, and it is removed here so it does not fill the disk.
@@ -105,12 +131,33 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     // drill, and proof the dump is complete before it counts as a backup.
     const rows = new CopyRowCounter();
     const tee = new PassThrough();
-    const reader = streamThrough(o.target.command("pg_restore", ["--file=-"], { stdin: true }), tee, rows);
-    await Promise.all([streamOut(o.target.command("pg_dump", ["--format=custom", "--no-password"]), [teeTo(tee), ...db.through], db.sink), reader]);
+    const reader = streamThrough(
+      o.target.command("pg_restore", ["--file=-"], { stdin: true }),
+      tee,
+      rows,
+    );
+    await Promise.all([
+      streamOut(
+        o.target.command("pg_dump", ["--format=custom", "--no-password"]),
+        [teeTo(tee), ...db.through],
+        db.sink,
+      ),
+      reader,
+    ]);
     db.done();
 
     const roles = await open("roles.sql", "roles", "roles", 0);
-    await streamOut(o.target.command("pg_dumpall", ["--roles-only", "--no-role-passwords", "--no-password", "-l", o.target.database]), roles.through, roles.sink);
+    await streamOut(
+      o.target.command("pg_dumpall", [
+        "--roles-only",
+        "--no-role-passwords",
+        "--no-password",
+        "-l",
+        o.target.database,
+      ]),
+      roles.through,
+      roles.sink,
+    );
     roles.done();
 
     let buckets: string[] | undefined;
@@ -118,10 +165,16 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     if (storage) {
       const st = await open("storage.tar", "storage", "storage", 0);
       const counter = bucketCounter(storage.kind);
-      const listed = new Promise<void>((ok, fail) => counter.lister.once("finish", ok).once("error", fail));
+      const listed = new Promise<void>((ok, fail) =>
+        counter.lister.once("finish", ok).once("error", fail),
+      );
       buckets = await storage.write([teeTo(counter.lister), ...st.through], st.sink);
       await listed;
-      objects = Object.fromEntries([...new Set([...buckets, ...Object.keys(counter.counts)])].sort().map((b) => [b, counter.counts[b] ?? 0]));
+      objects = Object.fromEntries(
+        [...new Set([...buckets, ...Object.keys(counter.counts)])]
+          .sort()
+          .map((b) => [b, counter.counts[b] ?? 0]),
+      );
       st.done();
     }
 
@@ -129,7 +182,12 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     const files: FileEntry[] = [];
     for (const f of written) {
       const path = join(partial, f.name);
-      files.push({ name: f.name, kind: f.kind, bytes: statSync(path).size, sha256: await sha256File(path) });
+      files.push({
+        name: f.name,
+        kind: f.kind,
+        bytes: statSync(path).size,
+        sha256: await sha256File(path),
+      });
       sums.update(files.length);
     }
     sums.done(`${files.length} files`);
@@ -139,15 +197,36 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       createdAt: createdAt.toISOString(),
       stack: o.stack,
       source: { database: o.target.description, storage: storage ? storage.description : null },
-      versions: { ownstack: o.version ?? "unknown", node: process.version, postgres: server, pgDump, dbImage: o.images?.db ?? null, storageImage: o.images?.storage ?? null },
+      versions: {
+        ownstack: o.version ?? "unknown",
+        node: process.version,
+        postgres: server,
+        pgDump,
+        dbImage: o.images?.db ?? null,
+        storageImage: o.images?.storage ?? null,
+      },
       database: { name: o.target.database, sizeBytes: size },
       storage: storage ? { kind: storage.kind, buckets: buckets ?? [] } : null,
       encryption:
-        o.passphrase !== undefined ? { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1", ...(o.keyId !== undefined ? { keyId: o.keyId } : {}) } : null,
+        o.passphrase !== undefined
+          ? {
+              cipher: "aes-256-gcm",
+              kdf: "scrypt",
+              fileFormat: "OWNSTKE1",
+              ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
+            }
+          : null,
       files,
-      counts: { tables: Object.fromEntries(Object.entries(rows.counts).sort(([a], [b]) => a.localeCompare(b))), buckets: objects },
+      counts: {
+        tables: Object.fromEntries(
+          Object.entries(rows.counts).sort(([a], [b]) => a.localeCompare(b)),
+        ),
+        buckets: objects,
+      },
     };
-    writeFileSync(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: 0o600,
+    });
     const folder = join(o.root, name);
     // The rename is the commit point: before it there is no backup, after it a complete one.
     renameSync(partial, folder);

@@ -20,9 +20,14 @@ export interface S3Endpoint {
 }
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
+const hmac = (key: Buffer | string, data: string) =>
+  createHmac("sha256", key).update(data).digest();
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters. */
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 
 export interface SignedRequest {
   readonly method: string;
@@ -49,20 +54,40 @@ export function signV4(
     .map((k) => `${encode(k)}=${encode(query[k])}`)
     .join("&");
   url.search = canonicalQuery;
-  const amzDate = at.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const amzDate = at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = { ...lower(extraHeaders), host: url.host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
+  const headers: Record<string, string> = {
+    ...lower(extraHeaders),
+    host: url.host,
+    "x-amz-content-sha256": payloadHash,
+    "x-amz-date": amzDate,
+  };
   const names = Object.keys(headers).sort();
-  const canonical = [method, url.pathname, canonicalQuery, ...names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, " ")}`), "", names.join(";"), payloadHash].join("\n");
+  const canonical = [
+    method,
+    url.pathname,
+    canonicalQuery,
+    ...names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, " ")}`),
+    "",
+    names.join(";"),
+    payloadHash,
+  ].join("\n");
   const scope = `${day}/${ep.region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${ep.secretAccessKey}`, day), ep.region), service), "aws4_request");
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${ep.secretAccessKey}`, day), ep.region), service),
+    "aws4_request",
+  );
   const signature = createHmac("sha256", key).update(toSign).digest("hex");
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${ep.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   return { method, url, headers };
 }
 
-const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+const lower = (h: Record<string, string>) =>
+  Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 
 export class S3Error extends Error {
   constructor(
@@ -73,22 +98,36 @@ export class S3Error extends Error {
   }
 }
 
-async function send(req: SignedRequest, body?: Buffer | { file: string; start: number; end: number }): Promise<IncomingMessage> {
+async function send(
+  req: SignedRequest,
+  body?: Buffer | { file: string; start: number; end: number },
+): Promise<IncomingMessage> {
   const headers = { ...req.headers };
-  if (body !== undefined) headers["content-length"] = String(Buffer.isBuffer(body) ? body.length : body.end - body.start + 1);
+  if (body !== undefined)
+    headers["content-length"] = String(
+      Buffer.isBuffer(body) ? body.length : body.end - body.start + 1,
+    );
   const res = await new Promise<IncomingMessage>((ok, fail) => {
-    const r = (req.url.protocol === "https:" ? httpsRequest : httpRequest)(req.url, { method: req.method, headers }, ok);
+    const r = (req.url.protocol === "https:" ? httpsRequest : httpRequest)(
+      req.url,
+      { method: req.method, headers },
+      ok,
+    );
     r.once("error", fail);
     if (body === undefined) r.end();
     else if (Buffer.isBuffer(body)) r.end(body);
     else if (body.end < body.start) r.end();
-    else createReadStream(body.file, { start: body.start, end: body.end }).once("error", fail).pipe(r);
+    else
+      createReadStream(body.file, { start: body.start, end: body.end }).once("error", fail).pipe(r);
   });
   if ((res.statusCode ?? 0) >= 300) {
     const text = await readText(res);
     const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${res.statusCode}`;
     const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    throw new S3Error(`${req.method} ${req.url.host}${req.url.pathname}: ${code}${message ? ` (${message})` : ""}`, res.statusCode ?? 0);
+    throw new S3Error(
+      `${req.method} ${req.url.host}${req.url.pathname}: ${code}${message ? ` (${message})` : ""}`,
+      res.statusCode ?? 0,
+    );
   }
   return res;
 }
@@ -99,8 +138,15 @@ async function readText(res: IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString("utf8");
 }
 
-const xmlText = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
-const tags = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => xmlText(m[1]));
+const xmlText = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+const tags = (xml: string, tag: string) =>
+  [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => xmlText(m[1]));
 
 export class S3Client {
   constructor(
@@ -108,23 +154,38 @@ export class S3Client {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private sign(method: string, path: string, query: Record<string, string> = {}, hash = sha256(""), extra: Record<string, string> = {}) {
+  private sign(
+    method: string,
+    path: string,
+    query: Record<string, string> = {},
+    hash = sha256(""),
+    extra: Record<string, string> = {},
+  ) {
     return signV4(this.ep, method, path, query, hash, this.now(), extra);
   }
 
   async listBuckets(): Promise<string[]> {
     const xml = await readText(await send(this.sign("GET", "/")));
-    return [...xml.matchAll(/<Bucket>([\s\S]*?)<\/Bucket>/g)].flatMap((m) => tags(m[1], "Name")).sort();
+    return [...xml.matchAll(/<Bucket>([\s\S]*?)<\/Bucket>/g)]
+      .flatMap((m) => tags(m[1], "Name"))
+      .sort();
   }
 
   async listObjects(bucket: string, prefix = ""): Promise<{ key: string; size: number }[]> {
     const out: { key: string; size: number }[] = [];
     let token: string | undefined;
     do {
-      const query: Record<string, string> = { "list-type": "2", prefix, ...(token ? { "continuation-token": token } : {}) };
+      const query: Record<string, string> = {
+        "list-type": "2",
+        prefix,
+        ...(token ? { "continuation-token": token } : {}),
+      };
       const xml = await readText(await send(this.sign("GET", `/${bucket}`, query)));
-      for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) out.push({ key: tags(m[1], "Key")[0], size: Number(tags(m[1], "Size")[0] ?? 0) });
-      token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? tags(xml, "NextContinuationToken")[0] : undefined;
+      for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g))
+        out.push({ key: tags(m[1], "Key")[0], size: Number(tags(m[1], "Size")[0] ?? 0) });
+      token = /<IsTruncated>true<\/IsTruncated>/.test(xml)
+        ? tags(xml, "NextContinuationToken")[0]
+        : undefined;
     } while (token);
     return out;
   }
@@ -138,11 +199,22 @@ export class S3Client {
   }
 
   /** Uploads a file: one PUT up to `partBytes`, a multipart upload above (S3 caps a PUT at 5 GiB). */
-  async putFile(bucket: string, key: string, file: string, partBytes = 256 * 1024 * 1024): Promise<void> {
+  async putFile(
+    bucket: string,
+    key: string,
+    file: string,
+    partBytes = 256 * 1024 * 1024,
+  ): Promise<void> {
     const size = statSync(file).size;
     const path = `/${bucket}/${key}`;
     if (size <= partBytes) {
-      (await send(this.sign("PUT", path, {}, "UNSIGNED-PAYLOAD"), { file, start: 0, end: size - 1 })).resume();
+      (
+        await send(this.sign("PUT", path, {}, "UNSIGNED-PAYLOAD"), {
+          file,
+          start: 0,
+          end: size - 1,
+        })
+      ).resume();
       return;
     }
     const created = await readText(await send(this.sign("POST", path, { uploads: "" })));
@@ -150,17 +222,26 @@ export class S3Client {
     try {
       const etags: string[] = [];
       for (let start = 0, n = 1; start < size; start += partBytes, n++) {
-        const res = await send(this.sign("PUT", path, { partNumber: String(n), uploadId }, "UNSIGNED-PAYLOAD"), { file, start, end: Math.min(size, start + partBytes) - 1 });
+        const res = await send(
+          this.sign("PUT", path, { partNumber: String(n), uploadId }, "UNSIGNED-PAYLOAD"),
+          { file, start, end: Math.min(size, start + partBytes) - 1 },
+        );
         res.resume();
         etags.push(String(res.headers.etag ?? ""));
       }
       const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
       const body = Buffer.from(xml);
-      const done = await readText(await send(this.sign("POST", path, { uploadId }, sha256(body)), body));
+      const done = await readText(
+        await send(this.sign("POST", path, { uploadId }, sha256(body)), body),
+      );
       // S3 may answer 200 with an error document when completing (S3 API reference, CompleteMultipartUpload).
-      if (/<Error>/.test(done)) throw new S3Error(`completing ${path}: ${tags(done, "Code")[0] ?? "error"}`, 200);
+      if (/<Error>/.test(done))
+        throw new S3Error(`completing ${path}: ${tags(done, "Code")[0] ?? "error"}`, 200);
     } catch (err) {
-      await send(this.sign("DELETE", path, { uploadId })).then((r) => r.resume(), () => undefined);
+      await send(this.sign("DELETE", path, { uploadId })).then(
+        (r) => r.resume(),
+        () => undefined,
+      );
       throw err;
     }
   }

@@ -17,9 +17,19 @@ import { Schedule, longestGapSeconds, nextRun } from "../../../config/backupSche
 export const STATE_FILE = "scheduler-state.json";
 
 export interface SchedulerState {
-  readonly lastAttempt?: { readonly at: string; readonly ok: boolean; readonly seconds: number; readonly error?: string };
+  readonly lastAttempt?: {
+    readonly at: string;
+    readonly ok: boolean;
+    readonly seconds: number;
+    readonly error?: string;
+  };
   readonly failures: number;
-  readonly offsite?: { readonly lastSuccessAt?: string; readonly lastError?: string; readonly lastErrorAt?: string; readonly failures: number };
+  readonly offsite?: {
+    readonly lastSuccessAt?: string;
+    readonly lastError?: string;
+    readonly lastErrorAt?: string;
+    readonly failures: number;
+  };
 }
 
 export interface LastGood {
@@ -117,32 +127,60 @@ export class BackupScheduler {
     const state = readState(this.root);
     this.running = true;
     try {
-      const result = await runBackup({ ...this.o.backup, keep: this.o.retention, now: () => started });
+      const result = await runBackup({
+        ...this.o.backup,
+        keep: this.o.retention,
+        now: () => started,
+      });
       const seconds = (this.o.now().getTime() - started.getTime()) / 1000;
       const bytes = result.manifest.files.reduce((n, f) => n + f.bytes, 0);
       this.o.log(`backup ${result.folder} written: ${bytes} bytes in ${seconds.toFixed(1)} s`);
-      if (result.cleaned.length > 0) this.o.log(`removed ${result.cleaned.length} unfinished backup folder(s) left by an interrupted run: ${result.cleaned.join(", ")}`);
+      if (result.cleaned.length > 0)
+        this.o.log(
+          `removed ${result.cleaned.length} unfinished backup folder(s) left by an interrupted run: ${result.cleaned.join(", ")}`,
+        );
       if (result.pruned.length > 0) this.o.log(`retention removed ${result.pruned.join(", ")}`);
       let offsite = state.offsite;
       if (this.o.offsite) {
         const name = result.folder.split("/").pop()!;
         try {
           const removed = await copyOffsite(this.o.offsite, this.root, name, this.o.retention);
-          this.o.log(`off-site copy of ${name} written to ${this.o.offsite.description}${removed.length > 0 ? `; removed there: ${removed.join(", ")}` : ""}`);
-          offsite = { ...offsite, failures: offsite?.failures ?? 0, lastSuccessAt: this.o.now().toISOString() };
+          this.o.log(
+            `off-site copy of ${name} written to ${this.o.offsite.description}${removed.length > 0 ? `; removed there: ${removed.join(", ")}` : ""}`,
+          );
+          offsite = {
+            ...offsite,
+            failures: offsite?.failures ?? 0,
+            lastSuccessAt: this.o.now().toISOString(),
+          };
         } catch (err) {
           const message = (err as Error).message;
-          this.o.log(`ERROR off-site copy of ${name} to ${this.o.offsite.description} failed: ${message}; the local backup is kept`);
-          offsite = { ...offsite, failures: (offsite?.failures ?? 0) + 1, lastError: message, lastErrorAt: this.o.now().toISOString() };
+          this.o.log(
+            `ERROR off-site copy of ${name} to ${this.o.offsite.description} failed: ${message}; the local backup is kept`,
+          );
+          offsite = {
+            ...offsite,
+            failures: (offsite?.failures ?? 0) + 1,
+            lastError: message,
+            lastErrorAt: this.o.now().toISOString(),
+          };
         }
       }
-      writeState(this.root, { ...state, lastAttempt: { at: started.toISOString(), ok: true, seconds }, offsite });
+      writeState(this.root, {
+        ...state,
+        lastAttempt: { at: started.toISOString(), ok: true, seconds },
+        offsite,
+      });
       return true;
     } catch (err) {
       const message = (err as Error).message;
       this.o.log(`ERROR backup failed: ${message}; the last good backup is unchanged`);
       const seconds = (this.o.now().getTime() - started.getTime()) / 1000;
-      writeState(this.root, { ...state, failures: state.failures + 1, lastAttempt: { at: started.toISOString(), ok: false, seconds, error: message } });
+      writeState(this.root, {
+        ...state,
+        failures: state.failures + 1,
+        lastAttempt: { at: started.toISOString(), ok: false, seconds, error: message },
+      });
       return false;
     } finally {
       this.running = false;
@@ -156,7 +194,9 @@ export class BackupScheduler {
    */
   async loop(): Promise<void> {
     if (this.due(this.o.now())) {
-      this.o.log(`no good backup within the last ${this.intervalSeconds / 3600} h; starting one now`);
+      this.o.log(
+        `no good backup within the last ${this.intervalSeconds / 3600} h; starting one now`,
+      );
       await this.runOnce();
     }
     while (!this.stopped) {
@@ -181,26 +221,92 @@ export function renderMetrics(s: {
   offsiteConfigured: boolean;
   next: Date | undefined;
 }): string {
-  const seconds = (d: Date | string | undefined) => (d === undefined ? 0 : new Date(d).getTime() / 1000);
+  const seconds = (d: Date | string | undefined) =>
+    d === undefined ? 0 : new Date(d).getTime() / 1000;
   const rows: [string, string, string, number][] = [
-    ["ownstack_backup_last_success_timestamp_seconds", "gauge", "When the newest complete backup was taken (0: none yet).", seconds(s.last?.at)],
-    ["ownstack_backup_last_success_size_bytes", "gauge", "Bytes of the newest complete backup.", s.last?.bytes ?? 0],
-    ["ownstack_backup_last_duration_seconds", "gauge", "How long the last attempt took.", s.state.lastAttempt?.seconds ?? 0],
-    ["ownstack_backup_last_attempt_success", "gauge", "1 if the last attempt succeeded.", s.state.lastAttempt?.ok === false ? 0 : 1],
+    [
+      "ownstack_backup_last_success_timestamp_seconds",
+      "gauge",
+      "When the newest complete backup was taken (0: none yet).",
+      seconds(s.last?.at),
+    ],
+    [
+      "ownstack_backup_last_success_size_bytes",
+      "gauge",
+      "Bytes of the newest complete backup.",
+      s.last?.bytes ?? 0,
+    ],
+    [
+      "ownstack_backup_last_duration_seconds",
+      "gauge",
+      "How long the last attempt took.",
+      s.state.lastAttempt?.seconds ?? 0,
+    ],
+    [
+      "ownstack_backup_last_attempt_success",
+      "gauge",
+      "1 if the last attempt succeeded.",
+      s.state.lastAttempt?.ok === false ? 0 : 1,
+    ],
     ["ownstack_backup_failures_total", "counter", "Failed backup attempts.", s.state.failures],
-    ["ownstack_backup_retained_backups", "gauge", "Complete backups kept on this machine.", s.retained.count],
-    ["ownstack_backup_retained_bytes", "gauge", "Bytes of all backups kept on this machine.", s.retained.bytes],
-    ["ownstack_backup_schedule_interval_seconds", "gauge", "Longest gap between two scheduled runs.", s.intervalSeconds],
-    ["ownstack_backup_next_run_timestamp_seconds", "gauge", "When the next scheduled run starts.", seconds(s.next)],
-    ["ownstack_backup_offsite_configured", "gauge", "1 if an off-site copy is configured.", s.offsiteConfigured ? 1 : 0],
-    ["ownstack_backup_offsite_last_success_timestamp_seconds", "gauge", "When the last off-site copy finished (0: never).", seconds(s.state.offsite?.lastSuccessAt)],
-    ["ownstack_backup_offsite_failures_total", "counter", "Failed off-site copies.", s.state.offsite?.failures ?? 0],
+    [
+      "ownstack_backup_retained_backups",
+      "gauge",
+      "Complete backups kept on this machine.",
+      s.retained.count,
+    ],
+    [
+      "ownstack_backup_retained_bytes",
+      "gauge",
+      "Bytes of all backups kept on this machine.",
+      s.retained.bytes,
+    ],
+    [
+      "ownstack_backup_schedule_interval_seconds",
+      "gauge",
+      "Longest gap between two scheduled runs.",
+      s.intervalSeconds,
+    ],
+    [
+      "ownstack_backup_next_run_timestamp_seconds",
+      "gauge",
+      "When the next scheduled run starts.",
+      seconds(s.next),
+    ],
+    [
+      "ownstack_backup_offsite_configured",
+      "gauge",
+      "1 if an off-site copy is configured.",
+      s.offsiteConfigured ? 1 : 0,
+    ],
+    [
+      "ownstack_backup_offsite_last_success_timestamp_seconds",
+      "gauge",
+      "When the last off-site copy finished (0: never).",
+      seconds(s.state.offsite?.lastSuccessAt),
+    ],
+    [
+      "ownstack_backup_offsite_failures_total",
+      "counter",
+      "Failed off-site copies.",
+      s.state.offsite?.failures ?? 0,
+    ],
   ];
-  return rows.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join("");
+  return rows
+    .map(
+      ([name, type, help, value]) =>
+        `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`,
+    )
+    .join("");
 }
 
 /** `status` as `npm run doctor` reads it through `docker exec`. */
-export function statusJson(root: string, prefix: string, intervalSeconds: number, now: Date): string {
+export function statusJson(
+  root: string,
+  prefix: string,
+  intervalSeconds: number,
+  now: Date,
+): string {
   const last = lastGoodBackup(root, prefix);
   const { count, bytes } = retainedBytes(root, prefix);
   const state = readState(root);

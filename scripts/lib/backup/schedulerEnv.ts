@@ -62,7 +62,9 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
   };
   const schedule = parseSchedule(get("schedule") || "17 3 * * *");
   if (typeof schedule === "string") problems.push(`${SCHEDULER_ENV.schedule}: ${schedule}`);
-  const { retention, problems: retentionProblems } = parseRetention((get("retention") || "daily=7,weekly=4").split(","));
+  const { retention, problems: retentionProblems } = parseRetention(
+    (get("retention") || "daily=7,weekly=4").split(","),
+  );
   problems.push(...retentionProblems.map((p) => `${SCHEDULER_ENV.retention}${p}`));
   const root = get("dir") || "/backups";
   const key = get("key") || undefined;
@@ -71,19 +73,30 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
   if (get("storageKind") === "file") storage = mountedFileStorage(need("storageMount"));
   else if (get("storageKind") === "minio") {
     const endpoint = need("minioUrl");
-    storage = s3Storage(new S3Client({ endpoint, region: "us-east-1", accessKeyId: need("minioUser"), secretAccessKey: need("minioPassword") }), endpoint, join(root, ".storage-staging"));
+    storage = s3Storage(
+      new S3Client({
+        endpoint,
+        region: "us-east-1",
+        accessKeyId: need("minioUser"),
+        secretAccessKey: need("minioPassword"),
+      }),
+      endpoint,
+      join(root, ".storage-staging"),
+    );
   }
 
   let offsite: OffsiteConfig | undefined;
   if (get("offsite") !== "") {
     const u = parseOffsiteUrl(get("offsite"));
     if (typeof u === "string") problems.push(`${SCHEDULER_ENV.offsite}: ${u}`);
-    else if (u.kind === "sftp") offsite = { ...u, privateKey: need("sftpKey"), hostKey: need("sftpHostKey") };
+    else if (u.kind === "sftp")
+      offsite = { ...u, privateKey: need("sftpKey"), hostKey: need("sftpHostKey") };
     else
       offsite = {
         ...u,
         endpoint: {
-          endpoint: get("s3Endpoint") || `https://s3.${get("s3Region") || "us-east-1"}.amazonaws.com`,
+          endpoint:
+            get("s3Endpoint") || `https://s3.${get("s3Region") || "us-east-1"}.amazonaws.com`,
           region: get("s3Region") || "us-east-1",
           accessKeyId: need("s3AccessKeyId"),
           secretAccessKey: need("s3SecretAccessKey"),
@@ -91,8 +104,14 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
       };
   }
   const prefix = need("stack");
-  const pg = { host: env.PGHOST ?? "db", port: env.PGPORT ?? "5432", user: env.PGUSER ?? "supabase_admin", database: env.PGDATABASE ?? "postgres" };
-  if (problems.length > 0 || typeof schedule === "string") throw new Error(`backup scheduler: ${problems.join("; ")}`);
+  const pg = {
+    host: env.PGHOST ?? "db",
+    port: env.PGPORT ?? "5432",
+    user: env.PGUSER ?? "supabase_admin",
+    database: env.PGDATABASE ?? "postgres",
+  };
+  if (problems.length > 0 || typeof schedule === "string")
+    throw new Error(`backup scheduler: ${problems.join("; ")}`);
   return {
     prefix,
     version: get("version") || "unknown",
@@ -104,7 +123,9 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
     keyId: key && keyId(key),
     metricsPort: Number(get("metricsPort") || 9188),
     // The password comes from PGPASSWORD in the environment, never from a URL or the command line.
-    target: urlTarget(`postgres://${encodeURIComponent(pg.user)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}`),
+    target: urlTarget(
+      `postgres://${encodeURIComponent(pg.user)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}`,
+    ),
     storage,
     offsite,
   };

@@ -9,23 +9,43 @@ import { PgTarget, dockerTarget } from "./pg";
 import { StorageSource } from "./storage";
 
 /** Where a stack's data lives: the db container from its outputs, storage per its settings. */
-export function stackSources(settings: Settings, outputs: StackOutputs): { target: PgTarget; storage: StorageSource; images: { db: string; storage?: string } } {
+export function stackSources(
+  settings: Settings,
+  outputs: StackOutputs,
+): { target: PgTarget; storage: StorageSource; images: { db: string; storage?: string } } {
   const dockerHost = dockerHostOf(settings);
-  if (!outputs.dbContainer) throw new OperatorError(`stack "${settings.stack}" has no db container (target ${outputs.target}); back it up with --db-url postgres://… instead`);
+  if (!outputs.dbContainer)
+    throw new OperatorError(
+      `stack "${settings.stack}" has no db container (target ${outputs.target}); back it up with --db-url postgres://… instead`,
+    );
   const target = dockerTarget(outputs.dbContainer, { dockerHost });
   if (settings.storage.backend === "minio") {
-    if (!outputs.minioContainer) throw new OperatorError(`stack "${settings.stack}" uses MinIO but has no minioContainer output; update it with npm run up`);
-    return { target, storage: { kind: "minio", container: outputs.minioContainer, dockerHost }, images: { db: settings.images.db, storage: settings.images.minio } };
+    if (!outputs.minioContainer)
+      throw new OperatorError(
+        `stack "${settings.stack}" uses MinIO but has no minioContainer output; update it with npm run up`,
+      );
+    return {
+      target,
+      storage: { kind: "minio", container: outputs.minioContainer, dockerHost },
+      images: { db: settings.images.db, storage: settings.images.minio },
+    };
   }
   // The file backend keeps objects on the storage container's volume.
-  return { target, storage: { kind: "file", container: containerName(settings, "storage"), dockerHost }, images: { db: settings.images.db } };
+  return {
+    target,
+    storage: { kind: "file", container: containerName(settings, "storage"), dockerHost },
+    images: { db: settings.images.db },
+  };
 }
 
 /**
  * The backup passphrase: from a file (first line) or OWNSTACK_BACKUP_PASSPHRASE, never from the
  * command line, where every user of the machine can read it in the process list.
  */
-export function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function readPassphrase(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (file !== undefined) {
     if (!existsSync(file)) throw new OperatorError(`passphrase file ${file} not found`);
     const text = readFileSync(file, "utf8").split("\n")[0].replace(/\r$/, "");
@@ -37,4 +57,8 @@ export function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /** Refuses a backups folder that cannot be created or written, before anything else happens. */
-export const checkBackupRoot = (root: string): void => requireWritable(root, "folder", { subject: `backups to ${root}`, outcome: "nothing was backed up" });
+export const checkBackupRoot = (root: string): void =>
+  requireWritable(root, "folder", {
+    subject: `backups to ${root}`,
+    outcome: "nothing was backed up",
+  });

@@ -21,8 +21,18 @@ export function mountedFileStorage(parent: string): StorageReader {
     async write(through: Transform[], sink: Writable) {
       await streamOut({ cmd: "tar", args: ["-C", parent, "-cf", "-", "storage"] }, through, sink);
       const root = join(parent, "storage");
-      const tenants = existsSync(root) ? readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
-      return [...new Set(tenants.flatMap((t) => readdirSync(join(root, t.name), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)))].sort();
+      const tenants = existsSync(root)
+        ? readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory())
+        : [];
+      return [
+        ...new Set(
+          tenants.flatMap((t) =>
+            readdirSync(join(root, t.name), { withFileTypes: true })
+              .filter((d) => d.isDirectory())
+              .map((d) => d.name),
+          ),
+        ),
+      ].sort();
     },
   };
 }
@@ -50,10 +60,17 @@ export function s3Storage(client: S3Client, endpoint: string, staging: string): 
             // A key such as `../x` must not leave its bucket's folder.
             if (relative(dir, path).startsWith("..") || o.key.endsWith("/")) continue;
             mkdirSync(dirname(path), { recursive: true });
-            await pipeline(await client.getObject(bucket, o.key), createWriteStream(path, { mode: 0o600 }));
+            await pipeline(
+              await client.getObject(bucket, o.key),
+              createWriteStream(path, { mode: 0o600 }),
+            );
           }
         }
-        await streamOut({ cmd: "tar", args: ["-C", staging, "-cf", "-", "ownstack-mirror"] }, through, sink);
+        await streamOut(
+          { cmd: "tar", args: ["-C", staging, "-cf", "-", "ownstack-mirror"] },
+          through,
+          sink,
+        );
         return buckets;
       } finally {
         release();

@@ -7,7 +7,10 @@ export type Fetch = typeof fetch;
 
 async function json<T>(f: Fetch, url: string, init?: RequestInit): Promise<T> {
   const res = await f(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${new URL(url).pathname} answered ${res.status} ${(await res.text()).slice(0, 200)}`);
+  if (!res.ok)
+    throw new Error(
+      `${init?.method ?? "GET"} ${new URL(url).pathname} answered ${res.status} ${(await res.text()).slice(0, 200)}`,
+    );
   return (await res.json()) as T;
 }
 
@@ -23,13 +26,24 @@ export function confirmationLink(text: string): string | undefined {
  * Finds the sign-up mail to `email` in Mailpit (polling: GoTrue sends it asynchronously) and opens
  * its link, which confirms the address. GoTrue answers with a redirect to the site URL.
  */
-export async function confirmViaMailpit(f: Fetch, mailpitUrl: string, email: string, opts: { attempts?: number; delayMs?: number } = {}): Promise<string> {
+export async function confirmViaMailpit(
+  f: Fetch,
+  mailpitUrl: string,
+  email: string,
+  opts: { attempts?: number; delayMs?: number } = {},
+): Promise<string> {
   const attempts = opts.attempts ?? 30;
   for (let i = 0; i < attempts; i++) {
-    const found = await json<{ messages?: { ID: string }[] }>(f, `${mailpitUrl}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`);
+    const found = await json<{ messages?: { ID: string }[] }>(
+      f,
+      `${mailpitUrl}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`,
+    );
     const id = found.messages?.[0]?.ID;
     if (id !== undefined) {
-      const message = await json<{ Text?: string; HTML?: string }>(f, `${mailpitUrl}/api/v1/message/${encodeURIComponent(id)}`);
+      const message = await json<{ Text?: string; HTML?: string }>(
+        f,
+        `${mailpitUrl}/api/v1/message/${encodeURIComponent(id)}`,
+      );
       const link = confirmationLink(message.Text ?? "") ?? confirmationLink(message.HTML ?? "");
       if (link === undefined) throw new Error(`the mail to ${email} has no /auth/v1/verify link`);
       const res = await f(link, { redirect: "manual" });
@@ -61,12 +75,21 @@ export interface TargetHealth {
 }
 
 /** Prometheus's `/api/v1/targets` active targets. */
-export async function prometheusTargets(f: Fetch, prometheusUrl: string, headers: Record<string, string> = {}): Promise<TargetHealth[]> {
-  const body = await json<{ data?: { activeTargets?: { labels?: Record<string, string>; scrapePool?: string; health: string; lastError?: string }[] } }>(
-    f,
-    `${prometheusUrl}/api/v1/targets?state=active`,
-    { headers },
-  );
+export async function prometheusTargets(
+  f: Fetch,
+  prometheusUrl: string,
+  headers: Record<string, string> = {},
+): Promise<TargetHealth[]> {
+  const body = await json<{
+    data?: {
+      activeTargets?: {
+        labels?: Record<string, string>;
+        scrapePool?: string;
+        health: string;
+        lastError?: string;
+      }[];
+    };
+  }>(f, `${prometheusUrl}/api/v1/targets?state=active`, { headers });
   return (body.data?.activeTargets ?? []).map((t) => ({
     job: t.labels?.job ?? t.scrapePool ?? "?",
     instance: t.labels?.instance ?? "?",
@@ -79,7 +102,10 @@ export async function prometheusTargets(f: Fetch, prometheusUrl: string, headers
 export function requireTargetsUp(targets: readonly TargetHealth[]): string {
   if (targets.length === 0) throw new Error("Prometheus has no active targets");
   const down = targets.filter((t) => t.health !== "up");
-  if (down.length > 0) throw new Error(`down: ${down.map((t) => `${t.job} (${t.instance}${t.lastError ? `: ${t.lastError}` : ""})`).join(", ")}`);
+  if (down.length > 0)
+    throw new Error(
+      `down: ${down.map((t) => `${t.job} (${t.instance}${t.lastError ? `: ${t.lastError}` : ""})`).join(", ")}`,
+    );
   return `${targets.length} targets up: ${[...new Set(targets.map((t) => t.job))].sort().join(", ")}`;
 }
 
@@ -87,11 +113,19 @@ export function requireTargetsUp(targets: readonly TargetHealth[]): string {
  * SQL through pg-meta behind Kong (`/pg/query`, service_role only): verify sets up and removes
  * its table without a database port or `docker exec`, on local and vps alike.
  */
-export function pgMeta(f: Fetch, apiUrl: string, serviceRoleKey: string): (sql: string) => Promise<unknown[]> {
+export function pgMeta(
+  f: Fetch,
+  apiUrl: string,
+  serviceRoleKey: string,
+): (sql: string) => Promise<unknown[]> {
   return (sql) =>
     json<unknown[]>(f, `${apiUrl}/pg/query`, {
       method: "POST",
-      headers: { apikey: serviceRoleKey, authorization: `Bearer ${serviceRoleKey}`, "content-type": "application/json" },
+      headers: {
+        apikey: serviceRoleKey,
+        authorization: `Bearer ${serviceRoleKey}`,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ query: sql }),
     });
 }

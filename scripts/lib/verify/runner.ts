@@ -42,11 +42,18 @@ export interface RunOptions {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0];
 
-async function timed(fn: () => Promise<string | void>, timeoutMs: number, now: () => number): Promise<{ status: Outcome; ms: number; detail: string }> {
+async function timed(
+  fn: () => Promise<string | void>,
+  timeoutMs: number,
+  now: () => number,
+): Promise<{ status: Outcome; ms: number; detail: string }> {
   const start = now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`timed out after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    timer = setTimeout(
+      () => fail(new Error(`timed out after ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs,
+    );
   });
   try {
     const detail = await Promise.race([fn(), timeout]);
@@ -58,7 +65,11 @@ async function timed(fn: () => Promise<string | void>, timeoutMs: number, now: (
   }
 }
 
-export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, opts: RunOptions = {}): Promise<VerifyReport> {
+export async function runSteps<C>(
+  steps: readonly Step<C>[],
+  ctx: C,
+  opts: RunOptions = {},
+): Promise<VerifyReport> {
   const now = opts.now ?? (() => performance.now());
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const start = now();
@@ -74,29 +85,51 @@ export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, opts: RunOp
     const skip = step.skipIf?.(ctx);
     const missing = (step.needs ?? []).filter((n) => !passed.has(n));
     if (skip !== undefined || missing.length > 0) {
-      report({ name: step.name, status: "skip", ms: 0, detail: skip ?? `needs ${missing.join(", ")}` }, results);
+      report(
+        { name: step.name, status: "skip", ms: 0, detail: skip ?? `needs ${missing.join(", ")}` },
+        results,
+      );
       continue;
     }
-    const r = await timed(() => step.run(ctx, (label, fn) => undo.push({ label, fn })), timeoutMs, now);
+    const r = await timed(
+      () => step.run(ctx, (label, fn) => undo.push({ label, fn })),
+      timeoutMs,
+      now,
+    );
     if (r.status === "pass") passed.add(step.name);
     report({ name: step.name, ...r }, results);
   }
 
   const cleanup: StepResult[] = [];
-  for (const { label, fn } of undo.reverse()) report({ name: `cleanup: ${label}`, ...(await timed(async () => void (await fn()), timeoutMs, now)) }, cleanup);
+  for (const { label, fn } of undo.reverse())
+    report(
+      {
+        name: `cleanup: ${label}`,
+        ...(await timed(async () => void (await fn()), timeoutMs, now)),
+      },
+      cleanup,
+    );
   const ok = [...results, ...cleanup].every((r) => r.status !== "fail");
   return { steps: results, cleanup, ok, ms: now() - start };
 }
 
 const SYMBOL: Record<Outcome, string> = { pass: "✓", fail: "✗", skip: "–" };
-const duration = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const duration = (ms: number) =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 
 /** One line per step: mark, name, time, detail; then the verdict. */
 export function formatChecklist(report: VerifyReport): string {
   const all = [...report.steps, ...report.cleanup];
   const width = Math.max(...all.map((r) => r.name.length), 0);
-  const lines = all.map((r) => `  ${SYMBOL[r.status]} ${r.name.padEnd(width)}  ${(r.status === "skip" ? "" : duration(r.ms)).padStart(7)}  ${r.detail}`.trimEnd());
+  const lines = all.map((r) =>
+    `  ${SYMBOL[r.status]} ${r.name.padEnd(width)}  ${(r.status === "skip" ? "" : duration(r.ms)).padStart(7)}  ${r.detail}`.trimEnd(),
+  );
   const failed = all.filter((r) => r.status === "fail").length;
-  lines.push("", report.ok ? `All checks passed in ${duration(report.ms)}.` : `${failed} check${failed === 1 ? "" : "s"} failed (${duration(report.ms)}).`);
+  lines.push(
+    "",
+    report.ok
+      ? `All checks passed in ${duration(report.ms)}.`
+      : `${failed} check${failed === 1 ? "" : "s"} failed (${duration(report.ms)}).`,
+  );
   return lines.join("\n");
 }
