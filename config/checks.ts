@@ -1,6 +1,7 @@
 import { logStackMiB, redisMaxMemoryProblem } from "./memory";
 import { PROJECT, RawSettings, configKey as key, durationSeconds } from "./schema";
 import { closest } from "./suggest";
+import type { Settings } from "./types";
 
 /**
  * Checks across keys, each a pure function of the parsed keys that returns one sentence per
@@ -8,23 +9,8 @@ import { closest } from "./suggest";
  * problem at once; a new check is one more function here and one line in `crossKeyProblems`.
  */
 
-/** The services after `auto` is resolved for the stack kind. */
-export type Features = Readonly<
-  Record<
-    | "mailpit"
-    | "qdrant"
-    | "ollama"
-    | "redis"
-    | "prometheus"
-    | "functions"
-    | "supavisor"
-    | "imgproxy"
-    | "grafana"
-    | "logs"
-    | "backup",
-    boolean
-  >
->;
+/** The services after `auto` is resolved for the stack kind (MinIO follows storageBackend). */
+export type Features = Omit<Settings["features"], "minio">;
 
 export function vpsRequirements(c: RawSettings, features: Features): string[] {
   if (c.target !== "vps") return [];
