@@ -78,7 +78,20 @@ function strict(schema: any): any {
   return out;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// The OpenAPI formats the CRDs use, checked as the API server checks them (integer ranges, RFC 3339).
+const integerIn = (bits: number) => ({
+  type: "number" as const,
+  validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= 2 ** (bits - 1),
+});
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  formats: {
+    int32: integerIn(32),
+    int64: integerIn(64),
+    "date-time": (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s),
+  },
+});
 // Kubernetes' OpenAPI extensions: accepted as annotations, as the API server reads them.
 for (const k of [
   "x-kubernetes-preserve-unknown-fields",
