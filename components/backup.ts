@@ -175,8 +175,10 @@ export class Backup extends pulumi.ComponentResource {
             "-e",
             `fetch("http://127.0.0.1:${BACKUP_METRICS_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
           ],
-          interval: "30s",
-          startPeriod: "30s",
+          // Several probes must fit inside pulumi up's 90 s wait after the start period
+          // (test/plan/limits.test.ts); the server answers as soon as Node has loaded the bundle.
+          interval: "10s",
+          startPeriod: "20s",
         },
         after: [copyNode],
       },

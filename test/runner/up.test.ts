@@ -55,8 +55,12 @@ describe.each(STACKS)("$stack stack", ({ stack, config, secretKeys }) => {
     );
     const expected =
       stack === "local"
-        ? ["ownstack.after.migrations", "ownstack.after.minio-createbucket"]
-        : ["ownstack.after.minio-createbucket"];
+        ? [
+            "ownstack.after.backup-node",
+            "ownstack.after.migrations",
+            "ownstack.after.minio-createbucket",
+          ]
+        : ["ownstack.after.backup-node", "ownstack.after.minio-createbucket"];
     expect([...new Set(gates.map((g) => g.label))].sort()).toEqual(expected);
     for (const g of gates) expect(g.value).toBe("0");
   });
