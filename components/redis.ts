@@ -29,15 +29,13 @@ export class Redis extends pulumi.ComponentResource {
       pulumi.interpolate`redis://:${args.password}@${reachableAddress(settings, "redis")}`,
     );
     this.config = pulumi.secret(
-      pulumi
-        .output(args.password)
-        .apply((password) =>
-          renderRedisConf({
-            password,
-            maxMemory: settings.redis.maxMemory,
-            maxMemoryPolicy: settings.redis.policy,
-          }),
-        ),
+      pulumi.output(args.password).apply((password) =>
+        renderRedisConf({
+          password,
+          maxMemory: settings.redis.maxMemory,
+          maxMemoryPolicy: settings.redis.policy,
+        }),
+      ),
     );
     this.dataVolume = dataVolume(settings, "redis-data", { parent: this });
     this.container = serviceContainer(
