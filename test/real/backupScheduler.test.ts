@@ -22,6 +22,7 @@ import {
 import { mountedFileStorage } from "../../scripts/lib/backup/storageDirect";
 import { SSHD, Sshd, startSshd } from "../support/sshd";
 import { TestServer, startServerWithTools } from "../support/postgres";
+import { queryRows } from "../support/sql";
 
 /**
  * The scheduler's whole path on real engines: dump (pg_dump/pg_restore of the server's version)
@@ -61,15 +62,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function sql<T = Record<string, unknown>>(database: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server!.url(database) });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(database: string, text: string): Promise<T[]> =>
+  queryRows<T>(server!.url(database), text);
 const target = (database: string): PgTarget => urlTarget(server!.url(database), server!.binDir);
 const KEY = "scheduler-test-key-0123456789abcdefghijkl";
 const schedule = parseSchedule("17 3 * * *") as Exclude<ReturnType<typeof parseSchedule>, string>;

@@ -10,6 +10,7 @@ import { PgTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
 import { TestServer, startServerWithTools } from "../support/postgres";
+import { queryRows } from "../support/sql";
 
 /**
  * Restore under faults, on a real Postgres with the real client tools: a database holding only
@@ -37,15 +38,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function sql<T = Record<string, unknown>>(database: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server!.url(database) });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(database: string, text: string): Promise<T[]> =>
+  queryRows<T>(server!.url(database), text);
 const target = (database: string): PgTarget => urlTarget(server!.url(database), server!.binDir);
 const KEY = "restore-faults-passphrase";
 let folder: string;

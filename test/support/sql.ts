@@ -104,3 +104,17 @@ export async function runStatements(
     await client.end().catch(() => undefined);
   }
 }
+
+/** The rows of one query on the database at `url`; the connection is closed either way. */
+export async function queryRows<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
