@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { problemsOf } from "./problems";
 import { parseSettings } from "../../config/settings";
-
-const VPS = {
-  "ownstack:target": "vps",
-  "ownstack:domain": "example.com",
-  "ownstack:acmeEmail": "a@example.com",
-  "ownstack:smtpHost": "smtp.example.com",
-  "ownstack:smtpAdminEmail": "no-reply@example.com",
-  "ownstack:logs": "false",
-};
+import { VPS_REQUIRED as VPS } from "../support/stacks";
 
 describe("bad AI, cache and observability config: one clear problem naming the key", () => {
   it.each<[string, Record<string, string>, string, string, RegExp]>([

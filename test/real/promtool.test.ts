@@ -13,6 +13,7 @@ import {
 } from "../../components/render/prometheus";
 import { renderMetrics } from "../../scripts/lib/backup/scheduler";
 import { parseSettings } from "../../config/settings";
+import { VPS_REQUIRED as VPS } from "../support/stacks";
 
 const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" });
 const available = promtool.status === 0;
@@ -55,15 +56,6 @@ function checkWithThisPromtool(name: string, yml: string) {
 }
 
 const SECRET = "promtool-test-jwt-secret-0123456789abcdef";
-const VPS = {
-  "ownstack:target": "vps",
-  "ownstack:domain": "example.com",
-  "ownstack:acmeEmail": "a@example.com",
-  "ownstack:smtpHost": "smtp.example.com",
-  "ownstack:smtpAdminEmail": "no-reply@example.com",
-  "ownstack:logs": "false",
-};
-
 const STACKS: [string, Record<string, string>, string][] = [
   ["local defaults", {}, "local"],
   [

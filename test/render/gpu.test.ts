@@ -7,6 +7,7 @@ import {
   queryGraphics,
 } from "../../config/gpu";
 import { parseSettings } from "../../config/settings";
+import { vpsSettings } from "../support/stacks";
 
 // Controllers as systeminformation reports them on Linux (lspci names), macOS and Windows.
 const NVIDIA: GraphicsController = {
@@ -160,18 +161,7 @@ describe("GPU selection for ollamaGpu=auto", () => {
 });
 
 describe("only local with auto reads the machine", () => {
-  const vps = parseSettings(
-    {
-      "ownstack:target": "vps",
-      "ownstack:domain": "example.com",
-      "ownstack:acmeEmail": "a@example.com",
-      "ownstack:smtpHost": "smtp.example.com",
-      "ownstack:smtpAdminEmail": "no-reply@example.com",
-      "ownstack:logs": "false",
-      "ownstack:ollamaGpu": "nvidia",
-    },
-    "vps",
-  );
+  const vps = vpsSettings({ "ownstack:ollamaGpu": "nvidia" });
 
   it("local + auto asks systeminformation and decides from its answer", async () => {
     const query = vi.fn(async () => probe(AMD));

@@ -11,6 +11,7 @@ import {
   scrapeJobs,
 } from "../../components/render/prometheus";
 import { parseSettings } from "../../config/settings";
+import { vpsSettings } from "../support/stacks";
 
 const NONE: MetricsSources = {
   kong: false,
@@ -110,18 +111,7 @@ describe("prometheus.yml", () => {
       "rest",
       "storage",
     ]);
-    const vps = parseSettings(
-      {
-        "ownstack:target": "vps",
-        "ownstack:domain": "example.com",
-        "ownstack:acmeEmail": "a@example.com",
-        "ownstack:smtpHost": "smtp.example.com",
-        "ownstack:smtpAdminEmail": "no-reply@example.com",
-        "ownstack:logs": "false",
-        "ownstack:storageBackend": "file",
-      },
-      "vps",
-    );
+    const vps = vpsSettings({ "ownstack:storageBackend": "file" });
     expect(scrapeJobs(metricsSourcesFor(vps, creds)).map((j) => j.job)).toEqual([
       "auth",
       "backup",

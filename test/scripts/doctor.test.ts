@@ -15,6 +15,7 @@ import {
 } from "../../scripts/lib/doctor/checks";
 import { parsePublishedPorts, probePort } from "../../scripts/lib/doctor/probes";
 import { runScript } from "../support/project";
+import { vpsSettings } from "../support/stacks";
 
 const ROOT = resolve(__dirname, "../..");
 const CTX = { passphraseFile: "/project/.pulumi-passphrase", defaultDockerRoot: "/var/lib/docker" };
@@ -202,19 +203,10 @@ describe("doctor with fake probes", () => {
   });
 
   it("on a remote Docker host reads the server's memory and does not probe this machine's ports or disk", async () => {
-    const settings = parseSettings(
-      {
-        "ownstack:target": "vps",
-        "ownstack:domain": "example.com",
-        "ownstack:acmeEmail": "a@example.com",
-        "ownstack:smtpHost": "smtp.example.com",
-        "ownstack:smtpAdminEmail": "no-reply@example.com",
-        "ownstack:logs": "false",
-        "ownstack:dockerHost": "ssh://deploy@203.0.113.10",
-        "ownstack:ollamaGpu": "cpu",
-      },
-      "vps",
-    );
+    const settings = vpsSettings({
+      "ownstack:dockerHost": "ssh://deploy@203.0.113.10",
+      "ownstack:ollamaGpu": "cpu",
+    });
     let hostAsked: string | undefined;
     const report = await diagnose(
       settings,
