@@ -1,7 +1,7 @@
 import { MEMORY_SIZE, Target } from "./schema";
-import type { ServiceName } from "./services";
+import type { ServiceName } from "./serviceNames";
 
-export { SERVICES, type ServiceName } from "./services";
+export { SERVICES, type ServiceName } from "./serviceNames";
 
 /** One-shot jobs get a small fixed limit; they exit after a few seconds. */
 export const JOB_MEMORY_MIB = 64;

@@ -1,4 +1,7 @@
+import type { ServiceName } from "./serviceNames";
 import type { Settings } from "./types";
+
+export { SERVICES, type ServiceName } from "./serviceNames";
 
 /**
  * The address table: for every long-running service, the names it answers to on the stack's
@@ -7,35 +10,6 @@ import type { Settings } from "./types";
  * stack outputs are derived from here, so a port a service listens on and the port the others call
  * it on are one constant.
  */
-
-/** Every long-running container, keyed as in `memoryLimits` overrides. */
-export const SERVICES = [
-  "db",
-  "auth",
-  "rest",
-  "realtime",
-  "storage",
-  "minio",
-  "meta",
-  "studio",
-  "kong",
-  "mail",
-  "traefik",
-  "qdrant",
-  "ollama",
-  "redis",
-  "prometheus",
-  "postgresExporter",
-  "redisExporter",
-  "functions",
-  "supavisor",
-  "imgproxy",
-  "grafana",
-  "analytics",
-  "vector",
-  "backup",
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
 
 /** A host port published on local, on loopback only; the number comes from `ownstack:<configKey>`. */
 export interface LocalPort {

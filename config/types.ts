@@ -1,7 +1,7 @@
 import type { Retention } from "./backupRetention";
 import type { ImageKey } from "./images";
 import type { KubernetesSettings } from "./kubernetes";
-import type { ServiceName } from "./memory";
+import type { ServiceName } from "./serviceNames";
 import type { Rotatable, Target } from "./schema";
 
 /** The one typed, frozen view of a stack's config that every component receives. */

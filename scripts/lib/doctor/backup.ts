@@ -2,7 +2,7 @@ import type { Settings } from "../../../config/settings";
 import { containerName } from "../../../components/container";
 import { mib } from "../backup/progress";
 import { Exec, firstErrorLine } from "../pulumi";
-import type { Check } from "./checks";
+import type { Check } from "./check";
 
 /**
  * `npm run doctor`: the age of the last good backup (fails past twice the schedule, as the

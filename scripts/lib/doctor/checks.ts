@@ -6,6 +6,7 @@ import { dockerHostOf } from "../docker";
 import { upCommand } from "../project";
 import { PULUMI_INSTALL_HINT } from "../pulumi";
 import { BackupProbe, backupChecks } from "./backup";
+import type { Check, Status } from "./check";
 
 /**
  * `npm run doctor`: every check is a pure function of the settings and what the probes found, so
@@ -40,15 +41,7 @@ export interface Probes {
   backup?(settings: Settings, host: string | undefined): Promise<BackupProbe>;
 }
 
-export type Status = "ok" | "warn" | "fail" | "skip";
-
-export interface Check {
-  readonly id: string;
-  readonly label: string;
-  readonly status: Status;
-  readonly detail: string;
-  readonly fix?: string;
-}
+export type { Check, Status } from "./check";
 
 export interface DoctorReport {
   readonly stack: string;

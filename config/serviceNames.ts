@@ -1,0 +1,28 @@
+/** Every long-running container, keyed as in `memoryLimits` overrides. */
+export const SERVICES = [
+  "db",
+  "auth",
+  "rest",
+  "realtime",
+  "storage",
+  "minio",
+  "meta",
+  "studio",
+  "kong",
+  "mail",
+  "traefik",
+  "qdrant",
+  "ollama",
+  "redis",
+  "prometheus",
+  "postgresExporter",
+  "redisExporter",
+  "functions",
+  "supavisor",
+  "imgproxy",
+  "grafana",
+  "analytics",
+  "vector",
+  "backup",
+] as const;
+export type ServiceName = (typeof SERVICES)[number];
