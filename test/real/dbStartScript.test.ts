@@ -3,10 +3,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDbStartScript, renderRotatePasswordsPsql } from "../../components/render/dbStart";
-import { ALL_LOGIN_ROLES, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "../../components/render/initSql";
 import { missingBinaries } from "../support/binaries";
 import { Cluster, initCluster, postgresIds } from "../support/postgres";
-import { IMAGE_ROLES_SQL, Login, loginTable, runSql } from "../support/sql";
+import { Login, loginTable } from "../support/sql";
+import { everyone, firstStart, readNotes } from "../support/supabaseDb";
 
 /**
  * The db container's start wrapper, run for real: the uploaded script and psql file, with a
@@ -19,7 +20,6 @@ import { IMAGE_ROLES_SQL, Login, loginTable, runSql } from "../support/sql";
 
 const OLD = "old0password0aaaaaaaaaaaaaaaaaaaa";
 const NEW = "new1password1bbbbbbbbbbbbbbbbbbbb";
-const everyone = (ok: boolean) => Object.fromEntries(ALL_LOGIN_ROLES.map((r) => [r, ok]));
 
 const missing = missingBinaries(
   ["psql", "pg_isready"],
@@ -71,11 +71,6 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | nul
     child.kill(signal);
   });
 }
-
-const rows = async (password: string) =>
-  (
-    await runSql(socket, "supabase_admin", password, "SELECT body FROM public.notes ORDER BY id")
-  )[0].rows.map((r: { body: string }) => r.body);
 
 beforeAll(async () => {
   if (missing.length > 0) return;
@@ -132,20 +127,7 @@ describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)
     expect(stderr).not.toContain(NEW);
 
     // Set up what a first start leaves behind, then stop it as `docker stop` does (SIGINT).
-    await runSql(trusted, "supabase_admin", undefined, IMAGE_ROLES_SQL);
-    await runSql(
-      trusted,
-      "supabase_admin",
-      undefined,
-      `ALTER ROLE postgres WITH PASSWORD ${sqlLiteral(OLD)};`,
-    );
-    await runSql(trusted, "supabase_admin", undefined, renderRolesSql(OLD));
-    await runSql(
-      trusted,
-      "postgres",
-      undefined,
-      "CREATE TABLE public.notes (id serial PRIMARY KEY, body text NOT NULL); INSERT INTO public.notes (body) VALUES ('kept'), ('also kept');",
-    );
+    await firstStart(trusted, undefined, OLD, ["kept", "also kept"]);
     expect(await loginTable(socket, ALL_LOGIN_ROLES, OLD)).toEqual(everyone(true));
     expect(await stop(db, "SIGINT")).toBe(0);
   });
@@ -159,7 +141,7 @@ describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)
       await until("the ready marker", () => existsSync(paths.marker), 30);
       expect(await loginTable(socket, ALL_LOGIN_ROLES, NEW)).toEqual(everyone(true));
       expect(await loginTable(socket, ALL_LOGIN_ROLES, OLD)).toEqual(everyone(false));
-      expect(await rows(NEW)).toEqual(["kept", "also kept"]);
+      expect(await readNotes(socket, NEW)).toEqual(["kept", "also kept"]);
       // Neither psql nor the server log prints the password.
       expect(output).not.toContain(NEW);
     } finally {

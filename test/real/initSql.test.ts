@@ -7,9 +7,10 @@ import {
   renderRolesSql,
   sqlLiteral,
 } from "../../components/render/initSql";
-import { Cluster, startCluster } from "../support/postgres";
+import { Cluster } from "../support/postgres";
 import { Login, canLogin, runSql } from "../support/sql";
-import { HAS_PSQL, initLikeImage } from "../support/supabaseInit";
+import { startInitialisedDb } from "../support/supabaseDb";
+import { HAS_PSQL } from "../support/supabaseInit";
 
 /**
  * Our init SQL on a real Postgres 17, applied the way the supabase/postgres image's migrate.sh
@@ -35,14 +36,7 @@ const asAdmin = (sql: string) => runSql(at, "supabase_admin", PASSWORD, sql);
 const one = async (sql: string) => (await asAdmin(sql))[0].rows;
 
 beforeAll(async () => {
-  cluster = await startCluster({
-    prefix: "ownstack-init-sql-",
-    superuser: "supabase_admin",
-    password: PASSWORD,
-    hba: "host all all 127.0.0.1/32 scram-sha-256\n",
-  });
-  at = { host: "127.0.0.1", port: cluster.port };
-  await initLikeImage(at, cluster.root, PASSWORD, JWT_EXP);
+  ({ cluster, at } = await startInitialisedDb("ownstack-init-sql-", PASSWORD, JWT_EXP));
 });
 
 afterAll(async () => {

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metaEnv } from "../../components/meta";
 import { IMAGES } from "../../config/images";
-import { Cluster, startCluster } from "../support/postgres";
+import { Cluster } from "../support/postgres";
 import { PortTakenError, onFreePort } from "../support/ports";
 import { Login, runSql } from "../support/sql";
-import { initLikeImage } from "../support/supabaseInit";
+import { startInitialisedDb } from "../support/supabaseDb";
 
 /**
  * Studio's table editor against our database, through the real postgres-meta: npm's
@@ -91,14 +91,7 @@ async function call<T = unknown>(
 }
 
 beforeAll(async () => {
-  cluster = await startCluster({
-    prefix: "ownstack-meta-",
-    superuser: "supabase_admin",
-    password: PASSWORD,
-    hba: "host all all 127.0.0.1/32 scram-sha-256\n",
-  });
-  at = { host: "127.0.0.1", port: cluster.port };
-  await initLikeImage(at, cluster.root, PASSWORD, 3600);
+  ({ cluster, at } = await startInitialisedDb("ownstack-meta-", PASSWORD));
   await runSql(at, "supabase_admin", PASSWORD, "ALTER ROLE postgres NOSUPERUSER");
   let port = 0;
   meta = await onFreePort(async (p) => {

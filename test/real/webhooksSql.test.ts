@@ -2,9 +2,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initSqlFiles } from "../../components/render/initSql";
 import { renderWebhooksSql } from "../../components/render/webhooksSql";
-import { Cluster, startCluster } from "../support/postgres";
+import { Cluster } from "../support/postgres";
 import { Login, runSql } from "../support/sql";
-import { initLikeImage, withoutPgNet } from "../support/supabaseInit";
+import { startInitialisedDb } from "../support/supabaseDb";
+import { withoutPgNet } from "../support/supabaseInit";
 
 /**
  * Database Webhooks (98-webhooks.sql) on a real Postgres, initialised as the supabase/postgres image
@@ -40,14 +41,7 @@ const STATE_SQL = `SELECT json_build_object(
 const state = async () => (await asAdmin(STATE_SQL))[0].state;
 
 beforeAll(async () => {
-  cluster = await startCluster({
-    prefix: "ownstack-webhooks-",
-    superuser: "supabase_admin",
-    password: PASSWORD,
-    hba: "host all all 127.0.0.1/32 scram-sha-256\n",
-  });
-  at = { host: "127.0.0.1", port: cluster.port };
-  await initLikeImage(at, cluster.root, PASSWORD, 3600);
+  ({ cluster, at } = await startInitialisedDb("ownstack-webhooks-", PASSWORD));
 });
 
 afterAll(async () => {

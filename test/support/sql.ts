@@ -18,49 +18,45 @@ export interface Login {
   readonly port: number;
 }
 
-/** True when `role` logs in with `password`; false when Postgres refuses the password. */
-export async function canLogin(at: Login, role: string, password: string): Promise<boolean> {
-  const client = new pg.Client({
-    host: at.host,
-    port: at.port,
-    user: role,
-    password,
-    database: "postgres",
-  });
+/** A client of the `postgres` database as `user`; not connected yet. */
+const clientOf = (at: Login, user: string, password: string | undefined) =>
+  new pg.Client({ host: at.host, port: at.port, user, password, database: "postgres" });
+
+/** Connects, runs `use` and closes the connection, also when `use` fails (rolling back). */
+async function withClient<T>(client: pg.Client, use: (c: pg.Client) => Promise<T>): Promise<T> {
   try {
     await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch (err) {
-    // 28P01 invalid_password: the only refusal these tests expect; anything else is a real failure.
-    if ((err as { code?: string }).code === "28P01") return false;
-    throw err;
+    return await use(client);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
+/** True when `role` logs in with `password`; false when Postgres refuses the password. */
+export async function canLogin(at: Login, role: string, password: string): Promise<boolean> {
+  try {
+    return await withClient(clientOf(at, role, password), async (c) => {
+      await c.query("SELECT 1");
+      return true;
+    });
+  } catch (err) {
+    // 28P01 invalid_password: the only refusal these tests expect; anything else is a real failure.
+    if ((err as { code?: string }).code === "28P01") return false;
+    throw err;
+  }
+}
+
 /** Runs SQL as `user` and closes the connection, also when the SQL fails (rolling back). */
-export async function runSql(
+export function runSql(
   at: Login,
   user: string,
   password: string | undefined,
   sql: string,
 ): Promise<pg.QueryResult[]> {
-  const client = new pg.Client({
-    host: at.host,
-    port: at.port,
-    user,
-    password,
-    database: "postgres",
-  });
-  await client.connect();
-  try {
-    const result = await client.query(sql);
+  return withClient(clientOf(at, user, password), async (c) => {
+    const result = await c.query(sql);
     return Array.isArray(result) ? result : [result];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 /** `role → logs in?` for every role, so a failing test shows the whole picture. */
@@ -90,19 +86,9 @@ export async function runStatements(
     .split(/;\s*\n/)
     .map((s) => s.trim())
     .filter((s) => s !== "" && !s.startsWith("--"));
-  const client = new pg.Client({
-    host: at.host,
-    port: at.port,
-    user,
-    password,
-    database: "postgres",
+  await withClient(clientOf(at, user, password), async (c) => {
+    for (const statement of statements) await c.query(statement);
   });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** The rows of one query on the database at `url`; the connection is closed either way. */
@@ -110,11 +96,8 @@ export async function queryRows<T = Record<string, unknown>>(
   url: string,
   text: string,
 ): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
+  return withClient(
+    new pg.Client({ connectionString: url }),
+    async (c) => (await c.query(text)).rows as T[],
+  );
 }

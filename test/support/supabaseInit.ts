@@ -71,6 +71,25 @@ export async function applyFile(
   if (run.status !== 0) throw new Error(`psql -f ${file.file} as ${user} failed: ${run.stderr}`);
 }
 
+/**
+ * The roles the image creates before any init script, then postgres's password (with
+ * `attributes`, e.g. migrate.sh's `SUPERUSER LOGIN`), set as supabase_admin logging in with `login`.
+ */
+export async function imageRoles(
+  at: Login,
+  login: string | undefined,
+  password: string,
+  attributes = "",
+): Promise<void> {
+  await runSql(at, "supabase_admin", login, IMAGE_ROLES_SQL);
+  await runSql(
+    at,
+    "supabase_admin",
+    login,
+    `ALTER ROLE postgres ${attributes}PASSWORD ${sqlLiteral(password)};`,
+  );
+}
+
 /** The migrate.sh sequence on a server whose bootstrap superuser is supabase_admin with `password`. */
 export async function initLikeImage(
   at: Login,
@@ -78,14 +97,8 @@ export async function initLikeImage(
   password: string,
   jwtExpiry: number,
 ): Promise<void> {
-  await runSql(at, "supabase_admin", password, IMAGE_ROLES_SQL);
   // migrate.sh's `create role postgres superuser login password …`.
-  await runSql(
-    at,
-    "supabase_admin",
-    password,
-    `ALTER ROLE postgres SUPERUSER LOGIN PASSWORD ${sqlLiteral(password)};`,
-  );
+  await imageRoles(at, password, password, "SUPERUSER LOGIN ");
   const files = [...initSqlFiles(password, jwtExpiry)].sort((a, b) => a.file.localeCompare(b.file));
   for (const f of files.filter((f) => f.file.includes("/init-scripts/")))
     await applyFile(at, scratchDir, "postgres", password, f);
