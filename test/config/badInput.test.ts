@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { problemsOf } from "./problems";
+import { problemsOf, refused, without } from "./problems";
 import { SECRET_KEYS, SettingKey, settingsShape } from "../../config/schema";
 import { parseConfig, parseSettings } from "../../config/settings";
 import { VPS_CONFIG } from "../plan/mocks";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 const list = (...items: string[]) => JSON.stringify(items);
-const refused = (config: Record<string, string>, stack = "local") =>
-  problemsOf(config, stack).join("\n");
 
 describe("memory limits and image overrides: one entry per service, one = per entry, sizes a machine has", () => {
   it.each([
@@ -240,9 +238,7 @@ describe("values YAML reads as numbers, booleans or null get the key's own messa
 });
 
 describe("the SMTP password", () => {
-  const withoutPass = Object.fromEntries(
-    Object.entries(VPS_CONFIG).filter(([k]) => k !== "ownstack:smtpPass"),
-  );
+  const withoutPass = without(VPS_CONFIG, "ownstack:smtpPass");
 
   it("is required when an SMTP user is set: GoTrue would log in with an empty password", () => {
     expect(problemsOf(withoutPass, "vps")).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { problemsOf } from "./problems";
+import { itRefuses, problemsOf } from "./problems";
 import { IMAGES } from "../../config/images";
 import { DEFAULT_MEMORY_MIB } from "../../config/memory";
 import { Settings, parseConfig, parseSettings } from "../../config/settings";
@@ -8,7 +8,7 @@ import { VPS_CONFIG } from "../plan/mocks";
 const k = (key: string) => `ownstack:${key}`;
 
 describe("bad config is refused with one message per problem, naming the key and the expected form", () => {
-  it.each<[string, Record<string, string>, string]>([
+  itRefuses("local", [
     [
       "a port above 65535",
       { [k("apiPort")]: "70000" },
@@ -144,46 +144,7 @@ describe("bad config is refused with one message per problem, naming the key and
       { [k("dockerHost")]: "tcp://203.0.113.10:2376" },
       "ownstack:dockerHost: tcp:// needs TLS, expected docker:certPath",
     ],
-  ])("local refuses %s", (_, config, message) => {
-    expect(problemsOf(config).join("\n")).toContain(message);
-  });
-
-  const without = (key: string) =>
-    Object.fromEntries(Object.entries(VPS_CONFIG).filter(([name]) => name !== key));
-  it.each<[string, Record<string, string>, string]>([
-    [
-      "a missing domain",
-      without(k("domain")),
-      "ownstack:domain: required on vps, expected a bare domain such as example.com",
-    ],
-    [
-      "a domain with a scheme",
-      { ...VPS_CONFIG, [k("domain")]: "https://example.com" },
-      "ownstack:domain: expected a bare domain such as example.com (no scheme, port or path)",
-    ],
-    [
-      "a domain with a path",
-      { ...VPS_CONFIG, [k("domain")]: "example.com/app" },
-      "ownstack:domain: expected a bare domain such as example.com (no scheme, port or path)",
-    ],
-    [
-      "plain-HTTP exposure",
-      { ...VPS_CONFIG, [k("insecureHttp")]: "true" },
-      "ownstack:insecureHttp: plain-HTTP exposure is refused on vps",
-    ],
-    [
-      "an ACME e-mail without @",
-      { ...VPS_CONFIG, [k("acmeEmail")]: "ops.example.com" },
-      "ownstack:acmeEmail: expected an e-mail address such as admin@example.com",
-    ],
-    [
-      "GPU auto-detection against the server",
-      { ...VPS_CONFIG, [k("ollama")]: "true", [k("ollamaGpu")]: "auto" },
-      'ownstack:ollamaGpu: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu',
-    ],
-  ])("vps refuses %s", (_, config, message) => {
-    expect(problemsOf(config, "vps").join("\n")).toContain(message);
-  });
+  ]);
 
   it("one error lists every problem, type errors and cross-key checks alike", () => {
     const problems = problemsOf({
