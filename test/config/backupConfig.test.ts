@@ -14,13 +14,19 @@ describe("backup settings", () => {
     });
   });
 
-  it("a bad schedule or retention names the key and the expected form", () => {
-    expect(problemsOf({ "ownstack:backupSchedule": "every night" })).toEqual([
+  it.each([
+    [
+      "backupSchedule",
+      "every night",
       'ownstack:backupSchedule: expected a cron expression in UTC such as "17 3 * * *" (daily at 03:17); got 2 fields, got "every night"',
-    ]);
-    expect(problemsOf({ "ownstack:backupRetention": '["daily=7","hourly=24"]' })).toEqual([
+    ],
+    [
+      "backupRetention",
+      '["daily=7","hourly=24"]',
       'ownstack:backupRetention: expected entries such as ["daily=7", "weekly=4"] (daily, weekly, monthly; whole numbers), got "hourly=24", got ["daily=7","hourly=24"]',
-    ]);
+    ],
+  ])("a bad %s names the key and the expected form", (key, value, problem) => {
+    expect(problemsOf({ [`ownstack:${key}`]: value })).toEqual([problem]);
   });
 
   it("an off-site copy without its credentials or host key is refused before anything is declared", () => {

@@ -1,88 +1,87 @@
 import { describe, expect, it } from "vitest";
-import { problemsOf, refused, without } from "./problems";
+import { itRefuses, problemsOf, refused, without } from "./problems";
 import { SECRET_KEYS, SettingKey, settingsShape } from "../../config/schema";
 import { parseConfig, parseSettings } from "../../config/settings";
 import { VPS_CONFIG } from "../plan/mocks";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
-const list = (...items: string[]) => JSON.stringify(items);
+/** A stack config that sets a list-valued key, which Pulumi hands to the program as JSON text. */
+const listSetting =
+  (key: string) =>
+  (...entries: string[]) => ({ [`ownstack:${key}`]: JSON.stringify(entries) });
+const memoryLimits = listSetting("memoryLimits");
+const imageOverrides = listSetting("imageOverrides");
+const ollamaModels = listSetting("ollamaModels");
 
 describe("memory limits and image overrides: one entry per service, one = per entry, sizes a machine has", () => {
-  it.each([
+  itRefuses("local", [
     [
-      "a limit larger than any machine",
-      list("db=4096GiB"),
+      "a memory limit larger than any machine",
+      memoryLimits("db=4096GiB"),
       'ownstack:memoryLimits[0]: expected a size of at most 1TiB such as "512MiB" or "2GiB", got "4096GiB"',
     ],
     [
-      "a limit no number type holds",
-      list(`db=${"9".repeat(400)}g`),
+      "a memory limit no number type holds",
+      memoryLimits(`db=${"9".repeat(400)}g`),
       "ownstack:memoryLimits[0]: expected a size of at most 1TiB",
     ],
     [
-      "a service listed twice",
-      list("kong=512MiB", "kong=1GiB"),
+      "a memory limit for a service listed twice",
+      memoryLimits("kong=512MiB", "kong=1GiB"),
       'ownstack:memoryLimits[1]: "kong" is already set by ownstack:memoryLimits[0], expected each service once',
     ],
     [
-      "a second =",
-      list("kong=512MiB=1GiB"),
+      "a memory limit with a second =",
+      memoryLimits("kong=512MiB=1GiB"),
       'ownstack:memoryLimits[0]: expected one "service=size" entry such as "kong=512MiB", got "kong=512MiB=1GiB"',
     ],
     [
-      "an entry without a size",
-      list("kong="),
+      "a memory limit without a size",
+      memoryLimits("kong="),
       'ownstack:memoryLimits[0]: expected one "service=size" entry such as "kong=512MiB", got "kong="',
     ],
-  ])("memoryLimits refuses %s", (_, value, message) => {
-    expect(refused({ "ownstack:memoryLimits": value })).toContain(message);
-  });
+  ]);
 
   it("accepts a 1TiB limit and a fractional size", () => {
     expect(
-      parseSettings({ "ownstack:memoryLimits": list("ollama=1024GiB", "kong=0.5GiB") }, "local")
-        .memoryMiB,
+      parseSettings(memoryLimits("ollama=1024GiB", "kong=0.5GiB"), "local").memoryMiB,
     ).toMatchObject({ ollama: 1048576, kong: 512 });
   });
 
-  it.each([
+  itRefuses("local", [
     [
-      "a service listed twice",
-      list("kong=kong/kong:3.9.3", "kong=kong/kong:3.9.2"),
+      "an image override for a service listed twice",
+      imageOverrides("kong=kong/kong:3.9.3", "kong=kong/kong:3.9.2"),
       'ownstack:imageOverrides[1]: "kong" is already set by ownstack:imageOverrides[0], expected each service once',
     ],
     [
-      "a second =",
-      list("kong=kong/kong:3.9.3=x"),
+      "an image override with a second =",
+      imageOverrides("kong=kong/kong:3.9.3=x"),
       'ownstack:imageOverrides[0]: expected one "service=image:tag" entry such as "kong=kong/kong:3.9.3", got "kong=kong/kong:3.9.3=x"',
     ],
     [
-      "an uppercase repository",
-      list("kong=Kong/Kong:3.9.3"),
+      "an image override with an uppercase repository",
+      imageOverrides("kong=Kong/Kong:3.9.3"),
       'ownstack:imageOverrides[0]: expected an image reference as Docker reads it: [registry[:port]/]lowercase/path[:tag][@digest], such as "kong/kong:3.9.3", got "Kong/Kong:3.9.3"',
     ],
     [
-      "an empty path segment",
-      list("kong=kong//kong:3.9.3"),
+      "an image override with an empty path segment",
+      imageOverrides("kong=kong//kong:3.9.3"),
       "ownstack:imageOverrides[0]: expected an image reference as Docker reads it",
     ],
     [
-      "a registry port without a tag",
-      list("kong=registry.example.com:5000/kong/kong"),
+      "an image override with a registry port but no tag",
+      imageOverrides("kong=registry.example.com:5000/kong/kong"),
       'ownstack:imageOverrides[0]: expected a pinned tag or digest such as "kong/kong:3.9.3"',
     ],
-  ])("imageOverrides refuses %s", (_, value, message) => {
-    expect(refused({ "ownstack:imageOverrides": value })).toContain(message);
-  });
+  ]);
 
   it("accepts a registry with a port and a digest", () => {
     const images = parseSettings(
-      {
-        "ownstack:imageOverrides": list(
-          "kong=registry.example.com:5000/kong/kong:3.9.3",
-          `db=supabase/postgres@${DIGEST}`,
-        ),
-      },
+      imageOverrides(
+        "kong=registry.example.com:5000/kong/kong:3.9.3",
+        `db=supabase/postgres@${DIGEST}`,
+      ),
       "local",
     ).images;
     expect([images.kong, images.db]).toEqual([
@@ -99,26 +98,25 @@ describe("Ollama models: what `ollama pull` accepts", () => {
       "nomic-embed-text",
       "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
     ];
-    expect(
-      parseSettings({ "ownstack:ollamaModels": list(...models) }, "local").ollama.models,
-    ).toEqual(models);
+    expect(parseSettings(ollamaModels(...models), "local").ollama.models).toEqual(models);
   });
 
   it("refuses a name ollama would refuse, naming the entry", () => {
-    expect(refused({ "ownstack:ollamaModels": list("llama3.2:1b", "my.user/model") })).toContain(
+    expect(refused(ollamaModels("llama3.2:1b", "my.user/model"))).toContain(
       "ownstack:ollamaModels[1]: expected a model name as `ollama pull` takes it",
     );
   });
 });
 
 describe("keys outside ownstack:", () => {
-  it("refuses a misspelled namespace, naming the key it meant", () => {
-    expect(problemsOf({ "ownstak:apiPort": "8100" })).toEqual([
-      'ownstak:apiPort: unknown namespace "ownstak", expected ownstack:apiPort',
-    ]);
-    expect(problemsOf({ "Ownstack:apiport": "8100" })).toEqual([
+  it.each([
+    ["ownstak:apiPort", 'ownstak:apiPort: unknown namespace "ownstak", expected ownstack:apiPort'],
+    [
+      "Ownstack:apiport",
       'Ownstack:apiport: unknown namespace "Ownstack", expected ownstack:apiPort',
-    ]);
+    ],
+  ])("refuses the misspelled namespace of %s, naming the key it meant", (key, problem) => {
+    expect(problemsOf({ [key]: "8100" })).toEqual([problem]);
   });
 
   it("refuses docker:host and docker:context, which the program's own provider would ignore", () => {

@@ -85,45 +85,40 @@ describe("Ollama model names follow ollama's name parser (types/model/name.go)",
 });
 
 describe("addresses", () => {
-  it.each([
-    ["ssh://deploy@203.0.113.10", true],
-    ["ssh://deploy@server.example.com:2222", true],
-    ["ssh://deploy@[2001:db8::1]:22", true],
-    ["tcp://203.0.113.10:2376", true],
-    ["ssh://deploy@server:0", false],
-    ["ssh://deploy@server:65536", false],
-    ["tcp://203.0.113.10:99999", false],
-    ["tcp://203.0.113.10", false],
-    ["ssh://user@host@other", false],
-    ["ssh://server", false],
-    ["ssh://deploy@server/var/run/docker.sock", false],
-    ["unix:///var/run/docker.sock", false],
-  ])("Docker host %s: %s", (url, ok) => {
-    expect(isDockerHostUrl(url)).toBe(ok);
-  });
-
-  it.each([
-    ["admin@example.com", true],
-    ["first.last+tag@mail.example.co.uk", true],
-    ["mailto:admin@example.com", false],
-    ["admin@example.com;", false],
-    ["admin@example.com,", false],
-    ["Admin <admin@example.com>", false],
-    ["admin@localhost", false],
-    ["admin@@example.com", false],
-  ])("e-mail %s: %s", (address, ok) => {
-    expect(isEmailAddress(address)).toBe(ok);
-  });
-
-  it.each([
-    ["smtp.example.com", true],
-    ["192.0.2.25", true],
-    ["mailrelay", true],
-    ["smtp://smtp.example.com", false],
-    ["smtp.example.com:587", false],
-    ["smtp.example.com/", false],
-    ["user@smtp.example.com", false],
-  ])("host name %s: %s", (host, ok) => {
-    expect(isHostName(host)).toBe(ok);
+  const accepts = {
+    "Docker host": isDockerHostUrl,
+    "e-mail": isEmailAddress,
+    "host name": isHostName,
+  };
+  it.each<[keyof typeof accepts, string, boolean]>([
+    ["Docker host", "ssh://deploy@203.0.113.10", true],
+    ["Docker host", "ssh://deploy@server.example.com:2222", true],
+    ["Docker host", "ssh://deploy@[2001:db8::1]:22", true],
+    ["Docker host", "tcp://203.0.113.10:2376", true],
+    ["Docker host", "ssh://deploy@server:0", false],
+    ["Docker host", "ssh://deploy@server:65536", false],
+    ["Docker host", "tcp://203.0.113.10:99999", false],
+    ["Docker host", "tcp://203.0.113.10", false],
+    ["Docker host", "ssh://user@host@other", false],
+    ["Docker host", "ssh://server", false],
+    ["Docker host", "ssh://deploy@server/var/run/docker.sock", false],
+    ["Docker host", "unix:///var/run/docker.sock", false],
+    ["e-mail", "admin@example.com", true],
+    ["e-mail", "first.last+tag@mail.example.co.uk", true],
+    ["e-mail", "mailto:admin@example.com", false],
+    ["e-mail", "admin@example.com;", false],
+    ["e-mail", "admin@example.com,", false],
+    ["e-mail", "Admin <admin@example.com>", false],
+    ["e-mail", "admin@localhost", false],
+    ["e-mail", "admin@@example.com", false],
+    ["host name", "smtp.example.com", true],
+    ["host name", "192.0.2.25", true],
+    ["host name", "mailrelay", true],
+    ["host name", "smtp://smtp.example.com", false],
+    ["host name", "smtp.example.com:587", false],
+    ["host name", "smtp.example.com/", false],
+    ["host name", "user@smtp.example.com", false],
+  ])("%s %s: %s", (kind, text, ok) => {
+    expect(accepts[kind](text)).toBe(ok);
   });
 });
