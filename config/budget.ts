@@ -4,7 +4,7 @@ import { SERVICES, ServiceName } from "./services";
 import type { Settings } from "./types";
 
 /** Always on: the Supabase core as upstream's docker-compose runs it. */
-const CORE: readonly ServiceName[] = [
+export const CORE: readonly ServiceName[] = [
   "auth",
   "db",
   "kong",

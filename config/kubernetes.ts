@@ -1,36 +1,26 @@
+import { ALL_LOGIN_ROLES } from "../components/render/initSql";
 import type { RawSettings } from "./schema";
 
-/** Roles whose passwords ownstack owns; a test keeps it equal to ALL_LOGIN_ROLES in components/render/initSql.ts. */
-export const SUPABASE_LOGIN_ROLES = [
-  "postgres",
-  "supabase_admin",
-  "authenticator",
-  "pgbouncer",
-  "supabase_auth_admin",
-  "supabase_functions_admin",
-  "supabase_replication_admin",
-  "supabase_storage_admin",
-] as const;
+/** Roles whose passwords ownstack owns: the ones its init SQL gives the stack's password. */
+export const SUPABASE_LOGIN_ROLES: readonly string[] = ALL_LOGIN_ROLES;
 
 /**
  * The `target: kubernetes` part of the settings: cluster, database engine, ingress, object storage
  * and replica counts. Pure, like the rest of config/: the program and the tests call it directly.
  */
 
-/** Tiers whose replica count `ownstack:replicas` may set, with their defaults. */
-export const REPLICA_DEFAULTS = {
-  auth: 2,
-  kong: 2,
-  rest: 2,
-  storage: 2,
-  // More than one needs Erlang clustering (DNS_NODES on a headless Service), which the Docker
-  // stacks leave off; one pod keeps presence and broadcast on one node.
-  realtime: 1,
-  // Studio and postgres-meta are operator tools; one pod each, as upstream's chart.
-  studio: 1,
-  meta: 1,
-} as const;
-export type ReplicaTier = keyof typeof REPLICA_DEFAULTS;
+/** Tiers whose replica count `ownstack:replicas` may set: the stateless tiers run two pods by default. */
+const TWO_PODS = ["auth", "kong", "rest", "storage"] as const;
+// Realtime: more than one needs Erlang clustering (DNS_NODES on a headless Service), which the
+// Docker stacks leave off; one pod keeps presence and broadcast on one node. Studio and
+// postgres-meta are operator tools; one pod each, as upstream's chart.
+const ONE_POD = ["realtime", "studio", "meta"] as const;
+export type ReplicaTier = (typeof TWO_PODS)[number] | (typeof ONE_POD)[number];
+/** The default replica count of each tier. */
+export const REPLICA_DEFAULTS = Object.fromEntries([
+  ...TWO_PODS.map((tier) => [tier, 2]),
+  ...ONE_POD.map((tier) => [tier, 1]),
+]) as Readonly<Record<ReplicaTier, number>>;
 const TIERS = Object.keys(REPLICA_DEFAULTS) as ReplicaTier[];
 
 /** Tiers that stay at one pod whatever the config says, and why. */
@@ -175,7 +165,7 @@ export function kubernetesProblems(
   if (
     c.database === "external" &&
     adminUser !== undefined &&
-    (SUPABASE_LOGIN_ROLES as readonly string[]).includes(adminUser)
+    SUPABASE_LOGIN_ROLES.includes(adminUser)
   )
     out.push(
       `${key("databaseUrl")}: the admin role must not be one of Supabase's login roles (${adminUser}): ownstack sets their passwords; expected another admin such as the provider's master user`,

@@ -96,15 +96,20 @@ export class RunToCompletion extends pulumi.ComponentResource {
   }
 }
 
+/** What a Job that logs in to the stack's database needs. */
+export interface DatabaseJobArgs {
+  readonly settings: Settings;
+  readonly namespace: pulumi.Input<string>;
+  readonly db: KubernetesDatabase;
+  readonly postgresPassword: pulumi.Input<string>;
+}
+
 /**
  * The database bootstrap, which is also the password rotation: it creates what the image's first
  * start creates on Docker, and applies the current password to every login role on each run.
  */
 export function bootstrapJob(
-  settings: Settings,
-  namespace: pulumi.Input<string>,
-  db: KubernetesDatabase,
-  postgresPassword: pulumi.Input<string>,
+  { settings, namespace, db, postgresPassword }: DatabaseJobArgs,
   opts: pulumi.ComponentResourceOptions,
 ) {
   return new RunToCompletion(
@@ -132,10 +137,7 @@ export function bootstrapJob(
 
 /** `supabase/migrations` through the same runner, files and env as the Docker one-shot job. */
 export function migrationsJob(
-  settings: Settings,
-  namespace: pulumi.Input<string>,
-  db: KubernetesDatabase,
-  postgresPassword: pulumi.Input<string>,
+  { settings, namespace, db, postgresPassword }: DatabaseJobArgs,
   opts: pulumi.ComponentResourceOptions,
 ) {
   const { migrations, seed } = loadMigrations(settings);

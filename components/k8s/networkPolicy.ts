@@ -22,17 +22,14 @@ export const ALLOWED_CALLERS: Readonly<Partial<Record<ServiceName, readonly stri
   meta: ["kong", "studio"],
 };
 
+/** The services with a DSN: every one here but the gateway. */
+const DSN_SERVICES = ["auth", "meta", "realtime", "rest", "storage", "studio"];
 /** Every pod that logs in to Postgres: the services with a DSN, and the Jobs. */
-export const DATABASE_CLIENTS = [
-  "auth",
+export const DATABASE_CLIENTS: readonly string[] = [
+  ...DSN_SERVICES,
   "db-bootstrap",
-  "meta",
   "migrations",
-  "realtime",
-  "rest",
-  "storage",
-  "studio",
-] as const;
+].sort();
 
 export interface NetworkPoliciesArgs {
   readonly settings: Settings;

@@ -22,6 +22,7 @@ import { gatewayIngress } from "./ingress";
 import { bootstrapJob, migrationsJob } from "./jobs";
 import { NetworkPolicies } from "./networkPolicy";
 import { Workload, stackLabels } from "./workload";
+import { commonOutputs, studioKeys } from "../layers/common";
 
 /** Secrets that only a kubernetes stack reads from its config. */
 export interface KubernetesSecrets {
@@ -72,10 +73,8 @@ export function declareKubernetesStack(
     },
     opts,
   );
-  const bootstrap = bootstrapJob(settings, namespace, db, secrets.postgresPassword, {
-    ...opts,
-    dependsOn: [ns, db],
-  });
+  const dbJob = { settings, namespace, db, postgresPassword: secrets.postgresPassword };
+  const bootstrap = bootstrapJob(dbJob, { ...opts, dependsOn: [ns, db] });
   const afterDb: pulumi.ComponentResourceOptions = { ...opts, dependsOn: [ns, bootstrap] };
 
   const pg = {
@@ -182,14 +181,7 @@ export function declareKubernetesStack(
       service: "studio",
       image: settings.images.studio,
       replicas: replicas.studio,
-      env: studioEnv({
-        ...pg,
-        anonKey: secrets.anonKey,
-        serviceRoleKey: secrets.serviceRoleKey,
-        pgMetaCryptoKey: secrets.pgMetaCryptoKey,
-        publishableKey: signing?.publishableKey,
-        secretKey: signing?.secretKey,
-      }),
+      env: studioEnv({ ...pg, ...studioKeys(secrets, signing) }),
       healthcheck: STUDIO_HEALTHCHECK,
       data: {
         claim: studioData,
@@ -240,10 +232,7 @@ export function declareKubernetesStack(
     { ...opts, dependsOn: [ns, auth, rest, realtime, storage, studio] },
   );
 
-  const migrations = migrationsJob(settings, namespace, db, secrets.postgresPassword, {
-    ...opts,
-    dependsOn: [ns, bootstrap, auth, storage],
-  });
+  const migrations = migrationsJob(dbJob, { ...opts, dependsOn: [ns, bootstrap, auth, storage] });
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
   new NetworkPolicies(
     "network-policies",
@@ -277,23 +266,10 @@ export function kubernetesOutputs(
 ): Record<string, unknown> {
   const stack = declareKubernetesStack(settings, secrets, signing, config);
   return {
-    target: settings.target,
-    apiUrl: settings.publicUrl,
-    studioUrl: settings.studioUrl,
-    dashboardUsername: settings.auth.dashboardUsername,
-    dashboardPassword: secrets.dashboardPassword,
-    anonKey: secrets.anonKey,
-    serviceRoleKey: secrets.serviceRoleKey,
-    jwtSecret: secrets.jwtSecret,
-    postgresPassword: secrets.postgresPassword,
-    storageBucket: settings.storage.bucket,
-    keysCommand: `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`,
+    ...commonOutputs(settings, secrets, signing),
     namespace: stack.namespace,
     database: settings.kubernetes.database,
     gateway: stack.kong.service.metadata.name,
-    signingKeyId: signing?.kid,
-    publishableKey: signing?.publishableKey,
-    secretKey: signing?.secretKey,
     migrationFiles: stack.migrations.files,
   };
 }

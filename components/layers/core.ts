@@ -12,6 +12,7 @@ import { Rest } from "../rest";
 import { Storage } from "../storage";
 import { Studio } from "../studio";
 import { Traefik, publicHostLabels } from "../traefik";
+import { studioKeys } from "./common";
 import { StackContext, baseArgs, dbAndJwt } from "./context";
 
 export type SupabaseCore = ReturnType<typeof declareSupabaseCore>;
@@ -126,11 +127,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
     {
       ...base,
       ...pg,
-      anonKey: secrets.anonKey,
-      serviceRoleKey: secrets.serviceRoleKey,
-      pgMetaCryptoKey: secrets.pgMetaCryptoKey,
-      publishableKey: signing?.publishableKey,
-      secretKey: signing?.secretKey,
+      ...studioKeys(secrets, signing),
       logflarePrivateToken: settings.features.logs ? secrets.logflarePrivateToken : undefined,
       dependsOn: [meta.container],
     },

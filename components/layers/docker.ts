@@ -6,6 +6,7 @@ import { dockerProvider, privateNetwork } from "../network";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
 import { declareAiServices } from "./ai";
+import { commonOutputs } from "./common";
 import { StackContext } from "./context";
 import { declareSupabaseCore } from "./core";
 import { declareSupabaseExtras } from "./extras";
@@ -45,20 +46,10 @@ export function declareDockerStack(
   // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
   const local = settings.target === "local";
   const outputs: Record<string, unknown> = {
-    target: settings.target,
-    apiUrl: settings.publicUrl,
-    studioUrl: settings.studioUrl,
+    ...commonOutputs(settings, secrets, signing),
     mailpitUrl: mail ? reachableUrl(settings, "mail") : undefined,
-    dashboardUsername: settings.auth.dashboardUsername,
-    dashboardPassword: secrets.dashboardPassword,
-    anonKey: secrets.anonKey,
-    serviceRoleKey: secrets.serviceRoleKey,
-    jwtSecret: secrets.jwtSecret,
-    postgresPassword: secrets.postgresPassword,
     dbContainer: db.containerName,
     minioContainer: minio?.container.name,
-    storageBucket: settings.storage.bucket,
-    keysCommand: `pulumi stack output --show-secrets -s ${settings.stack} anonKey && pulumi stack output --show-secrets -s ${settings.stack} serviceRoleKey`,
     gateway: kong.container.name,
     edge: traefik?.container.name,
     qdrantUrl: qdrant?.url,
@@ -66,9 +57,6 @@ export function declareDockerStack(
     ollamaUrl: ollama?.url,
     redisUrl: redis?.url,
     prometheusUrl: prometheus?.url,
-    signingKeyId: signing?.kid,
-    publishableKey: signing?.publishableKey,
-    secretKey: signing?.secretKey,
     migrationFiles: migrations.files,
     migrationLog: migrations.log,
     functionsUrl: functions ? `${settings.publicUrl}/functions/v1` : undefined,

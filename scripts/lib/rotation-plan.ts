@@ -16,21 +16,20 @@ export interface RotationEntry {
   readonly notice: string;
 }
 
+/**
+ * The Supabase services that embed both the JWT secret (or keys signed with it) and the Postgres
+ * password, so either rotation replaces them.
+ */
+const API_SERVICES = ["auth", "functions", "realtime", "rest", "storage", "studio", "supavisor"];
+
+/** The API services and `others`, sorted as the README table lists them. */
+const withApiServices = (...others: string[]): string[] => [...API_SERVICES, ...others].sort();
+
 export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   jwt: {
     regenerates:
       "JWT secret; the anon and service_role keys signed with it; the sb_publishable and sb_secret keys",
-    restarts: [
-      "auth",
-      "functions",
-      "kong",
-      "prometheus",
-      "realtime",
-      "rest",
-      "storage",
-      "studio",
-      "supavisor",
-    ],
+    restarts: withApiServices("kong", "prometheus"),
     notice:
       "Apps need the new anon (or sb_publishable) key, servers the new service_role (or sb_secret) key. " +
       "With authSigning hs256 every user is signed out, since sessions are HS256-signed with this secret; with es256 (the default) " +
@@ -39,21 +38,14 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   postgres: {
     regenerates:
       "password of every Postgres login role (postgres, supabase_admin, authenticator, pgbouncer, supabase_*_admin)",
-    restarts: [
+    restarts: withApiServices(
       "analytics",
-      "auth",
       "backup",
       "db",
-      "functions",
       "meta",
       "migrations",
       "postgresExporter",
-      "realtime",
-      "rest",
-      "storage",
-      "studio",
-      "supavisor",
-    ],
+    ),
     notice:
       "About a minute of downtime while db and every service that logs in restart; data, sessions and API keys are kept. " +
       "The db applies the new password in one transaction before it reports healthy; if that fails, the old password keeps working. " +

@@ -1,0 +1,43 @@
+import { Settings } from "../../config/settings";
+import { Secrets } from "../secrets";
+import { SigningKeys } from "../signingKeys";
+
+/**
+ * Wiring the Docker layers and the kubernetes stack share, so that a service gets the same keys
+ * and a user reads the same outputs whatever the target.
+ */
+
+/** The keys Studio holds: the API keys it calls with and postgres-meta's crypto key. */
+export const studioKeys = (secrets: Secrets, signing: SigningKeys | undefined) => ({
+  anonKey: secrets.anonKey,
+  serviceRoleKey: secrets.serviceRoleKey,
+  pgMetaCryptoKey: secrets.pgMetaCryptoKey,
+  publishableKey: signing?.publishableKey,
+  secretKey: signing?.secretKey,
+});
+
+/** The outputs every target has, under the same names: URLs, logins, keys and passwords. */
+export function commonOutputs(
+  settings: Settings,
+  secrets: Secrets,
+  signing: SigningKeys | undefined,
+): Record<string, unknown> {
+  const show = (output: string) =>
+    `pulumi stack output --show-secrets -s ${settings.stack} ${output}`;
+  return {
+    target: settings.target,
+    apiUrl: settings.publicUrl,
+    studioUrl: settings.studioUrl,
+    dashboardUsername: settings.auth.dashboardUsername,
+    dashboardPassword: secrets.dashboardPassword,
+    anonKey: secrets.anonKey,
+    serviceRoleKey: secrets.serviceRoleKey,
+    jwtSecret: secrets.jwtSecret,
+    postgresPassword: secrets.postgresPassword,
+    storageBucket: settings.storage.bucket,
+    keysCommand: `${show("anonKey")} && ${show("serviceRoleKey")}`,
+    signingKeyId: signing?.kid,
+    publishableKey: signing?.publishableKey,
+    secretKey: signing?.secretKey,
+  };
+}
