@@ -187,12 +187,7 @@ export const ADDRESSES = {
   vector: { aliases: ["vector"], port: 9001 },
   // The backup scheduler's /metrics and /healthz (components/backup.ts); never published.
   backup: { aliases: ["backup"], port: 9188, metrics: { port: 9188, path: "/metrics" } },
-} as const satisfies Record<string, ServiceAddress>;
-
-/** Every long-running container, keyed as in `memoryLimits` overrides. */
-export type ServiceName = keyof typeof ADDRESSES;
-/** The services in the table's order, which doctor and the README's memory table follow. */
-export const SERVICES = Object.keys(ADDRESSES) as readonly ServiceName[];
+} as const satisfies Record<ServiceName, ServiceAddress>;
 
 const TABLE: Readonly<Record<ServiceName, ServiceAddress>> = ADDRESSES;
 
