@@ -42,16 +42,21 @@ function probes(over: Partial<Probes> = {}): Probes {
   };
 }
 
+/** Every check of `settings` (default: a local stack with no config) on a machine where `over` is broken. */
+const diagnoseWith = (over: Partial<Probes> = {}, settings: Settings = local()) =>
+  diagnose(settings, probes(over), CTX);
+
 const byId = (report: DoctorReport, id: string): Check => {
   const found = report.checks.find((c) => c.id === id);
   if (!found) throw new Error(`no check ${id}; have ${report.checks.map((c) => c.id).join(", ")}`);
   return found;
 };
+const checksOf = (report: DoctorReport, ...ids: string[]): Check[] =>
+  ids.map((id) => byId(report, id));
 
 describe("doctor with fake probes", () => {
   it("finds no blocker on a ready machine, and checks every port the stack publishes", async () => {
-    const settings = local();
-    const report = await diagnose(settings, probes(), CTX);
+    const report = await diagnoseWith();
     expect(report.ok).toBe(true);
     expect(report.checks.filter((c) => c.status !== "ok")).toEqual([]);
     expect(report.checks.filter((c) => c.id.startsWith("port:")).map((c) => c.label)).toEqual([
@@ -65,24 +70,16 @@ describe("doctor with fake probes", () => {
   });
 
   it("blocks when Docker is not installed, or installed but not running", async () => {
-    const missing = await diagnose(
-      local(),
-      probes({ docker: async () => ({ state: "missing" }) }),
-      CTX,
-    );
+    const missing = await diagnoseWith({ docker: async () => ({ state: "missing" }) });
     expect(missing.ok).toBe(false);
     expect(byId(missing, "docker")).toMatchObject({
       status: "fail",
       detail: "Docker not installed",
       fix: expect.stringContaining("docs.docker.com"),
     });
-    const stopped = await diagnose(
-      local(),
-      probes({
-        docker: async () => ({ state: "stopped", client: "28.2.2", error: "Cannot connect" }),
-      }),
-      CTX,
-    );
+    const stopped = await diagnoseWith({
+      docker: async () => ({ state: "stopped", client: "28.2.2", error: "Cannot connect" }),
+    });
     expect(byId(stopped, "docker")).toMatchObject({
       status: "fail",
       detail: expect.stringMatching(/^Docker not running: client 28\.2\.2 is installed/),
@@ -95,38 +92,33 @@ describe("doctor with fake probes", () => {
     const off = local({ "ownstack:ollama": "false" });
     expect(memoryBudgetMiB(on) - memoryBudgetMiB(off)).toBe(on.memoryMiB.ollama);
     const budget = memoryBudgetMiB(on);
-    const short = await diagnose(
+    const short = await diagnoseWith(
+      { memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) },
       on,
-      probes({ memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) }),
-      CTX,
     );
     expect(byId(short, "memory")).toMatchObject({
       status: "fail",
       fix: expect.stringContaining("memoryLimits[0]' ollama="),
     });
     expect(short.ok).toBe(false);
-    const busy = await diagnose(
+    const busy = await diagnoseWith(
+      { memory: async () => ({ totalMiB: budget * 2, availableMiB: budget - 1 }) },
       on,
-      probes({ memory: async () => ({ totalMiB: budget * 2, availableMiB: budget - 1 }) }),
-      CTX,
     );
     expect(byId(busy, "memory").status).toBe("warn");
     expect(busy.ok).toBe(true);
-    const small = await diagnose(
+    const small = await diagnoseWith(
+      { memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) },
       off,
-      probes({ memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) }),
-      CTX,
     );
     expect(byId(small, "memory").status).toBe("ok");
   });
 
   it("blocks on a nearly full disk at Docker's root", async () => {
     let asked = "";
-    const full = await diagnose(
-      local(),
-      probes({ diskFree: async (p) => ((asked = p), { mount: "/var", freeMiB: 4096 }) }),
-      CTX,
-    );
+    const full = await diagnoseWith({
+      diskFree: async (p) => ((asked = p), { mount: "/var", freeMiB: 4096 }),
+    });
     expect(asked).toBe("/var/lib/docker");
     expect(byId(full, "disk")).toMatchObject({
       status: "fail",
@@ -135,70 +127,58 @@ describe("doctor with fake probes", () => {
   });
 
   it("blocks on a port held by another program, names the key to move it, and accepts its own containers", async () => {
-    const report = await diagnose(
-      local(),
-      probes({
-        port: async (_ip, p) => (p === 8000 || p === 6379 ? "in-use" : "free"),
-        ownPorts: async () => new Map([[6379, "redis"]]),
-      }),
-      CTX,
-    );
-    expect(byId(report, "port:8000")).toMatchObject({
-      status: "fail",
-      fix: expect.stringContaining("pulumi config set -s local apiPort <free port>"),
+    const report = await diagnoseWith({
+      port: async (_ip, p) => (p === 8000 || p === 6379 ? "in-use" : "free"),
+      ownPorts: async () => new Map([[6379, "redis"]]),
     });
-    expect(byId(report, "port:6379")).toMatchObject({
-      status: "ok",
-      detail: expect.stringContaining("already ours (redis)"),
-    });
+    expect(checksOf(report, "port:8000", "port:6379")).toMatchObject([
+      {
+        status: "fail",
+        fix: expect.stringContaining("pulumi config set -s local apiPort <free port>"),
+      },
+      { status: "ok", detail: expect.stringContaining("already ours (redis)") },
+    ]);
     expect(report.blockers).toBe(1);
   });
 
   it("follows a moved port: the stack's config decides what is checked", async () => {
     const seen: number[] = [];
-    await diagnose(
+    await diagnoseWith(
+      { port: async (_ip, p) => (seen.push(p), "free") },
       local({ "ownstack:apiPort": "8100" }),
-      probes({ port: async (_ip, p) => (seen.push(p), "free") }),
-      CTX,
     );
     expect(seen).toContain(8100);
     expect(seen).not.toContain(8000);
   });
 
   it("blocks without the Pulumi CLI and on a passphrase file others can read; a missing one is a warning", async () => {
-    const report = await diagnose(
-      local(),
-      probes({ pulumi: async () => undefined, fileMode: async () => 0o644 }),
-      CTX,
-    );
-    expect(byId(report, "pulumi")).toMatchObject({
-      status: "fail",
-      fix: expect.stringContaining("get.pulumi.com"),
+    const report = await diagnoseWith({
+      pulumi: async () => undefined,
+      fileMode: async () => 0o644,
     });
-    expect(byId(report, "passphrase")).toMatchObject({
-      status: "fail",
-      detail: expect.stringContaining("mode 0644"),
-      fix: "chmod 600 /project/.pulumi-passphrase",
-    });
-    const fresh = await diagnose(local(), probes({ fileMode: async () => undefined }), CTX);
+    expect(checksOf(report, "pulumi", "passphrase")).toMatchObject([
+      { status: "fail", fix: expect.stringContaining("get.pulumi.com") },
+      {
+        status: "fail",
+        detail: expect.stringContaining("mode 0644"),
+        fix: "chmod 600 /project/.pulumi-passphrase",
+      },
+    ]);
+    const fresh = await diagnoseWith({ fileMode: async () => undefined });
     expect(byId(fresh, "passphrase").status).toBe("warn");
   });
 
   it("says which accelerator Ollama gets, from the same decision the program makes", async () => {
-    const nvidia = await diagnose(
-      local(),
-      probes({
-        gpu: async (s) =>
-          decideGpu(s.ollama.gpu, {
-            controllers: [{ vendor: "NVIDIA Corporation", model: "RTX 4070" }],
-          }),
-      }),
-      CTX,
-    );
+    const nvidia = await diagnoseWith({
+      gpu: async (s) =>
+        decideGpu(s.ollama.gpu, {
+          controllers: [{ vendor: "NVIDIA Corporation", model: "RTX 4070" }],
+        }),
+    });
     expect(byId(nvidia, "gpu").detail).toMatch(
       /^Ollama runs on NVIDIA GPU: found NVIDIA Corporation RTX 4070/,
     );
-    const noOllama = await diagnose(local({ "ownstack:ollama": "false" }), probes(), CTX);
+    const noOllama = await diagnoseWith({}, local({ "ownstack:ollama": "false" }));
     expect(noOllama.checks.some((c) => c.id === "gpu")).toBe(false);
   });
 
@@ -208,33 +188,26 @@ describe("doctor with fake probes", () => {
       "ownstack:ollamaGpu": "cpu",
     });
     let hostAsked: string | undefined;
-    const report = await diagnose(
-      settings,
-      probes({
+    const report = await diagnoseWith(
+      {
         docker: async (h) => (
           (hostAsked = h),
           { state: "running", server: "27.0", memTotalMiB: 1024 }
         ),
         port: async () => "in-use",
-      }),
-      CTX,
+      },
+      settings,
     );
     expect(hostAsked).toBe("ssh://deploy@203.0.113.10");
-    expect(byId(report, "memory")).toMatchObject({
-      status: "fail",
-      detail: expect.stringMatching(/^the server has 1\.0 GiB/),
-    });
-    expect(byId(report, "ports")).toMatchObject({
-      status: "skip",
-      detail: expect.stringContaining("80, 443"),
-    });
-    expect(byId(report, "disk").status).toBe("skip");
+    expect(checksOf(report, "memory", "ports", "disk")).toMatchObject([
+      { status: "fail", detail: expect.stringMatching(/^the server has 1\.0 GiB/) },
+      { status: "skip", detail: expect.stringContaining("80, 443") },
+      { status: "skip" },
+    ]);
   });
 
   it("prints a table with a fix under each failing line", async () => {
-    const text = formatReport(
-      await diagnose(local(), probes({ docker: async () => ({ state: "missing" }) }), CTX),
-    );
+    const text = formatReport(await diagnoseWith({ docker: async () => ({ state: "missing" }) }));
     expect(text).toMatch(/\n {2}✗ Docker +Docker not installed\n +fix: Install Docker Desktop/);
     expect(text).toMatch(/1 blocker: fix the ✗ lines/);
   });

@@ -1,20 +1,10 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appEnv, formatEnv, mergeEnvFile, writeSecretFile } from "../../scripts/lib/envFile";
 import { StackOutputs } from "../../scripts/lib/pulumi";
-import { runScript } from "../support/project";
-
-const ROOT = resolve(__dirname, "../..");
+import { runScript, snapshot } from "../support/project";
 
 const LOCAL: StackOutputs = {
   target: "local",
@@ -124,8 +114,7 @@ describe("writing .env", () => {
     chmodSync(file, 0o644);
     writeSecretFile(file, "A=1\n");
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, "utf8")).toBe("A=1\n");
-    expect(readdirSync(dir)).toEqual([".env"]);
+    expect(snapshot(dir)).toEqual({ "/.env": "A=1\n" });
   });
 
   it("refuses a path it cannot write in one line and writes nothing", async () => {
@@ -138,7 +127,7 @@ describe("writing .env", () => {
       /^cannot write .*: .*file is not a folder; nothing was written$/,
     );
     expect(() => writeSecretFile(dir, "A=1\n")).toThrow(/it is a folder/);
-    expect(readdirSync(dir)).toEqual(["file"]);
+    expect(snapshot(dir)).toEqual({ "/file": "x" });
   });
 });
 

@@ -21,6 +21,22 @@ const project = tempProject;
 const rotate = (dir: string, args: string[], path = process.env.PATH ?? "") =>
   runScript("rotate", [...args, "--cwd", dir], { env: { PATH: path, HOME: dir } });
 
+/** Runs rotate in `dir` with a stand-in pulumi first on PATH; `log` is where it records its calls. */
+async function rotateWithFakePulumi(
+  dir: string,
+  args: readonly string[],
+  opts: { failUp?: boolean } = {},
+) {
+  const pulumi = fakePulumi(opts);
+  const run = await rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
+  return { ...run, log: pulumi.log };
+}
+
+/** The calls the stand-in pulumi got, one line each: the arguments, then the env it ran with. */
+const pulumiCalls = (log: string) => readFileSync(log, "utf8").trim().split("\n");
+/** The same calls, arguments only. */
+const pulumiCommands = (log: string) => pulumiCalls(log).map((c) => c.split(" | ")[0]);
+
 describe("rotation plan (pure)", () => {
   it("accepts every rotatable name and all", async () => {
     for (const n of ROTATABLE) expect(parseTarget(n)).toEqual([n]);
@@ -155,13 +171,12 @@ describe("npm run rotate: bad input changes nothing", () => {
     async (_what, args, opts, message) => {
       const dir = project(opts);
       const before = snapshot(dir);
-      const pulumi = fakePulumi();
-      const r = await rotate(dir, [...args], `${pulumi.bin}:${process.env.PATH}`);
+      const r = await rotateWithFakePulumi(dir, args);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(message);
       expect(r.stderr).toContain("Nothing changed.");
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(existsSync(pulumi.log)).toBe(false);
+      expect(existsSync(r.log)).toBe(false);
       expect(snapshot(dir)).toEqual(before);
     },
   );
@@ -170,17 +185,11 @@ describe("npm run rotate: bad input changes nothing", () => {
 describe("npm run rotate: the CLI path", () => {
   it("jwt: bumps the counter through pulumi config set, runs up, prints the new public keys and the session warning", async () => {
     const dir = project({ deployed: true, localYaml: 'config:\n  ownstack:rotateJwt: "2"\n' });
-    const pulumi = fakePulumi();
-    const r = await rotate(
-      dir,
-      ["jwt", "-s", "local", "--yes"],
-      `${pulumi.bin}:${process.env.PATH}`,
-    );
+    const r = await rotateWithFakePulumi(dir, ["jwt", "-s", "local", "--yes"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const calls = readFileSync(pulumi.log, "utf8").trim().split("\n");
     const tail = ` | passphrase_file=${join(dir, ".pulumi-passphrase")} | cwd=${dir}`;
-    expect(calls).toEqual([
+    expect(pulumiCalls(r.log)).toEqual([
       `config set --non-interactive -s local ownstack:rotateJwt 3${tail}`,
       `up -s local --yes${tail}`,
       `stack output -s local anonKey --show-secrets${tail}`,
@@ -201,12 +210,7 @@ describe("npm run rotate: the CLI path", () => {
 
   it("jwt on an hs256 stack with --show-secrets: prints both legacy keys and warns that every session ends", async () => {
     const dir = project({ deployed: true, localYaml: "config:\n  ownstack:authSigning: hs256\n" });
-    const pulumi = fakePulumi();
-    const r = await rotate(
-      dir,
-      ["jwt", "-s", "local", "--yes", "--show-secrets"],
-      `${pulumi.bin}:${process.env.PATH}`,
-    );
+    const r = await rotateWithFakePulumi(dir, ["jwt", "-s", "local", "--yes", "--show-secrets"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(
       "New anon key: value-of-anonKey\nNew service_role key: value-of-serviceRoleKey\n",
@@ -217,29 +221,18 @@ describe("npm run rotate: the CLI path", () => {
 
   it("all: bumps every counter, then one pulumi up", async () => {
     const dir = project({ deployed: true });
-    const pulumi = fakePulumi();
-    const r = await rotate(
-      dir,
-      ["all", "-s", "local", "--yes"],
-      `${pulumi.bin}:${process.env.PATH}`,
-    );
+    const r = await rotateWithFakePulumi(dir, ["all", "-s", "local", "--yes"]);
     expect(r.status).toBe(0);
-    const calls = readFileSync(pulumi.log, "utf8")
-      .trim()
-      .split("\n")
-      .map((c) => c.split(" | ")[0]);
+    const calls = pulumiCommands(r.log);
     expect(calls.filter((c) => c.startsWith("config set"))).toHaveLength(ROTATABLE.length);
     expect(calls.filter((c) => c.startsWith("up "))).toEqual(["up -s local --yes"]);
   });
 
   it("a failed pulumi up exits 1 and says a retry is safe", async () => {
     const dir = project({ deployed: true });
-    const pulumi = fakePulumi({ failUp: true });
-    const r = await rotate(
-      dir,
-      ["postgres", "-s", "local", "--yes"],
-      `${pulumi.bin}:${process.env.PATH}`,
-    );
+    const r = await rotateWithFakePulumi(dir, ["postgres", "-s", "local", "--yes"], {
+      failUp: true,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("pulumi up did not finish");
     expect(r.stderr).toContain("run: pulumi up -s local  (safe to repeat)");
@@ -248,19 +241,11 @@ describe("npm run rotate: the CLI path", () => {
 
   it("--no-up only bumps the counter", async () => {
     const dir = project({ deployed: true });
-    const pulumi = fakePulumi();
-    const r = await rotate(
-      dir,
-      ["redis", "-s", "local", "--yes", "--no-up"],
-      `${pulumi.bin}:${process.env.PATH}`,
-    );
+    const r = await rotateWithFakePulumi(dir, ["redis", "-s", "local", "--yes", "--no-up"]);
     expect(r.status).toBe(0);
-    expect(
-      readFileSync(pulumi.log, "utf8")
-        .trim()
-        .split("\n")
-        .map((c) => c.split(" | ")[0]),
-    ).toEqual(["config set --non-interactive -s local ownstack:rotateRedis 1"]);
+    expect(pulumiCommands(r.log)).toEqual([
+      "config set --non-interactive -s local ownstack:rotateRedis 1",
+    ]);
     expect(r.stdout).toContain("Apply with: pulumi up -s local");
   });
 });
