@@ -14,20 +14,14 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAGIC } from "../../scripts/lib/backup/crypto";
 import { listBackups, readManifest } from "../../scripts/lib/backup/manifest";
-import { PgTarget, localTarget, urlTarget } from "../../scripts/lib/backup/pg";
+import { localTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
-import {
-  EMBEDDED_MAJOR,
-  TestServer,
-  localPgDumps,
-  startEmbeddedOnly,
-  startServerWithTools,
-} from "../support/postgres";
+import { useBackupServer } from "../support/backupServer";
+import { EMBEDDED_MAJOR, localPgDumps, startEmbeddedOnly } from "../support/postgres";
 
 /**
  * Backup and restore against a real Postgres with the real pg_dump, pg_dumpall, pg_restore and
@@ -35,37 +29,8 @@ import {
  * The Docker path (`docker exec <db> pg_dump`) runs the same commands inside the container.
  */
 
-let server: TestServer | undefined;
-let skipReason: string | undefined;
-let work: string;
-
-beforeAll(async () => {
-  const started = await startServerWithTools();
-  if (typeof started === "string") {
-    if (process.env.CI === "true")
-      throw new Error(`CI needs Postgres client tools for the backup round trip: ${started}`);
-    skipReason = started;
-    console.warn(`[skipped] backup round trip: ${started}`);
-    return;
-  }
-  server = started;
-  console.info(`backup round trip on ${server.kind}, client tools from ${server.binDir ?? "PATH"}`);
-  work = mkdtempSync(join(tmpdir(), "ownstack-backups-"));
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function sql<T = Record<string, unknown>>(database: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server!.url(database) });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const db = useBackupServer("backup round trip", "ownstack-backup-");
+const { sql, target } = db;
 
 const SCHEMA = `
   create role app_reader nologin;
@@ -112,8 +77,6 @@ async function snapshot(database: string) {
   };
 }
 
-const target = (database: string): PgTarget => urlTarget(server!.url(database), server!.binDir);
-
 async function recreate(database: string, dropRoles: boolean): Promise<void> {
   await sql("postgres", `drop database if exists ${database}`);
   if (dropRoles)
@@ -126,7 +89,7 @@ describe("backup and restore on a real Postgres", () => {
   let folder: string;
 
   it("backs up schema, roles, policies, rows and a large object with a checksummed manifest", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     await sql("postgres", "create database appdb");
     await sql("appdb", SCHEMA);
     before = await snapshot("appdb");
@@ -134,7 +97,7 @@ describe("backup and restore on a real Postgres", () => {
     expect(before.policies).toHaveLength(2);
 
     const result = await runBackup({
-      root: join(work, "plain"),
+      root: join(db.work, "plain"),
       prefix: "test",
       stack: null,
       target: target("appdb"),
@@ -145,7 +108,7 @@ describe("backup and restore on a real Postgres", () => {
     expect(manifest.files.map((f) => f.name).sort()).toEqual(["db.dump", "roles.sql"]);
     expect(readFileSync(join(folder, "db.dump")).subarray(0, 5).toString()).toBe("PGDMP");
     expect(readFileSync(join(folder, "roles.sql"), "utf8")).toMatch(/CREATE ROLE app_reader;/);
-    expect(Number(manifest.versions.postgres.split(".")[0])).toBe(server.major);
+    expect(Number(manifest.versions.postgres.split(".")[0])).toBe(db.server.major);
     expect(statSync(join(folder, "db.dump")).size).toBe(
       manifest.files.find((f) => f.name === "db.dump")!.bytes,
     );
@@ -153,7 +116,7 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("after drop database and roles, restore brings back equal counts, policies, roles and the large object", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     await recreate("appdb", true);
     const report = await runRestore({
       folder,
@@ -166,7 +129,7 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("refuses a busy database without --force and changes nothing", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     await sql("appdb", "insert into public.items values (9999, 'marker')");
     await expect(
       runRestore({ folder, connect: async () => ({ target: target("appdb") }), force: false }),
@@ -179,14 +142,14 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("npm run restore into the busy database says so on one stderr line and exits 2 (refused)", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     const args = [
       join(__dirname, "../../node_modules/tsx/dist/cli.mjs"),
       "scripts/restore.ts",
       folder,
       "--db-url",
-      server.url("appdb"),
-      ...(server.binDir ? ["--pg-bin", server.binDir] : []),
+      db.server.url("appdb"),
+      ...(db.server.binDir ? ["--pg-bin", db.server.binDir] : []),
     ];
     const r = spawnSync(process.execPath, args, {
       cwd: join(__dirname, "../.."),
@@ -204,7 +167,7 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("with --force replaces what the backup holds", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     const report = await runRestore({
       folder,
       connect: async () => ({ target: target("appdb") }),
@@ -215,8 +178,8 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("refuses a corrupted archive with a clear message before touching the database", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
-    const damaged = join(work, "damaged");
+    if (db.skipReason) return ctx.skip(db.skipReason);
+    const damaged = join(db.work, "damaged");
     cpSync(folder, damaged, { recursive: true });
     const fd = openSync(join(damaged, "db.dump"), "r+");
     const byte = Buffer.alloc(1);
@@ -240,10 +203,10 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("encrypts at rest, refuses a wrong passphrase, and restores with the right one", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     const passphrase = "correct horse battery staple";
     const { folder: enc } = await runBackup({
-      root: join(work, "enc"),
+      root: join(db.work, "enc"),
       prefix: "test",
       stack: null,
       target: target("appdb"),
@@ -283,8 +246,8 @@ describe("backup and restore on a real Postgres", () => {
   });
 
   it("keeps the newest --keep backups and leaves other folders alone", async (ctx) => {
-    if (!server) return ctx.skip(skipReason);
-    const root = join(work, "keep");
+    if (db.skipReason) return ctx.skip(db.skipReason);
+    const root = join(db.work, "keep");
     mkdirSync(join(root, "my-notes"), { recursive: true });
     let t = Date.parse("2026-03-01T10:00:00Z");
     const now = () => new Date((t += 60_000));

@@ -1,16 +1,13 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schedulerBundle } from "../../components/backup";
 import { parseSchedule } from "../../config/backupSchedule";
 import { runDrill } from "../../scripts/lib/backup/drill";
 import { keyId } from "../../scripts/lib/backup/keys";
 import { listBackups, partialBackups, readManifest } from "../../scripts/lib/backup/manifest";
-import { offsiteTarget } from "../../scripts/lib/backup/offsite";
-import { PgTarget, urlTarget } from "../../scripts/lib/backup/pg";
+import { OffsiteTarget, offsiteTarget } from "../../scripts/lib/backup/offsite";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import {
   BackupScheduler,
@@ -20,9 +17,8 @@ import {
   retainedBytes,
 } from "../../scripts/lib/backup/scheduler";
 import { mountedFileStorage } from "../../scripts/lib/backup/storageDirect";
+import { useBackupServer } from "../support/backupServer";
 import { SSHD, Sshd, startSshd } from "../support/sshd";
-import { TestServer, startServerWithTools } from "../support/postgres";
-import { queryRows } from "../support/sql";
 
 /**
  * The scheduler's whole path on real engines: dump (pg_dump/pg_restore of the server's version)
@@ -31,40 +27,28 @@ import { queryRows } from "../support/sql";
  * run the bundled scheduler (the file the container runs) as a child and signal it.
  */
 
-let server: TestServer | undefined;
+const db = useBackupServer("backup scheduler path", "ownstack-sched-");
+const { sql, target } = db;
 let sshd: Sshd | undefined;
-let work: string;
-const skip: string[] = [];
+let sshdMissing: string | undefined;
+const skip = () => [db.skipReason, sshdMissing].filter(Boolean).join("; ");
 
 beforeAll(async () => {
-  const started = await startServerWithTools("ownstack-sched-");
-  if (typeof started === "string") {
-    if (process.env.CI === "true")
-      throw new Error(`CI needs Postgres for the scheduler path: ${started}`);
-    skip.push(started);
-  } else server = started;
-  if (!existsSync(SSHD)) {
-    if (process.env.CI === "true")
-      throw new Error(`CI needs ${SSHD}; .ci/run installs Debian's openssh-server`);
-    skip.push(`${SSHD} missing (apt-get install openssh-server)`);
-  } else sshd = await startSshd();
-  if (skip.length > 0) console.warn(`[skipped] backup scheduler path: ${skip.join("; ")}`);
-  else
-    console.info(
-      `backup scheduler path on ${server!.kind}, off-site: OpenSSH sftp on 127.0.0.1:${sshd!.port}`,
-    );
-  work = mkdtempSync(join(tmpdir(), "ownstack-sched-work-"));
+  if (existsSync(SSHD)) {
+    sshd = await startSshd();
+    console.info(`backup scheduler off-site: OpenSSH sftp on 127.0.0.1:${sshd.port}`);
+    return;
+  }
+  if (process.env.CI === "true")
+    throw new Error(`CI needs ${SSHD}; .ci/run installs Debian's openssh-server`);
+  sshdMissing = `${SSHD} missing (apt-get install openssh-server)`;
+  console.warn(`[skipped] backup scheduler path: ${sshdMissing}`);
 }, 120_000);
 
 afterAll(async () => {
   await sshd?.stop();
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
-const sql = <T = Record<string, unknown>>(database: string, text: string): Promise<T[]> =>
-  queryRows<T>(server!.url(database), text);
-const target = (database: string): PgTarget => urlTarget(server!.url(database), server!.binDir);
 const KEY = "scheduler-test-key-0123456789abcdefghijkl";
 const schedule = parseSchedule("17 3 * * *") as Exclude<ReturnType<typeof parseSchedule>, string>;
 
@@ -72,11 +56,46 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
   let clock = new Date("2026-12-29T03:17:00Z");
   const logs: string[] = [];
   let scheduler: BackupScheduler;
-  const root = () => join(work, "backups");
-  const storageParent = () => join(work, "storage-volume");
+  const root = () => join(db.work, "backups");
+  const storageParent = () => join(db.work, "storage-volume");
+  /** The test's OpenSSH server as the off-site target, trusting `hostKey` (default: its own). */
+  const sftp = (hostKey = sshd!.hostKey) =>
+    offsiteTarget({
+      kind: "sftp",
+      host: "127.0.0.1",
+      port: sshd!.port,
+      user: sshd!.user,
+      path: sshd!.dir,
+      privateKey: sshd!.clientKey,
+      hostKey,
+    });
+  /** A nightly encrypted backup of appdb (and `storage`) into root(), kept by daily 2, weekly 1. */
+  const nightly = (
+    offsite: OffsiteTarget,
+    now: () => Date,
+    storage?: ReturnType<typeof mountedFileStorage>,
+  ) =>
+    new BackupScheduler({
+      schedule,
+      retention: { daily: 2, weekly: 1 },
+      backup: {
+        root: root(),
+        prefix: "local",
+        stack: "local",
+        target: target("appdb"),
+        storage,
+        passphrase: KEY,
+        keyId: keyId(KEY),
+        version: "test",
+      },
+      offsite,
+      now,
+      sleep: async () => undefined,
+      log: (l) => logs.push(l),
+    });
 
   it("four nightly runs: encrypted, counted, copied off-site, pruned by retention on both sides", async (ctx) => {
-    if (skip.length > 0) return ctx.skip(skip.join("; "));
+    if (skip()) return ctx.skip(skip());
     await sql("postgres", "create database appdb");
     await sql(
       "appdb",
@@ -90,33 +109,7 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
       mkdirSync(join(storageParent(), "storage", f, ".."), { recursive: true });
       writeFileSync(join(storageParent(), "storage", f), "object bytes");
     }
-    const offsite = offsiteTarget({
-      kind: "sftp",
-      host: "127.0.0.1",
-      port: sshd!.port,
-      user: sshd!.user,
-      path: sshd!.dir,
-      privateKey: sshd!.clientKey,
-      hostKey: sshd!.hostKey,
-    });
-    scheduler = new BackupScheduler({
-      schedule,
-      retention: { daily: 2, weekly: 1 },
-      backup: {
-        root: root(),
-        prefix: "local",
-        stack: "local",
-        target: target("appdb"),
-        storage: mountedFileStorage(storageParent()),
-        passphrase: KEY,
-        keyId: keyId(KEY),
-        version: "test",
-      },
-      offsite,
-      now: () => clock,
-      sleep: async () => undefined,
-      log: (l) => logs.push(l),
-    });
+    scheduler = nightly(sftp(), () => clock, mountedFileStorage(storageParent()));
     // 2026-12-29 (Tue, ISO week 53) to 2027-01-01 (Fri, still week 53): 4 runs.
     for (let day = 0; day < 4; day++) {
       clock = new Date(Date.parse("2026-12-29T03:17:00Z") + day * 86_400_000);
@@ -156,7 +149,7 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
   });
 
   it("the drill restores the newest into a scratch database, finds every row and object, drops it, and leaves the live one alone", async (ctx) => {
-    if (skip.length > 0) return ctx.skip(skip.join("; "));
+    if (skip()) return ctx.skip(skip());
     await sql("appdb", "insert into public.items values (9999, 'written after the backup')");
     const newest = join(root(), listBackups(root(), "local")[0]);
     const report = await runDrill({
@@ -183,7 +176,7 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
   });
 
   it("restore brings the scheduled backup back into an empty database", async (ctx) => {
-    if (skip.length > 0) return ctx.skip(skip.join("; "));
+    if (skip()) return ctx.skip(skip());
     await sql("postgres", "create database restored");
     const newest = join(root(), listBackups(root(), "local")[0]);
     await runRestore({
@@ -201,33 +194,11 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
   });
 
   it("a failed upload keeps the local backup and is counted and logged", async (ctx) => {
-    if (skip.length > 0) return ctx.skip(skip.join("; "));
-    const wrongHost = offsiteTarget({
-      kind: "sftp",
-      host: "127.0.0.1",
-      port: sshd!.port,
-      user: sshd!.user,
-      path: sshd!.dir,
-      privateKey: sshd!.clientKey,
-      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKey",
-    });
-    const failing = new BackupScheduler({
-      schedule,
-      retention: { daily: 2, weekly: 1 },
-      backup: {
-        root: root(),
-        prefix: "local",
-        stack: "local",
-        target: target("appdb"),
-        passphrase: KEY,
-        keyId: keyId(KEY),
-        version: "test",
-      },
-      offsite: wrongHost,
-      now: () => new Date("2027-01-02T03:17:00Z"),
-      sleep: async () => undefined,
-      log: (l) => logs.push(l),
-    });
+    if (skip()) return ctx.skip(skip());
+    const wrongHost = sftp(
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKey",
+    );
+    const failing = nightly(wrongHost, () => new Date("2027-01-02T03:17:00Z"));
     expect(await failing.runOnce()).toBe(true);
     expect(listBackups(root(), "local")[0]).toBe("local-2027-01-02T03-17-00.000Z");
     expect(readState(root()).offsite).toMatchObject({
@@ -249,12 +220,12 @@ async function scheduler(
   root: string,
   database: string,
 ): Promise<{ child: ChildProcess; exited: Promise<number | null>; out: () => string }> {
-  const file = join(work, "backup-scheduler.js");
+  const file = join(db.work, "backup-scheduler.js");
   if (!existsSync(file)) writeFileSync(file, await schedulerBundle());
-  const u = new URL(server!.url(database));
+  const u = new URL(db.server.url(database));
   const child = spawn(process.execPath, [file, command], {
     env: {
-      PATH: `${server!.binDir ?? ""}:${process.env.PATH}`,
+      PATH: `${db.server.binDir ?? ""}:${process.env.PATH}`,
       OWNSTACK_STACK: "local",
       OWNSTACK_BACKUP_DIR: root,
       OWNSTACK_BACKUP_PASSPHRASE: KEY,
@@ -276,39 +247,17 @@ async function scheduler(
   };
 }
 
-/** Holds an exclusive lock on public.items until released, so pg_dump / pg_restore wait on it. */
-async function lockItems(database: string): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: server!.url(database) });
-  await client.connect();
-  await client.query("begin; lock table public.items in access exclusive mode");
-  return async () => {
-    await client.query("rollback");
-    await client.end();
-  };
-}
-
-async function waitForLockWait(database: string, app: RegExp): Promise<void> {
-  for (;;) {
-    const rows = await sql<{ application_name: string }>(
-      database,
-      "select application_name from pg_stat_activity where wait_event_type = 'Lock'",
-    );
-    if (rows.some((r) => app.test(r.application_name))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("interrupted runs", () => {
   it("a scheduled backup stopped by SIGTERM leaves no partial folder and the last good backup unchanged", async (ctx) => {
-    if (skip.length > 0) return ctx.skip(skip.join("; "));
-    const root = join(work, "interrupted");
+    if (skip()) return ctx.skip(skip());
+    const root = join(db.work, "interrupted");
     const first = await scheduler("now", root, "appdb");
     expect(await first.exited).toBe(0);
     const good = lastGoodBackup(root, "local")!;
 
-    const release = await lockItems("appdb");
+    const release = await db.lockTable("appdb", "public.items");
     const run = await scheduler("now", root, "appdb");
-    await waitForLockWait("appdb", /pg_dump/);
+    await db.waitForLockWait("appdb", /pg_dump/);
     expect(partialBackups(root, "local")).toHaveLength(1);
     run.child.kill("SIGTERM");
     await run.exited;
@@ -319,12 +268,12 @@ describe("interrupted runs", () => {
   }, 120_000);
 
   it("a run killed outright (SIGKILL) leaves a partial that never counts, and the next run removes it and says so", async (ctx) => {
-    if (skip.length > 0) return ctx.skip(skip.join("; "));
-    const root = join(work, "interrupted");
+    if (skip()) return ctx.skip(skip());
+    const root = join(db.work, "interrupted");
     const good = lastGoodBackup(root, "local")!;
-    const release = await lockItems("appdb");
+    const release = await db.lockTable("appdb", "public.items");
     const run = await scheduler("now", root, "appdb");
-    await waitForLockWait("appdb", /pg_dump/);
+    await db.waitForLockWait("appdb", /pg_dump/);
     run.child.kill("SIGKILL");
     await run.exited;
     await release();

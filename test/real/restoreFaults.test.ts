@@ -2,15 +2,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyId, reencryptBackups } from "../../scripts/lib/backup/keys";
 import { readManifest, sha256File } from "../../scripts/lib/backup/manifest";
-import { PgTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
-import { TestServer, startServerWithTools } from "../support/postgres";
-import { queryRows } from "../support/sql";
+import { useBackupServer } from "../support/backupServer";
 
 /**
  * Restore under faults, on a real Postgres with the real client tools: a database holding only
@@ -18,35 +15,14 @@ import { queryRows } from "../support/sql";
  * refused before any role is created; a restore stopped by SIGTERM leaves no decrypted file.
  */
 
-let server: TestServer | undefined;
-let skip: string | undefined;
-let work: string;
-
-beforeAll(async () => {
-  const started = await startServerWithTools("ownstack-faults-");
-  if (typeof started === "string") {
-    if (process.env.CI === "true")
-      throw new Error(`CI needs Postgres for the restore faults: ${started}`);
-    skip = started;
-    console.warn(`[skipped] restore faults: ${started}`);
-  } else server = started;
-  work = mkdtempSync(join(tmpdir(), "ownstack-faults-work-"));
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
-
-const sql = <T = Record<string, unknown>>(database: string, text: string): Promise<T[]> =>
-  queryRows<T>(server!.url(database), text);
-const target = (database: string): PgTarget => urlTarget(server!.url(database), server!.binDir);
+const db = useBackupServer("restore faults", "ownstack-faults-");
+const { sql, target } = db;
 const KEY = "restore-faults-passphrase";
 let folder: string;
 
 describe("restore under faults", () => {
   it("a database holding only a function, a sequence and a type is not empty", async (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     await sql("postgres", "create role faults_owner nologin");
     await sql("postgres", "create database src");
     await sql(
@@ -55,7 +31,7 @@ describe("restore under faults", () => {
     );
     folder = (
       await runBackup({
-        root: join(work, "b"),
+        root: join(db.work, "b"),
         prefix: "t",
         stack: null,
         target: target("src"),
@@ -85,9 +61,9 @@ describe("restore under faults", () => {
   });
 
   it("after a key rotation the kept backups are re-encrypted and restore with the new key only", async (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     const NEW = "restore-faults-rotated-key";
-    const root = join(work, "rekey");
+    const root = join(db.work, "rekey");
     const old = (
       await runBackup({
         root,
@@ -114,10 +90,10 @@ describe("restore under faults", () => {
   });
 
   it("a damaged dump whose checksums agree is refused before any role is created", async (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     const plain = (
       await runBackup({
-        root: join(work, "plain"),
+        root: join(db.work, "plain"),
         prefix: "t",
         stack: null,
         target: target("src"),
@@ -153,28 +129,26 @@ describe("restore under faults", () => {
   });
 
   it("a restore stopped by SIGTERM leaves no decrypted dump behind", async (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (db.skipReason) return ctx.skip(db.skipReason);
     await sql("postgres", "create role faults_owner nologin");
     const tmp = mkdtempSync(join(tmpdir(), "ownstack-faults-tmp-"));
-    writeFileSync(join(work, "key"), `${KEY}\n`, { mode: 0o600 });
+    writeFileSync(join(db.work, "key"), `${KEY}\n`, { mode: 0o600 });
     // An open transaction holding public.items makes pg_restore --clean wait, with the dump decrypted.
-    const locker = new pg.Client({ connectionString: server!.url("src") });
-    await locker.connect();
-    await locker.query("begin; lock table public.items in access exclusive mode");
+    const release = await db.lockTable("src", "public.items");
     const args = [
       join(__dirname, "../../node_modules/tsx/dist/cli.mjs"),
       "scripts/restore.ts",
       folder,
       "--db-url",
-      server!.url("src"),
+      db.server.url("src"),
       "--force",
       "--quiet",
       "--passphrase-file",
-      join(work, "key"),
+      join(db.work, "key"),
     ];
     const child = spawn(
       process.execPath,
-      [...args, ...(server!.binDir ? ["--pg-bin", server!.binDir] : [])],
+      [...args, ...(db.server.binDir ? ["--pg-bin", db.server.binDir] : [])],
       {
         cwd: join(__dirname, "../.."),
         env: { ...process.env, TMPDIR: tmp },
@@ -182,14 +156,7 @@ describe("restore under faults", () => {
       },
     );
     const exited = new Promise((r) => child.once("exit", r));
-    for (;;) {
-      const waiting = await sql(
-        "src",
-        "select 1 from pg_stat_activity where wait_event_type = 'Lock' and application_name = 'pg_restore'",
-      );
-      if (waiting.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await db.waitForLockWait("src", /^pg_restore$/);
     const during = readdirSync(tmp).filter((n) => n.startsWith("ownstack-restore-"));
     expect(during).toHaveLength(1);
     expect(existsSync(join(tmp, during[0], "db.dump"))).toBe(true);
@@ -197,8 +164,7 @@ describe("restore under faults", () => {
     await exited;
     // (tsx keeps its own cache folder there.)
     expect(readdirSync(tmp).filter((n) => n.startsWith("ownstack-"))).toEqual([]);
-    await locker.query("rollback");
-    await locker.end();
+    await release();
     rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 });
