@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -21,6 +20,7 @@ import { localTarget, urlTarget } from "../../scripts/lib/backup/pg";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
 import { useBackupServer } from "../support/backupServer";
+import { runScript } from "../support/project";
 import { EMBEDDED_MAJOR, localPgDumps, startEmbeddedOnly } from "../support/postgres";
 
 /**
@@ -143,18 +143,7 @@ describe("backup and restore on a real Postgres", () => {
 
   it("npm run restore into the busy database says so on one stderr line and exits 2 (refused)", async (ctx) => {
     if (db.skipReason) return ctx.skip(db.skipReason);
-    const args = [
-      join(__dirname, "../../node_modules/tsx/dist/cli.mjs"),
-      "scripts/restore.ts",
-      folder,
-      "--db-url",
-      db.server.url("appdb"),
-      ...(db.server.binDir ? ["--pg-bin", db.server.binDir] : []),
-    ];
-    const r = spawnSync(process.execPath, args, {
-      cwd: join(__dirname, "../.."),
-      encoding: "utf8",
-    });
+    const r = await runScript("restore", db.restoreArgs(folder, "appdb"));
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(

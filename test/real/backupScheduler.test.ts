@@ -28,7 +28,6 @@ import { SSHD, Sshd, startSshd } from "../support/sshd";
  */
 
 const db = useBackupServer("backup scheduler path", "ownstack-sched-");
-const { sql, target } = db;
 let sshd: Sshd | undefined;
 let sshdMissing: string | undefined;
 const skip = () => [db.skipReason, sshdMissing].filter(Boolean).join("; ");
@@ -82,7 +81,7 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
         root: root(),
         prefix: "local",
         stack: "local",
-        target: target("appdb"),
+        target: db.target("appdb"),
         storage,
         passphrase: KEY,
         keyId: keyId(KEY),
@@ -96,12 +95,12 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
 
   it("four nightly runs: encrypted, counted, copied off-site, pruned by retention on both sides", async (ctx) => {
     if (skip()) return ctx.skip(skip());
-    await sql("postgres", "create database appdb");
-    await sql(
+    await db.sql("postgres", "create database appdb");
+    await db.sql(
       "appdb",
       "create table public.items (id int primary key, name text); insert into public.items select g, 'item ' || g from generate_series(1, 120) g",
     );
-    await sql(
+    await db.sql(
       "appdb",
       "create schema app; create table app.notes (id serial primary key, body text); insert into app.notes (body) select 'n' || g from generate_series(1, 40) g",
     );
@@ -150,11 +149,11 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
 
   it("the drill restores the newest into a scratch database, finds every row and object, drops it, and leaves the live one alone", async (ctx) => {
     if (skip()) return ctx.skip(skip());
-    await sql("appdb", "insert into public.items values (9999, 'written after the backup')");
+    await db.sql("appdb", "insert into public.items values (9999, 'written after the backup')");
     const newest = join(root(), listBackups(root(), "local")[0]);
     const report = await runDrill({
       folder: newest,
-      server: target("postgres"),
+      server: db.target("postgres"),
       passphrase: KEY,
       now: () => new Date("2027-01-01T12:00:00Z"),
     });
@@ -167,26 +166,28 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
       scratch: "ownstack_drill_20270101120000",
     });
     expect(
-      await sql(
+      await db.sql(
         "postgres",
         "select datname from pg_database where datname like 'ownstack_drill_%'",
       ),
     ).toEqual([]);
-    expect(await sql("appdb", "select count(*)::int as n from public.items")).toEqual([{ n: 121 }]);
+    expect(await db.sql("appdb", "select count(*)::int as n from public.items")).toEqual([
+      { n: 121 },
+    ]);
   });
 
   it("restore brings the scheduled backup back into an empty database", async (ctx) => {
     if (skip()) return ctx.skip(skip());
-    await sql("postgres", "create database restored");
+    await db.sql("postgres", "create database restored");
     const newest = join(root(), listBackups(root(), "local")[0]);
     await runRestore({
       folder: newest,
-      connect: async () => ({ target: target("restored") }),
+      connect: async () => ({ target: db.target("restored") }),
       force: false,
       passphrase: KEY,
     });
     expect(
-      await sql(
+      await db.sql(
         "restored",
         "select (select count(*)::int from public.items) as items, (select count(*)::int from app.notes) as notes",
       ),

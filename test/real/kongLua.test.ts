@@ -97,6 +97,10 @@ function through(
   return out;
 }
 
+/** The Authorization header the service behind Kong receives for a request with `headers`. */
+const authorizationFor = (svc: KongService, headers: Record<string, string>) =>
+  through(svc, { headers }).headers.authorization;
+
 describe.skipIf(!LUA)("Kong's Lua templates under a real Lua", () => {
   describe("storage (no key-auth: S3 SigV4 and presigned URLs carry no apikey)", () => {
     const storage = service("storage-v1", T);
@@ -114,24 +118,21 @@ describe.skipIf(!LUA)("Kong's Lua templates under a real Lua", () => {
     });
 
     it("the publishable key becomes the anon ES256 JWT, the secret key the service_role one", () => {
-      expect(
-        through(storage, { headers: { apikey: T.publishableKey } }).headers.authorization,
-      ).toBe(`Bearer ${T.anonKeyAsymmetric}`);
-      expect(through(storage, { headers: { apikey: T.secretKey } }).headers.authorization).toBe(
+      expect(authorizationFor(storage, { apikey: T.publishableKey })).toBe(
+        `Bearer ${T.anonKeyAsymmetric}`,
+      );
+      expect(authorizationFor(storage, { apikey: T.secretKey })).toBe(
         `Bearer ${T.serviceRoleKeyAsymmetric}`,
       );
     });
 
     it("a user's session JWT and an S3 SigV4 Authorization pass through unchanged", () => {
-      expect(
-        through(storage, { headers: { apikey: T.publishableKey, Authorization: USER_JWT } }).headers
-          .authorization,
-      ).toBe(USER_JWT);
+      expect(authorizationFor(storage, { apikey: T.publishableKey, Authorization: USER_JWT })).toBe(
+        USER_JWT,
+      );
       const sigv4 =
         "AWS4-HMAC-SHA256 Credential=key/20261201/local/s3/aws4_request, SignedHeaders=host, Signature=abc";
-      expect(through(storage, { headers: { Authorization: sigv4 } }).headers.authorization).toBe(
-        sigv4,
-      );
+      expect(authorizationFor(storage, { Authorization: sigv4 })).toBe(sigv4);
     });
   });
 
@@ -142,29 +143,27 @@ describe.skipIf(!LUA)("Kong's Lua templates under a real Lua", () => {
     const rest = service("rest-v1", translation);
 
     it("a legacy anon apikey is forwarded as the Bearer token", () => {
-      expect(through(rest, { headers: { apikey: KEYS.anonKey } }).headers.authorization).toBe(
-        `Bearer ${KEYS.anonKey}`,
-      );
+      expect(authorizationFor(rest, { apikey: KEYS.anonKey })).toBe(`Bearer ${KEYS.anonKey}`);
     });
 
     it("a user's session JWT wins over the apikey", () => {
-      expect(
-        through(rest, { headers: { apikey: KEYS.anonKey, Authorization: USER_JWT } }).headers
-          .authorization,
-      ).toBe(USER_JWT);
+      expect(authorizationFor(rest, { apikey: KEYS.anonKey, Authorization: USER_JWT })).toBe(
+        USER_JWT,
+      );
     });
   });
 
   it("rest-v1: `Authorization: Bearer sb_secret_…` (supabase-js with a secret key) becomes the service_role ES256 JWT", () => {
-    const up = through(service("rest-v1", T), {
-      headers: { apikey: T.secretKey, Authorization: `Bearer ${T.secretKey}` },
-    });
-    expect(up.headers.authorization).toBe(`Bearer ${T.serviceRoleKeyAsymmetric}`);
+    const headers = { apikey: T.secretKey, Authorization: `Bearer ${T.secretKey}` };
+    expect(authorizationFor(service("rest-v1", T), headers)).toBe(
+      `Bearer ${T.serviceRoleKeyAsymmetric}`,
+    );
   });
 
   it("the OpenAPI root route translates keys like rest-v1 (its ACL, not the template, limits it to service_role)", () => {
-    const up = through(service("rest-v1-openapi", T), { headers: { apikey: T.secretKey } });
-    expect(up.headers.authorization).toBe(`Bearer ${T.serviceRoleKeyAsymmetric}`);
+    expect(authorizationFor(service("rest-v1-openapi", T), { apikey: T.secretKey })).toBe(
+      `Bearer ${T.serviceRoleKeyAsymmetric}`,
+    );
   });
 
   it("graphql-v1 adds Content-Profile: graphql_public next to the translated Authorization", () => {

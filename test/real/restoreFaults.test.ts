@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { readManifest, sha256File } from "../../scripts/lib/backup/manifest";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
 import { useBackupServer } from "../support/backupServer";
+import { spawnScript } from "../support/project";
 
 /**
  * Restore under faults, on a real Postgres with the real client tools: a database holding only
@@ -135,26 +135,11 @@ describe("restore under faults", () => {
     writeFileSync(join(db.work, "key"), `${KEY}\n`, { mode: 0o600 });
     // An open transaction holding public.items makes pg_restore --clean wait, with the dump decrypted.
     const release = await db.lockTable("src", "public.items");
-    const args = [
-      join(__dirname, "../../node_modules/tsx/dist/cli.mjs"),
-      "scripts/restore.ts",
-      folder,
-      "--db-url",
-      db.server.url("src"),
-      "--force",
-      "--quiet",
-      "--passphrase-file",
-      join(db.work, "key"),
-    ];
-    const child = spawn(
-      process.execPath,
-      [...args, ...(db.server.binDir ? ["--pg-bin", db.server.binDir] : [])],
-      {
-        cwd: join(__dirname, "../.."),
-        env: { ...process.env, TMPDIR: tmp },
-        stdio: "ignore",
-      },
-    );
+    const args = ["--force", "--quiet", "--passphrase-file", join(db.work, "key")];
+    const child = spawnScript("restore", [...db.restoreArgs(folder, "src"), ...args], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: "ignore",
+    });
     const exited = new Promise((r) => child.once("exit", r));
     await db.waitForLockWait("src", /^pg_restore$/);
     const during = readdirSync(tmp).filter((n) => n.startsWith("ownstack-restore-"));

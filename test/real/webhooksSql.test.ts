@@ -1,9 +1,8 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initSqlFiles } from "../../components/render/initSql";
 import { renderWebhooksSql } from "../../components/render/webhooksSql";
 import { Cluster } from "../support/postgres";
-import { Login, runSql } from "../support/sql";
+import { Login, runSql, withLogin } from "../support/sql";
 import { startInitialisedDb } from "../support/supabaseDb";
 import { withoutPgNet } from "../support/supabaseInit";
 
@@ -135,25 +134,15 @@ describe("Database Webhooks SQL (upstream's webhooks.sql) on a real Postgres", (
   it("a `supabase db diff` migration that adds a Database Webhook applies as postgres, once postgres is no superuser", async () => {
     // The image demotes postgres after init (post-setup); user migrations run as postgres.
     await asAdmin("ALTER ROLE postgres NOSUPERUSER");
-    const client = new pg.Client({
-      host: at.host,
-      port: at.port,
-      user: "postgres",
-      password: PASSWORD,
-      database: "postgres",
-    });
-    await client.connect();
-    try {
-      await client.query("CREATE TABLE public.orders (id bigint PRIMARY KEY, total numeric)");
-      await client.query(
+    const trigger = await withLogin(at, "postgres", PASSWORD, async (c) => {
+      await c.query("CREATE TABLE public.orders (id bigint PRIMARY KEY, total numeric)");
+      await c.query(
         `CREATE TRIGGER "order_created" AFTER INSERT ON "public"."orders" FOR EACH ROW EXECUTE FUNCTION "supabase_functions"."http_request"('http://functions:9000/order-created', 'POST', '{"Content-type":"application/json"}', '{}', '5000')`,
       );
-      const trigger = await client.query(
+      return c.query(
         "SELECT tgfoid::regproc::text AS fn FROM pg_trigger WHERE tgname = 'order_created'",
       );
-      expect(trigger.rows).toEqual([{ fn: "supabase_functions.http_request" }]);
-    } finally {
-      await client.end();
-    }
+    });
+    expect(trigger.rows).toEqual([{ fn: "supabase_functions.http_request" }]);
   });
 });

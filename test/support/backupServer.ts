@@ -24,6 +24,8 @@ export interface BackupServer {
   sql<T = Record<string, unknown>>(database: string, text: string): Promise<T[]>;
   /** `database` as backup and restore reach it, with the server's own client tools. */
   target(database: string): PgTarget;
+  /** `npm run restore` arguments that restore `folder` into `database` with the server's tools. */
+  restoreArgs(folder: string, database: string): string[];
   /** Holds an exclusive lock on `table` until the returned function releases it. */
   lockTable(database: string, table: string): Promise<() => Promise<void>>;
   /** Resolves once a session whose application_name matches `app` waits for a lock. */
@@ -74,6 +76,12 @@ export function useBackupServer(what: string, prefix: string): BackupServer {
     },
     sql,
     target: (database) => urlTarget(started().url(database), started().binDir),
+    restoreArgs: (folder, database) => [
+      folder,
+      "--db-url",
+      started().url(database),
+      ...(started().binDir ? ["--pg-bin", started().binDir as string] : []),
+    ],
     async lockTable(database, table) {
       const client = new pg.Client({ connectionString: started().url(database) });
       await client.connect();

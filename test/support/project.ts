@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { ChildProcess, StdioOptions, spawn } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -96,6 +96,19 @@ const statSafe = (p: string) => {
   }
 };
 
+/** Starts `scripts/<name>.ts` as npm would (tsx), for a test that signals it while it runs. */
+export function spawnScript(
+  name: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdio: StdioOptions },
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args],
+    { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: opts.stdio },
+  );
+}
+
 /** What a finished script run printed, and how it ended. */
 export interface ScriptRun {
   readonly status: number | null;
@@ -114,15 +127,10 @@ export function runScript(
   args: readonly string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<ScriptRun> {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args],
-    {
-      cwd: opts.cwd ?? ROOT,
-      env: opts.env ?? process.env,
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    },
-  );
+  const child = spawnScript(name, args, {
+    ...opts,
+    stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));

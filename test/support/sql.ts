@@ -18,10 +18,6 @@ export interface Login {
   readonly port: number;
 }
 
-/** A client of the `postgres` database as `user`; not connected yet. */
-const clientOf = (at: Login, user: string, password: string | undefined) =>
-  new pg.Client({ host: at.host, port: at.port, user, password, database: "postgres" });
-
 /** Connects, runs `use` and closes the connection, also when `use` fails (rolling back). */
 async function withClient<T>(client: pg.Client, use: (c: pg.Client) => Promise<T>): Promise<T> {
   try {
@@ -32,10 +28,21 @@ async function withClient<T>(client: pg.Client, use: (c: pg.Client) => Promise<T
   }
 }
 
+/** `use` on one connection to `database` as `user`, closed afterwards as withClient does. */
+export function withLogin<T>(
+  at: Login,
+  user: string,
+  password: string | undefined,
+  use: (c: pg.Client) => Promise<T>,
+  database = "postgres",
+): Promise<T> {
+  return withClient(new pg.Client({ host: at.host, port: at.port, user, password, database }), use);
+}
+
 /** True when `role` logs in with `password`; false when Postgres refuses the password. */
 export async function canLogin(at: Login, role: string, password: string): Promise<boolean> {
   try {
-    return await withClient(clientOf(at, role, password), async (c) => {
+    return await withLogin(at, role, password, async (c) => {
       await c.query("SELECT 1");
       return true;
     });
@@ -53,7 +60,7 @@ export function runSql(
   password: string | undefined,
   sql: string,
 ): Promise<pg.QueryResult[]> {
-  return withClient(clientOf(at, user, password), async (c) => {
+  return withLogin(at, user, password, async (c) => {
     const result = await c.query(sql);
     return Array.isArray(result) ? result : [result];
   });
@@ -86,7 +93,7 @@ export async function runStatements(
     .split(/;\s*\n/)
     .map((s) => s.trim())
     .filter((s) => s !== "" && !s.startsWith("--"));
-  await withClient(clientOf(at, user, password), async (c) => {
+  await withLogin(at, user, password, async (c) => {
     for (const statement of statements) await c.query(statement);
   });
 }
