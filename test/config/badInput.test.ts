@@ -92,13 +92,13 @@ describe("memory limits and image overrides: one entry per service, one = per en
 });
 
 describe("Ollama models: what `ollama pull` accepts", () => {
-  it("accepts library, user and Hugging Face models", () => {
-    const models = [
-      "llama3.2:1b",
-      "nomic-embed-text",
-      "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
-    ];
-    expect(parseSettings(ollamaModels(...models), "local").ollama.models).toEqual(models);
+  it.each([
+    ["a library model", "llama3.2:1b"],
+    ["an untagged model", "nomic-embed-text"],
+    ["a user's model", "myuser/mymodel:v1"],
+    ["a Hugging Face model", "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"],
+  ])("accepts %s", (_, model) => {
+    expect(parseSettings(ollamaModels(model), "local").ollama.models).toEqual([model]);
   });
 
   it("refuses a name ollama would refuse, naming the entry", () => {

@@ -27,43 +27,53 @@ const runs = (s: Schedule, from: string, n: number) => {
 };
 
 describe("backupSchedule (cron, UTC)", () => {
-  it("daily at 03:17 runs the same day before, the next day after", () => {
-    expect(runs(schedule("17 3 * * *"), "2026-12-31T03:16:59Z", 3)).toEqual([
-      "2026-12-31T03:17:00.000Z",
-      "2027-01-01T03:17:00.000Z",
-      "2027-01-02T03:17:00.000Z",
-    ]);
-    expect(runs(schedule("17 3 * * *"), "2026-12-31T03:17:00Z", 1)).toEqual([
-      "2027-01-01T03:17:00.000Z",
-    ]);
-  });
-
-  it("steps, ranges, lists and Sunday as 0 or 7", () => {
-    expect(runs(schedule("*/30 9-10 * * *"), "2026-03-01T08:00:00Z", 5)).toEqual([
-      "2026-03-01T09:00:00.000Z",
-      "2026-03-01T09:30:00.000Z",
-      "2026-03-01T10:00:00.000Z",
-      "2026-03-01T10:30:00.000Z",
-      "2026-03-02T09:00:00.000Z",
-    ]);
+  it.each([
+    [
+      "daily at 03:17 runs the same day before 03:17",
+      "17 3 * * *",
+      "2026-12-31T03:16:59Z",
+      ["2026-12-31T03:17:00.000Z", "2027-01-01T03:17:00.000Z", "2027-01-02T03:17:00.000Z"],
+    ],
+    [
+      "daily at 03:17 runs the next day from 03:17 on",
+      "17 3 * * *",
+      "2026-12-31T03:17:00Z",
+      ["2027-01-01T03:17:00.000Z"],
+    ],
+    [
+      "a step within a range of hours",
+      "*/30 9-10 * * *",
+      "2026-03-01T08:00:00Z",
+      [
+        "2026-03-01T09:00:00.000Z",
+        "2026-03-01T09:30:00.000Z",
+        "2026-03-01T10:00:00.000Z",
+        "2026-03-01T10:30:00.000Z",
+        "2026-03-02T09:00:00.000Z",
+      ],
+    ],
     // 2026-03-01 is a Sunday.
-    expect(runs(schedule("0 4 * * 7"), "2026-02-27T00:00:00Z", 2)).toEqual([
-      "2026-03-01T04:00:00.000Z",
-      "2026-03-08T04:00:00.000Z",
-    ]);
-    expect(runs(schedule("0 4 * * 0,3"), "2026-03-01T05:00:00Z", 2)).toEqual([
-      "2026-03-04T04:00:00.000Z",
-      "2026-03-08T04:00:00.000Z",
-    ]);
-  });
-
-  it("with both day fields restricted, either matches (cron's rule)", () => {
+    [
+      "Sunday as 7",
+      "0 4 * * 7",
+      "2026-02-27T00:00:00Z",
+      ["2026-03-01T04:00:00.000Z", "2026-03-08T04:00:00.000Z"],
+    ],
+    [
+      "a list of weekdays with Sunday as 0",
+      "0 4 * * 0,3",
+      "2026-03-01T05:00:00Z",
+      ["2026-03-04T04:00:00.000Z", "2026-03-08T04:00:00.000Z"],
+    ],
     // The 1st of the month or any Monday; 2026-06-01 is a Monday, 2026-06-08 the next.
-    expect(runs(schedule("0 2 1 * 1"), "2026-05-30T00:00:00Z", 3)).toEqual([
-      "2026-06-01T02:00:00.000Z",
-      "2026-06-08T02:00:00.000Z",
-      "2026-06-15T02:00:00.000Z",
-    ]);
+    [
+      "both day fields restricted: either matches (cron's rule)",
+      "0 2 1 * 1",
+      "2026-05-30T00:00:00Z",
+      ["2026-06-01T02:00:00.000Z", "2026-06-08T02:00:00.000Z", "2026-06-15T02:00:00.000Z"],
+    ],
+  ])("%s: %s from %s", (_, cron, from, expected) => {
+    expect(runs(schedule(cron), from, expected.length)).toEqual(expected);
   });
 
   it("refuses what cron refuses, saying what is wrong", () => {
