@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { ServiceName, internalUrl } from "../../config/services";
 import { CLEAR_EMPTY_AUTH, KeyTranslation, LEGACY_LUA, LuaExprs, luaExprs } from "./kongKeys";
 
 /** Inputs of the DB-less Kong config; plain strings, so this renders without Pulumi. */
@@ -33,9 +34,15 @@ export const LUA_AUTH_EXPR =
 // supabase-js sends the apikey in the query string on the realtime websocket; Realtime reads x-api-key.
 export const LUA_RT_WS_EXPR = "$(query_params.apikey)";
 
+type Plugin = Record<string, unknown>;
+
 const cors = { name: "cors" };
 const keyAuth = { name: "key-auth", config: { hide_credentials: false } };
 const acl = (...allow: string[]) => ({ name: "acl", config: { hide_groups_header: true, allow } });
+const forbidden = {
+  name: "request-termination",
+  config: { status_code: 403, message: "Forbidden" },
+};
 const authTransformer = (expr: string) => ({
   name: "request-transformer",
   config: {
@@ -45,10 +52,48 @@ const authTransformer = (expr: string) => ({
 });
 const route = (name: string, ...paths: string[]) => ({ name, strip_path: true, paths });
 
+/**
+ * Everything under `path` to a service's root on the private network: the route is `<name>-all`
+ * and `_comment` reads as upstream's kong.yml writes it.
+ */
+function prefixService(
+  name: string,
+  label: string,
+  service: ServiceName,
+  path: string,
+  plugins: Plugin[],
+  note = "",
+): KongService {
+  const url = `${internalUrl(service)}/`;
+  return {
+    name,
+    _comment: `${label}: ${path}* -> ${url}*${note}`,
+    url,
+    routes: [route(`${name}-all`, path)],
+    plugins,
+  };
+}
+
+/** Paths no key opens: the gateway answers 403 itself. */
+const blocked = (name: string, _comment: string, url: string, ...paths: string[]): KongService => ({
+  name,
+  _comment,
+  url,
+  routes: [route(name, ...paths)],
+  plugins: [forbidden],
+});
+
 /** Open GoTrue endpoints: e-mail links, OAuth callbacks and the JWKS carry no apikey. */
 const OPEN_AUTH_PATHS = ["verify", "callback", "authorize", ".well-known/jwks.json"] as const;
 
 export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
+  // An API key (legacy or sb_) is required and forwarded as the Bearer token the service checks.
+  const withKey = (...groups: string[]) => [
+    cors,
+    keyAuth,
+    authTransformer(lua.auth),
+    acl(...groups),
+  ];
   return [
     ...OPEN_AUTH_PATHS.map((p) => {
       const id = p.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "");
@@ -77,13 +122,7 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       routes: [route("well-known-oauth", "/.well-known/oauth-authorization-server")],
       plugins: [cors],
     },
-    {
-      name: "auth-v1",
-      _comment: "GoTrue: /auth/v1/* -> http://auth:9999/*",
-      url: "http://auth:9999/",
-      routes: [route("auth-v1-all", "/auth/v1/")],
-      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
-    },
+    prefixService("auth-v1", "GoTrue", "auth", "/auth/v1/", withKey("admin", "anon")),
     {
       // The root is PostgREST's OpenAPI document: every exposed table, column and function. Upstream
       // limits it to the service_role key (supabase/supabase#45462). An expression route outranks
@@ -95,15 +134,9 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       routes: [
         { name: "rest-v1-openapi-root", strip_path: true, expression: 'http.path == "/rest/v1/"' },
       ],
-      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin")],
+      plugins: withKey("admin"),
     },
-    {
-      name: "rest-v1",
-      _comment: "PostgREST: /rest/v1/* -> http://rest:3000/*",
-      url: "http://rest:3000/",
-      routes: [route("rest-v1-all", "/rest/v1/")],
-      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
-    },
+    prefixService("rest-v1", "PostgREST", "rest", "/rest/v1/", withKey("admin", "anon")),
     {
       name: "graphql-v1",
       _comment: "PostgREST: /graphql/v1 -> http://rest:3000/rpc/graphql",
@@ -144,58 +177,53 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
         acl("admin", "anon"),
       ],
     },
-    {
-      name: "realtime-v1-blocked",
-      _comment:
-        "Realtime: tenant admin and OpenAPI are never exposed (upstream security fix, June 2026)",
-      url: "http://realtime-dev.supabase-realtime:4000/api",
-      routes: [
-        route("realtime-v1-blocked", "/realtime/v1/api/tenants", "/realtime/v1/api/openapi"),
-      ],
-      plugins: [
-        { name: "request-termination", config: { status_code: 403, message: "Forbidden" } },
-      ],
-    },
+    blocked(
+      "realtime-v1-blocked",
+      "Realtime: tenant admin and OpenAPI are never exposed (upstream security fix, June 2026)",
+      "http://realtime-dev.supabase-realtime:4000/api",
+      "/realtime/v1/api/tenants",
+      "/realtime/v1/api/openapi",
+    ),
     {
       name: "realtime-v1-rest",
       _comment: "Realtime: /realtime/v1/api/* -> http://realtime-dev.supabase-realtime:4000/api/*",
       url: "http://realtime-dev.supabase-realtime:4000/api",
       protocol: "http",
       routes: [route("realtime-v1-rest", "/realtime/v1/api")],
-      plugins: [cors, keyAuth, authTransformer(lua.auth), acl("admin", "anon")],
+      plugins: withKey("admin", "anon"),
     },
-    {
-      name: "storage-v1",
-      // No key-auth: Storage checks JWTs itself, and S3 SigV4 / presigned URLs carry no apikey.
-      _comment: "Storage: /storage/v1/* -> http://storage:5000/*",
-      url: "http://storage:5000/",
-      routes: [route("storage-v1-all", "/storage/v1/")],
-      // With sb_ keys, Storage still needs a JWT it can verify: translate, then drop an empty header.
-      plugins: lua.storage ? [cors, authTransformer(lua.storage), CLEAR_EMPTY_AUTH] : [cors],
-    },
-    {
-      name: "meta",
-      _comment: "pg-meta: /pg/* -> http://meta:8080/* (service_role only)",
-      url: "http://meta:8080/",
-      routes: [route("meta-all", "/pg/")],
-      plugins: [keyAuth, acl("admin")],
-    },
-    {
-      name: "studio-mcp-blocked",
-      _comment: "Studio MCP: denied unless a user opens it deliberately",
-      url: "http://studio:3000/api/mcp",
-      routes: [route("studio-mcp-blocked", "/api/mcp", "/mcp")],
-      plugins: [
-        { name: "request-termination", config: { status_code: 403, message: "Forbidden" } },
-      ],
-    },
-    {
-      name: "dashboard",
-      _comment: "Studio: /* -> http://studio:3000/* (dashboard basic auth)",
-      url: "http://studio:3000/",
-      routes: [route("dashboard-all", "/")],
-      plugins: [cors, { name: "basic-auth", config: { hide_credentials: true } }],
-    },
+    // No key-auth: Storage checks JWTs itself, and S3 SigV4 / presigned URLs carry no apikey.
+    // With sb_ keys, Storage still needs a JWT it can verify: translate, then drop an empty header.
+    prefixService(
+      "storage-v1",
+      "Storage",
+      "storage",
+      "/storage/v1/",
+      lua.storage ? [cors, authTransformer(lua.storage), CLEAR_EMPTY_AUTH] : [cors],
+    ),
+    prefixService(
+      "meta",
+      "pg-meta",
+      "meta",
+      "/pg/",
+      [keyAuth, acl("admin")],
+      " (service_role only)",
+    ),
+    blocked(
+      "studio-mcp-blocked",
+      "Studio MCP: denied unless a user opens it deliberately",
+      "http://studio:3000/api/mcp",
+      "/api/mcp",
+      "/mcp",
+    ),
+    prefixService(
+      "dashboard",
+      "Studio",
+      "studio",
+      "/",
+      [cors, { name: "basic-auth", config: { hide_credentials: true } }],
+      " (dashboard basic auth)",
+    ),
   ];
 }
 
