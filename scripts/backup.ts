@@ -5,10 +5,11 @@ import { OperatorError, operatorCommand, runMain } from "./lib/errors";
 import { localTarget } from "./lib/backup/pg";
 import { defaultProgress, mib } from "./lib/backup/progress";
 import { runBackup } from "./lib/backup/run";
-import { checkBackupRoot, readPassphrase, stackSources } from "./lib/backup/sources";
+import type { DatabaseChoice } from "./lib/backup/database";
+import { requireDatabaseChoice, sourcesOfStack, withDatabaseChoice } from "./lib/backup/database";
+import { checkBackupRoot, readPassphrase } from "./lib/backup/sources";
 import { StorageSource } from "./lib/backup/storage";
-import { PROJECT_DIR, loadStackSettings, requireKnownStack, userCwd } from "./lib/project";
-import { readStackOutputs } from "./lib/pulumi";
+import { PROJECT_DIR, userCwd } from "./lib/project";
 
 /**
  * `npm run backup -- -s local`: a timestamped folder with the database (pg_dump, custom format,
@@ -26,16 +27,11 @@ const ownstackVersion = () =>
     .version;
 
 runMain("backup", async () => {
-  const o = operatorCommand("backup")
-    .option(
-      "-s, --stack <name>",
-      "stack to back up (database and storage containers from its outputs)",
-    )
-    .option(
-      "--db-url <url>",
-      "back up this database with local pg_dump instead of the stack's container",
-    )
-    .option("--pg-bin <folder>", "folder of the local pg_dump/psql to use with --db-url")
+  const o = withDatabaseChoice(operatorCommand("backup"), {
+    stack: "stack to back up (database and storage containers from its outputs)",
+    dbUrl: "back up this database with local pg_dump instead of the stack's container",
+    tools: "pg_dump/psql",
+  })
     .option("--out <folder>", "folder that holds the backups", join(PROJECT_DIR, "backups"))
     .option("--keep <n>", "how many backups of this stack to keep", positive, 7)
     .option(
@@ -46,21 +42,18 @@ runMain("backup", async () => {
     .option("--no-storage", "skip storage objects")
     .option("--quiet", "no progress output")
     .parse()
-    .opts<{
-      stack?: string;
-      dbUrl?: string;
-      pgBin?: string;
-      out: string;
-      keep: number;
-      encrypt?: boolean;
-      passphraseFile?: string;
-      storage: boolean;
-      quiet?: boolean;
-    }>();
+    .opts<
+      DatabaseChoice & {
+        out: string;
+        keep: number;
+        encrypt?: boolean;
+        passphraseFile?: string;
+        storage: boolean;
+        quiet?: boolean;
+      }
+    >();
 
-  if (o.stack === undefined && o.dbUrl === undefined)
-    throw new OperatorError("say what to back up: -s <stack>, or --db-url postgres://…");
-  if (o.stack !== undefined) requireKnownStack(PROJECT_DIR, o.stack);
+  requireDatabaseChoice(o, "what to back up");
   const root = resolve(userCwd(), o.out);
   checkBackupRoot(root);
   const passphrase =
@@ -76,10 +69,7 @@ runMain("backup", async () => {
   let images: { db?: string; storage?: string } | undefined;
   let target = o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : undefined;
   if (o.stack !== undefined) {
-    const sources = stackSources(
-      loadStackSettings(PROJECT_DIR, o.stack),
-      readStackOutputs(o.stack, { projectDir: PROJECT_DIR }),
-    );
+    const sources = sourcesOfStack(o.stack);
     target ??= sources.target;
     storage = o.storage ? sources.storage : undefined;
     images = sources.images;

@@ -7,9 +7,11 @@ import { containerName } from "../components/container";
 import { formatDrillReport, runDrill } from "./lib/backup/drill";
 import { RestoreDestination, formatRestoreReport, runRestore } from "./lib/backup/restore";
 import { SCHEDULER_COMMAND } from "./lib/doctor/backup";
-import { readPassphrase, stackSources } from "./lib/backup/sources";
-import { PROJECT_DIR, loadStackSettings, requireKnownStack, userCwd } from "./lib/project";
-import { readStackOutputs } from "./lib/pulumi";
+import type { DatabaseChoice } from "./lib/backup/database";
+import { requireDatabaseChoice, sourcesOfStack, withDatabaseChoice } from "./lib/backup/database";
+import { readPassphrase } from "./lib/backup/sources";
+import { dockerEnv, dockerHostOf } from "./lib/docker";
+import { PROJECT_DIR, loadStackSettings, userCwd } from "./lib/project";
 
 /**
  * `npm run restore -- <backup folder> -s local [--force]`: checks every checksum (and decrypts)
@@ -21,7 +23,7 @@ import { readStackOutputs } from "./lib/pulumi";
  * `--drill <folder> --db-url …` does the same for a backup folder here, with local tools.
  */
 runMain("restore", async () => {
-  const cmd = operatorCommand("restore")
+  const restore = operatorCommand("restore")
     .argument(
       "[folder]",
       "backup folder (the one holding manifest.json); with --drill -s <stack>, the scheduler's newest",
@@ -29,10 +31,12 @@ runMain("restore", async () => {
     .option(
       "--drill",
       "restore into a scratch database, compare counts with the manifest, drop it; the live database is not touched",
-    )
-    .option("-s, --stack <name>", "stack to restore into (containers from its outputs)")
-    .option("--db-url <url>", "restore into this database with local pg_restore instead")
-    .option("--pg-bin <folder>", "folder of the local pg_restore/psql to use with --db-url")
+    );
+  const cmd = withDatabaseChoice(restore, {
+    stack: "stack to restore into (containers from its outputs)",
+    dbUrl: "restore into this database with local pg_restore instead",
+    tools: "pg_restore/psql",
+  })
     .option("--force", "restore into a database that is not empty, replacing what the backup holds")
     .option(
       "--passphrase-file <file>",
@@ -41,31 +45,24 @@ runMain("restore", async () => {
     .option("--no-storage", "restore the database only")
     .option("--quiet", "no progress output")
     .parse();
-  const o = cmd.opts<{
-    stack?: string;
-    dbUrl?: string;
-    pgBin?: string;
-    force?: boolean;
-    passphraseFile?: string;
-    storage: boolean;
-    quiet?: boolean;
-    drill?: boolean;
-  }>();
+  const o = cmd.opts<
+    DatabaseChoice & {
+      force?: boolean;
+      passphraseFile?: string;
+      storage: boolean;
+      quiet?: boolean;
+      drill?: boolean;
+    }
+  >();
 
-  if (o.stack === undefined && o.dbUrl === undefined)
-    throw new OperatorError("say where to restore: -s <stack>, or --db-url postgres://…");
-  if (o.stack !== undefined) requireKnownStack(PROJECT_DIR, o.stack);
+  requireDatabaseChoice(o, "where to restore");
   if (o.drill && cmd.args[0] === undefined && o.dbUrl === undefined) {
     // The backups, the key and a pg_restore of the server's version are all in the scheduler container.
     const settings = loadStackSettings(PROJECT_DIR, o.stack!);
-    const env =
-      settings.vps.dockerHost !== ""
-        ? { ...process.env, DOCKER_HOST: settings.vps.dockerHost }
-        : process.env;
     const r = spawnSync(
       "docker",
       ["exec", containerName(settings, "backup"), ...SCHEDULER_COMMAND, "drill"],
-      { env, stdio: "inherit" },
+      { env: dockerEnv(dockerHostOf(settings)), stdio: "inherit" },
     );
     if (r.error) throw new OperatorError(`docker: ${r.error.message}`);
     return r.status === 0 ? EXIT.ok : EXIT.failed;
@@ -86,13 +83,7 @@ runMain("restore", async () => {
   }
 
   const connect = async (): Promise<RestoreDestination> => {
-    const sources =
-      o.stack !== undefined
-        ? stackSources(
-            loadStackSettings(PROJECT_DIR, o.stack),
-            readStackOutputs(o.stack, { projectDir: PROJECT_DIR }),
-          )
-        : undefined;
+    const sources = o.stack !== undefined ? sourcesOfStack(o.stack) : undefined;
     const target =
       o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : sources!.target;
     return { target, storage: o.storage ? sources?.storage : undefined };

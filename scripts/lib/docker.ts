@@ -10,3 +10,9 @@ export const dockerHostOf = (settings: Settings): string | undefined =>
 /** Variables to add to a docker CLI call's environment so it talks to `host`. */
 export const dockerHostEnv = (host: string | undefined): Record<string, string> | undefined =>
   host !== undefined ? { DOCKER_HOST: host } : undefined;
+
+/** The caller's environment for a docker CLI call that talks to `host`. */
+export const dockerEnv = (host: string | undefined): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...dockerHostEnv(host),
+});

@@ -1,6 +1,7 @@
 import type { Settings } from "../../../config/settings";
 import { containerName } from "../../../components/container";
 import { mib } from "../backup/progress";
+import { dockerEnv } from "../docker";
 import { Exec, firstErrorLine } from "../pulumi";
 import type { Check } from "./check";
 
@@ -38,7 +39,7 @@ export type BackupProbe =
 export const SCHEDULER_COMMAND = ["/opt/ownstack-node/node", "/opt/ownstack/backup-scheduler.js"];
 
 export function probeBackup(settings: Settings, host: string | undefined, run: Exec): BackupProbe {
-  const env = host ? { ...process.env, DOCKER_HOST: host } : process.env;
+  const env = dockerEnv(host);
   const name = containerName(settings, "backup");
   const inspect = run("docker", ["inspect", "--format", "{{.State.Running}}", name], {
     env,

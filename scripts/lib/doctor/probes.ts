@@ -3,17 +3,12 @@ import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import * as si from "systeminformation";
 import { detectOllamaGpu } from "../../../config/gpu";
-import { dockerHostEnv } from "../docker";
+import { dockerEnv } from "../docker";
 import { Exec, exec, firstErrorLine, pulumiVersion } from "../pulumi";
 import { probeBackup } from "./backup";
 import { DockerProbe, PortState, Probes } from "./checks";
 
 const MIB = 1024 * 1024;
-
-const dockerEnv = (host: string | undefined): NodeJS.ProcessEnv => ({
-  ...process.env,
-  ...dockerHostEnv(host),
-});
 
 /** Docker's client version, then whether its daemon answers (`docker info` exits 1 when not). */
 export function probeDocker(host: string | undefined, run: Exec = exec): DockerProbe {
