@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { OneShotJob, serviceContainer } from "./container";
+import { OneShotJob } from "./container";
 import { DB_HOST, DB_PORT, DbClientArgs, dbUrl } from "./database";
+import { ServiceComponent } from "./serviceComponent";
 
 /** Logflare on the private network: Vector posts here, Studio queries here. Never published. */
 export const ANALYTICS_URL = internalUrl("analytics");
@@ -24,55 +24,42 @@ export interface AnalyticsArgs extends DbClientArgs {
  * docker/docker-compose.logs.yml): single tenant, Supabase mode, Postgres backend in
  * `_supabase._analytics`. Its port 4000 stays on the private network, as upstream since Feb 2026.
  */
-export class Analytics extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Analytics extends ServiceComponent {
   constructor(name: string, args: AnalyticsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:logs:Analytics", name, {}, opts);
-    const { settings } = args;
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "analytics",
-        image: settings.images.analytics,
-        network: args.network,
-        env: {
-          LOGFLARE_NODE_HOST: "127.0.0.1",
-          DB_USERNAME: "supabase_admin",
-          DB_DATABASE: ANALYTICS_DATABASE,
-          DB_HOSTNAME: DB_HOST,
-          DB_PORT: DB_PORT,
-          DB_PASSWORD: args.postgresPassword,
-          DB_SCHEMA: ANALYTICS_SCHEMA,
-          LOGFLARE_SINGLE_TENANT: "true",
-          LOGFLARE_SUPABASE_MODE: "true",
-          LOGFLARE_PUBLIC_ACCESS_TOKEN: args.publicToken,
-          LOGFLARE_PRIVATE_ACCESS_TOKEN: args.privateToken,
-          LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
-          POSTGRES_BACKEND_URL: dbUrl(
-            "supabase_admin",
-            args.postgresPassword,
-            "postgresql",
-            ANALYTICS_DATABASE,
-          ),
-          POSTGRES_BACKEND_SCHEMA: ANALYTICS_SCHEMA,
-        },
-        // Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
-        healthcheck: {
-          tests: [
-            "CMD-SHELL",
-            `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`,
-          ],
-          retries: 10,
-          startPeriod: "30s",
-        },
-        // First start runs Logflare's migrations and seeds the Supabase sources.
-        waitTimeout: 180,
-        after: args.after,
+    super("ownstack:logs:Analytics", name, args, opts, {
+      service: "analytics",
+      env: {
+        LOGFLARE_NODE_HOST: "127.0.0.1",
+        DB_USERNAME: "supabase_admin",
+        DB_DATABASE: ANALYTICS_DATABASE,
+        DB_HOSTNAME: DB_HOST,
+        DB_PORT: DB_PORT,
+        DB_PASSWORD: args.postgresPassword,
+        DB_SCHEMA: ANALYTICS_SCHEMA,
+        LOGFLARE_SINGLE_TENANT: "true",
+        LOGFLARE_SUPABASE_MODE: "true",
+        LOGFLARE_PUBLIC_ACCESS_TOKEN: args.publicToken,
+        LOGFLARE_PRIVATE_ACCESS_TOKEN: args.privateToken,
+        LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
+        POSTGRES_BACKEND_URL: dbUrl(
+          "supabase_admin",
+          args.postgresPassword,
+          "postgresql",
+          ANALYTICS_DATABASE,
+        ),
+        POSTGRES_BACKEND_SCHEMA: ANALYTICS_SCHEMA,
       },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ container: this.container.id });
+      // Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
+      healthcheck: {
+        tests: [
+          "CMD-SHELL",
+          `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`,
+        ],
+        retries: 10,
+        startPeriod: "30s",
+      },
+      // First start runs Logflare's migrations and seeds the Supabase sources.
+      waitTimeout: 180,
+    });
   }
 }

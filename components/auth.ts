@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, serviceContainer } from "./container";
+import { Env, Healthcheck } from "./container";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
+import { ServiceComponent, wgetCheck } from "./serviceComponent";
 
 export interface AuthArgs extends JwtDbClientArgs {
   /** JWT_KEYS (authSigning: es256): GoTrue then signs sessions with the EC key. */
@@ -23,39 +23,20 @@ export interface AuthArgs extends JwtDbClientArgs {
 export type AuthEnvArgs = Omit<AuthArgs, "network" | "dependsOn"> & { readonly db?: DbEndpoint };
 
 export const AUTH_HEALTHCHECK: Healthcheck = {
-  tests: [
-    "CMD",
-    "wget",
-    "--no-verbose",
-    "--tries=1",
-    "--spider",
-    `http://localhost:${ADDRESSES.auth.port}/health`,
-  ],
+  tests: wgetCheck(`http://localhost:${ADDRESSES.auth.port}/health`),
 };
 
 /**
  * GoTrue, wired as upstream's `auth` service:
  * https://github.com/supabase/supabase/blob/master/docker/docker-compose.yml
  */
-export class Auth extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Auth extends ServiceComponent {
   constructor(name: string, args: AuthArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Auth", name, {}, opts);
-    const { settings } = args;
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "auth",
-        image: settings.images.auth,
-        network: args.network,
-        env: authEnv(args),
-        healthcheck: AUTH_HEALTHCHECK,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ container: this.container.id });
+    super("ownstack:supabase:Auth", name, args, opts, {
+      service: "auth",
+      env: authEnv(args),
+      healthcheck: AUTH_HEALTHCHECK,
+    });
   }
 }
 

@@ -5,9 +5,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
 import { SCHEDULER_ENV } from "../scripts/lib/backup/schedulerEnv";
-import { Env, ServiceArgs, dataVolume, oneShotContainer, serviceContainer } from "./container";
+import { Env, ServiceArgs, oneShotContainer } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { MINIO_URL } from "./minio";
+import { ServiceComponent } from "./serviceComponent";
 
 /** From the address table, where Prometheus' scrape target comes from too. */
 export const BACKUP_METRICS_PORT = ADDRESSES.backup.metrics.port;
@@ -49,13 +50,11 @@ export interface BackupArgs extends ServiceArgs {
  * container runs the code the tests run. No Docker socket: the database is reached over the
  * private network, file storage through its volume mounted read-only, MinIO over S3.
  */
-export class Backup extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
+export class Backup extends ServiceComponent {
   public readonly dataVolume: docker.Volume;
-  public readonly containerName: pulumi.Output<string>;
 
   constructor(name: string, args: BackupArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:ops:Backup", name, {}, opts);
+    super("ownstack:ops:Backup", name, args, opts);
     const { settings } = args;
     const b = settings.backup;
     const kind = b.offsite.startsWith("sftp://")
@@ -77,7 +76,7 @@ export class Backup extends pulumi.ComponentResource {
         this,
       );
 
-    this.dataVolume = dataVolume(settings, "backups", { parent: this });
+    this.dataVolume = this.volume("backups");
     const runtime = new docker.Volume(
       `${name}-node-runtime`,
       {
@@ -143,14 +142,10 @@ export class Backup extends pulumi.ComponentResource {
         : {}),
     };
 
-    this.container = serviceContainer(
-      `${name}-container`,
+    this.serve(
       {
-        settings,
         service: "backup",
         image: settings.images.db,
-        network: args.network,
-        aliases: [...ADDRESSES.backup.aliases],
         entrypoints: [`${NODE_DIR}/node`],
         command: [SCRIPT, "run"],
         env,
@@ -182,12 +177,8 @@ export class Backup extends pulumi.ComponentResource {
         },
         after: [copyNode],
       },
-      {
-        parent: this,
-        dependsOn: [args.db, ...("minio" in args.storage ? [args.storage.minio] : [])],
-      },
+      [args.db, ...("minio" in args.storage ? [args.storage.minio] : [])],
     );
-    this.containerName = this.container.name;
     this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name });
   }
 }

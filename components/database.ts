@@ -1,9 +1,9 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { ServiceArgs, containerName, dataVolume, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
 import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests, dbStartFiles } from "./render/dbStart";
 import { initSqlFiles } from "./render/initSql";
+import { ServiceComponent } from "./serviceComponent";
 
 /** What a service that logs in to Postgres takes besides its own inputs: it starts after its `dependsOn`. */
 export interface DbClientArgs extends ServiceArgs {
@@ -51,67 +51,53 @@ export function dbUrl(
 }
 
 /** Postgres from the supabase/postgres image, with its data and config on protected volumes. */
-export class Database extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly dataVolume: docker.Volume;
-  public readonly configVolume: docker.Volume;
-  /** Name of the running container, for `docker exec` by backup and rotation. */
-  public readonly containerName: string;
+export class Database extends ServiceComponent {
+  public readonly dataVolume = this.volume("db-data");
+  /** Holds the pgsodium root key: losing it makes every Vault secret unreadable. */
+  public readonly configVolume = this.volume("db-config");
 
   constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Database", name, {}, opts);
-    const { settings } = args;
-    this.dataVolume = dataVolume(settings, "db-data", { parent: this });
-    // Holds the pgsodium root key: losing it makes every Vault secret unreadable.
-    this.configVolume = dataVolume(settings, "db-config", { parent: this });
-    this.containerName = containerName(settings, "db");
-
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "db",
-        image: settings.images.db,
-        network: args.network,
-        // The wrapper runs the image's entrypoint with upstream's command, then applies the current
-        // password to every role: the rotation path for an existing data volume (render/dbStart.ts).
-        entrypoints: ["/bin/sh", DB_START_PATHS.script],
-        command: DB_COMMAND,
-        env: {
-          POSTGRES_HOST: "/var/run/postgresql",
-          PGPORT: DB_PORT,
-          POSTGRES_PORT: DB_PORT,
-          PGPASSWORD: args.password,
-          POSTGRES_PASSWORD: args.password,
-          PGDATABASE: DB_NAME,
-          POSTGRES_DB: DB_NAME,
-          JWT_EXP: settings.auth.jwtExpiry,
-        },
-        volumes: [
-          { volumeName: this.dataVolume.name, containerPath: "/var/lib/postgresql/data" },
-          { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
-        ],
-        // Init SQL runs only on an empty data directory; the start wrapper covers every later start.
-        uploads: pulumi.secret(
-          pulumi
-            .output(args.password)
-            .apply((pw) => [...initSqlFiles(pw, settings.auth.jwtExpiry), ...dbStartFiles()]),
-        ),
-        // Healthy only once the password is applied, so no dependent starts with one the db lacks.
-        // A first start runs initdb and the image's migrate.sh (init scripts plus every bundled
-        // migration) before the real server listens; on a slow disk that takes minutes (no
-        // published figure). Failures during the start period do not count, and a passing probe
-        // ends it early, so a long one costs nothing on a warm start.
-        healthcheck: {
-          tests: dbHealthcheckTests(),
-          retries: 10,
-          startPeriod: `${DB_FIRST_INIT_SECONDS}s`,
-        },
-        // Start period plus 10 failed probes, with room for a few more before `pulumi up` gives up.
-        waitTimeout: DB_FIRST_INIT_SECONDS + 120,
+    super("ownstack:supabase:Database", name, args, opts);
+    const { jwtExpiry } = args.settings.auth;
+    this.serve({
+      service: "db",
+      // The wrapper runs the image's entrypoint with upstream's command, then applies the current
+      // password to every role: the rotation path for an existing data volume (render/dbStart.ts).
+      entrypoints: ["/bin/sh", DB_START_PATHS.script],
+      command: DB_COMMAND,
+      env: {
+        POSTGRES_HOST: "/var/run/postgresql",
+        PGPORT: DB_PORT,
+        POSTGRES_PORT: DB_PORT,
+        PGPASSWORD: args.password,
+        POSTGRES_PASSWORD: args.password,
+        PGDATABASE: DB_NAME,
+        POSTGRES_DB: DB_NAME,
+        JWT_EXP: jwtExpiry,
       },
-      { parent: this },
-    );
+      volumes: [
+        { volumeName: this.dataVolume.name, containerPath: "/var/lib/postgresql/data" },
+        { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
+      ],
+      // Init SQL runs only on an empty data directory; the start wrapper covers every later start.
+      uploads: pulumi.secret(
+        pulumi
+          .output(args.password)
+          .apply((pw) => [...initSqlFiles(pw, jwtExpiry), ...dbStartFiles()]),
+      ),
+      // Healthy only once the password is applied, so no dependent starts with one the db lacks.
+      // A first start runs initdb and the image's migrate.sh (init scripts plus every bundled
+      // migration) before the real server listens; on a slow disk that takes minutes (no
+      // published figure). Failures during the start period do not count, and a passing probe
+      // ends it early, so a long one costs nothing on a warm start.
+      healthcheck: {
+        tests: dbHealthcheckTests(),
+        retries: 10,
+        startPeriod: `${DB_FIRST_INIT_SECONDS}s`,
+      },
+      // Start period plus 10 failed probes, with room for a few more before `pulumi up` gives up.
+      waitTimeout: DB_FIRST_INIT_SECONDS + 120,
+    });
     this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name });
   }
 }

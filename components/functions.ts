@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROUTER_FOLDER } from "../config/projectFiles";
 import { ADDRESSES, internalUrl } from "../config/services";
 import { Settings } from "../config/settings";
-import { serviceContainer } from "./container";
 import { JwtDbClientArgs, dbUrl } from "./database";
 import { KongService } from "./render/kong";
+import { ServiceComponent } from "./serviceComponent";
 import { SourceFile, readFolder } from "./sourceFiles";
 
 export interface FunctionsArgs extends JwtDbClientArgs {
@@ -49,13 +49,12 @@ export function functionFiles(settings: Settings): SourceFile[] {
 }
 
 /** Edge Functions on supabase/edge-runtime, wired as upstream's `functions` service (docker/docker-compose.yml). */
-export class Functions extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
+export class Functions extends ServiceComponent {
   /** Function names (folders other than main/), for the stack output. */
   public readonly names: readonly string[];
 
   constructor(name: string, args: FunctionsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Functions", name, {}, opts);
+    super("ownstack:supabase:Functions", name, args, opts);
     const { settings } = args;
     const files = functionFiles(settings);
     this.names = [
@@ -77,58 +76,48 @@ export class Functions extends pulumi.ComponentResource {
     const keyMap = (key: pulumi.Input<string> | undefined) =>
       pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
 
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "functions",
-        image: settings.images.functions,
-        network: args.network,
-        command: [
-          "start",
-          "--user-worker-request-idle-timeout",
-          "150000",
-          "--main-service",
-          `${FUNCTIONS_ROOT}/main`,
-        ],
-        env: {
-          JWT_SECRET: args.jwtSecret,
-          ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
-          SUPABASE_URL: internalUrl("kong"),
-          SUPABASE_PUBLIC_URL: settings.publicUrl,
-          SUPABASE_ANON_KEY: args.anonKey,
-          SUPABASE_SERVICE_ROLE_KEY: args.serviceRoleKey,
-          // JSON maps, as upstream; empty when authSigning is hs256.
-          SUPABASE_PUBLISHABLE_KEYS: keyMap(args.publishableKey),
-          SUPABASE_SECRET_KEYS: keyMap(args.secretKey),
-          SUPABASE_DB_URL: dbUrl("postgres", args.postgresPassword, "postgresql"),
-          VERIFY_JWT: settings.functions.verifyJwt,
-        },
-        // One folder, two editors. The functions root is Studio's Edge Functions volume, so a
-        // function created or edited in Studio is the file the runtime serves (the runtime reads a
-        // worker's files when it starts one). The project's functions folder seeds it: the provider
-        // copies these uploads into the volume before each start of a new container, and a change
-        // to any of them replaces the container, so on that `up` the project's files win over
-        // Studio edits of the same paths. Functions that exist only in Studio are left alone, and a
-        // function deleted from the project stays until it is deleted in Studio.
-        volumes: [
-          { volumeName: args.functionsVolume.name, containerPath: FUNCTIONS_ROOT },
-          { volumeName: cache.name, containerPath: "/root/.cache/deno" },
-        ],
-        uploads: files.map((f) => ({
-          file: `${FUNCTIONS_ROOT}/${f.path}`,
-          contentBase64: f.content.toString("base64"),
-        })),
-        // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
-        healthcheck: {
-          tests: [
-            "CMD-SHELL",
-            `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`,
-          ],
-        },
+    this.serve({
+      service: "functions",
+      command: [
+        "start",
+        "--user-worker-request-idle-timeout",
+        "150000",
+        "--main-service",
+        `${FUNCTIONS_ROOT}/main`,
+      ],
+      env: {
+        JWT_SECRET: args.jwtSecret,
+        ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
+        SUPABASE_URL: internalUrl("kong"),
+        SUPABASE_PUBLIC_URL: settings.publicUrl,
+        SUPABASE_ANON_KEY: args.anonKey,
+        SUPABASE_SERVICE_ROLE_KEY: args.serviceRoleKey,
+        // JSON maps, as upstream; empty when authSigning is hs256.
+        SUPABASE_PUBLISHABLE_KEYS: keyMap(args.publishableKey),
+        SUPABASE_SECRET_KEYS: keyMap(args.secretKey),
+        SUPABASE_DB_URL: dbUrl("postgres", args.postgresPassword, "postgresql"),
+        VERIFY_JWT: settings.functions.verifyJwt,
       },
-      { parent: this, dependsOn: args.dependsOn },
-    );
+      // One folder, two editors. The functions root is Studio's Edge Functions volume, so a
+      // function created or edited in Studio is the file the runtime serves (the runtime reads a
+      // worker's files when it starts one). The project's functions folder seeds it: the provider
+      // copies these uploads into the volume before each start of a new container, and a change
+      // to any of them replaces the container, so on that `up` the project's files win over
+      // Studio edits of the same paths. Functions that exist only in Studio are left alone, and a
+      // function deleted from the project stays until it is deleted in Studio.
+      volumes: [
+        { volumeName: args.functionsVolume.name, containerPath: FUNCTIONS_ROOT },
+        { volumeName: cache.name, containerPath: "/root/.cache/deno" },
+      ],
+      uploads: files.map((f) => ({
+        file: `${FUNCTIONS_ROOT}/${f.path}`,
+        contentBase64: f.content.toString("base64"),
+      })),
+      // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
+      healthcheck: {
+        tests: ["CMD-SHELL", `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`],
+      },
+    });
     this.registerOutputs({ container: this.container.id, names: this.names });
   }
 }

@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, reachableUrl } from "../config/services";
-import { ServiceArgs, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
 import { GRAFANA_DATASOURCES_PATH, renderGrafanaDatasources } from "./render/grafana";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface GrafanaArgs extends ServiceArgs {
   /** Prometheus inside the network, e.g. http://prometheus:9090. */
@@ -17,50 +17,36 @@ export interface GrafanaArgs extends ServiceArgs {
  * no volume: the admin password is applied only when Grafana creates its database, so a
  * stateless Grafana is the one that follows `npm run rotate -- dashboard`.
  */
-export class Grafana extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Grafana extends ServiceComponent {
   constructor(name: string, args: GrafanaArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:observability:Grafana", name, {}, opts);
     const { settings } = args;
     const health = `http://127.0.0.1:${ADDRESSES.grafana.port}/api/health`;
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "grafana",
-        image: settings.images.grafana,
-        network: args.network,
-        env: {
-          GF_SECURITY_ADMIN_USER: settings.auth.dashboardUsername,
-          GF_SECURITY_ADMIN_PASSWORD: args.adminPassword,
-          GF_SERVER_ROOT_URL: reachableUrl(settings, "grafana"),
-          GF_USERS_ALLOW_SIGN_UP: false,
-          GF_AUTH_ANONYMOUS_ENABLED: false,
-          // No phoning home from a self-hosted stack.
-          GF_ANALYTICS_REPORTING_ENABLED: false,
-          GF_ANALYTICS_CHECK_FOR_UPDATES: false,
-          GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: false,
-        },
-        uploads: [
-          {
-            file: GRAFANA_DATASOURCES_PATH,
-            content: renderGrafanaDatasources(args.prometheusUrl),
-            permissions: "0644",
-          },
-        ],
-        labels: args.labels,
-        // The image's tool set differs between its Alpine and Ubuntu builds; either client will do.
-        healthcheck: {
-          tests: [
-            "CMD-SHELL",
-            `wget -q -O /dev/null ${health} || curl -fsS -o /dev/null ${health}`,
-          ],
-          startPeriod: "20s",
-        },
+    super("ownstack:observability:Grafana", name, args, opts, {
+      service: "grafana",
+      env: {
+        GF_SECURITY_ADMIN_USER: settings.auth.dashboardUsername,
+        GF_SECURITY_ADMIN_PASSWORD: args.adminPassword,
+        GF_SERVER_ROOT_URL: reachableUrl(settings, "grafana"),
+        GF_USERS_ALLOW_SIGN_UP: false,
+        GF_AUTH_ANONYMOUS_ENABLED: false,
+        // No phoning home from a self-hosted stack.
+        GF_ANALYTICS_REPORTING_ENABLED: false,
+        GF_ANALYTICS_CHECK_FOR_UPDATES: false,
+        GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: false,
       },
-      { parent: this },
-    );
-    this.registerOutputs({ container: this.container.id });
+      uploads: [
+        {
+          file: GRAFANA_DATASOURCES_PATH,
+          content: renderGrafanaDatasources(args.prometheusUrl),
+          permissions: "0644",
+        },
+      ],
+      labels: args.labels,
+      // The image's tool set differs between its Alpine and Ubuntu builds; either client will do.
+      healthcheck: {
+        tests: ["CMD-SHELL", `wget -q -O /dev/null ${health} || curl -fsS -o /dev/null ${health}`],
+        startPeriod: "20s",
+      },
+    });
   }
 }

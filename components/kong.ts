@@ -1,9 +1,9 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, ServiceArgs, serviceContainer } from "./container";
+import { Env, Healthcheck, ServiceArgs } from "./container";
 import { KONG_PLUGINS, KongService, renderKongYml } from "./render/kong";
 import { KeyTranslation } from "./render/kongKeys";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface KongArgs extends ServiceArgs {
   readonly anonKey: pulumi.Input<string>;
@@ -35,30 +35,20 @@ export type KongConfigArgs = Pick<
 export const KONG_HEALTHCHECK: Healthcheck = { tests: ["CMD", "kong", "health"], retries: 5 };
 
 /** Kong 3.9 DB-less: the single front door for the API and Studio. */
-export class Kong extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
+export class Kong extends ServiceComponent {
   /** The rendered kong.yml (secret: it holds the API keys and the dashboard password). */
   public readonly config: pulumi.Output<string>;
 
   constructor(name: string, args: KongArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Kong", name, {}, opts);
-    const { settings } = args;
-    this.config = kongConfig(args);
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "kong",
-        image: settings.images.kong,
-        network: args.network,
-        env: kongEnv(args),
-        uploads: [{ file: KONG_CONFIG_PATH, content: this.config, permissions: "0644" }],
-        labels: args.labels,
-        healthcheck: KONG_HEALTHCHECK,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ container: this.container.id });
+    const config = kongConfig(args);
+    super("ownstack:supabase:Kong", name, args, opts, {
+      service: "kong",
+      env: kongEnv(args),
+      uploads: [{ file: KONG_CONFIG_PATH, content: config, permissions: "0644" }],
+      labels: args.labels,
+      healthcheck: KONG_HEALTHCHECK,
+    });
+    this.config = config;
   }
 }
 

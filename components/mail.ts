@@ -1,7 +1,7 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { ServiceArgs, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
+import { ServiceComponent } from "./serviceComponent";
 
 /** Where GoTrue sends mail when Mailpit is on. */
 export const MAILPIT_SMTP = {
@@ -15,29 +15,18 @@ export interface MailArgs extends ServiceArgs {
 }
 
 /** Mailpit catches every mail GoTrue sends, so sign-up links can be read in its web UI. */
-export class Mail extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Mail extends ServiceComponent {
   constructor(name: string, args: MailArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Mail", name, {}, opts);
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings: args.settings,
-        service: "mail",
-        image: args.settings.images.mail,
-        network: args.network,
-        env: {
-          // GoTrue sends credentials over plain SMTP on the private network.
-          MP_SMTP_AUTH_ACCEPT_ANY: 1,
-          MP_SMTP_AUTH_ALLOW_INSECURE: 1,
-          MP_MAX_MESSAGES: 500,
-        },
-        labels: args.labels,
-        healthcheck: { tests: ["CMD", "/mailpit", "readyz"] },
+    super("ownstack:supabase:Mail", name, args, opts, {
+      service: "mail",
+      env: {
+        // GoTrue sends credentials over plain SMTP on the private network.
+        MP_SMTP_AUTH_ACCEPT_ANY: 1,
+        MP_SMTP_AUTH_ALLOW_INSECURE: 1,
+        MP_MAX_MESSAGES: 500,
       },
-      { parent: this },
-    );
-    this.registerOutputs({ container: this.container.id });
+      labels: args.labels,
+      healthcheck: { tests: ["CMD", "/mailpit", "readyz"] },
+    });
   }
 }

@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, serviceContainer } from "./container";
+import { Env, Healthcheck } from "./container";
 import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface MetaArgs extends DbClientArgs {
   /** Must equal Studio's PG_META_CRYPTO_KEY, or Studio cannot list tables (supabase#39593). */
@@ -20,25 +20,13 @@ export const META_HEALTHCHECK: Healthcheck = {
 };
 
 /** postgres-meta, Studio's window into the database. */
-export class Meta extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Meta extends ServiceComponent {
   constructor(name: string, args: MetaArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Meta", name, {}, opts);
-    const { settings } = args;
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "meta",
-        image: settings.images.meta,
-        network: args.network,
-        env: metaEnv(args.postgresPassword, args.cryptoKey),
-        healthcheck: META_HEALTHCHECK,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ container: this.container.id });
+    super("ownstack:supabase:Meta", name, args, opts, {
+      service: "meta",
+      env: metaEnv(args.postgresPassword, args.cryptoKey),
+      healthcheck: META_HEALTHCHECK,
+    });
   }
 }
 

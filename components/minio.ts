@@ -1,13 +1,7 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import {
-  OneShotJob,
-  ServiceArgs,
-  dataVolume,
-  oneShotContainer,
-  serviceContainer,
-} from "./container";
+import { OneShotJob, ServiceArgs, oneShotContainer } from "./container";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface MinioArgs extends ServiceArgs {
   readonly rootUser: pulumi.Input<string>;
@@ -18,40 +12,31 @@ export interface MinioArgs extends ServiceArgs {
 export const MINIO_URL = internalUrl("minio");
 
 /** S3 object store for Storage, plus the one-shot job that creates its bucket. */
-export class Minio extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly dataVolume: docker.Volume;
+export class Minio extends ServiceComponent {
+  public readonly dataVolume = this.volume("minio-data");
   /** Storage starts only after this job exited 0 (compose: service_completed_successfully). */
   public readonly createBucket: OneShotJob;
 
   constructor(name: string, args: MinioArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:storage:Minio", name, {}, opts);
+    super("ownstack:storage:Minio", name, args, opts);
     const { settings } = args;
-    this.dataVolume = dataVolume(settings, "minio-data", { parent: this });
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "minio",
-        image: settings.images.minio,
-        network: args.network,
-        command: ["server", "/data", "--console-address", `:${ADDRESSES.minio.ports.console}`],
-        env: {
-          MINIO_ROOT_USER: args.rootUser,
-          MINIO_ROOT_PASSWORD: args.rootPassword,
-          // Prometheus scrapes /minio/v2/metrics/cluster on the private network only.
-          MINIO_PROMETHEUS_AUTH_TYPE: "public",
-        },
-        volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }],
-        healthcheck: {
-          tests: ["CMD", "mc", "ready", "local"],
-          interval: "2s",
-          timeout: "10s",
-          retries: 5,
-        },
+    this.serve({
+      service: "minio",
+      command: ["server", "/data", "--console-address", `:${ADDRESSES.minio.ports.console}`],
+      env: {
+        MINIO_ROOT_USER: args.rootUser,
+        MINIO_ROOT_PASSWORD: args.rootPassword,
+        // Prometheus scrapes /minio/v2/metrics/cluster on the private network only.
+        MINIO_PROMETHEUS_AUTH_TYPE: "public",
       },
-      { parent: this },
-    );
+      volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }],
+      healthcheck: {
+        tests: ["CMD", "mc", "ready", "local"],
+        interval: "2s",
+        timeout: "10s",
+        retries: 5,
+      },
+    });
     this.createBucket = oneShotContainer(
       `${name}-create-bucket`,
       {

@@ -1,15 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuDecision } from "../config/gpu";
 import { internalUrl, reachableUrl } from "../config/services";
-import {
-  OneShotJob,
-  ServiceArgs,
-  containerName,
-  dataVolume,
-  oneShotContainer,
-  serviceContainer,
-} from "./container";
+import { OneShotJob, ServiceArgs, containerName, oneShotContainer } from "./container";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface OllamaArgs extends ServiceArgs {
   /** From `detectOllamaGpu`: the mode, why, and the container shape it needs. */
@@ -30,39 +23,31 @@ export const PULL_SCRIPT =
  * /dev/kfd and /dev/dri for AMD, plain CPU otherwise. The API has no authentication, so it is
  * published on 127.0.0.1 locally and never on vps.
  */
-export class Ollama extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly modelsVolume: docker.Volume;
+export class Ollama extends ServiceComponent {
+  public readonly modelsVolume = this.volume("ollama-models");
   /** The one-shot job that pulls `ollamaModels`; absent when the list is empty. */
   public readonly pullModels?: OneShotJob;
   public readonly url: string;
 
   constructor(name: string, args: OllamaArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:ai:Ollama", name, {}, opts);
+    super("ownstack:ai:Ollama", name, args, opts);
     const { settings } = args;
     const gpu = pulumi.output(args.gpu);
     // Logged on every preview and update, so a user sees why the GPU was (not) used.
     gpu.apply((d) => pulumi.log.info(`ollama accelerator: ${d.mode} (${d.reason})`, this));
     const image = gpu.apply((d) => settings.images[d.image]);
 
-    this.modelsVolume = dataVolume(settings, "ollama-models", { parent: this });
     this.url = reachableUrl(settings, "ollama");
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "ollama",
-        image,
-        network: args.network,
-        env: { OLLAMA_KEEP_ALIVE: settings.ollama.keepAlive },
-        volumes: [{ volumeName: this.modelsVolume.name, containerPath: "/root/.ollama" }],
-        gpus: gpu.apply((d) => d.gpus as string),
-        devices: gpu.apply((d) => d.devices.map((dev) => ({ ...dev }))),
-        // The image has no curl; the CLI asks the server it runs beside (OLLAMA_HOST=0.0.0.0:11434).
-        healthcheck: { tests: ["CMD", "ollama", "list"], interval: "10s", startPeriod: "10s" },
-      },
-      { parent: this },
-    );
+    this.serve({
+      service: "ollama",
+      image,
+      env: { OLLAMA_KEEP_ALIVE: settings.ollama.keepAlive },
+      volumes: [{ volumeName: this.modelsVolume.name, containerPath: "/root/.ollama" }],
+      gpus: gpu.apply((d) => d.gpus as string),
+      devices: gpu.apply((d) => d.devices.map((dev) => ({ ...dev }))),
+      // The image has no curl; the CLI asks the server it runs beside (OLLAMA_HOST=0.0.0.0:11434).
+      healthcheck: { tests: ["CMD", "ollama", "list"], interval: "10s", startPeriod: "10s" },
+    });
 
     const models = [...settings.ollama.models].sort();
     if (models.length > 0) {

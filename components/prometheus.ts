@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, reachableUrl } from "../config/services";
-import { ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
 import { PostgresExporter, RedisExporter } from "./exporters";
 import {
   RULES_PATH,
@@ -10,6 +10,7 @@ import {
   renderAlertRules,
   renderPrometheusYml,
 } from "./render/prometheus";
+import { ServiceComponent, wgetCheck } from "./serviceComponent";
 
 export interface PrometheusArgs extends ServiceArgs {
   /** Realtime's METRICS_JWT_SECRET (the JWT secret) and the `iat` kept in state. */
@@ -32,8 +33,7 @@ export interface PrometheusArgs extends ServiceArgs {
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 
 /** Prometheus with a scrape job for every enabled metrics source, plus the two exporters. */
-export class Prometheus extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
+export class Prometheus extends ServiceComponent {
   public readonly dataVolume: docker.Volume;
   public readonly postgresExporter: PostgresExporter;
   public readonly redisExporter?: RedisExporter;
@@ -42,7 +42,7 @@ export class Prometheus extends pulumi.ComponentResource {
   public readonly url: string;
 
   constructor(name: string, args: PrometheusArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:observability:Prometheus", name, {}, opts);
+    super("ownstack:observability:Prometheus", name, args, opts);
     const { settings } = args;
     if (settings.features.qdrant !== (args.qdrantApiKey !== undefined))
       throw new pulumi.ResourceError(
@@ -81,41 +81,27 @@ export class Prometheus extends pulumi.ComponentResource {
           }),
         ),
     );
-    this.dataVolume = dataVolume(settings, "prometheus-data", { parent: this });
+    this.dataVolume = this.volume("prometheus-data");
     this.url = reachableUrl(settings, "prometheus");
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "prometheus",
-        image: settings.images.prometheus,
-        network: args.network,
-        // Replaces the image's default file; the image's CMD already points at this path and /prometheus.
-        // 0644: the server runs as nobody and must read it; only this container sees the file.
-        uploads: [
-          { file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" },
-          {
-            file: RULES_PATH,
-            content: renderAlertRules({ backup: settings.features.backup }),
-            permissions: "0644",
-          },
-        ],
-        volumes: [{ volumeName: this.dataVolume.name, containerPath: "/prometheus" }],
-        labels: args.labels,
-        // Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.
-        healthcheck: {
-          tests: [
-            "CMD",
-            "wget",
-            "-q",
-            "-O",
-            "/dev/null",
-            `http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`,
-          ],
+    this.serve({
+      service: "prometheus",
+      // Replaces the image's default file; the image's CMD already points at this path and /prometheus.
+      // 0644: the server runs as nobody and must read it; only this container sees the file.
+      uploads: [
+        { file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" },
+        {
+          file: RULES_PATH,
+          content: renderAlertRules({ backup: settings.features.backup }),
+          permissions: "0644",
         },
+      ],
+      volumes: [{ volumeName: this.dataVolume.name, containerPath: "/prometheus" }],
+      labels: args.labels,
+      // Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.
+      healthcheck: {
+        tests: wgetCheck(`http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`, "download"),
       },
-      { parent: this },
-    );
+    });
     this.registerOutputs({
       container: this.container.id,
       dataVolume: this.dataVolume.name,

@@ -1,7 +1,7 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, reachableUrl } from "../config/services";
-import { ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface QdrantArgs extends ServiceArgs {
   readonly apiKey: pulumi.Input<string>;
@@ -19,40 +19,29 @@ export function qdrantReadyCheck(port = QDRANT_PORT): string {
 }
 
 /** Qdrant vector database: API key required on every route but the health probes. */
-export class Qdrant extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly storageVolume: docker.Volume;
-  public readonly snapshotsVolume: docker.Volume;
+export class Qdrant extends ServiceComponent {
+  public readonly storageVolume = this.volume("qdrant-storage");
+  /** Snapshots are Qdrant's backups; they must outlive a container re-create too. */
+  public readonly snapshotsVolume = this.volume("qdrant-snapshots");
   /** Where clients reach it: 127.0.0.1 on local, the private network on vps. */
   public readonly url: string;
 
   constructor(name: string, args: QdrantArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:ai:Qdrant", name, {}, opts);
-    const { settings } = args;
-    this.storageVolume = dataVolume(settings, "qdrant-storage", { parent: this });
-    // Snapshots are Qdrant's backups; they must outlive a container re-create too.
-    this.snapshotsVolume = dataVolume(settings, "qdrant-snapshots", { parent: this });
-    this.url = reachableUrl(settings, "qdrant");
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "qdrant",
-        image: settings.images.qdrant,
-        network: args.network,
-        env: {
-          QDRANT__SERVICE__API_KEY: pulumi.secret(args.apiKey),
-          // The default sends anonymous usage statistics to the vendor.
-          QDRANT__TELEMETRY_DISABLED: true,
-        },
-        volumes: [
-          { volumeName: this.storageVolume.name, containerPath: "/qdrant/storage" },
-          { volumeName: this.snapshotsVolume.name, containerPath: "/qdrant/snapshots" },
-        ],
-        healthcheck: { tests: ["CMD", "bash", "-c", qdrantReadyCheck()], startPeriod: "20s" },
+    super("ownstack:ai:Qdrant", name, args, opts);
+    this.url = reachableUrl(args.settings, "qdrant");
+    this.serve({
+      service: "qdrant",
+      env: {
+        QDRANT__SERVICE__API_KEY: pulumi.secret(args.apiKey),
+        // The default sends anonymous usage statistics to the vendor.
+        QDRANT__TELEMETRY_DISABLED: true,
       },
-      { parent: this },
-    );
+      volumes: [
+        { volumeName: this.storageVolume.name, containerPath: "/qdrant/storage" },
+        { volumeName: this.snapshotsVolume.name, containerPath: "/qdrant/snapshots" },
+      ],
+      healthcheck: { tests: ["CMD", "bash", "-c", qdrantReadyCheck()], startPeriod: "20s" },
+    });
     this.registerOutputs({ container: this.container.id, url: this.url });
   }
 }

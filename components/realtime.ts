@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, serviceContainer } from "./container";
+import { Env, Healthcheck } from "./container";
 import { DEFAULT_DB, DbEndpoint, JwtDbClientArgs } from "./database";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface RealtimeArgs extends JwtDbClientArgs {
   /** JWT_JWKS (authSigning: es256), so ES256 sessions verify on channel joins. */
@@ -30,26 +30,14 @@ export const REALTIME_HEALTHCHECK: Healthcheck = {
   startPeriod: "10s",
 };
 
-export class Realtime extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Realtime extends ServiceComponent {
   constructor(name: string, args: RealtimeArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Realtime", name, {}, opts);
-    const { settings } = args;
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "realtime",
-        image: settings.images.realtime,
-        network: args.network,
-        hostname: REALTIME_HOST,
-        env: realtimeEnv(args),
-        healthcheck: REALTIME_HEALTHCHECK,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ container: this.container.id });
+    super("ownstack:supabase:Realtime", name, args, opts, {
+      service: "realtime",
+      hostname: REALTIME_HOST,
+      env: realtimeEnv(args),
+      healthcheck: REALTIME_HEALTHCHECK,
+    });
   }
 }
 

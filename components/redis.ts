@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { reachableAddress } from "../config/services";
-import { ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
 import { REDIS_DATA_DIR, redisPingCheck, renderRedisConf } from "./render/redis";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface RedisArgs extends ServiceArgs {
   readonly password: pulumi.Input<string>;
@@ -14,16 +14,15 @@ export const REDIS_CONFIG_PATH = "/usr/local/etc/valkey/valkey.conf";
  * The Redis-compatible cache. Valkey (BSD-3, the Linux Foundation fork of Redis 7.2) rather than
  * redis 8.x, which is tri-licensed with AGPLv3; clients and redis:// URLs are the same.
  */
-export class Redis extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly dataVolume: docker.Volume;
+export class Redis extends ServiceComponent {
+  public readonly dataVolume = this.volume("redis-data");
   /** `redis://:<password>@host:port`, a secret: local clients use 127.0.0.1, vps ones the network. */
   public readonly url: pulumi.Output<string>;
   /** The rendered config (secret: it holds requirepass). */
   public readonly config: pulumi.Output<string>;
 
   constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:cache:Redis", name, {}, opts);
+    super("ownstack:cache:Redis", name, args, opts);
     const { settings } = args;
     this.url = pulumi.secret(
       pulumi.interpolate`redis://:${args.password}@${reachableAddress(settings, "redis")}`,
@@ -37,24 +36,16 @@ export class Redis extends pulumi.ComponentResource {
         }),
       ),
     );
-    this.dataVolume = dataVolume(settings, "redis-data", { parent: this });
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "redis",
-        image: settings.images.redis,
-        network: args.network,
-        // The image's entrypoint turns a leading *.conf argument into `valkey-server <file>`.
-        command: [REDIS_CONFIG_PATH],
-        // Read by the healthcheck's valkey-cli, so the password never appears in the check itself.
-        env: { REDISCLI_AUTH: pulumi.secret(args.password) },
-        uploads: [{ file: REDIS_CONFIG_PATH, content: this.config, permissions: "0644" }],
-        volumes: [{ volumeName: this.dataVolume.name, containerPath: REDIS_DATA_DIR }],
-        healthcheck: { tests: ["CMD-SHELL", redisPingCheck()] },
-      },
-      { parent: this },
-    );
+    this.serve({
+      service: "redis",
+      // The image's entrypoint turns a leading *.conf argument into `valkey-server <file>`.
+      command: [REDIS_CONFIG_PATH],
+      // Read by the healthcheck's valkey-cli, so the password never appears in the check itself.
+      env: { REDISCLI_AUTH: pulumi.secret(args.password) },
+      uploads: [{ file: REDIS_CONFIG_PATH, content: this.config, permissions: "0644" }],
+      volumes: [{ volumeName: this.dataVolume.name, containerPath: REDIS_DATA_DIR }],
+      healthcheck: { tests: ["CMD-SHELL", redisPingCheck()] },
+    });
     this.registerOutputs({ container: this.container.id, dataVolume: this.dataVolume.name });
   }
 }

@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { Env, Healthcheck, serviceContainer } from "./container";
+import { Env, Healthcheck } from "./container";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface RestArgs extends JwtDbClientArgs {
   /** JWT_JWKS (authSigning: es256); PostgREST takes a secret, a JWK or a JWKS in one variable. */
@@ -43,26 +43,14 @@ export const REST_HEALTHCHECK: Healthcheck = { tests: ["CMD", "postgrest", "--re
  * PostgREST, wired as upstream's `rest` service:
  * https://github.com/supabase/supabase/blob/master/docker/docker-compose.yml
  */
-export class Rest extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-
+export class Rest extends ServiceComponent {
   constructor(name: string, args: RestArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Rest", name, {}, opts);
-    const { settings } = args;
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "rest",
-        image: settings.images.rest,
-        network: args.network,
-        command: ["postgrest"],
-        env: restEnv(args),
-        healthcheck: REST_HEALTHCHECK,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ container: this.container.id });
+    super("ownstack:supabase:Rest", name, args, opts, {
+      service: "rest",
+      command: ["postgrest"],
+      env: restEnv(args),
+      healthcheck: REST_HEALTHCHECK,
+    });
   }
 }
 

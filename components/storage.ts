@@ -1,9 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { Env, Healthcheck, OneShotJob, dataVolume, serviceContainer } from "./container";
+import { Env, Healthcheck, OneShotJob } from "./container";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 import { MINIO_URL } from "./minio";
+import { ServiceComponent, wgetCheck } from "./serviceComponent";
 
 export interface StorageArgs extends JwtDbClientArgs {
   /** JWT_JWKS (authSigning: es256); without it ES256 sessions fail and auth.uid() is NULL. */
@@ -28,47 +29,30 @@ export type StorageEnvArgs = Omit<StorageArgs, "network" | "dependsOn" | "after"
 
 /** Storage checks itself by the name others call it on; on kubernetes a probe asks localhost. */
 export const storageHealthcheck = (host: string): Healthcheck => ({
-  tests: [
-    "CMD",
-    "wget",
-    "--no-verbose",
-    "--tries=1",
-    "--spider",
-    `http://${host}:${ADDRESSES.storage.port}/status`,
-  ],
+  tests: wgetCheck(`http://${host}:${ADDRESSES.storage.port}/status`),
 });
 
 /** Storage API, on MinIO (upstream's s3 overlay) or on a local volume (upstream's default). */
-export class Storage extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
+export class Storage extends ServiceComponent {
   public readonly dataVolume?: docker.Volume;
 
   constructor(name: string, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Storage", name, {}, opts);
-    const { settings } = args;
-    if (settings.storage.backend !== "file" && !args.s3)
+    super("ownstack:supabase:Storage", name, args, opts);
+    const { backend } = args.settings.storage;
+    if (backend !== "file" && !args.s3)
       throw new pulumi.ResourceError(
-        `\`s3\` credentials are required when storageBackend is ${settings.storage.backend}.`,
+        `\`s3\` credentials are required when storageBackend is ${backend}.`,
         this,
       );
-    if (settings.storage.backend === "file")
-      this.dataVolume = dataVolume(settings, "storage-data", { parent: this });
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "storage",
-        image: settings.images.storage,
-        network: args.network,
-        env: storageEnv(args),
-        volumes: this.dataVolume
-          ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }]
-          : undefined,
-        healthcheck: storageHealthcheck("storage"),
-        after: args.after,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
+    if (backend === "file") this.dataVolume = this.volume("storage-data");
+    this.serve({
+      service: "storage",
+      env: storageEnv(args),
+      volumes: this.dataVolume
+        ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }]
+        : undefined,
+      healthcheck: storageHealthcheck("storage"),
+    });
     this.registerOutputs({ container: this.container.id });
   }
 }

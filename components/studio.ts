@@ -1,9 +1,9 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_URL } from "./analytics";
-import { Env, Healthcheck, dataVolume, serviceContainer } from "./container";
+import { Env, Healthcheck } from "./container";
 import { DEFAULT_DB, DbEndpoint, JwtDbClientArgs } from "./database";
 import { REST_SCHEMAS } from "./rest";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface StudioArgs extends JwtDbClientArgs {
   /** sb_ keys (authSigning: es256), shown and used by Studio since upstream PR #46173. */
@@ -37,40 +37,29 @@ export const STUDIO_HEALTHCHECK: Healthcheck = {
 };
 
 /** Supabase Studio; reached through Kong's basic-auth catch-all, never published itself. */
-export class Studio extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
+export class Studio extends ServiceComponent {
+  // Data, not cache: they survive a Studio replace and `pulumi destroy`, protected like db-data.
   /** Saved SQL snippets (`snippets.json`); Studio cannot save a snippet without it. */
-  public readonly snippetsVolume: docker.Volume;
+  public readonly snippetsVolume = this.volume("studio-snippets");
   /**
    * The Edge Functions folder. With Edge Functions on, the runtime mounts this same volume as its
    * functions root (components/functions.ts), so a function edited in Studio is the one that runs.
    */
-  public readonly functionsVolume: docker.Volume;
+  public readonly functionsVolume = this.volume("functions");
 
   constructor(name: string, args: StudioArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:supabase:Studio", name, {}, opts);
-    const { settings } = args;
-    // Data, not cache: they survive a Studio replace and `pulumi destroy`, protected like db-data.
-    this.snippetsVolume = dataVolume(settings, "studio-snippets", { parent: this });
-    this.functionsVolume = dataVolume(settings, "functions", { parent: this });
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "studio",
-        image: settings.images.studio,
-        network: args.network,
-        env: studioEnv(args),
-        // Read-write, unlike upstream's `:ro` functions mount: Studio's editor writes the files the
-        // runtime serves (docker/docker-compose.yml mounts volumes/functions in both services).
-        volumes: [
-          { volumeName: this.snippetsVolume.name, containerPath: STUDIO_SNIPPETS_FOLDER },
-          { volumeName: this.functionsVolume.name, containerPath: STUDIO_FUNCTIONS_FOLDER },
-        ],
-        healthcheck: STUDIO_HEALTHCHECK,
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
+    super("ownstack:supabase:Studio", name, args, opts);
+    this.serve({
+      service: "studio",
+      env: studioEnv(args),
+      // Read-write, unlike upstream's `:ro` functions mount: Studio's editor writes the files the
+      // runtime serves (docker/docker-compose.yml mounts volumes/functions in both services).
+      volumes: [
+        { volumeName: this.snippetsVolume.name, containerPath: STUDIO_SNIPPETS_FOLDER },
+        { volumeName: this.functionsVolume.name, containerPath: STUDIO_FUNCTIONS_FOLDER },
+      ],
+      healthcheck: STUDIO_HEALTHCHECK,
+    });
     this.registerOutputs({
       container: this.container.id,
       snippetsVolume: this.snippetsVolume.name,

@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, ServiceAddress, ServiceName, publicHost } from "../config/services";
-import { ServiceArgs, dataVolume, serviceContainer } from "./container";
+import { ServiceArgs } from "./container";
 import { ACME_STORAGE, routeLabels, traefikFlags } from "./render/traefik";
+import { DOCKER_SOCKET_MOUNT, ServiceComponent } from "./serviceComponent";
 
 export interface TraefikArgs extends ServiceArgs {
   /** Open the :8082 metrics entrypoint on the private network for Prometheus. */
@@ -13,49 +13,38 @@ export interface TraefikArgs extends ServiceArgs {
  * The vps edge: the only container that publishes host ports (80 and 443). It routes by Docker
  * labels on our network only and keeps Let's Encrypt state in a volume; its dashboard is off.
  */
-export class Traefik extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly acmeVolume: docker.Volume;
+export class Traefik extends ServiceComponent {
+  /**
+   * Traefik creates acme.json itself with mode 0600 and refuses a looser one; a volume keeps
+   * certificates across re-creates, so renewals do not hit Let's Encrypt rate limits.
+   */
+  public readonly acmeVolume = this.volume("traefik-acme");
 
   constructor(name: string, args: TraefikArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:edge:Traefik", name, {}, opts);
-    const { settings } = args;
-    // Traefik creates acme.json itself with mode 0600 and refuses a looser one; a volume keeps
-    // certificates across re-creates, so renewals do not hit Let's Encrypt rate limits.
-    this.acmeVolume = dataVolume(settings, "traefik-acme", { parent: this });
-    this.container = serviceContainer(
-      `${name}-container`,
-      {
-        settings,
-        service: "traefik",
-        image: settings.images.traefik,
-        network: args.network,
-        command: traefikFlags({
-          network: settings.prefix,
-          stack: settings.stack,
-          acmeEmail: settings.vps.acmeEmail,
-          acmeChallenge: settings.vps.acmeChallenge,
-          acmeStaging: settings.vps.acmeStaging,
-          metrics: args.metrics ?? false,
-        }),
-        volumes: [
-          {
-            volumeName: this.acmeVolume.name,
-            containerPath: ACME_STORAGE.slice(0, ACME_STORAGE.lastIndexOf("/")),
-          },
-          // The server's socket (the provider's host), read-only; it still grants root, so
-          // no-new-privileges limits what a compromised Traefik can escalate to.
-          {
-            hostPath: "/var/run/docker.sock",
-            containerPath: "/var/run/docker.sock",
-            readOnly: true,
-          },
-        ],
-        securityOpts: ["no-new-privileges:true"],
-        healthcheck: { tests: ["CMD", "traefik", "healthcheck", "--ping"] },
-      },
-      { parent: this },
-    );
+    super("ownstack:edge:Traefik", name, args, opts);
+    const { prefix, stack, vps } = args.settings;
+    this.serve({
+      service: "traefik",
+      command: traefikFlags({
+        network: prefix,
+        stack,
+        acmeEmail: vps.acmeEmail,
+        acmeChallenge: vps.acmeChallenge,
+        acmeStaging: vps.acmeStaging,
+        metrics: args.metrics ?? false,
+      }),
+      volumes: [
+        {
+          volumeName: this.acmeVolume.name,
+          containerPath: ACME_STORAGE.slice(0, ACME_STORAGE.lastIndexOf("/")),
+        },
+        // The server's socket (the provider's host), read-only; it still grants root, so
+        // no-new-privileges limits what a compromised Traefik can escalate to.
+        DOCKER_SOCKET_MOUNT,
+      ],
+      securityOpts: ["no-new-privileges:true"],
+      healthcheck: { tests: ["CMD", "traefik", "healthcheck", "--ping"] },
+    });
     this.registerOutputs({ container: this.container.id });
   }
 }
