@@ -1,11 +1,29 @@
 import { z } from "zod";
-import { isDockerHostUrl, isEmailAddress, isHostName, isOllamaModelName } from "./formats";
+import { isHostName } from "./formats";
+import {
+  backupRetention,
+  backupSchedule,
+  dockerHost,
+  domainName,
+  duration,
+  email,
+  httpUrl,
+  imageOverride,
+  kubeName,
+  memoryOverride,
+  ollamaModel,
+  optionalHttpUrl,
+  port,
+  projectPath,
+  redisSize,
+  replicaOverride,
+  sshPublicKey,
+  text,
+} from "./valueTypes";
 
 /** The config namespace of every key; `ownstack:apiPort` in stack files and errors. */
 export const PROJECT = "ownstack";
 export const configKey = (key: string): string => `${PROJECT}:${key}`;
-import { parseSchedule } from "./backupSchedule";
-import { RETENTION_HINT, parseRetention } from "./backupRetention";
 
 /**
  * Every key a user may set under the `ownstack:` namespace, with its zod type and the default the
@@ -13,6 +31,9 @@ import { RETENTION_HINT, parseRetention } from "./backupRetention";
  * in step, because the Pulumi CLI fills typed defaults in but unit tests and the Automation API
  * without a project file do not.
  */
+
+/** Value types other modules read too. */
+export { MEMORY_SIZE, durationSeconds } from "./valueTypes";
 
 export const TARGETS = ["local", "vps", "kubernetes"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -24,95 +45,6 @@ export const toggle = z
   })
   .transform((v) => (v === "true" ? true : v === "false" ? false : v));
 export type Toggle = boolean | "auto";
-
-const port = z
-  .number({ error: "expected an integer port 1-65535" })
-  .int("expected an integer port 1-65535")
-  .min(1, "expected an integer port 1-65535")
-  .max(65535, "expected an integer port 1-65535");
-
-/**
- * A string key. Its one message is given for every refusal, a wrong type included: YAML turns
- * `domain: 12345` into a number, and the user should read what the key expects, not zod's
- * generic "Invalid input".
- */
-const text = (expected: string, valid: (v: string) => boolean = () => true) =>
-  z.string({ error: expected }).refine(valid, expected);
-
-function isHttpUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
-}
-
-const URL_FORM = "expected an absolute http(s) URL such as https://app.example.com";
-const httpUrl = text(URL_FORM, isHttpUrl);
-const optionalHttpUrl = text(URL_FORM, (v) => v === "" || isHttpUrl(v));
-
-/** A host name without scheme, port or path, e.g. `example.com`. */
-export const domainName = text(
-  "expected a bare domain such as example.com (no scheme, port or path)",
-  (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
-);
-
-const email = text(
-  "expected an e-mail address such as admin@example.com",
-  (v) => v === "" || isEmailAddress(v),
-);
-
-const dockerHost = text(
-  "expected ssh://user@host[:port] (key auth) or tcp://host:2376 (with TLS material in docker:certPath), ports 1-65535",
-  (v) => v === "" || isDockerHostUrl(v),
-);
-
-/** A Kubernetes object name (RFC 1123 label), e.g. `ingress-nginx`. */
-const kubeName = (example: string) =>
-  text(`expected a Kubernetes name such as ${example} (lowercase letters, digits, dashes)`, (v) =>
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v),
-  );
-
-const replicaOverride = text('expected "tier=count" entries such as "rest=3"', (v) =>
-  /^[a-zA-Z]+=\d+$/.test(v),
-);
-
-/** Sizes such as `512MiB`, `2GiB`, `768m`, `1g`, `256MB`. */
-export const MEMORY_SIZE = /^(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)$/i;
-
-// The entries are checked one by one in overrides.ts, each with its own message.
-const memoryOverride = text('expected "service=size" entries such as "kong=512MiB"');
-const imageOverride = text('expected "service=image:tag" entries such as "kong=kong:3.9.3"');
-
-const ollamaModel = text(
-  'expected a model name as `ollama pull` takes it, such as "llama3.2:1b", "nomic-embed-text" or "hf.co/<user>/<repo>:Q4_K_M"',
-  isOllamaModelName,
-);
-
-const duration = z
-  .string({ error: 'expected a duration such as "15d", "12h" or "30m"' })
-  .regex(/^\d+(ms|s|m|h|d|w|y)$/, 'expected a duration such as "15d", "12h" or "30m"');
-
-const DURATION_SECONDS: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-  w: 604800,
-  y: 31536000,
-};
-
-/** `15d`, `12h`, `30m` in seconds; NaN for anything the `duration` type refuses. */
-export function durationSeconds(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(text);
-  return m ? Number(m[1]) * DURATION_SECONDS[m[2]] : NaN;
-}
-
-const redisSize = z
-  .string({ error: 'expected a Redis size such as "256mb" or "1gb"' })
-  .regex(/^\d+(kb|mb|gb)$/i, 'expected a Redis size such as "256mb" or "1gb"');
 
 /** Secrets that `npm run rotate -- <name>` can regenerate, each with its counter key. */
 export const ROTATABLE = [
@@ -130,61 +62,23 @@ export const ROTATABLE = [
   "backup",
 ] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
-export const rotationKey = (name: Rotatable): string =>
-  `rotate${name[0].toUpperCase()}${name.slice(1)}`;
+export const rotationKey = <N extends Rotatable>(name: N) =>
+  `rotate${name[0].toUpperCase()}${name.slice(1)}` as `rotate${Capitalize<N>}`;
 
+/** One counter key per rotatable secret (`rotateJwt`, ...), in ROTATABLE's order. */
 function rotationKeys() {
   const counter = z
     .number({ error: "expected a whole number >= 0 (a rotation counter)" })
     .int("expected a whole number >= 0 (a rotation counter)")
     .min(0, "expected a whole number >= 0 (a rotation counter)")
     .default(0);
-  return {
-    rotateJwt: counter,
-    rotatePostgres: counter,
-    rotateDashboard: counter,
-    rotateMinio: counter,
-    rotateRedis: counter,
-    rotateQdrant: counter,
-    rotateRealtime: counter,
-    rotateVault: counter,
-    rotateMeta: counter,
-    rotateSigningKey: counter,
-    rotateLogflare: counter,
-    rotateBackup: counter,
-  };
+  return Object.fromEntries(ROTATABLE.map((name) => [rotationKey(name), counter])) as Record<
+    `rotate${Capitalize<Rotatable>}`,
+    typeof counter
+  >;
 }
 
-/** A file or folder of the project, e.g. `supabase/migrations`; shipped into containers as uploads. */
-const projectPath = text(
-  "expected a path relative to the project such as supabase/migrations",
-  (v) => v.trim() !== "" && !v.includes("\0"),
-);
-
 export const DEFAULT_SEED_PATH = "supabase/seed.sql";
-
-const SCHEDULE_EXPECTED = 'expected a cron expression in UTC such as "17 3 * * *"';
-const backupSchedule = z.string({ error: SCHEDULE_EXPECTED }).superRefine((v, ctx) => {
-  const parsed = parseSchedule(v);
-  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
-});
-
-const backupRetention = z
-  .array(text(RETENTION_HINT), { error: RETENTION_HINT })
-  .superRefine((v, ctx) => {
-    for (const problem of parseRetention(v).problems)
-      ctx.addIssue({ code: "custom", message: problem.replace(/^(\[\d+\])?:? ?/, "") });
-  });
-
-/** A public key line as in known_hosts or `ssh-keyscan` output, without the host name. */
-const sshPublicKey = text(
-  'expected the server\'s public key as ssh-keyscan prints it without the host, such as "ssh-ed25519 AAAAC3Nza…"',
-  (v) =>
-    v === "" ||
-    /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(
-      v.trim(),
-    ),
-);
 
 export const DEFAULT_MIGRATIONS_PATH = "supabase/migrations";
 
