@@ -17,6 +17,7 @@ import { renderBootstrapSql } from "../../components/render/initSql";
 import { renderWebhooksSql } from "../../components/render/webhooksSql";
 import { missingBinaries } from "../support/binaries";
 import { Cluster, startCluster } from "../support/postgres";
+import { withLogin } from "../support/sql";
 import { withoutPgNet } from "../support/supabaseInit";
 
 const PASSWORD = "migrations-test-password";
@@ -26,26 +27,19 @@ const sha256 = (text: string) =>
 let cluster: Cluster;
 let port: number;
 
-async function withClient<T>(
-  database: string,
-  run: (c: pg.Client, notices: string[]) => Promise<T>,
-): Promise<T> {
-  const client = new pg.Client({
-    host: "127.0.0.1",
-    port,
-    user: "postgres",
-    password: PASSWORD,
+/** `run` as postgres on one connection to `database`, with the NOTICEs the server sent it. */
+const withClient = <T>(database: string, run: (c: pg.Client, notices: string[]) => Promise<T>) =>
+  withLogin(
+    { host: "127.0.0.1", port },
+    "postgres",
+    PASSWORD,
+    (client) => {
+      const notices: string[] = [];
+      client.on("notice", (n) => notices.push(n.message ?? ""));
+      return run(client, notices);
+    },
     database,
-  });
-  const notices: string[] = [];
-  client.on("notice", (n) => notices.push(n.message ?? ""));
-  await client.connect();
-  try {
-    return await run(client, notices);
-  } finally {
-    await client.end();
-  }
-}
+  );
 
 beforeAll(async () => {
   cluster = await startCluster({ prefix: "ownstack-migrations-", password: PASSWORD });
