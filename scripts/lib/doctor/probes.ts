@@ -6,7 +6,7 @@ import { detectOllamaGpu } from "../../../config/gpu";
 import { dockerEnv } from "../docker";
 import { Exec, exec, firstErrorLine, pulumiVersion } from "../pulumi";
 import { probeBackup } from "./backup";
-import { DockerProbe, PortState, Probes } from "./checks";
+import type { DockerProbe, PortState, Probes } from "./inputs";
 
 const MIB = 1024 * 1024;
 
