@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
 import { SCHEDULER_ENV } from "../scripts/lib/backup/schedulerEnv";
-import { Env, ServiceArgs, oneShotContainer } from "./container";
+import { Env, ServiceArgs, oneShotContainer, scratchVolume } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { MINIO_URL } from "./minio";
 import { ServiceComponent } from "./serviceComponent";
@@ -77,14 +77,9 @@ export class Backup extends ServiceComponent {
       );
 
     this.dataVolume = this.volume("backups");
-    const runtime = new docker.Volume(
-      `${name}-node-runtime`,
-      {
-        name: `${settings.prefix}-backup-node`,
-        labels: [{ label: "ownstack.stack", value: settings.stack }],
-      },
-      { parent: this },
-    );
+    const runtime = scratchVolume(settings, `${name}-node-runtime`, "backup-node", {
+      parent: this,
+    });
     const copyNode = oneShotContainer(
       `${name}-node`,
       {

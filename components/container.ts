@@ -247,6 +247,23 @@ export function dataVolume(
   );
 }
 
+/** A volume that holds only what can be rebuilt (a cache, a copied runtime): neither protected nor kept. */
+export function scratchVolume(
+  settings: Settings,
+  name: string,
+  purpose: string,
+  opts: pulumi.CustomResourceOptions,
+): docker.Volume {
+  return new docker.Volume(
+    name,
+    {
+      name: `${settings.prefix}-${purpose}`,
+      labels: [{ label: "ownstack.stack", value: settings.stack }],
+    },
+    opts,
+  );
+}
+
 /** What every service component receives besides its own inputs. */
 export interface ServiceArgs {
   readonly settings: Settings;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROUTER_FOLDER } from "../config/projectFiles";
 import { ADDRESSES, internalUrl } from "../config/services";
 import { Settings } from "../config/settings";
+import { scratchVolume } from "./container";
 import { JwtDbClientArgs, dbUrl } from "./database";
 import { KongService } from "./render/kong";
 import { ServiceComponent } from "./serviceComponent";
@@ -64,15 +65,8 @@ export class Functions extends ServiceComponent {
           .filter((n) => n !== "main" && files.some((f) => f.path === `${n}/index.ts`)),
       ),
     ];
-    // Deno's module cache: a cache, not data, so it is neither protected nor retained.
-    const cache = new docker.Volume(
-      `${name}-deno-cache`,
-      {
-        name: `${settings.prefix}-deno-cache`,
-        labels: [{ label: "ownstack.stack", value: settings.stack }],
-      },
-      { parent: this },
-    );
+    // Deno's module cache: a cache, not data.
+    const cache = scratchVolume(settings, `${name}-deno-cache`, "deno-cache", { parent: this });
     const keyMap = (key: pulumi.Input<string> | undefined) =>
       pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
 
