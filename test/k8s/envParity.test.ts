@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Plan, VPS_CONFIG, container, env, evaluate } from "../plan/mocks";
+import { Plan, VPS_CONFIG, evaluate } from "../plan/mocks";
+import { container, env } from "../plan/lookups";
 import { K8S_CONFIG, evaluateK8s, named, podEnv } from "./harness";
 
 /**

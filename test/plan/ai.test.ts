@@ -1,33 +1,27 @@
 import { parse } from "yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROMETHEUS_CONFIG_PATH } from "../../components/prometheus";
 import { REDIS_CONFIG_PATH } from "../../components/redis";
 import { exposureViolations } from "../../config/exposure";
 import { parseSettings } from "../../config/settings";
+import { Plan, VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
 import {
-  Plan,
-  VPS_CONFIG,
   byType,
   container,
   containers,
   env,
   hasContainer,
-  evaluate,
   label,
   publishedBindings,
+  serviceOf,
   waitsFor,
-} from "./mocks";
+} from "./lookups";
 
-const DATA_SERVICES = [
-  "db",
-  "minio",
-  "qdrant",
-  "ollama",
-  "redis",
-  "prometheus",
-  "postgresExporter",
-  "redisExporter",
-];
+/** The four services this file is about, and the exporters Prometheus reads Postgres and Redis through. */
+const AI_SERVICES = ["qdrant", "ollama", "redis", "prometheus"] as const;
+const EXPORTERS = ["postgresExporter", "redisExporter"] as const;
+/** They hold data, as the database and the object store do. */
+const DATA_SERVICES = ["db", "minio", ...AI_SERVICES, ...EXPORTERS];
 // Explicit GPU mode: the plan must not depend on the machine the tests run on.
 const LOCAL = {
   "ownstack:ollamaGpu": "cpu",
@@ -38,21 +32,11 @@ const upload = (plan: Plan, service: string, file: string): string =>
   container(plan, service).inputs.uploads.find((u: { file: string }) => u.file === file).content;
 
 describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate(LOCAL);
-  });
+  const plan = planBeforeAll(LOCAL);
 
   it("runs all four with the exporters, each from its pinned image", () => {
     const settings = parseSettings({}, "local");
-    for (const service of [
-      "qdrant",
-      "ollama",
-      "redis",
-      "prometheus",
-      "postgresExporter",
-      "redisExporter",
-    ] as const) {
+    for (const service of [...AI_SERVICES, ...EXPORTERS]) {
       const c = container(plan, service);
       const image = byType(plan, "docker:index/remoteImage:RemoteImage").find(
         (i) => `sha256:${i.inputs.name}` === c.inputs.image,
@@ -122,7 +106,7 @@ describe("local stack: Qdrant, Ollama, Redis and Prometheus", () => {
   });
 
   it("pulls the configured models once the Ollama server is healthy, against that server", () => {
-    const pull = containers(plan).find((c) => label(c, "ownstack.service") === "ollama-pull");
+    const pull = containers(plan).find((c) => serviceOf(c) === "ollama-pull");
     expect(pull).toBeDefined();
     expect(waitsFor(plan, pull!)).toContain("ollama");
     expect(container(plan, "ollama").inputs.wait).toBe(true);
@@ -209,26 +193,21 @@ describe("Ollama's container shape follows the GPU mode", () => {
     expect(
       (ollama.inputs.devices ?? []).map((d: { hostPath: string }) => d.hostPath).sort(),
     ).toEqual(devices);
-    expect(containers(plan).some((c) => label(c, "ownstack.service") === "ollama-pull")).toBe(
-      false,
-    );
+    expect(containers(plan).some((c) => serviceOf(c) === "ollama-pull")).toBe(false);
   });
 });
 
 describe("vps stack with every optional service on", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate(
-      {
-        ...VPS_CONFIG,
-        "ownstack:qdrant": "true",
-        "ownstack:ollama": "true",
-        "ownstack:redis": "true",
-        "ownstack:prometheus": "true",
-      },
-      "vps",
-    );
-  });
+  const plan = planBeforeAll(
+    {
+      ...VPS_CONFIG,
+      "ownstack:qdrant": "true",
+      "ownstack:ollama": "true",
+      "ownstack:redis": "true",
+      "ownstack:prometheus": "true",
+    },
+    "vps",
+  );
 
   it("publishes no host port for any data service; only Traefik has ports", () => {
     for (const service of DATA_SERVICES)
@@ -268,14 +247,7 @@ describe("vps stack with every optional service on", () => {
 describe("disabled services leave no trace", () => {
   it("vps defaults: no Qdrant, Ollama, Redis or Prometheus, and their outputs are undefined", async () => {
     const plan = await evaluate(VPS_CONFIG, "vps");
-    for (const service of [
-      "qdrant",
-      "ollama",
-      "redis",
-      "prometheus",
-      "postgresExporter",
-      "redisExporter",
-    ])
+    for (const service of [...AI_SERVICES, ...EXPORTERS])
       expect(hasContainer(plan, service)).toBe(false);
     for (const key of ["qdrantUrl", "qdrantApiKey", "ollamaUrl", "redisUrl", "prometheusUrl"])
       expect(plan.outputs[key]).toBeUndefined();

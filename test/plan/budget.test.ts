@@ -3,14 +3,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { enabledServices, memoryBudgetMiB, renderMemoryTable } from "../../config/budget";
 import { parseSettings } from "../../config/settings";
-import { VPS_CONFIG, containers, evaluate, label } from "./mocks";
+import { VPS_CONFIG, evaluate } from "./mocks";
+import { containers, isJob, serviceOf } from "./lookups";
 
 /** Services with a long-running container in the plan, and the memory limits they declare. */
 async function planned(config: Record<string, string>, stack: string) {
   const plan = await evaluate(config, stack);
-  const running = containers(plan).filter((c) => label(c, "ownstack.job") === undefined);
+  const running = containers(plan).filter((c) => !isJob(c));
   return {
-    services: running.map((c) => label(c, "ownstack.service")!).sort(),
+    services: running.map(serviceOf).sort(),
     memory: running.reduce((sum, c) => sum + Number(c.inputs.memory), 0),
   };
 }

@@ -7,23 +7,20 @@ import { loadMigrations } from "../../components/migrations";
 import { exposureViolations } from "../../config/exposure";
 import { parseSettings } from "../../config/settings";
 import { IMAGES } from "../../config/images";
+import { EXTRAS_ON, Plan, VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
 import {
-  Plan,
-  VPS_CONFIG,
   container,
   containers,
   env,
-  evaluate,
   hasContainer,
-  label,
+  isJob,
   publishedBindings,
+  serviceOf,
   waitsFor,
-} from "./mocks";
+} from "./lookups";
 
 const job = (plan: Plan, name: string) => {
-  const found = containers(plan).find(
-    (c) => label(c, "ownstack.service") === name && label(c, "ownstack.job") === "true",
-  );
+  const found = containers(plan).find((c) => serviceOf(c) === name && isJob(c));
   if (!found) throw new Error(`no job ${name}`);
   return found;
 };
@@ -40,10 +37,7 @@ const kongServices = (plan: Plan) =>
   parse(uploads(container(plan, "kong"))["/home/kong/kong.yml"]).services;
 
 describe("local defaults: imgproxy on, the other extras off, migrations always", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
+  const plan = planBeforeAll();
 
   it("runs imgproxy on the private network only, and turns on Storage's image transformations", () => {
     const imgproxy = container(plan, "imgproxy");
@@ -107,15 +101,7 @@ describe("local defaults: imgproxy on, the other extras off, migrations always",
 });
 
 describe("every extra switched on, locally", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate({
-      "ownstack:functions": "true",
-      "ownstack:supavisor": "true",
-      "ownstack:grafana": "true",
-      "ownstack:storageBackend": "file",
-    });
-  });
+  const plan = planBeforeAll({ ...EXTRAS_ON, "ownstack:storageBackend": "file" });
 
   it("runs edge-runtime with ownstack's router and the example function, verifying JWTs against the JWKS", () => {
     const functions = container(plan, "functions");
@@ -230,13 +216,10 @@ describe("every extra switched on, locally", () => {
 });
 
 describe("vps: the pooler is never public, and imgproxy stays off unless asked", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate(
-      { ...VPS_CONFIG, "ownstack:supavisor": "true", "ownstack:functions": "true" },
-      "vps",
-    );
-  });
+  const plan = planBeforeAll(
+    { ...VPS_CONFIG, "ownstack:supavisor": "true", "ownstack:functions": "true" },
+    "vps",
+  );
 
   it("publishes nothing for Supavisor or the functions", () => {
     expect(container(plan, "supavisor").inputs.ports ?? []).toEqual([]);

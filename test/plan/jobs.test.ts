@@ -1,13 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { failedJob } from "../../components/container";
-import { Plan, container, evaluate, label } from "./mocks";
+import { planBeforeAll } from "./mocks";
+import { container, label } from "./lookups";
 
 describe("one-shot jobs gate what depends on them", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate({ "ownstack:supavisor": "true" });
-  });
+  const plan = planBeforeAll({ "ownstack:supavisor": "true" });
 
   it("Storage is created only after the bucket job exited 0", () => {
     expect(label(container(plan, "storage"), "ownstack.after.minio-createbucket")).toBe("0");

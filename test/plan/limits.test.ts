@@ -1,17 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PUBLISHED_IDLE_MIB, ServiceName } from "../../config/memory";
 import { durationSeconds } from "../../config/schema";
-import {
-  Plan,
-  PlannedResource,
-  EVERY_SERVICE,
-  VPS_CONFIG,
-  container,
-  containers,
-  env,
-  evaluate,
-  label,
-} from "./mocks";
+import { EVERY_SERVICE, Plan, PlannedResource, VPS_CONFIG, planBeforeAll } from "./mocks";
+import { container, containers, env, isJob, serviceOf } from "./lookups";
 
 /**
  * Limits that hold at idle, and first boots that finish inside `pulumi up`'s wait: checked over
@@ -19,9 +10,7 @@ import {
  */
 
 const seconds = (d: string) => durationSeconds(d);
-const service = (c: PlannedResource) => label(c, "ownstack.service")!;
-const running = (plan: Plan) =>
-  containers(plan).filter((c) => label(c, "ownstack.job") === undefined);
+const running = (plan: Plan) => containers(plan).filter((c) => !isJob(c));
 
 /** Probes Docker still runs inside the wait after the earliest moment it may call the container unhealthy. */
 function probesAfterUnhealthy(c: PlannedResource): number {
@@ -35,10 +24,7 @@ for (const [stack, config] of [
   ["vps", { ...VPS_CONFIG, ...EVERY_SERVICE }],
 ] as const) {
   describe(`${stack}: limits and first boots`, () => {
-    let plan: Plan;
-    beforeAll(async () => {
-      plan = await evaluate(config, stack);
-    });
+    const plan = planBeforeAll(config, stack);
 
     it("every container's swap equals its memory limit, so the limit is what it can hold", () => {
       const loose = containers(plan).filter((c) => c.inputs.memorySwap !== c.inputs.memory);
@@ -49,7 +35,7 @@ for (const [stack, config] of [
 
     it("every healthcheck leaves several probes inside pulumi up's wait after it could first report unhealthy", () => {
       const tight = running(plan)
-        .map((c) => ({ name: service(c), probes: probesAfterUnhealthy(c) }))
+        .map((c) => ({ name: serviceOf(c), probes: probesAfterUnhealthy(c) }))
         .filter((c) => c.probes < 3);
       expect(tight).toEqual([]);
     });
@@ -63,14 +49,14 @@ for (const [stack, config] of [
 
     it("every limit exceeds its service's published idle figure by at least a quarter", () => {
       const short = running(plan).flatMap((c) => {
-        const figure = PUBLISHED_IDLE_MIB[service(c) as ServiceName];
+        const figure = PUBLISHED_IDLE_MIB[serviceOf(c) as ServiceName];
         if (!figure) return [];
         // Kong's figure is per nginx worker; the plan says how many it runs.
-        const workers = service(c) === "kong" ? Number(env(c).KONG_NGINX_WORKER_PROCESSES) : 1;
+        const workers = serviceOf(c) === "kong" ? Number(env(c).KONG_NGINX_WORKER_PROCESSES) : 1;
         const needed = Math.ceil(figure.mib * workers * 1.25);
         return c.inputs.memory >= needed
           ? []
-          : [`${service(c)}: ${c.inputs.memory} MiB < ${needed} MiB (${figure.source})`];
+          : [`${serviceOf(c)}: ${c.inputs.memory} MiB < ${needed} MiB (${figure.source})`];
       });
       expect(short).toEqual([]);
     });

@@ -1,33 +1,12 @@
 import { parse } from "yaml";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { KONG_CONFIG_PATH } from "../../components/kong";
 import { initSqlFiles } from "../../components/render/initSql";
 import { parseSettings } from "../../config/settings";
-import {
-  Plan,
-  PlannedResource,
-  aliases,
-  byType,
-  container,
-  containers,
-  env,
-  evaluate,
-  label,
-} from "./mocks";
+import { LOCAL_CORE, Plan, PlannedResource, evaluate, planBeforeAll } from "./mocks";
+import { aliases, byType, container, containers, env, serviceOf, stringOutput } from "./lookups";
 
 const settings = parseSettings({}, "local");
-const CORE = [
-  "auth",
-  "db",
-  "kong",
-  "mail",
-  "meta",
-  "minio",
-  "realtime",
-  "rest",
-  "storage",
-  "studio",
-];
 const SECRET_OUTPUTS = [
   "anonKey",
   "dashboardPassword",
@@ -56,34 +35,41 @@ const kongYml = (plan: Plan) => {
   return parse(upload.content);
 };
 
-describe("local stack: one set of secrets, wired under upstream's names", () => {
-  let plan: Plan;
-  let out: Record<string, string>;
-  beforeAll(async () => {
-    plan = await evaluate();
-    out = plan.outputs as Record<string, string>;
-  });
+// The default local stack, evaluated once for every describe below but the clock's own.
+const plan = planBeforeAll();
+const out = (key: string) => stringOutput(plan, key);
 
+describe("local stack: one set of secrets, wired under upstream's names", () => {
   it("declares the Supabase core services", () => {
-    const services = containers(plan).map((c) => label(c, "ownstack.service"));
-    expect(services).toEqual(expect.arrayContaining(CORE));
+    const services = containers(plan).map(serviceOf);
+    expect(services).toEqual(expect.arrayContaining([...LOCAL_CORE]));
   });
 
   it.each([
-    ["auth", "GOTRUE_JWT_SECRET"],
-    ["realtime", "API_JWT_SECRET"],
-    ["realtime", "METRICS_JWT_SECRET"],
-    ["storage", "AUTH_JWT_SECRET"],
-    ["studio", "AUTH_JWT_SECRET"],
-  ])("the JWT secret reaches %s as %s", (service, name) => {
-    expect(env(container(plan, service))[name]).toBe(out.jwtSecret);
+    ["jwtSecret", "auth", "GOTRUE_JWT_SECRET"],
+    ["jwtSecret", "realtime", "API_JWT_SECRET"],
+    ["jwtSecret", "realtime", "METRICS_JWT_SECRET"],
+    ["jwtSecret", "storage", "AUTH_JWT_SECRET"],
+    ["jwtSecret", "studio", "AUTH_JWT_SECRET"],
+    ["postgresPassword", "db", "POSTGRES_PASSWORD"],
+    ["postgresPassword", "db", "PGPASSWORD"],
+    ["postgresPassword", "realtime", "DB_PASSWORD"],
+    ["postgresPassword", "meta", "PG_META_DB_PASSWORD"],
+    ["postgresPassword", "studio", "POSTGRES_PASSWORD"],
+    ["anonKey", "storage", "ANON_KEY"],
+    ["serviceRoleKey", "storage", "SERVICE_KEY"],
+    ["anonKey", "studio", "SUPABASE_ANON_KEY"],
+    ["serviceRoleKey", "studio", "SUPABASE_SERVICE_KEY"],
+    ["anonKey", "realtime", "ANON_KEY"],
+  ])("the %s output reaches %s as %s", (output, service, name) => {
+    expect(env(container(plan, service))[name]).toBe(out(output));
   });
 
   it("the JWT secret reaches rest inside PGRST_JWT_SECRET's JWKS, as its HS256 key (authSigning es256 is the default)", () => {
     const { keys } = JSON.parse(env(container(plan, "rest")).PGRST_JWT_SECRET);
     expect(keys.find((k: { kty: string }) => k.kty === "oct")).toEqual({
       kty: "oct",
-      k: Buffer.from(String(out.jwtSecret)).toString("base64url"),
+      k: Buffer.from(out("jwtSecret")).toString("base64url"),
       alg: "HS256",
     });
   });
@@ -98,23 +84,13 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
       expect(dsn(env(container(plan, service))[name])).toEqual({
         scheme: "postgres:",
         user: role,
-        password: out.postgresPassword,
+        password: out("postgresPassword"),
         host: "db",
         port: "5432",
         database: "postgres",
       });
     },
   );
-
-  it.each([
-    ["db", "POSTGRES_PASSWORD"],
-    ["db", "PGPASSWORD"],
-    ["realtime", "DB_PASSWORD"],
-    ["meta", "PG_META_DB_PASSWORD"],
-    ["studio", "POSTGRES_PASSWORD"],
-  ])("the Postgres password reaches %s as %s", (service, name) => {
-    expect(env(container(plan, service))[name]).toBe(out.postgresPassword);
-  });
 
   it("Realtime, postgres-meta and Studio log in as the users upstream uses, at db", () => {
     expect(env(container(plan, "realtime"))).toMatchObject({
@@ -139,7 +115,7 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
     const uploads = container(plan, "db").inputs.uploads;
     expect(uploads).toEqual(
       expect.arrayContaining(
-        initSqlFiles(out.postgresPassword, settings.auth.jwtExpiry).map((f) =>
+        initSqlFiles(out("postgresPassword"), settings.auth.jwtExpiry).map((f) =>
           expect.objectContaining(f),
         ),
       ),
@@ -156,7 +132,7 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
     const length = (id: string) =>
       byType(plan, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith(id))
         ?.inputs.length;
-    expect(out.jwtSecret.length).toBeGreaterThanOrEqual(40);
+    expect(out("jwtSecret").length).toBeGreaterThanOrEqual(40);
     expect(env(container(plan, "realtime")).SECRET_KEY_BASE.length).toBeGreaterThanOrEqual(64);
     expect(env(container(plan, "realtime")).DB_ENC_KEY).toHaveLength(16);
     expect(length("vault-enc-key")).toBe(32);
@@ -168,22 +144,10 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
       expect(r.inputs.special, r.name).toBe(false);
   });
 
-  it.each([
-    ["storage", "ANON_KEY", "anonKey"],
-    ["storage", "SERVICE_KEY", "serviceRoleKey"],
-    ["studio", "SUPABASE_ANON_KEY", "anonKey"],
-    ["studio", "SUPABASE_SERVICE_KEY", "serviceRoleKey"],
-    ["realtime", "ANON_KEY", "anonKey"],
-  ])("%s gets %s from the %s output", (service, name, output) => {
-    expect(env(container(plan, service))[name]).toBe(out[output]);
-  });
-
   it("Storage and the bucket job use MinIO's root credentials", () => {
     const minio = env(container(plan, "minio"));
     const job = env(
-      containers(plan).find(
-        (c) => label(c, "ownstack.service") === "minio-createbucket",
-      ) as PlannedResource,
+      containers(plan).find((c) => serviceOf(c) === "minio-createbucket") as PlannedResource,
     );
     expect(env(container(plan, "storage"))).toMatchObject({
       STORAGE_BACKEND: "s3",
@@ -213,14 +177,21 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
     const kong = kongYml(plan);
     const keyOf = (user: string) =>
       kong.consumers.find((c: { username: string }) => c.username === user)?.keyauth_credentials;
-    expect(keyOf("anon")).toEqual([{ key: out.anonKey }, { key: out.publishableKey }]);
-    expect(keyOf("service_role")).toEqual([{ key: out.serviceRoleKey }, { key: out.secretKey }]);
+    expect(keyOf("anon")).toEqual([{ key: out("anonKey") }, { key: out("publishableKey") }]);
+    expect(keyOf("service_role")).toEqual([
+      { key: out("serviceRoleKey") },
+      { key: out("secretKey") },
+    ]);
     expect(kong.acls).toEqual([
       { consumer: "anon", group: "anon" },
       { consumer: "service_role", group: "admin" },
     ]);
     expect(kong.basicauth_credentials).toEqual([
-      { consumer: "DASHBOARD", username: out.dashboardUsername, password: out.dashboardPassword },
+      {
+        consumer: "DASHBOARD",
+        username: out("dashboardUsername"),
+        password: out("dashboardPassword"),
+      },
     ]);
     expect(env(container(plan, "kong"))).toMatchObject({
       KONG_DATABASE: "off",
@@ -238,11 +209,6 @@ describe("local stack: one set of secrets, wired under upstream's names", () => 
 });
 
 describe("local stack: one private network with upstream's DNS names", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
-
   it.each([
     ["db", ["db"]],
     ["auth", ["auth"]],
@@ -294,11 +260,6 @@ describe("local stack: one private network with upstream's DNS names", () => {
 });
 
 describe("local stack: secrets stay secret", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
-
   it.each(SECRET_OUTPUTS)("the %s output is a Pulumi secret", (name) => {
     expect(plan.secretOutputs.has(name)).toBe(true);
   });

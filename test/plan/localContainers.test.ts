@@ -1,49 +1,31 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dataVolume } from "../../components/container";
 import { exposureViolations, plannedBindings } from "../../config/exposure";
 import { IMAGES } from "../../config/images";
 import { JOB_MEMORY_MIB, ServiceName } from "../../config/memory";
 import { parseSettings } from "../../config/settings";
+import { LOCAL_CORE, Plan, PlannedResource, evaluate, evaluateWith, planBeforeAll } from "./mocks";
 import {
-  Plan,
-  PlannedResource,
   byType,
   container,
   containers,
   env,
-  evaluate,
-  evaluateWith,
+  isJob,
   label,
   publishedBindings,
+  serviceOf,
   waitsFor,
-} from "./mocks";
+} from "./lookups";
 
 const settings = parseSettings({}, "local");
-/** The Supabase core of issue 3; other services (AI, cache, metrics) are checked by their own tests. */
-const CORE: ServiceName[] = [
-  "auth",
-  "db",
-  "kong",
-  "mail",
-  "meta",
-  "minio",
-  "realtime",
-  "rest",
-  "storage",
-  "studio",
-];
 
-const isJob = (c: PlannedResource) => label(c, "ownstack.job") === "true";
 const services = (plan: Plan) => containers(plan).filter((c) => !isJob(c));
-const serviceOf = (c: PlannedResource) => label(c, "ownstack.service") as string;
 const VOLUME = "docker:index/volume:Volume";
 
-describe("local stack: every container follows the one container policy", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
+// The default local stack, evaluated once; tests that vary a setting evaluate their own.
+const plan = planBeforeAll();
 
+describe("local stack: every container follows the one container policy", () => {
   it("every long-running container has a healthcheck that works without a host shell", () => {
     for (const c of services(plan)) {
       const tests: string[] = c.inputs.healthcheck?.tests ?? [];
@@ -69,9 +51,9 @@ describe("local stack: every container follows the one container policy", () => 
     expect(
       services(plan)
         .map(serviceOf)
-        .filter((s) => CORE.includes(s as ServiceName))
+        .filter((s) => LOCAL_CORE.includes(s as ServiceName))
         .sort(),
-    ).toEqual([...CORE].sort());
+    ).toEqual([...LOCAL_CORE].sort());
   });
 
   it("one-shot jobs run to completion, are never restarted and publish nothing", () => {
@@ -88,7 +70,7 @@ describe("local stack: every container follows the one container policy", () => 
 
   it("every image is pinned to a tag from the image table and kept on destroy", () => {
     const images = byType(plan, "docker:index/remoteImage:RemoteImage");
-    expect(images.length).toBeGreaterThanOrEqual(CORE.length);
+    expect(images.length).toBeGreaterThanOrEqual(LOCAL_CORE.length);
     for (const i of images) {
       expect(Object.values(IMAGES), i.name).toContain(i.inputs.name);
       expect(i.inputs.name, i.name).not.toMatch(/:latest$/);
@@ -102,11 +84,6 @@ describe("local stack: every container follows the one container policy", () => 
 });
 
 describe("local stack: nothing is reachable from the host network", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
-
   it("no host port is bound to anything but 127.0.0.1", () => {
     const bindings = publishedBindings(plan);
     expect(bindings.length).toBeGreaterThan(0);
@@ -118,7 +95,9 @@ describe("local stack: nothing is reachable from the host network", () => {
   });
 
   it("of the Supabase core only Kong and Mailpit publish a port", () => {
-    const core = publishedBindings(plan).filter((b) => (CORE as string[]).includes(b.service));
+    const core = publishedBindings(plan).filter((b) =>
+      (LOCAL_CORE as readonly string[]).includes(b.service),
+    );
     expect(core.map((b) => `${b.service} ${b.ip}:${b.external}->${b.internal}`).sort()).toEqual([
       `kong 127.0.0.1:${settings.ports.api}->8000`,
       `mail 127.0.0.1:${settings.ports.mailpit}->8025`,
@@ -154,11 +133,6 @@ describe("local stack: nothing is reachable from the host network", () => {
 });
 
 describe("local stack: containers start in upstream's order, on healthy upstreams", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
-
   it.each([
     ["auth", ["db", "mail"]],
     ["rest", ["db"]],
@@ -187,11 +161,6 @@ describe("local stack: containers start in upstream's order, on healthy upstream
 });
 
 describe("local stack: data lives on volumes that survive destroy", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
-
   const volume = (p: Plan, name: string) =>
     byType(p, VOLUME).find((v) => v.inputs.name === `ownstack-local-${name}`);
   const mounts = (c: PlannedResource) =>

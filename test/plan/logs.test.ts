@@ -1,39 +1,31 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DOCKER_SOCKET } from "../../components/vector";
 import { VECTOR_CONFIG_PATH } from "../../components/render/vector";
-import {
-  Plan,
-  VPS_CONFIG,
-  byType,
-  container,
-  env,
-  evaluate,
-  hasContainer,
-  waitsFor,
-} from "./mocks";
+import { VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
+import { byType, container, env, hasContainer, waitsFor } from "./lookups";
 
 /** The log stack behind Studio's Logs Explorer, as upstream's docker-compose.logs.yml runs it. */
 
+/** The analytics service's settings in that file: Logflare on the Postgres backend. */
+const UPSTREAM_LOGFLARE_ENV = {
+  DB_DATABASE: "_supabase",
+  DB_HOSTNAME: "db",
+  DB_PORT: "5432",
+  DB_SCHEMA: "_analytics",
+  DB_USERNAME: "supabase_admin",
+  LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
+  LOGFLARE_NODE_HOST: "127.0.0.1",
+  LOGFLARE_SINGLE_TENANT: "true",
+  LOGFLARE_SUPABASE_MODE: "true",
+  POSTGRES_BACKEND_SCHEMA: "_analytics",
+};
+
 describe("logs on the local stack (on by default)", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate({}, "local");
-  });
+  const plan = planBeforeAll({}, "local");
 
   it("runs Logflare on the Postgres backend in _supabase._analytics, with upstream's env", () => {
     const e = env(container(plan, "analytics"));
-    expect(e).toMatchObject({
-      DB_DATABASE: "_supabase",
-      DB_HOSTNAME: "db",
-      DB_PORT: "5432",
-      DB_SCHEMA: "_analytics",
-      DB_USERNAME: "supabase_admin",
-      LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
-      LOGFLARE_NODE_HOST: "127.0.0.1",
-      LOGFLARE_SINGLE_TENANT: "true",
-      LOGFLARE_SUPABASE_MODE: "true",
-      POSTGRES_BACKEND_SCHEMA: "_analytics",
-    });
+    expect(e).toMatchObject(UPSTREAM_LOGFLARE_ENV);
     expect(e.POSTGRES_BACKEND_URL).toBe(
       `postgresql://supabase_admin:${e.DB_PASSWORD}@db:5432/_supabase`,
     );

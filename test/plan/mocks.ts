@@ -1,6 +1,6 @@
-import { vi } from "vitest";
-import type { PortBinding } from "../../config/exposure";
-import { Plan, PlannedResource, evaluateWith } from "./harness";
+import { beforeAll, vi } from "vitest";
+import type { ServiceName } from "../../config/services";
+import { Plan, evaluateWith } from "./harness";
 
 export * from "./harness";
 
@@ -21,70 +21,52 @@ export function evaluate(config: Record<string, string> = {}, stack = "local"): 
   );
 }
 
-// Plan look-ups, so that tests read as expectations.
-
-export const containers = (plan: Plan) =>
-  plan.resources.filter((r) => r.type === "docker:index/container:Container");
-
-/** The long-running container of a service, found by its `ownstack.service` label. */
-export function container(plan: Plan, service: string): PlannedResource {
-  const found = containers(plan).find(
-    (c) => label(c, "ownstack.service") === service && label(c, "ownstack.job") === undefined,
-  );
-  if (!found)
-    throw new Error(
-      `no container for service ${service}; have: ${containers(plan)
-        .map((c) => c.name)
-        .join(", ")}`,
-    );
-  return found;
-}
-
-export const hasContainer = (plan: Plan, service: string) =>
-  containers(plan).some((c) => label(c, "ownstack.service") === service);
-
-export function label(resource: PlannedResource, name: string): string | undefined {
-  return (resource.inputs.labels ?? []).find((l: { label: string }) => l.label === name)?.value;
-}
-
-/** A container's env as a map. */
-export function env(resource: PlannedResource): Record<string, string> {
-  return Object.fromEntries(
-    (resource.inputs.envs ?? []).map((e: string) => [
-      e.slice(0, e.indexOf("=")),
-      e.slice(e.indexOf("=") + 1),
-    ]),
-  );
-}
-
-export const byType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
-
-/** Every host port the plan's containers publish, in the exposure policy's shape. */
-export const publishedBindings = (plan: Plan): PortBinding[] =>
-  containers(plan).flatMap((c) =>
-    (c.inputs.ports ?? []).map((p: any) => ({
-      service: label(c, "ownstack.service") ?? c.name,
-      internal: p.internal,
-      external: p.external,
-      ip: p.ip ?? "0.0.0.0",
-      purpose: "",
-    })),
-  );
-
-/** A container's network aliases on the stack's private network. */
-export const aliases = (resource: PlannedResource): string[] =>
-  resource.inputs.networksAdvanced?.[0]?.aliases ?? [];
-
 /**
- * The services (or one-shot jobs) whose containers a resource waits for before it is created:
- * its dependency URNs as the SDK sends them to the engine, mapped back to `ownstack.service`.
+ * The plan of one stack, evaluated once before the tests of the enclosing `describe` (evaluating
+ * is the slow part). Read it inside a test: while tests are collected it does not exist yet.
  */
-export function waitsFor(plan: Plan, resource: PlannedResource): string[] {
-  const byUrn = new Map(
-    containers(plan).map((c) => [c.urn, label(c, "ownstack.service") ?? c.name]),
-  );
-  return resource.options.dependencies.flatMap((urn) => byUrn.get(urn) ?? []).sort();
+export function planBeforeAll(config: Record<string, string> = {}, stack = "local"): Plan {
+  let plan: Plan | undefined;
+  beforeAll(async () => {
+    plan = await evaluate(config, stack);
+  });
+  const evaluated = (): Plan => {
+    if (!plan) throw new Error("the plan is evaluated in beforeAll: read it inside a test");
+    return plan;
+  };
+  return {
+    get resources() {
+      return evaluated().resources;
+    },
+    get outputs() {
+      return evaluated().outputs;
+    },
+    get secretOutputs() {
+      return evaluated().secretOutputs;
+    },
+  };
 }
+
+/** The Supabase core of issue 3 as local runs it: upstream's services, MinIO and Mailpit. */
+export const LOCAL_CORE: readonly ServiceName[] = [
+  "auth",
+  "db",
+  "kong",
+  "mail",
+  "meta",
+  "minio",
+  "realtime",
+  "rest",
+  "storage",
+  "studio",
+];
+
+/** The opt-in Supabase extras turned on: Edge Functions, the Supavisor pooler and Grafana. */
+export const EXTRAS_ON: Readonly<Record<string, string>> = {
+  "ownstack:functions": "true",
+  "ownstack:supavisor": "true",
+  "ownstack:grafana": "true",
+};
 
 /** Every optional service turned on; with VPS_CONFIG for the vps stack. */
 export const EVERY_SERVICE: Readonly<Record<string, string>> = {

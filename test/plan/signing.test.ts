@@ -2,7 +2,8 @@ import { SignJWT, createLocalJWKSet, decodeProtectedHeader, importJWK, jwtVerify
 import { parse } from "yaml";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { isOpaqueApiKey } from "../../components/render/jwks";
-import { Plan, STATE_ISSUED_AT, byType, container, env, evaluate } from "./mocks";
+import { Plan, STATE_ISSUED_AT, evaluate, planBeforeAll } from "./mocks";
+import { byType, container, env } from "./lookups";
 
 const kongYml = (plan: Plan) => parse(container(plan, "kong").inputs.uploads[0].content);
 const gotrueKeys = (plan: Plan): Record<string, any>[] =>
@@ -30,10 +31,7 @@ const verifies = (token: string, plan: Plan) =>
   );
 
 describe("es256 (the default): one signing key, published to every verifier", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate();
-  });
+  const plan = planBeforeAll();
 
   it("generates an EC P-256 key, not tls.PrivateKey's P-224 default", () => {
     const keys = byType(plan, "tls:index/privateKey:PrivateKey");
@@ -124,10 +122,7 @@ describe("es256 (the default): one signing key, published to every verifier", ()
 });
 
 describe("hs256: nothing changes from the legacy wiring", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate({ "ownstack:authSigning": "hs256" });
-  });
+  const plan = planBeforeAll({ "ownstack:authSigning": "hs256" });
 
   it("declares no signing key and no sb_ keys", () => {
     expect(byType(plan, "tls:index/privateKey:PrivateKey")).toEqual([]);

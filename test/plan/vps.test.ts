@@ -1,29 +1,16 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PortBinding, exposureViolations } from "../../config/exposure";
 import { hostsOf } from "../../components/render/traefik";
-import { Plan, VPS_CONFIG, byType, container, containers, env, evaluate, label } from "./mocks";
+import { VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
+import { byType, container, containers, env, label, publishedBindings, serviceOf } from "./lookups";
 
 const labelMap = (c: { inputs: Record<string, any> }): Record<string, string> =>
   Object.fromEntries(
     (c.inputs.labels ?? []).map((l: { label: string; value: string }) => [l.label, l.value]),
   );
 
-const published = (plan: Plan): PortBinding[] =>
-  containers(plan).flatMap((c) =>
-    (c.inputs.ports ?? []).map((p: any) => ({
-      service: label(c, "ownstack.service") ?? c.name,
-      internal: p.internal,
-      external: p.external,
-      ip: p.ip ?? "0.0.0.0",
-      purpose: "",
-    })),
-  );
-
 describe("vps stack plan", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await evaluate(VPS_CONFIG, "vps");
-  });
+  const plan = planBeforeAll(VPS_CONFIG, "vps");
 
   it("runs Traefik with HTTPS entrypoints, the HTTP redirect and Let's Encrypt", () => {
     const flags: string[] = container(plan, "traefik").inputs.command;
@@ -100,11 +87,11 @@ describe("vps stack plan", () => {
   });
 
   it("has no Mailpit unless it is enabled explicitly", () => {
-    expect(containers(plan).some((c) => label(c, "ownstack.service") === "mail")).toBe(false);
+    expect(containers(plan).some((c) => serviceOf(c) === "mail")).toBe(false);
   });
 
   it("lets no container but Traefik publish a host port, and Traefik only 80 and 443", () => {
-    const bindings = published(plan);
+    const bindings = publishedBindings(plan);
     expect(bindings.map((b) => `${b.service}:${b.external}`).sort()).toEqual([
       "traefik:443",
       "traefik:80",

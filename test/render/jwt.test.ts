@@ -1,11 +1,12 @@
 import { errors, decodeProtectedHeader, jwtVerify } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { API_KEY_LIFETIME_SECONDS, ApiKeyRole, mintApiKey } from "../../components/render/jwt";
-import { Plan, STATE_ISSUED_AT, evaluate } from "../plan/mocks";
+import { STATE_ISSUED_AT, evaluate, planBeforeAll } from "../plan/mocks";
+import { stringOutput } from "../plan/lookups";
+import { FIVE_YEARS, apiKeyClaims } from "./apiKeyClaims";
 
 const SECRET = "a-jwt-secret-of-forty-eight-characters-0123456789";
 const ISSUED_AT = 1_767_225_600; // 2026-01-01T00:00:00Z
-const FIVE_YEARS = 5 * 365 * 24 * 60 * 60;
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
@@ -24,12 +25,7 @@ describe("API keys minted by mintApiKey", () => {
       const token = mintApiKey(role, SECRET, ISSUED_AT);
       const { payload, protectedHeader } = await verify(token, SECRET, ISSUED_AT + 60);
       expect(protectedHeader).toEqual({ alg: "HS256", typ: "JWT" });
-      expect(payload).toEqual({
-        role,
-        iss: "supabase",
-        iat: ISSUED_AT,
-        exp: ISSUED_AT + FIVE_YEARS,
-      });
+      expect(payload).toEqual(apiKeyClaims(role, ISSUED_AT));
     },
   );
 
@@ -76,12 +72,8 @@ describe("API keys minted by mintApiKey", () => {
 });
 
 describe("API keys in the local stack's plan", () => {
-  let plan: Plan;
-  let out: Record<string, string>;
-  beforeAll(async () => {
-    plan = await evaluate();
-    out = plan.outputs as Record<string, string>;
-  });
+  const plan = planBeforeAll();
+  const out = (key: string) => stringOutput(plan, key);
 
   it.each([
     ["anonKey", "anon"],
@@ -89,30 +81,29 @@ describe("API keys in the local stack's plan", () => {
   ])(
     "%s verifies with the jwtSecret output and has role %s, issued at the time kept in state",
     async (output, role) => {
-      const { payload } = await verify(out[output], out.jwtSecret, STATE_ISSUED_AT + 60);
-      expect(payload).toEqual({
-        role,
-        iss: "supabase",
-        iat: STATE_ISSUED_AT,
-        exp: STATE_ISSUED_AT + FIVE_YEARS,
-      });
-      expect(decodeProtectedHeader(out[output])).toEqual({ alg: "HS256", typ: "JWT" });
+      const { payload } = await verify(out(output), out("jwtSecret"), STATE_ISSUED_AT + 60);
+      expect(payload).toEqual(apiKeyClaims(role, STATE_ISSUED_AT));
+      expect(decodeProtectedHeader(out(output))).toEqual({ alg: "HS256", typ: "JWT" });
     },
   );
 
   it("the plan's keys are refused under a wrong secret", async () => {
     await expect(
-      verify(out.anonKey, "not-the-stack-secret-but-long-enough-to-be-one", STATE_ISSUED_AT + 60),
+      verify(
+        out("anonKey"),
+        "not-the-stack-secret-but-long-enough-to-be-one",
+        STATE_ISSUED_AT + 60,
+      ),
     ).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
   });
 
   it("rotating the JWT secret re-issues both keys under the new secret", async () => {
     const rotated = await evaluate({ "ownstack:rotateJwt": "1" });
     const r = rotated.outputs as Record<string, string>;
-    expect(r.jwtSecret).not.toBe(out.jwtSecret);
+    expect(r.jwtSecret).not.toBe(out("jwtSecret"));
     const { payload } = await verify(r.serviceRoleKey, r.jwtSecret, STATE_ISSUED_AT + 60);
     expect(payload.role).toBe("service_role");
-    await expect(verify(r.anonKey, out.jwtSecret, STATE_ISSUED_AT + 60)).rejects.toBeInstanceOf(
+    await expect(verify(r.anonKey, out("jwtSecret"), STATE_ISSUED_AT + 60)).rejects.toBeInstanceOf(
       errors.JWSSignatureVerificationFailed,
     );
   });
