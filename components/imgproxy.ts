@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
 import { ServiceArgs } from "./container";
 import { ServiceComponent } from "./serviceComponent";
+import { STORAGE_FILE_PATH } from "./storage";
 
 export interface ImgproxyArgs extends ServiceArgs {
   /** Storage's volume with the `file` backend; imgproxy reads originals from it directly. */
@@ -10,7 +11,6 @@ export interface ImgproxyArgs extends ServiceArgs {
 }
 
 export const IMGPROXY_URL = internalUrl("imgproxy");
-const STORAGE_PATH = "/var/lib/storage";
 
 /**
  * imgproxy for Storage's image transformations (upstream's `imgproxy` service in docker/docker-compose.yml). Storage hands it
@@ -39,7 +39,13 @@ export class Imgproxy extends ServiceComponent {
       },
       volumes:
         fileBackend && args.storageVolume
-          ? [{ volumeName: args.storageVolume.name, containerPath: STORAGE_PATH, readOnly: true }]
+          ? [
+              {
+                volumeName: args.storageVolume.name,
+                containerPath: STORAGE_FILE_PATH,
+                readOnly: true,
+              },
+            ]
           : undefined,
       healthcheck: { tests: ["CMD", "imgproxy", "health"] },
     });

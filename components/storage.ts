@@ -22,6 +22,12 @@ export interface StorageArgs extends JwtDbClientArgs {
   readonly after?: readonly OneShotJob[];
 }
 
+/**
+ * Where the file backend keeps objects (upstream's FILE_STORAGE_BACKEND_PATH); imgproxy mounts the
+ * same volume at the same path, since Storage hands it `local://` paths below it.
+ */
+export const STORAGE_FILE_PATH = "/var/lib/storage";
+
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
 export type StorageEnvArgs = Omit<StorageArgs, "network" | "dependsOn" | "after"> & {
   readonly db?: DbEndpoint;
@@ -49,7 +55,7 @@ export class Storage extends ServiceComponent {
       service: "storage",
       env: storageEnv(args),
       volumes: this.dataVolume
-        ? [{ volumeName: this.dataVolume.name, containerPath: "/var/lib/storage" }]
+        ? [{ volumeName: this.dataVolume.name, containerPath: STORAGE_FILE_PATH }]
         : undefined,
       healthcheck: storageHealthcheck("storage"),
     });
@@ -99,7 +105,7 @@ function storageBackendEnv(args: StorageEnvArgs): { region: string; env: Env } {
       env: {
         STORAGE_BACKEND: "file",
         GLOBAL_S3_BUCKET: bucket,
-        FILE_STORAGE_BACKEND_PATH: "/var/lib/storage",
+        FILE_STORAGE_BACKEND_PATH: STORAGE_FILE_PATH,
       },
     };
   const s3 =

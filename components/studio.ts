@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, internalUrl } from "../config/services";
 import { ANALYTICS_URL } from "./analytics";
 import { Env, Healthcheck } from "./container";
 import { DEFAULT_DB, DbEndpoint, JwtDbClientArgs } from "./database";
@@ -30,7 +31,7 @@ export const STUDIO_HEALTHCHECK: Healthcheck = {
     "CMD",
     "node",
     "-e",
-    "fetch('http://localhost:3000/api/platform/profile').then((r) => {if (r.status !== 200) throw new Error(r.status)})",
+    `fetch('http://localhost:${ADDRESSES.studio.port}/api/platform/profile').then((r) => {if (r.status !== 200) throw new Error(r.status)})`,
   ],
   timeout: "10s",
   startPeriod: "20s",
@@ -74,7 +75,7 @@ export function studioEnv(args: StudioEnvArgs): Env {
   const db = args.db ?? DEFAULT_DB;
   return {
     HOSTNAME: "0.0.0.0",
-    STUDIO_PG_META_URL: "http://meta:8080",
+    STUDIO_PG_META_URL: internalUrl("meta"),
     POSTGRES_HOST: db.host,
     POSTGRES_PORT: db.port,
     POSTGRES_DB: db.name,
@@ -86,7 +87,7 @@ export function studioEnv(args: StudioEnvArgs): Env {
     PGRST_DB_EXTRA_SEARCH_PATH: "public",
     DEFAULT_ORGANIZATION_NAME: "ownstack",
     DEFAULT_PROJECT_NAME: settings.stack,
-    SUPABASE_URL: "http://kong:8000",
+    SUPABASE_URL: internalUrl("kong"),
     SUPABASE_PUBLIC_URL: settings.publicUrl,
     SUPABASE_ANON_KEY: args.anonKey,
     SUPABASE_SERVICE_KEY: args.serviceRoleKey,
