@@ -1,9 +1,9 @@
 import { parse } from "yaml";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KONG_CONFIG_PATH } from "../../components/kong";
 import { initSqlFiles } from "../../components/render/initSql";
 import { parseSettings } from "../../config/settings";
-import { LOCAL_CORE, Plan, PlannedResource, evaluate, planBeforeAll } from "./mocks";
+import { LOCAL_CORE, Plan, PlannedResource, planBeforeAll } from "./mocks";
 import { aliases, byType, container, containers, env, serviceOf, stringOutput } from "./lookups";
 
 const settings = parseSettings({}, "local");
@@ -35,7 +35,7 @@ const kongYml = (plan: Plan) => {
   return parse(upload.content);
 };
 
-// The default local stack, evaluated once for every describe below but the clock's own.
+// The default local stack, evaluated once for every describe below.
 const plan = planBeforeAll();
 const out = (key: string) => stringOutput(plan, key);
 
@@ -292,36 +292,5 @@ describe("local stack: secrets stay secret", () => {
         .map(([key]) => `${r.name}.${key}`),
     );
     expect(leaks).toEqual([]);
-  });
-});
-
-describe("local stack: the plan does not depend on the clock", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  // Only Date is faked: the mock harness settles on setImmediate, which must keep running.
-  const at = async (iso: string) => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date(iso));
-    const plan = await evaluate();
-    vi.useRealTimers();
-    return plan;
-  };
-  const snapshot = (plan: Plan) => ({
-    resources: plan.resources.map((r) => ({
-      type: r.type,
-      name: r.name,
-      inputs: r.inputs,
-      secret: [...r.secretInputs].sort(),
-    })),
-    outputs: plan.outputs,
-  });
-
-  it("evaluating under two different system clocks yields identical resource inputs", async () => {
-    const early = await at("2026-03-01T08:00:00Z");
-    const late = await at("2031-07-15T23:59:00Z");
-    expect(early.resources.length).toBeGreaterThan(20);
-    expect(snapshot(late)).toEqual(snapshot(early));
   });
 });
