@@ -1,35 +1,20 @@
-import { spawnSync } from "node:child_process";
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { decryptFile, encryptingStream } from "../../scripts/lib/backup/crypto";
 import {
-  FORMAT,
-  Manifest,
   backupName,
   listBackups,
   pruneBackups,
   readManifest,
-  sha256File,
   verifyChecksums,
 } from "../../scripts/lib/backup/manifest";
 import { dockerTarget, summarizeToc, urlTarget } from "../../scripts/lib/backup/pg";
 import { planRoles } from "../../scripts/lib/backup/roles";
 import { parseBuckets } from "../../scripts/lib/backup/storage";
-
-const ROOT = resolve(__dirname, "../..");
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), `ownstack-${p}-`));
+import { fakeBackup, scratch as tmp } from "../support/backupFolder";
 
 async function encryptTo(path: string, data: Buffer, passphrase: string): Promise<void> {
   await pipeline(
@@ -186,40 +171,6 @@ describe("reading tool output", () => {
 });
 
 /** A backup folder as backup writes it, with real checksums, for the bad-input tests. */
-async function fakeBackup(root: string, name: string, encrypted = false): Promise<string> {
-  const folder = join(root, name);
-  mkdirSync(folder, { recursive: true });
-  const files = encrypted ? ["db.dump.enc", "roles.sql.enc"] : ["db.dump", "roles.sql"];
-  writeFileSync(join(folder, files[0]), "PGDMP not really a dump");
-  writeFileSync(join(folder, files[1]), "CREATE ROLE app_reader;\n");
-  const manifest: Manifest = {
-    format: FORMAT,
-    createdAt: "2026-03-01T10:00:00.000Z",
-    stack: "local",
-    source: { database: "container ownstack-local-db", storage: null },
-    versions: {
-      ownstack: "0.1.0",
-      node: "v20",
-      postgres: "17.6",
-      pgDump: "17.6",
-      dbImage: null,
-      storageImage: null,
-    },
-    database: { name: "postgres", sizeBytes: 1 },
-    storage: null,
-    encryption: encrypted ? { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1" } : null,
-    files: await Promise.all(
-      files.map(async (f, i) => ({
-        name: f,
-        kind: i === 0 ? ("database" as const) : ("roles" as const),
-        bytes: readFileSync(join(folder, f)).length,
-        sha256: await sha256File(join(folder, f)),
-      })),
-    ),
-  };
-  writeFileSync(join(folder, "manifest.json"), JSON.stringify(manifest));
-  return folder;
-}
 
 describe("backup folders", () => {
   it("explains a missing folder, a folder that is not a backup, and a broken manifest", () => {
@@ -281,80 +232,5 @@ describe("backup folders", () => {
         backupName("vps", new Date(Date.UTC(2026, 0, 1))),
       ].sort(),
     );
-  });
-});
-
-describe("npm run backup / restore: bad input is one line and changes nothing", () => {
-  const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(
-      process.execPath,
-      [join(ROOT, "node_modules/tsx/dist/cli.mjs"), `scripts/${script}.ts`, ...args],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, INIT_CWD: tmpdir(), OWNSTACK_BACKUP_PASSPHRASE: "", ...env },
-      },
-    );
-  // Refused before anything changed: exit 2 (scripts/lib/errors.ts).
-  const oneLine = (
-    r: { status: number | null; stderr: string; stdout: string },
-    pattern: RegExp,
-  ) => {
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe("");
-    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(pattern)]);
-  };
-
-  it("an unknown stack", () => {
-    oneLine(
-      run("backup", ["-s", "prod"]),
-      /^backup: unknown stack "prod"; known stacks: .*local.*vps/,
-    );
-    oneLine(
-      run("restore", [tmpdir(), "-s", "prod"]),
-      /^restore: unknown stack "prod"; known stacks: .*local.*vps/,
-    );
-  });
-
-  it("--out to an unwritable path", () => {
-    const dir = tmp("out");
-    writeFileSync(join(dir, "file"), "x");
-    oneLine(
-      run("backup", ["-s", "local", "--out", join(dir, "file", "backups")]),
-      /^backup: cannot write backups to .*file\/backups: .*file is not a folder; nothing was backed up$/,
-    );
-    expect(readdirSync(dir)).toEqual(["file"]);
-  });
-
-  it("a missing backup folder", () => {
-    oneLine(
-      run("restore", [join(tmpdir(), "ownstack-no-such-backup"), "-s", "local"]),
-      /^restore: backup folder .*ownstack-no-such-backup not found; nothing was restored$/,
-    );
-  });
-
-  it("a checksum mismatch, found before the stack is even asked", async () => {
-    const folder = await fakeBackup(tmp("cli"), "local-2026-03-01T10-00-00.000Z");
-    writeFileSync(join(folder, "db.dump"), "PGDMP not really a dumq");
-    oneLine(
-      run("restore", [folder, "-s", "local"]),
-      /^restore: checksum mismatch in db\.dump \(sha256 .*\); the backup is damaged, nothing was restored$/,
-    );
-  });
-
-  it("an encrypted backup without a passphrase", async () => {
-    const folder = await fakeBackup(tmp("cli"), "local-2026-03-01T10-00-00.000Z", true);
-    oneLine(
-      run("restore", [folder, "--db-url", "postgres://x@127.0.0.1:1/x"]),
-      /^restore: this backup is encrypted: set OWNSTACK_BACKUP_PASSPHRASE or pass --passphrase-file <file>; nothing was restored$/,
-    );
-  });
-
-  it("nothing to back up or restore into", () => {
-    const backups = join(ROOT, "backups");
-    const before = existsSync(backups) ? readdirSync(backups).sort() : [];
-    oneLine(run("backup", []), /^backup: say what to back up: -s <stack>, or --db-url/);
-    oneLine(run("restore", [tmpdir()]), /^restore: say where to restore: -s <stack>, or --db-url/);
-    expect(existsSync(backups) ? readdirSync(backups).sort() : []).toEqual(before);
   });
 });
