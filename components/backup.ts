@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { SCHEDULER_ENV } from "../scripts/lib/backup/schedulerEnv";
+import { SCHEDULER_ENV } from "../config/backupEnv";
 import { Env, ServiceArgs, oneShotContainer, scratchVolume } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { MINIO_URL } from "./minio";

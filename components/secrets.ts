@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import * as time from "@pulumiverse/time";
 import { Settings } from "../config/settings";
 import { Rotatable } from "../config/schema";
-import { deriveBackupKey } from "../scripts/lib/backup/keys";
+import { deriveBackupKey } from "../config/backupKey";
 import { mintApiKey } from "./render/jwt";
 
 export interface SecretsArgs {

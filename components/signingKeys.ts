@@ -34,8 +34,6 @@ export class SigningKeys extends pulumi.ComponentResource {
   public readonly kid: pulumi.Output<string>;
   public readonly jwtKeys: pulumi.Output<string>;
   public readonly jwks: pulumi.Output<string>;
-  public readonly anonKeyAsymmetric: pulumi.Output<string>;
-  public readonly serviceRoleKeyAsymmetric: pulumi.Output<string>;
   public readonly publishableKey: pulumi.Output<string>;
   public readonly secretKey: pulumi.Output<string>;
   /** What Kong needs to swap sb_ keys for the ES256 JWTs (secret). */
@@ -104,8 +102,6 @@ export class SigningKeys extends pulumi.ComponentResource {
           .all([keySet, rotated.unix])
           .apply(([set, iat]) => mintAsymmetricApiKey(role, set.current.private, iat)),
       );
-    this.anonKeyAsymmetric = mint("anon");
-    this.serviceRoleKeyAsymmetric = mint("service_role");
 
     // sb_ keys are API keys like the legacy ones, so they follow the JWT rotation counter.
     const opaque = (kind: "publishable" | "secret") => {
@@ -127,20 +123,23 @@ export class SigningKeys extends pulumi.ComponentResource {
     this.publishableKey = opaque("publishable");
     this.secretKey = opaque("secret");
 
+    // The gateway-internal ES256 JWTs an sb_ key becomes; nothing outside Kong's Lua needs them.
     this.translation = pulumi.secret(
       pulumi
-        .all([
-          this.publishableKey,
-          this.secretKey,
-          this.anonKeyAsymmetric,
-          this.serviceRoleKeyAsymmetric,
-        ])
-        .apply(([publishableKey, secretKey, anonKeyAsymmetric, serviceRoleKeyAsymmetric]) => ({
-          publishableKey,
-          secretKey,
-          anonKeyAsymmetric,
-          serviceRoleKeyAsymmetric,
-        })),
+        .all([this.publishableKey, this.secretKey, mint("anon"), mint("service_role")])
+        .apply(
+          ([
+            publishableKey,
+            secretKey,
+            anonKeyAsymmetric,
+            serviceRoleKeyAsymmetric,
+          ]): KeyTranslation => ({
+            publishableKey,
+            secretKey,
+            anonKeyAsymmetric,
+            serviceRoleKeyAsymmetric,
+          }),
+        ),
     );
     this.registerOutputs({ kid: this.kid });
   }

@@ -1,8 +1,5 @@
-import { ALL_LOGIN_ROLES } from "../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "./roles";
 import type { RawSettings } from "./schema";
-
-/** Roles whose passwords ownstack owns: the ones its init SQL gives the stack's password. */
-export const SUPABASE_LOGIN_ROLES: readonly string[] = ALL_LOGIN_ROLES;
 
 /**
  * The `target: kubernetes` part of the settings: cluster, database engine, ingress, object storage
@@ -165,7 +162,7 @@ export function kubernetesProblems(
   if (
     c.database === "external" &&
     adminUser !== undefined &&
-    SUPABASE_LOGIN_ROLES.includes(adminUser)
+    (ALL_LOGIN_ROLES as readonly string[]).includes(adminUser)
   )
     out.push(
       `${key("databaseUrl")}: the admin role must not be one of Supabase's login roles (${adminUser}): ownstack sets their passwords; expected another admin such as the provider's master user`,

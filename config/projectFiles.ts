@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { planMigrations } from "../components/render/migrations";
+import { planMigrations } from "./migrationFiles";
 import { DEFAULT_MIGRATIONS_PATH, DEFAULT_SEED_PATH } from "./schema";
 
 /**

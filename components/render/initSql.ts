@@ -4,23 +4,10 @@
  * https://github.com/supabase/postgres/blob/develop/migrations/db/migrate.sh).
  */
 
+import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES } from "../../config/roles";
 import { renderWebhooksSql } from "./webhooksSql";
 
-/** Service roles that log in with the stack's Postgres password, set by our init script. */
-export const SERVICE_LOGIN_ROLES = [
-  "authenticator",
-  "pgbouncer",
-  "supabase_auth_admin",
-  "supabase_functions_admin",
-  "supabase_replication_admin",
-  "supabase_storage_admin",
-] as const;
-
-/** Roles the image itself gives the password (entrypoint and migrate.sh). */
-export const IMAGE_LOGIN_ROLES = ["postgres", "supabase_admin"] as const;
-
-/** Every role that logs in with the stack's Postgres password. */
-export const ALL_LOGIN_ROLES = [...IMAGE_LOGIN_ROLES, ...SERVICE_LOGIN_ROLES] as const;
+export { ALL_LOGIN_ROLES, IMAGE_LOGIN_ROLES, SERVICE_LOGIN_ROLES } from "../../config/roles";
 
 /** A SQL string literal; standard_conforming_strings is on in every supported Postgres. */
 export const sqlLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;

@@ -27,13 +27,6 @@ export interface KongService {
   plugins: Record<string, unknown>[];
 }
 
-// Kong does not expand env vars, so upstream's entrypoint substitutes these Lua templates; we render
-// them directly. Keep a user's session JWT, otherwise forward the apikey as a Bearer token.
-export const LUA_AUTH_EXPR =
-  "$((headers.authorization ~= nil and headers.authorization:sub(1, 10) ~= 'Bearer sb_' and headers.authorization) or (headers.apikey ~= nil and 'Bearer ' .. headers.apikey))";
-// supabase-js sends the apikey in the query string on the realtime websocket; Realtime reads x-api-key.
-export const LUA_RT_WS_EXPR = "$(query_params.apikey)";
-
 type Plugin = Record<string, unknown>;
 
 const cors = { name: "cors" };

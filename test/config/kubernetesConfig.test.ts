@@ -3,9 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { itRefuses, problemsOf, refused, without } from "./problems";
-import { SUPABASE_LOGIN_ROLES } from "../../config/kubernetes";
 import { parseSettings } from "../../config/settings";
-import { ALL_LOGIN_ROLES } from "../../components/render/initSql";
 import { K8S_CONFIG } from "../k8s/harness";
 import { EVERY_SERVICE } from "../plan/mocks";
 
@@ -186,10 +184,6 @@ describe("kubernetes config is refused before any resource, naming the key and t
       "https://api.example.com",
       "https://studio.example.com",
     ]);
-  });
-
-  it("the roles whose passwords ownstack owns are the ones the rotation SQL changes", () => {
-    expect([...SUPABASE_LOGIN_ROLES].sort()).toEqual([...ALL_LOGIN_ROLES].sort());
   });
 });
 

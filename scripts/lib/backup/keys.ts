@@ -1,4 +1,3 @@
-import { createHash, hkdfSync } from "node:crypto";
 import {
   createReadStream,
   createWriteStream,
@@ -9,30 +8,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { keyId } from "../../../config/backupKey";
 import { pipeline } from "node:stream/promises";
 import { removeOnExit } from "./cleanup";
 import { decryptFile, encryptingStream } from "./crypto";
 import { MANIFEST, Manifest, listBackups, readManifest, sha256File } from "./manifest";
 
-/**
- * The scheduler's encryption key. A root secret lives in Pulumi state only; the key in use is
- * derived from it and the `rotateBackup` counter (HKDF-SHA256, RFC 5869), so a rotation yields a
- * fresh key while the previous one can still be derived: the scheduler gets both and re-encrypts
- * the retained backups under the new key (reencryptBackups), so older backups stay restorable and
- * the user needs only the current key. A leaked key says nothing about the next one (HKDF is
- * one-way); the root itself never leaves the Pulumi state.
- */
-
-export function deriveBackupKey(root: string, rotation: number): string {
-  return Buffer.from(
-    hkdfSync("sha256", root, "ownstack-backup-key", `rotation-${rotation}`, 32),
-  ).toString("base64url");
-}
-
-/** Names a key in manifests without revealing it: 16 hex digits of its SHA-256. */
-export function keyId(key: string): string {
-  return createHash("sha256").update(`ownstack-backup-key-id:${key}`).digest("hex").slice(0, 16);
-}
+export { deriveBackupKey, keyId } from "../../../config/backupKey";
 
 /**
  * Re-encrypts every backup of `prefix` that `previous` encrypted, under `current`. Each backup is

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { keyId } from "./keys";
+import { SCHEDULER_ENV } from "../../../config/backupEnv";
+import { keyId } from "../../../config/backupKey";
 import { OffsiteConfig, parseOffsiteUrl } from "./offsite";
 import { PgTarget, urlTarget } from "./pg";
 import { Retention, parseRetention } from "../../../config/backupRetention";
@@ -13,28 +14,7 @@ import { mountedFileStorage, s3Storage } from "./storageDirect";
  * options. Every name is listed in SCHEDULER_ENV so the component and this reader agree.
  */
 
-export const SCHEDULER_ENV = {
-  stack: "OWNSTACK_STACK",
-  version: "OWNSTACK_VERSION",
-  dir: "OWNSTACK_BACKUP_DIR",
-  schedule: "OWNSTACK_BACKUP_SCHEDULE",
-  retention: "OWNSTACK_BACKUP_RETENTION",
-  key: "OWNSTACK_BACKUP_PASSPHRASE",
-  previousKey: "OWNSTACK_BACKUP_PREVIOUS_PASSPHRASE",
-  metricsPort: "OWNSTACK_BACKUP_METRICS_PORT",
-  storageKind: "OWNSTACK_STORAGE_KIND",
-  storageMount: "OWNSTACK_STORAGE_MOUNT",
-  minioUrl: "OWNSTACK_MINIO_URL",
-  minioUser: "MINIO_ROOT_USER",
-  minioPassword: "MINIO_ROOT_PASSWORD",
-  offsite: "OWNSTACK_OFFSITE_URL",
-  sftpKey: "OWNSTACK_OFFSITE_SSH_KEY",
-  sftpHostKey: "OWNSTACK_OFFSITE_SSH_HOST_KEY",
-  s3Endpoint: "OWNSTACK_OFFSITE_S3_ENDPOINT",
-  s3Region: "OWNSTACK_OFFSITE_S3_REGION",
-  s3AccessKeyId: "AWS_ACCESS_KEY_ID",
-  s3SecretAccessKey: "AWS_SECRET_ACCESS_KEY",
-} as const;
+export { SCHEDULER_ENV } from "../../../config/backupEnv";
 
 export interface SchedulerConfig {
   readonly prefix: string;
