@@ -1,9 +1,18 @@
-import { createWriteStream, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { decryptFile, encryptingStream } from "../../scripts/lib/backup/crypto";
+import { recoverInterruptedRekeys } from "../../scripts/lib/backup/keys";
 import {
   backupName,
   listBackups,
@@ -232,5 +241,30 @@ describe("backup folders", () => {
         backupName("vps", new Date(Date.UTC(2026, 0, 1))),
       ].sort(),
     );
+  });
+
+  it("after a re-encryption stopped between its renames, the new copy takes the name if complete, else the old one goes back", async () => {
+    const root = tmp("rekey");
+    const at = (m: number) => backupName("local", new Date(Date.UTC(2026, 2, 1, 10, m)));
+    const leftover = async (name: string, complete: boolean) => {
+      await fakeBackup(root, name);
+      renameSync(join(root, name), join(root, `.${name}.old`));
+      await fakeBackup(root, `.${name}.rekey`);
+      writeFileSync(join(root, `.${name}.rekey`, "db.dump"), "PGDMP under the new key");
+      if (!complete) rmSync(join(root, `.${name}.rekey`, "manifest.json"));
+    };
+    await leftover(at(1), true);
+    await leftover(at(2), false);
+    await fakeBackup(root, at(3));
+    mkdirSync(join(root, `.${at(3)}.old`)); // stopped after the second rename
+    const vps = backupName("vps", new Date(Date.UTC(2026, 0, 1)));
+    mkdirSync(join(root, `.${vps}.old`)); // another stack's: not this scheduler's to touch
+
+    expect(recoverInterruptedRekeys(root, "local")).toEqual([at(1), at(2)]);
+    expect(readdirSync(root).sort()).toEqual([`.${vps}.old`, at(1), at(2), at(3)].sort());
+    expect(listBackups(root, "local")).toEqual([at(3), at(2), at(1)]);
+    expect(readFileSync(join(root, at(1), "db.dump"), "utf8")).toBe("PGDMP under the new key");
+    expect(readFileSync(join(root, at(2), "db.dump"), "utf8")).toBe("PGDMP not really a dump");
+    expect(recoverInterruptedRekeys(root, "local")).toEqual([]);
   });
 });

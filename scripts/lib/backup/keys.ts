@@ -1,5 +1,7 @@
 import {
   createReadStream,
+  existsSync,
+  readdirSync,
   createWriteStream,
   mkdirSync,
   renameSync,
@@ -12,9 +14,40 @@ import { keyId } from "../../../config/backupKey";
 import { pipeline } from "node:stream/promises";
 import { removeOnExit } from "./cleanup";
 import { decryptFile, encryptingStream } from "./crypto";
-import { MANIFEST, Manifest, listBackups, readManifest, sha256File } from "./manifest";
+import {
+  MANIFEST,
+  Manifest,
+  isBackupName,
+  listBackups,
+  readManifest,
+  sha256File,
+} from "./manifest";
 
 export { deriveBackupKey, keyId } from "../../../config/backupKey";
+
+/**
+ * Finishes what a re-encryption stopped between its two renames left behind: the backup's folder
+ * gone, the old copy at `.<name>.old` and the new one at `.<name>.rekey`. A complete new copy (its
+ * manifest is written last) takes the name, otherwise the old copy goes back; the leftover is
+ * removed. Returns the names put back.
+ */
+export function recoverInterruptedRekeys(root: string, prefix: string): string[] {
+  if (!existsSync(root)) return [];
+  const recovered: string[] = [];
+  for (const entry of readdirSync(root).sort()) {
+    const name = /^\.(.+)\.old$/.exec(entry)?.[1];
+    if (name === undefined || !isBackupName(prefix, name)) continue;
+    const folder = join(root, name);
+    const next = join(root, `.${name}.rekey`);
+    if (!existsSync(folder)) {
+      renameSync(existsSync(join(next, MANIFEST)) ? next : join(root, entry), folder);
+      recovered.push(name);
+    }
+    rmSync(join(root, entry), { recursive: true, force: true });
+    rmSync(next, { recursive: true, force: true });
+  }
+  return recovered;
+}
 
 /**
  * Re-encrypts every backup of `prefix` that `previous` encrypted, under `current`. Each backup is
@@ -27,6 +60,7 @@ export async function reencryptBackups(
   previous: string,
   current: string,
 ): Promise<string[]> {
+  recoverInterruptedRekeys(root, prefix);
   const done: string[] = [];
   for (const name of listBackups(root, prefix)) {
     const folder = join(root, name);

@@ -140,6 +140,9 @@ const NAME = (prefix: string) =>
   );
 
 /** Complete backups of one prefix in `root`, newest first. Partial and foreign folders are not listed. */
+/** Whether `name` is a backup folder's name as backupName() makes it for `prefix`. */
+export const isBackupName = (prefix: string, name: string): boolean => NAME(prefix).test(name);
+
 export function listBackups(root: string, prefix: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
