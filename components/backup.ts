@@ -17,6 +17,8 @@ const NODE_DIR = "/opt/ownstack-node";
 const SCRIPT = "/opt/ownstack/backup-scheduler.js";
 /** The file backend's volume, read-only, so that `tar -C <parent> storage` gives docker cp's layout. */
 const STORAGE_PARENT = "/mnt/ownstack-storage";
+/** Studio's two volumes, read-only, as `snippets` and `edge-functions` (scripts/lib/backup/studio.ts). */
+const STUDIO_PARENT = "/mnt/ownstack-studio";
 
 export interface BackupArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -32,6 +34,8 @@ export interface BackupArgs extends ServiceArgs {
         readonly user: pulumi.Input<string>;
         readonly password: pulumi.Input<string>;
       };
+  /** Studio's saved snippets and Edge Functions volumes (Studio.snippetsVolume, .functionsVolume). */
+  readonly studio: { readonly snippets: docker.Volume; readonly functions: docker.Volume };
   /** Secret credentials of the off-site copy (settings.backup.offsite says which kind). */
   readonly offsite?: {
     readonly sftpPrivateKey?: pulumi.Input<string>;
@@ -48,7 +52,8 @@ export interface BackupArgs extends ServiceArgs {
  * small volume (Node's official Linux build needs glibc and libstdc++, both in the db image's
  * Ubuntu base). The scheduler itself is our TypeScript, bundled into one file and uploaded, so the
  * container runs the code the tests run. No Docker socket: the database is reached over the
- * private network, file storage through its volume mounted read-only, MinIO over S3.
+ * private network, file storage and Studio's snippets and functions through their volumes mounted
+ * read-only, MinIO over S3.
  */
 export class Backup extends ServiceComponent {
   public readonly dataVolume: docker.Volume;
@@ -120,6 +125,7 @@ export class Backup extends ServiceComponent {
             [SCHEDULER_ENV.minioPassword]: args.storage.password,
           }
         : { [SCHEDULER_ENV.storageKind]: "file", [SCHEDULER_ENV.storageMount]: STORAGE_PARENT }),
+      [SCHEDULER_ENV.studioMount]: STUDIO_PARENT,
       ...(kind !== undefined ? { [SCHEDULER_ENV.offsite]: b.offsite } : {}),
       ...(kind === "sftp"
         ? {
@@ -157,6 +163,16 @@ export class Backup extends ServiceComponent {
                 },
               ]
             : []),
+          {
+            volumeName: args.studio.snippets.name,
+            containerPath: `${STUDIO_PARENT}/snippets`,
+            readOnly: true,
+          },
+          {
+            volumeName: args.studio.functions.name,
+            containerPath: `${STUDIO_PARENT}/edge-functions`,
+            readOnly: true,
+          },
         ],
         healthcheck: {
           tests: [

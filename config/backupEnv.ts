@@ -13,6 +13,7 @@ export const SCHEDULER_ENV = {
   metricsPort: "OWNSTACK_BACKUP_METRICS_PORT",
   storageKind: "OWNSTACK_STORAGE_KIND",
   storageMount: "OWNSTACK_STORAGE_MOUNT",
+  studioMount: "OWNSTACK_STUDIO_MOUNT",
   minioUrl: "OWNSTACK_MINIO_URL",
   minioUser: "MINIO_ROOT_USER",
   minioPassword: "MINIO_ROOT_PASSWORD",

@@ -42,6 +42,7 @@ async function main(command: string): Promise<number> {
       stack: cfg.prefix,
       target: cfg.target,
       storage: cfg.storage,
+      studio: cfg.studio,
       passphrase: cfg.key,
       keyId: cfg.keyId,
       version: cfg.version,

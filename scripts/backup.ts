@@ -9,12 +9,13 @@ import type { DatabaseChoice } from "./lib/backup/database";
 import { requireDatabaseChoice, sourcesOfStack, withDatabaseChoice } from "./lib/backup/database";
 import { checkBackupRoot, readPassphrase } from "./lib/backup/sources";
 import { StorageSource } from "./lib/backup/storage";
+import { StudioSource, formatStudioCounts } from "./lib/backup/studio";
 import { PROJECT_DIR, userCwd } from "./lib/project";
 
 /**
  * `npm run backup -- -s local`: a timestamped folder with the database (pg_dump, custom format,
- * run inside the db container), the roles, every storage bucket and a manifest with sha256
- * checksums. `--db-url` dumps a database with local client tools instead.
+ * run inside the db container), the roles, every storage bucket, Studio's saved snippets and Edge
+ * Functions, and a manifest with sha256 checksums. `--db-url` dumps a database with local client tools instead.
  */
 const positive = (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1)
@@ -66,12 +67,14 @@ runMain("backup", async () => {
     );
 
   let storage: StorageSource | undefined;
+  let studio: StudioSource | undefined;
   let images: { db?: string; storage?: string } | undefined;
   let target = o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : undefined;
   if (o.stack !== undefined) {
     const sources = sourcesOfStack(o.stack);
     target ??= sources.target;
     storage = o.storage ? sources.storage : undefined;
+    studio = sources.studio;
     images = sources.images;
   }
 
@@ -81,6 +84,7 @@ runMain("backup", async () => {
     stack: o.stack ?? null,
     target: target!,
     storage,
+    studio,
     images,
     keep: o.keep,
     passphrase,
@@ -94,6 +98,8 @@ runMain("backup", async () => {
   console.log(
     `  PostgreSQL ${m.versions.postgres}, pg_dump ${m.versions.pgDump}${m.storage ? `, ${m.storage.kind} buckets: ${m.storage.buckets.join(", ") || "none"}` : ""}`,
   );
+  if (m.studio)
+    console.log(`  Studio snippets and Edge Functions: ${formatStudioCounts(m.studio.files)}`);
   if (result.pruned.length > 0)
     console.log(
       `removed ${result.pruned.length} older backup${result.pruned.length === 1 ? "" : "s"} (keeping ${o.keep}): ${result.pruned.join(", ")}`,

@@ -16,7 +16,7 @@ import { PROJECT_DIR, loadStackSettings, userCwd } from "./lib/project";
 /**
  * `npm run restore -- <backup folder> -s local [--force]`: checks every checksum (and decrypts)
  * before touching anything, refuses a non-empty database without --force, then restores roles,
- * database and storage and reports what it restored.
+ * database, storage and Studio's snippets and functions, and reports what it restored.
  *
  * `npm run restore -- --drill -s local`: the scheduler restores its newest backup into a scratch
  * database beside the live one, compares row and object counts with the manifest and drops it.
@@ -42,7 +42,7 @@ runMain("restore", async () => {
       "--passphrase-file <file>",
       "file whose first line is the passphrase of an encrypted backup",
     )
-    .option("--no-storage", "restore the database only")
+    .option("--no-storage", "restore the database only (no storage objects, no Studio folders)")
     .option("--quiet", "no progress output")
     .parse();
   const o = cmd.opts<
@@ -86,7 +86,11 @@ runMain("restore", async () => {
     const sources = o.stack !== undefined ? sourcesOfStack(o.stack) : undefined;
     const target =
       o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : sources!.target;
-    return { target, storage: o.storage ? sources?.storage : undefined };
+    return {
+      target,
+      storage: o.storage ? sources?.storage : undefined,
+      studio: o.storage ? sources?.studio : undefined,
+    };
   };
   const report = await runRestore({
     folder,

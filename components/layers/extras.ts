@@ -87,6 +87,7 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
           storage: minio
             ? { minio: minio.container, user: secrets.minioUser, password: secrets.minioPassword }
             : { volume: core.storage.dataVolume! },
+          studio: { snippets: core.studio.snippetsVolume, functions: core.studio.functionsVolume },
           offsite: ctx.backupOffsite,
         },
         opts,

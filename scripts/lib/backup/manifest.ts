@@ -16,7 +16,7 @@ export const FORMAT = "ownstack-backup/1";
 
 const fileEntry = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  kind: z.enum(["database", "roles", "storage"]),
+  kind: z.enum(["database", "roles", "storage", "studio"]),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -37,6 +37,19 @@ export const manifestSchema = z.object({
   }),
   database: z.object({ name: z.string(), sizeBytes: z.number().int().nonnegative() }),
   storage: z.object({ kind: z.enum(["minio", "file"]), buckets: z.array(z.string()) }).nullable(),
+  /**
+   * Studio's saved snippets and Edge Functions (`studio.tar`, ./studio.ts): where they came from
+   * and files per folder. Backups taken before Studio's folders were backed up lack it.
+   */
+  studio: z
+    .object({
+      source: z.string(),
+      files: z.object({
+        snippets: z.number().int().nonnegative(),
+        "edge-functions": z.number().int().nonnegative(),
+      }),
+    })
+    .optional(),
   /**
    * Files are encrypted with ./crypto.ts when set; checksums are of the encrypted bytes. `keyId`
    * names the scheduler's key (./keys.ts), so a rotation knows which backups to re-encrypt.

@@ -11,11 +11,19 @@ import { streamIn, streamThrough } from "./proc";
 import { Progress, silentProgress } from "./progress";
 import { planRoles } from "./roles";
 import { StorageSource, restoreStorage, storedObjectCount } from "./storage";
+import {
+  StudioCounts,
+  StudioSource,
+  StudioWriter,
+  formatStudioCounts,
+  studioWriter,
+} from "./studio";
 
-/** Where the backup goes: the database, and the storage container (without it, only the database). */
+/** Where the backup goes: the database, the storage and studio containers (each optional but the database). */
 export interface RestoreDestination {
   readonly target: PgTarget;
   readonly storage?: StorageSource;
+  readonly studio?: StudioSource | StudioWriter;
 }
 
 export interface RestoreOptions {
@@ -36,13 +44,15 @@ export interface RestoreReport {
   readonly policies: number;
   readonly largeObjects: number;
   readonly storageBuckets: readonly string[] | null;
+  /** Files put back into Studio's snippets and Edge Functions folders; null when not restored. */
+  readonly studio: StudioCounts | null;
   readonly notes: readonly string[];
 }
 
 /**
  * Restore, in an order where every refusal comes before the first write: manifest, checksums,
  * decryption (authenticated), the archive's table of contents, then the busy check. Only then
- * roles, the database (pg_restore in one transaction) and storage.
+ * roles, the database (pg_restore in one transaction), storage and Studio's folders.
  */
 export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
   const progress = o.progress ?? silentProgress;
@@ -66,7 +76,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
     const paths = await plainFiles(o.folder, manifest, plain, o.passphrase);
     const pathOf = (entry: FileEntry | undefined) => (entry ? paths.get(entry.name) : undefined);
     const dump = pathOf(dumpEntry)!;
-    const { target, storage } = await o.connect();
+    const { target, storage, studio } = await o.connect();
 
     // The whole archive is read before anything changes: a truncated or foreign archive, or one
     // that does not hold the rows the manifest recorded, fails here, before roles are created.
@@ -93,6 +103,15 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
         `the backup holds ${manifest.storage!.kind} storage but the stack uses ${storage.kind}; nothing was restored`,
       );
     const restoreStorageTo = storageWanted ? storage : undefined;
+    const studioTar = manifest.studio && pathOf(file("studio"));
+    if (studioTar && studio === undefined)
+      notes.push(
+        "Studio's snippets and functions were not restored: no studio container was given (restore with -s <stack>)",
+      );
+    if (!studioTar && studio !== undefined)
+      notes.push(
+        "this backup holds no Studio snippets or functions (taken before they were backed up); Studio's folders were left as they are",
+      );
 
     const busy = await busyReasons(target);
     if (restoreStorageTo) {
@@ -146,6 +165,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       );
       st.done(`${manifest.storage!.buckets.length} buckets`);
     }
+    if (studio && studioTar) {
+      const sf = progress.task("studio", 0, "bytes");
+      await studioWriter(studio).restore(createReadStream(studioTar));
+      sf.done(formatStudioCounts(manifest.studio!.files));
+    }
     const largeObjects = Number(
       (await query(target, "select count(*) from pg_largeobject_metadata"))[0]?.[0] ?? 0,
     );
@@ -158,6 +182,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       policies: toc.policies,
       largeObjects,
       storageBuckets: restoreStorageTo ? manifest.storage!.buckets : null,
+      studio: studio && studioTar ? manifest.studio!.files : null,
       notes,
     };
   }).finally(() => progress.stop());
@@ -235,6 +260,8 @@ export function formatRestoreReport(r: RestoreReport): string {
     lines.push(
       `  storage buckets: ${r.storageBuckets.length > 0 ? r.storageBuckets.join(", ") : "none in the backup"}`,
     );
+  if (r.studio !== null)
+    lines.push(`  Studio snippets and Edge Functions: ${formatStudioCounts(r.studio)}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }

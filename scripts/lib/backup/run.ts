@@ -31,6 +31,7 @@ import { PassThrough } from "node:stream";
 import { Progress, mib, silentProgress } from "./progress";
 import { Retention, planRetention } from "../../../config/backupRetention";
 import { StorageReader, StorageSource, storageReader } from "./storage";
+import { StudioCounts, StudioReader, StudioSource, backupStudio, studioReader } from "./studio";
 
 export interface BackupOptions {
   /** The folder holding all backups; each run adds `<prefix>-<time>/` inside it. */
@@ -41,6 +42,8 @@ export interface BackupOptions {
   readonly target: PgTarget;
   /** Through the Docker CLI (npm run backup), or read directly (the scheduler in the stack). */
   readonly storage?: StorageSource | StorageReader;
+  /** Studio's snippets and Edge Functions folders (./studio.ts); absent with a bare `--db-url`. */
+  readonly studio?: StudioSource | StudioReader;
   readonly images?: { readonly db?: string; readonly storage?: string };
   /** Keep the newest N (npm run backup --keep), or by days/weeks/months (the scheduler). */
   readonly keep: number | Retention;
@@ -88,14 +91,16 @@ export function prepareRoot(root: string): void {
 }
 
 /**
- * One backup: database (custom format, with large objects), roles, storage, manifest. Written to
- * a hidden `.partial` folder that becomes the backup only once complete, then old ones are pruned.
+ * One backup: database (custom format, with large objects), roles, storage, Studio's folders,
+ * manifest. Written to a hidden `.partial` folder that becomes the backup only once complete,
+ * then old ones are pruned.
  */
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   if (typeof o.keep === "number" && (!Number.isInteger(o.keep) || o.keep < 1))
     throw new OperatorError(`--keep must be a whole number of at least 1, got ${o.keep}`);
   const progress = o.progress ?? silentProgress;
   const storage = o.storage && storageReader(o.storage);
+  const studio = o.studio && studioReader(o.studio);
   const [server, pgDump] = [await serverVersion(o.target), await toolVersion(o.target, "pg_dump")];
   if (majorOf(pgDump) < majorOf(server))
     throw new OperatorError(
@@ -178,6 +183,13 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       st.done();
     }
 
+    let studioFiles: StudioCounts | undefined;
+    if (studio) {
+      const sf = await open("studio.tar", "studio", "studio", 0);
+      studioFiles = await backupStudio(studio, sf.through, sf.sink);
+      sf.done();
+    }
+
     const sums = progress.task("checksums", written.length, "files");
     const files: FileEntry[] = [];
     for (const f of written) {
@@ -207,6 +219,9 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       },
       database: { name: o.target.database, sizeBytes: size },
       storage: storage ? { kind: storage.kind, buckets: buckets ?? [] } : null,
+      ...(studio && studioFiles
+        ? { studio: { source: studio.description, files: studioFiles } }
+        : {}),
       encryption:
         o.passphrase !== undefined
           ? {

@@ -8,6 +8,7 @@ import { S3Client } from "./s3";
 import { Schedule, parseSchedule } from "../../../config/backupSchedule";
 import { StorageReader } from "./storage";
 import { mountedFileStorage, s3Storage } from "./storageDirect";
+import { StudioReader, mountedStudio } from "./studio";
 
 /**
  * The scheduler container's environment, as components/backup.ts sets it, read into typed
@@ -28,6 +29,8 @@ export interface SchedulerConfig {
   readonly metricsPort: number;
   readonly target: PgTarget;
   readonly storage?: StorageReader;
+  /** Studio's two volumes, mounted read-only under one folder. */
+  readonly studio?: StudioReader;
   readonly offsite?: OffsiteConfig;
 }
 
@@ -107,6 +110,7 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
       `postgres://${encodeURIComponent(pg.user)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}`,
     ),
     storage,
+    studio: get("studioMount") !== "" ? mountedStudio(get("studioMount")) : undefined,
     offsite,
   };
 }

@@ -7,18 +7,28 @@ import { requireWritable } from "../files";
 import type { StackOutputs } from "../pulumi";
 import { PgTarget, dockerTarget } from "./pg";
 import { StorageSource } from "./storage";
+import { StudioSource } from "./studio";
 
-/** Where a stack's data lives: the db container from its outputs, storage per its settings. */
+/**
+ * Where a stack's data lives: the db container from its outputs, storage per its settings, and
+ * Studio's snippets and functions in the studio container (always part of a Docker stack).
+ */
 export function stackSources(
   settings: Settings,
   outputs: StackOutputs,
-): { target: PgTarget; storage: StorageSource; images: { db: string; storage?: string } } {
+): {
+  target: PgTarget;
+  storage: StorageSource;
+  studio: StudioSource;
+  images: { db: string; storage?: string };
+} {
   const dockerHost = dockerHostOf(settings);
   if (!outputs.dbContainer)
     throw new OperatorError(
       `stack "${settings.stack}" has no db container (target ${outputs.target}); back it up with --db-url postgres://… instead`,
     );
   const target = dockerTarget(outputs.dbContainer, { dockerHost });
+  const studio = { container: containerName(settings, "studio"), dockerHost };
   if (settings.storage.backend === "minio") {
     if (!outputs.minioContainer)
       throw new OperatorError(
@@ -27,6 +37,7 @@ export function stackSources(
     return {
       target,
       storage: { kind: "minio", container: outputs.minioContainer, dockerHost },
+      studio,
       images: { db: settings.images.db, storage: settings.images.minio },
     };
   }
@@ -34,6 +45,7 @@ export function stackSources(
   return {
     target,
     storage: { kind: "file", container: containerName(settings, "storage"), dockerHost },
+    studio,
     images: { db: settings.images.db },
   };
 }
