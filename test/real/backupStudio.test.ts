@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schedulerBundle } from "../../components/backup";
 import { SCHEDULER_ENV } from "../../config/backupEnv";
@@ -9,6 +9,7 @@ import { runDrill } from "../../scripts/lib/backup/drill";
 import { listBackups, readManifest } from "../../scripts/lib/backup/manifest";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { mountedStudio } from "../../scripts/lib/backup/studio";
+import { filesOf } from "../support/backupFolder";
 import { useBackupServer } from "../support/backupServer";
 
 /**
@@ -21,17 +22,6 @@ import { useBackupServer } from "../support/backupServer";
 
 const db = useBackupServer("Studio folders in a scheduled backup", "ownstack-studio-");
 const KEY = "studio-test-key-0123456789abcdefghijklmnop";
-
-function filesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }))
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out[relative(dir, join(d, e.name))] = readFileSync(join(d, e.name)).toString("base64");
-  };
-  walk(dir);
-  return out;
-}
 
 async function scheduledBackup(root: string, studio: string): Promise<string> {
   const file = join(db.work, "backup-scheduler.js");

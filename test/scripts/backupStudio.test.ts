@@ -6,11 +6,10 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
-  readdirSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FORMAT, readManifest } from "../../scripts/lib/backup/manifest";
 import { formatRestoreReport } from "../../scripts/lib/backup/restore";
@@ -20,19 +19,7 @@ import {
   studioReader,
   studioWriter,
 } from "../../scripts/lib/backup/studio";
-import { fakeBackup, scratch } from "../support/backupFolder";
-
-/** Every file under `dir` with its bytes, by path relative to `dir`. */
-function filesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }))
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out[relative(dir, join(d, e.name))] = readFileSync(join(d, e.name)).toString("base64");
-  };
-  walk(dir);
-  return out;
-}
+import { fakeBackup, filesOf, scratch } from "../support/backupFolder";
 
 /** Studio's two folders as its volumes hold them: a snippet, two functions, one of them binary. */
 function studioFolders(parent: string): void {

@@ -1,11 +1,23 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { FORMAT, Manifest, sha256File } from "../../scripts/lib/backup/manifest";
 
 /** A fresh scratch folder under the system's temporary folder. */
 export const scratch = (purpose: string): string =>
   mkdtempSync(join(tmpdir(), `ownstack-${purpose}-`));
+
+/** Every file under `dir` with its bytes (base64), by path relative to `dir`: two equal maps are byte-identical trees. */
+export function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out[relative(dir, join(d, e.name))] = readFileSync(join(d, e.name)).toString("base64");
+  };
+  walk(dir);
+  return out;
+}
 
 /**
  * A backup folder as `npm run backup` writes it (manifest with sizes and checksums, a dump and the
