@@ -1,21 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PULL_SCRIPT, pullSummary } from "../../components/ollama";
+import { fakeCommand } from "../support/project";
 
 describe("the Ollama model pull job", () => {
   it("runs `ollama pull` once per model, in order, and stops at the first failure", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ownstack-ollama-pull-"));
+    // A stand-in `ollama` on PATH that records its arguments and fails for one model name.
+    const { bin: dir, log: calls } = fakeCommand(
+      "ollama",
+      (log) => `#!/bin/sh\necho "$@" >> ${log}\n[ "$2" != "broken" ]\n`,
+    );
     try {
-      // A stand-in `ollama` on PATH that records its arguments and fails for one model name.
-      const calls = join(dir, "calls");
-      writeFileSync(
-        join(dir, "ollama"),
-        `#!/bin/sh\necho "$@" >> ${calls}\n[ "$2" != "broken" ]\n`,
-      );
-      chmodSync(join(dir, "ollama"), 0o755);
       const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
       const ok = spawnSync(
         "/bin/sh",

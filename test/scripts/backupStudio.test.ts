@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  chmodSync,
   createReadStream,
   createWriteStream,
   existsSync,
@@ -20,6 +19,7 @@ import {
   studioWriter,
 } from "../../scripts/lib/backup/studio";
 import { fakeBackup, filesOf, scratch } from "../support/backupFolder";
+import { fakeCommand } from "../support/project";
 
 /** Studio's two folders as its volumes hold them: a snippet, two functions, one of them binary. */
 function studioFolders(parent: string): void {
@@ -71,25 +71,23 @@ describe("Studio's snippets and functions in a backup", () => {
 describe("Studio through the Docker CLI", () => {
   // A `docker` on PATH that acts on a folder standing in for the container's filesystem, so the
   // commands backup and restore run (and DOCKER_HOST) can be read; no Docker daemon runs here.
-  let bin: string;
+  let docker: { bin: string; log: string };
   let fs: string;
   let savedPath: string | undefined;
   beforeEach(() => {
-    bin = scratch("studio-docker");
     fs = scratch("studio-container");
     studioFolders(join(fs, "app"));
-    writeFileSync(
-      join(bin, "docker"),
-      `#!/bin/sh
-echo "$* | DOCKER_HOST=\${DOCKER_HOST:-}" >> "${bin}/calls.log"
+    docker = fakeCommand(
+      "docker",
+      (log) => `#!/bin/sh
+echo "$* | DOCKER_HOST=\${DOCKER_HOST:-}" >> "${log}"
 [ "$1" = cp ] || exit 1
 if [ "$2" = - ]; then exec tar -C "${fs}\${3#*:}" -xf -; fi
 exec cp -R "${fs}\${2#*:}" "$3"
 `,
     );
-    chmodSync(join(bin, "docker"), 0o755);
     savedPath = process.env.PATH;
-    process.env.PATH = `${bin}:${savedPath}`;
+    process.env.PATH = `${docker.bin}:${savedPath}`;
   });
   afterEach(() => {
     process.env.PATH = savedPath;
@@ -108,7 +106,7 @@ exec cp -R "${fs}\${2#*:}" "$3"
       ...before,
       "edge-functions/new.ts": Buffer.from("added since").toString("base64"),
     });
-    const calls = readFileSync(join(bin, "calls.log"), "utf8").trim().split("\n");
+    const calls = readFileSync(docker.log, "utf8").trim().split("\n");
     // The staging folder is a fresh private folder under the system's temporary folder.
     const staging = /^cp \S+ (\S+)\/snippets /.exec(calls[0])![1];
     expect(staging.startsWith(join(tmpdir(), "ownstack-studio-"))).toBe(true);

@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import {
-  chmodSync,
   createReadStream,
   createWriteStream,
   existsSync,
@@ -13,6 +12,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupStorage, restoreStorage } from "../../scripts/lib/backup/storage";
+import { fakeCommand } from "../support/project";
 
 /**
  * Docker cannot run here, so a stand-in `docker` on PATH records each call and answers like the
@@ -45,13 +45,10 @@ const calls = () =>
     .map((l) => JSON.parse(l) as { args: string[]; dockerHost: string | null });
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "ownstack-fake-docker-"));
-  mkdirSync(join(dir, "bin"));
-  writeFileSync(join(dir, "bin", "docker"), FAKE_DOCKER);
-  chmodSync(join(dir, "bin", "docker"), 0o755);
+  dir = mkdtempSync(join(tmpdir(), "ownstack-storage-"));
   mkdirSync(join(dir, "src", "ownstack-mirror", "avatars", "u1"), { recursive: true });
   writeFileSync(join(dir, "src", "ownstack-mirror", "avatars", "u1", "me.png"), "png bytes");
-  process.env.PATH = `${join(dir, "bin")}${delimiter}${process.env.PATH}`;
+  process.env.PATH = `${fakeCommand("docker", () => FAKE_DOCKER).bin}${delimiter}${process.env.PATH}`;
   process.env.FAKE_TAR_SRC = join(dir, "src");
   process.env.FAKE_TAR_IN = join(dir, "received.tar");
 });

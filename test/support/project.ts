@@ -59,16 +59,28 @@ export function snapshot(dir: string): Record<string, string> {
 }
 
 /**
- * A stand-in `pulumi` in a folder of its own (the real CLI cannot be installed here): it records
- * each call with the passphrase env it got, prints a fixed value for `stack output`, and fails
- * `up` on request.
+ * A stand-in for a CLI that cannot run here (pulumi, docker): `script` saved as `<bin>/<name>`,
+ * executable, in a fresh folder of its own; `log` is a file in that folder for it to record calls.
  */
-export function fakePulumi(opts: { failUp?: boolean } = {}): { bin: string; log: string } {
-  const bin = mkdtempSync(join(tmpdir(), "ownstack-fake-pulumi-"));
+export function fakeCommand(
+  name: string,
+  script: (log: string) => string,
+): { bin: string; log: string } {
+  const bin = mkdtempSync(join(tmpdir(), `ownstack-fake-${name}-`));
   const log = join(bin, "calls.log");
-  writeFileSync(
-    join(bin, "pulumi"),
-    `#!/bin/sh
+  writeFileSync(join(bin, name), script(log));
+  chmodSync(join(bin, name), 0o755);
+  return { bin, log };
+}
+
+/**
+ * A stand-in `pulumi` (the real CLI cannot be installed here): it records each call with the
+ * passphrase env it got, prints a fixed value for `stack output`, and fails `up` on request.
+ */
+export const fakePulumi = (opts: { failUp?: boolean } = {}): { bin: string; log: string } =>
+  fakeCommand(
+    "pulumi",
+    (log) => `#!/bin/sh
 echo "$* | passphrase_file=\${PULUMI_CONFIG_PASSPHRASE_FILE:-} | cwd=$(pwd)" >> "${log}"
 case "$1 $2" in
   "version ") echo "v3.200.0" ;;
@@ -77,9 +89,6 @@ case "$1 $2" in
 esac
 `,
   );
-  chmodSync(join(bin, "pulumi"), 0o755);
-  return { bin, log };
-}
 
 /** PATH without any folder that holds a `pulumi`: a machine where the CLI is not installed. */
 export const pathWithoutPulumi = (path = process.env.PATH ?? ""): string =>
