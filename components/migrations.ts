@@ -4,15 +4,8 @@ import { Env, OneShotJob, oneShotContainer } from "./container";
 import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
 import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
-import {
-  APPLY_SQL,
-  JOB_ROOT,
-  MIGRATE_SH,
-  MigrationFile,
-  RUNNER_SQL,
-  migrationList,
-  planMigrations,
-} from "./render/migrations";
+import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, RUNNER_SQL, migrationList } from "./render/migrations";
+import { MigrationFile, planMigrations } from "../config/migrationFiles";
 import { readFolder, readOptionalFile } from "./sourceFiles";
 import { Settings } from "../config/settings";
 

@@ -1,4 +1,5 @@
-import { ALL_LOGIN_ROLES, rotatePasswordStatements } from "./initSql";
+import { ALL_LOGIN_ROLES } from "../../config/roles";
+import { rotatePasswordStatements } from "./initSql";
 
 /**
  * The db container's start wrapper. supabase/postgres runs its init SQL only on an empty data

@@ -7,8 +7,6 @@
 import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES } from "../../config/roles";
 import { renderWebhooksSql } from "./webhooksSql";
 
-export { ALL_LOGIN_ROLES, IMAGE_LOGIN_ROLES, SERVICE_LOGIN_ROLES } from "../../config/roles";
-
 /** A SQL string literal; standard_conforming_strings is on in every supported Postgres. */
 export const sqlLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 

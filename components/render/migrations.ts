@@ -5,13 +5,6 @@
 
 import { type MigrationFile, SEED_VERSION } from "../../config/migrationFiles";
 
-export {
-  MIGRATION_NAME,
-  type MigrationFile,
-  SEED_VERSION,
-  planMigrations,
-} from "../../config/migrationFiles";
-
 /**
  * Installs the ledger and the runner. Idempotent: every `pulumi up` that runs the job re-installs
  * it, so a fix to the function reaches databases created by older versions.

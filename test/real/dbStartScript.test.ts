@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDbStartScript, renderRotatePasswordsPsql } from "../../components/render/dbStart";
-import { ALL_LOGIN_ROLES } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "../../config/roles";
 import { missingBinaries } from "../support/binaries";
 import { Cluster, initCluster, postgresIds } from "../support/postgres";
 import { Login, loginTable } from "../support/sql";

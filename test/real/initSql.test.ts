@@ -1,11 +1,7 @@
 import { randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ALL_LOGIN_ROLES,
-  SERVICE_LOGIN_ROLES,
-  renderRolesSql,
-  sqlLiteral,
-} from "../../components/render/initSql";
+import { renderRolesSql, sqlLiteral } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES } from "../../config/roles";
 import { Cluster } from "../support/postgres";
 import { Login, canLogin, runSql, withLogin } from "../support/sql";
 import { startInitialisedDb } from "../support/supabaseDb";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapFiles } from "../../components/k8s/bootstrap";
-import { ALL_LOGIN_ROLES } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "../../config/roles";
 import { missingBinaries } from "../support/binaries";
 import { Cluster, startCluster } from "../support/postgres";
 import { IMAGE_ROLES_SQL, Login, loginTable, runSql } from "../support/sql";

@@ -9,10 +9,9 @@ import {
   APPLY_SQL,
   MIGRATE_SH,
   RUNNER_SQL,
-  SEED_VERSION,
   migrationList,
-  planMigrations,
 } from "../../components/render/migrations";
+import { SEED_VERSION, planMigrations } from "../../config/migrationFiles";
 import { renderBootstrapSql } from "../../components/render/initSql";
 import { renderWebhooksSql } from "../../components/render/webhooksSql";
 import { missingBinaries } from "../support/binaries";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_LOGIN_ROLES, renderRotatePasswordsSql } from "../../components/render/initSql";
+import { renderRotatePasswordsSql } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "../../config/roles";
 import { Cluster } from "../support/postgres";
 import { Login, loginTable, runStatements } from "../support/sql";
 import { everyone, firstStart, readNotes, startSupabaseDb } from "../support/supabaseDb";

@@ -6,7 +6,7 @@ import {
   renderDbStartScript,
   renderRotatePasswordsPsql,
 } from "../../components/render/dbStart";
-import { ALL_LOGIN_ROLES } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "../../config/roles";
 
 describe("db start wrapper (rendered)", () => {
   it("the psql file changes every login role, once, to the password it reads from the environment", () => {

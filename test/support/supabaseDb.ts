@@ -1,4 +1,5 @@
-import { ALL_LOGIN_ROLES, renderRolesSql, sqlLiteral } from "../../components/render/initSql";
+import { renderRolesSql, sqlLiteral } from "../../components/render/initSql";
+import { ALL_LOGIN_ROLES } from "../../config/roles";
 import { Cluster, startCluster } from "./postgres";
 import { Login, runSql } from "./sql";
 import { imageRoles, initLikeImage } from "./supabaseInit";
