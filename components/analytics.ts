@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { OneShotJob } from "./container";
+import { OneShotJob } from "./jobGates";
 import { DB_HOST, DB_PORT, DbClientArgs, dbUrl } from "./database";
 import { ServiceComponent } from "./serviceComponent";
 

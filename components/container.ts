@@ -6,8 +6,6 @@ import { ADDRESSES, ServiceName } from "../config/services";
 import { Settings } from "../config/settings";
 import { OneShotJob, gateLabels, jobGate, withJobs } from "./jobGates";
 
-export { type OneShotJob, failedJob } from "./jobGates";
-
 /**
  * The one place for shared container policy: image pinning, restart, memory limit, healthcheck,
  * network alias, labels, sorted env and the published-port rule. Every component builds its

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, OneShotJob, oneShotContainer } from "./container";
+import { Env, oneShotContainer } from "./container";
+import { OneShotJob } from "./jobGates";
 import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
 import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";

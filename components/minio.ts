@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { OneShotJob, ServiceArgs, oneShotContainer } from "./container";
+import { ServiceArgs, oneShotContainer } from "./container";
+import { OneShotJob } from "./jobGates";
 import { ServiceComponent } from "./serviceComponent";
 
 export interface MinioArgs extends ServiceArgs {

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GpuDecision } from "../config/gpu";
 import { internalUrl, reachableUrl } from "../config/services";
-import { OneShotJob, ServiceArgs, containerName, oneShotContainer } from "./container";
+import { ServiceArgs, containerName, oneShotContainer } from "./container";
+import { OneShotJob } from "./jobGates";
 import { ServiceComponent } from "./serviceComponent";
 
 export interface OllamaArgs extends ServiceArgs {

@@ -3,13 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImageKey } from "../config/images";
 import type { ServiceName } from "../config/serviceNames";
 import {
-  OneShotJob,
   ServiceArgs,
   ServiceContainerArgs,
   containerName,
   dataVolume,
   serviceContainer,
 } from "./container";
+import { OneShotJob } from "./jobGates";
 
 /** What every service component takes: settings, the network, and what its container waits for. */
 export interface ServiceComponentArgs extends ServiceArgs {

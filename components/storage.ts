@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { Env, Healthcheck, OneShotJob } from "./container";
+import { Env, Healthcheck } from "./container";
+import { OneShotJob } from "./jobGates";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 import { MINIO_URL } from "./minio";
 import { ServiceComponent, wgetCheck } from "./serviceComponent";

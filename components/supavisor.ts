@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
-import { OneShotJob } from "./container";
+import { OneShotJob } from "./jobGates";
 import { DB_HOST, DB_NAME, DB_PORT, JwtDbClientArgs, dbUrl } from "./database";
 import { POOLER_EXS_PATH, SUPAVISOR_COMMAND, renderPoolerExs } from "./render/pooler";
 import { ServiceComponent } from "./serviceComponent";

@@ -9,15 +9,9 @@ import {
   VECTOR_CONFIG_PATH,
   renderVectorYaml,
 } from "./render/vector";
-import {
-  DOCKER_SOCKET,
-  DOCKER_SOCKET_MOUNT,
-  ServiceComponent,
-  wgetCheck,
-} from "./serviceComponent";
+import { DOCKER_SOCKET_MOUNT, ServiceComponent, wgetCheck } from "./serviceComponent";
 
 /** Where Vector reads container logs: on vps the server's own, so logs never cross the network. */
-export { DOCKER_SOCKET };
 
 export interface VectorArgs extends ServiceArgs {
   /** Logflare's ingest token, read by Vector from its environment. */

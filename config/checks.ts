@@ -1,5 +1,6 @@
 import { logStackMiB, redisMaxMemoryProblem } from "./memory";
-import { PROJECT, RawSettings, configKey as key, durationSeconds } from "./schema";
+import { PROJECT, RawSettings, configKey as key } from "./schema";
+import { durationSeconds } from "./valueTypes";
 import { closest } from "./suggest";
 import type { Settings } from "./types";
 

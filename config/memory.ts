@@ -1,7 +1,6 @@
-import { MEMORY_SIZE, Target } from "./schema";
+import { Target } from "./schema";
+import { MEMORY_SIZE } from "./valueTypes";
 import type { ServiceName } from "./serviceNames";
-
-export { SERVICES, type ServiceName } from "./serviceNames";
 
 /** One-shot jobs get a small fixed limit; they exit after a few seconds. */
 export const JOB_MEMORY_MIB = 64;

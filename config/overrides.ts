@@ -1,6 +1,7 @@
 import { parseImageReference } from "./formats";
 import { IMAGES, IMAGE_KEYS, ImageKey } from "./images";
-import { SERVICES, ServiceName, memoryColumn, parseMemoryMiB } from "./memory";
+import { memoryColumn, parseMemoryMiB } from "./memory";
+import { SERVICES, ServiceName } from "./serviceNames";
 import { Target, configKey } from "./schema";
 
 /** `service=value` overrides of memory limits and images, with a problem per bad entry. */

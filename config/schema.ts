@@ -33,7 +33,6 @@ export const configKey = (key: string): string => `${PROJECT}:${key}`;
  */
 
 /** Value types other modules read too. */
-export { MEMORY_SIZE, durationSeconds } from "./valueTypes";
 
 export const TARGETS = ["local", "vps", "kubernetes"] as const;
 export type Target = (typeof TARGETS)[number];

@@ -5,7 +5,7 @@ import { longestGapSeconds, parseSchedule } from "./backupSchedule";
 import { portConflicts } from "./exposure";
 import { ImageKey } from "./images";
 import { KubernetesSettings, kubernetesSettings } from "./kubernetes";
-import { ServiceName } from "./memory";
+import { ServiceName } from "./serviceNames";
 import { resolveImages, resolveMemory } from "./overrides";
 import { projectFileProblems } from "./projectFiles";
 import type { Settings } from "./types";
@@ -13,7 +13,6 @@ import {
   PROJECT,
   ROTATABLE,
   Rotatable,
-  durationSeconds,
   RawSettings,
   SECRET_KEYS,
   rotationKey,
@@ -23,6 +22,7 @@ import {
   settingsSchema,
   settingsShape,
 } from "./schema";
+import { durationSeconds } from "./valueTypes";
 import { closest } from "./suggest";
 
 export { PROJECT };

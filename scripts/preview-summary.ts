@@ -1,11 +1,7 @@
 import { readFileSync } from "node:fs";
 import { EXIT, OperatorError, operatorCommand, runMain } from "./lib/errors";
-import {
-  parseDigest,
-  postgresUpgrades,
-  renderSummary,
-  statefulChanges,
-} from "./lib/preview-digest";
+import { postgresUpgrades, renderSummary, statefulChanges } from "./lib/preview-digest";
+import { parseDigest } from "./lib/preview-json";
 
 /**
  * `pulumi preview --json -s vps | npm run -s preview-summary -- --fail-on-stateful`: prints a

@@ -5,15 +5,6 @@ import { PreviewDigest, PreviewStep, ResourceStateV3, parseUrn } from "./preview
  * a pull request. Pure: no Pulumi, no I/O.
  */
 
-export {
-  type ParsedUrn,
-  type PreviewDigest,
-  type PreviewStep,
-  type ResourceStateV3,
-  parseDigest,
-  parseUrn,
-} from "./preview-json";
-
 /** Steps that would destroy the current resource (a replace deletes the old one too). */
 const DESTRUCTIVE_OPS = new Set([
   "replace",

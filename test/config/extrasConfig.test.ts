@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { problemsOf } from "./problems";
-import { durationSeconds } from "../../config/schema";
+import { durationSeconds } from "../../config/valueTypes";
 import { parseSettings } from "../../config/settings";
 import { plannedBindings } from "../../config/exposure";
 import { VPS_CONFIG } from "../plan/mocks";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { failedJob } from "../../components/container";
+import { failedJob } from "../../components/jobGates";
 import { planBeforeAll } from "./mocks";
 import { container, label } from "./lookups";
 

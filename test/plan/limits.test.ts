@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { PUBLISHED_IDLE_MIB, ServiceName } from "../../config/memory";
-import { durationSeconds } from "../../config/schema";
+import { PUBLISHED_IDLE_MIB } from "../../config/memory";
+import { ServiceName } from "../../config/serviceNames";
+import { durationSeconds } from "../../config/valueTypes";
 import { EVERY_SERVICE, Plan, PlannedResource, VPS_CONFIG, planBeforeAll } from "./mocks";
 import { container, containers, env, isJob, serviceOf } from "./lookups";
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { dataVolume } from "../../components/container";
 import { exposureViolations, plannedBindings } from "../../config/exposure";
 import { IMAGES } from "../../config/images";
-import { JOB_MEMORY_MIB, ServiceName } from "../../config/memory";
+import { JOB_MEMORY_MIB } from "../../config/memory";
+import { ServiceName } from "../../config/serviceNames";
 import { parseSettings } from "../../config/settings";
 import { LOCAL_CORE, Plan, PlannedResource, evaluate, evaluateWith, planBeforeAll } from "./mocks";
 import {

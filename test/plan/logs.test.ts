@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DOCKER_SOCKET } from "../../components/vector";
+import { DOCKER_SOCKET } from "../../components/serviceComponent";
 import { VECTOR_CONFIG_PATH } from "../../components/render/vector";
 import { VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
 import { byType, container, env, hasContainer, waitsFor } from "./lookups";

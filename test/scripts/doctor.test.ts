@@ -6,13 +6,9 @@ import { describe, expect, it } from "vitest";
 import { memoryBudgetMiB } from "../../config/budget";
 import { decideGpu } from "../../config/gpu";
 import { Settings, parseSettings } from "../../config/settings";
-import {
-  Check,
-  DoctorReport,
-  Probes,
-  diagnose,
-  formatReport,
-} from "../../scripts/lib/doctor/checks";
+import { diagnose, formatReport } from "../../scripts/lib/doctor/checks";
+import { DoctorReport, Probes } from "../../scripts/lib/doctor/inputs";
+import { Check } from "../../scripts/lib/doctor/check";
 import { parsePublishedPorts, probePort } from "../../scripts/lib/doctor/probes";
 import { runScript } from "../support/project";
 import { vpsSettings } from "../support/stacks";

@@ -3,13 +3,12 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   countSteps,
-  parseDigest,
-  parseUrn,
   postgresMajor,
   postgresUpgrades,
   renderSummary,
   statefulChanges,
 } from "../../scripts/lib/preview-digest";
+import { parseDigest, parseUrn } from "../../scripts/lib/preview-json";
 import { runScript } from "../support/project";
 
 /**

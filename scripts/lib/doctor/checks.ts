@@ -12,16 +12,6 @@ import { diskCheck, memoryCheck, portChecks } from "./machine";
  * tests hand in fake probe results for each blocker. The real probes are in ./probes.ts.
  */
 
-export type { Check, Status } from "./check";
-export type {
-  CheckInput,
-  DockerProbe,
-  DoctorContext,
-  DoctorReport,
-  PortState,
-  Probes,
-} from "./inputs";
-
 const mode = (m: number) => `0${(m & 0o777).toString(8)}`;
 
 /** One line (or several) of the report. A new check is one more entry in DOCTOR_CHECKS. */
