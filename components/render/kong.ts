@@ -79,6 +79,9 @@ const blocked = (name: string, _comment: string, url: string, ...paths: string[]
 /** Open GoTrue endpoints: e-mail links, OAuth callbacks and the JWKS carry no apikey. */
 const OPEN_AUTH_PATHS = ["verify", "callback", "authorize", ".well-known/jwks.json"] as const;
 
+/** RFC 8414 section 3: where OAuth clients look for an authorization server's metadata. */
+const OAUTH_METADATA_PATH = "/.well-known/oauth-authorization-server";
+
 export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
   // An API key (legacy or sb_) is required and forwarded as the Bearer token the service checks.
   const withKey = (...groups: string[]) => [
@@ -106,13 +109,17 @@ export function kongServices(lua: LuaExprs = LEGACY_LUA): KongService[] {
       plugins: [cors],
     },
     {
-      // RFC 8414 metadata of GoTrue's OAuth 2.1 server; clients fetch it without an apikey, and the
-      // issuer's path (/auth/v1) follows the well-known segment, so this is a prefix route.
+      // RFC 8414 metadata of GoTrue's OAuth 2.1 server. Clients ask for it without an apikey at
+      // the well-known segment followed by the issuer's path (API_EXTERNAL_URL ends in /auth/v1);
+      // GoTrue answers only the bare path (internal/api/api.go at v2.196.0), so both routes strip
+      // everything and land on it, as upstream's gateway rewrites WELL_KNOWN_OAUTH_PATH.
       name: "well-known-oauth",
-      _comment:
-        "GoTrue: /.well-known/oauth-authorization-server* -> http://auth:9999/.well-known/oauth-authorization-server*",
-      url: "http://auth:9999/.well-known/oauth-authorization-server",
-      routes: [route("well-known-oauth", "/.well-known/oauth-authorization-server")],
+      _comment: `GoTrue: ${OAUTH_METADATA_PATH}[/auth/v1] -> http://auth:9999${OAUTH_METADATA_PATH}`,
+      url: `http://auth:9999${OAUTH_METADATA_PATH}`,
+      routes: [
+        route("well-known-oauth-issuer", `${OAUTH_METADATA_PATH}/auth/v1`),
+        route("well-known-oauth", OAUTH_METADATA_PATH),
+      ],
       plugins: [cors],
     },
     prefixService("auth-v1", "GoTrue", "auth", "/auth/v1/", withKey("admin", "anon")),

@@ -135,10 +135,38 @@ describe("kong.yml", () => {
     expect(services.filter((s) => s.routes.some((r) => r.expression)).length).toBe(1);
   });
 
-  it("GoTrue's OAuth server metadata (RFC 8414) is open at /.well-known/oauth-authorization-server, suffix included", () => {
-    const wellKnown = at("/.well-known/oauth-authorization-server");
-    expect(wellKnown.url).toBe("http://auth:9999/.well-known/oauth-authorization-server");
-    expect(plugins(wellKnown)).toEqual(["cors"]);
+  /**
+   * Where Kong sends a request: the route with the longest matching prefix (Kong's priority for
+   * `paths` routes), matched prefix stripped (strip_path) and the rest joined to the service's
+   * path as path_handling v0 does (kong/runloop/handler.lua: one slash between them).
+   */
+  const forwarded = (path: string): string => {
+    const [svc, prefix] = services
+      .flatMap((s) => s.routes.flatMap((r) => (r.paths ?? []).map((p) => [s, p] as const)))
+      .filter(([, p]) => path.startsWith(p))
+      .sort(([, a], [, b]) => b.length - a.length)[0];
+    const base = new URL(svc.url);
+    const rest = path.slice(prefix.length);
+    if (!rest) return `${base.host}${base.pathname}`;
+    const joined = base.pathname.endsWith("/") && rest.startsWith("/") ? rest.slice(1) : rest;
+    return `${base.host}${base.pathname}${joined}`;
+  };
+
+  it.each([
+    "/.well-known/oauth-authorization-server/auth/v1",
+    "/.well-known/oauth-authorization-server",
+  ])(
+    "GoTrue's OAuth server metadata (RFC 8414) at %s reaches the one path GoTrue serves, without an apikey",
+    (path) => {
+      expect(forwarded(path)).toBe("auth:9999/.well-known/oauth-authorization-server");
+      expect(plugins(at(path))).toEqual(["cors"]);
+    },
+  );
+
+  it("the path model agrees with the routes users already rely on", () => {
+    expect(forwarded("/auth/v1/verify")).toBe("auth:9999/verify");
+    expect(forwarded("/auth/v1/user")).toBe("auth:9999/user");
+    expect(forwarded("/rest/v1/todos")).toBe("rest:3000/todos");
   });
 
   it("Storage does its own auth, so S3 signatures and presigned URLs pass without an API key", () => {
