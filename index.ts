@@ -1,10 +1,16 @@
 import { declareDockerStack } from "./components/layers/docker";
 import { Secrets } from "./components/secrets";
 import { SigningKeys } from "./components/signingKeys";
-import { loadBackupCredentials, loadKubernetesSecrets, loadSettings } from "./config";
+import {
+  loadBackupCredentials,
+  loadKubernetesSecrets,
+  loadSettings,
+  loadUserSecrets,
+} from "./config";
 
 // Settings: every key validated at once, before any resource exists.
 const { settings, smtpPassword, dockerTls } = loadSettings();
+const userSecrets = loadUserSecrets();
 
 // Secrets: generated once, kept in state as Pulumi secrets, rotated by counter. With
 // authSigning es256 (the default) also the ES256 signing key, JWKS and sb_ API keys.
@@ -25,7 +31,12 @@ const present = (outputs: Record<string, unknown>) =>
 export = settings.target === "kubernetes"
   ? import("./components/k8s/stack").then((k8s) =>
       present(
-        k8s.kubernetesOutputs(settings, secrets, signing, loadKubernetesSecrets(smtpPassword)),
+        k8s.kubernetesOutputs(
+          settings,
+          secrets,
+          signing,
+          loadKubernetesSecrets(smtpPassword, userSecrets),
+        ),
       ),
     )
   : present(
@@ -36,5 +47,6 @@ export = settings.target === "kubernetes"
         smtpPassword,
         dockerTls,
         loadBackupCredentials(),
+        userSecrets,
       ),
     );

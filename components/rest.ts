@@ -11,8 +11,6 @@ export interface RestArgs extends JwtDbClientArgs {
   readonly metrics?: boolean;
 }
 
-export const REST_SCHEMAS = "public,graphql_public";
-
 /**
  * Where PostgREST's admin server listens. It answers /live, /ready, /schema_cache and /metrics
  * (src/PostgREST/Admin.hs in PostgREST v14): health, the structure of the exposed schemas and
@@ -59,9 +57,9 @@ export function restEnv(args: RestEnvArgs): Env {
   const { settings } = args;
   return {
     PGRST_DB_URI: dbUrl("authenticator", args.postgresPassword, undefined, undefined, args.db),
-    PGRST_DB_SCHEMAS: REST_SCHEMAS,
-    PGRST_DB_MAX_ROWS: 1000,
-    PGRST_DB_EXTRA_SEARCH_PATH: "public",
+    PGRST_DB_SCHEMAS: settings.rest.schemas,
+    PGRST_DB_MAX_ROWS: settings.rest.maxRows,
+    PGRST_DB_EXTRA_SEARCH_PATH: settings.rest.extraSearchPath,
     PGRST_DB_ANON_ROLE: "anon",
     PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
     PGRST_DB_USE_LEGACY_GUCS: false,

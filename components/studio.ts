@@ -3,7 +3,6 @@ import { ADDRESSES, internalUrl } from "../config/services";
 import { ANALYTICS_URL } from "./analytics";
 import { Env, Healthcheck } from "./container";
 import { DEFAULT_DB, DbEndpoint, JwtDbClientArgs } from "./database";
-import { REST_SCHEMAS } from "./rest";
 import { ServiceComponent } from "./serviceComponent";
 
 export interface StudioArgs extends JwtDbClientArgs {
@@ -13,6 +12,8 @@ export interface StudioArgs extends JwtDbClientArgs {
   readonly anonKey: pulumi.Input<string>;
   readonly serviceRoleKey: pulumi.Input<string>;
   readonly pgMetaCryptoKey: pulumi.Input<string>;
+  /** OPENAI_API_KEY (ownstack:studioOpenAiKey): turns on Studio's AI assistant and SQL helpers. */
+  readonly openAiKey?: pulumi.Input<string>;
   /** Logflare's query token with the log stack on (`ownstack:logs`); without it the Logs pages stay off. */
   readonly logflarePrivateToken?: pulumi.Input<string>;
 }
@@ -82,9 +83,9 @@ export function studioEnv(args: StudioEnvArgs): Env {
     POSTGRES_PASSWORD: args.postgresPassword,
     POSTGRES_USER_READ_WRITE: "postgres",
     PG_META_CRYPTO_KEY: args.pgMetaCryptoKey,
-    PGRST_DB_SCHEMAS: REST_SCHEMAS,
-    PGRST_DB_MAX_ROWS: 1000,
-    PGRST_DB_EXTRA_SEARCH_PATH: "public",
+    PGRST_DB_SCHEMAS: settings.rest.schemas,
+    PGRST_DB_MAX_ROWS: settings.rest.maxRows,
+    PGRST_DB_EXTRA_SEARCH_PATH: settings.rest.extraSearchPath,
     DEFAULT_ORGANIZATION_NAME: "ownstack",
     DEFAULT_PROJECT_NAME: settings.stack,
     SUPABASE_URL: internalUrl("kong"),
@@ -105,6 +106,7 @@ export function studioEnv(args: StudioEnvArgs): Env {
           LOGFLARE_PRIVATE_ACCESS_TOKEN: args.logflarePrivateToken,
         }
       : { ENABLED_FEATURES_LOGS_ALL: false, NEXT_PUBLIC_ENABLE_LOGS: false }),
+    ...(args.openAiKey ? { OPENAI_API_KEY: args.openAiKey } : {}),
     SNIPPETS_MANAGEMENT_FOLDER: STUDIO_SNIPPETS_FOLDER,
     EDGE_FUNCTIONS_MANAGEMENT_FOLDER: STUDIO_FUNCTIONS_FOLDER,
   };

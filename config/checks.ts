@@ -229,15 +229,23 @@ export function foreignKeyFindings(
   return { problems, warnings };
 }
 
-/** `smtpPass` kept in plain text in the stack file; `secretKeys` are the keys the CLI marks secret. */
+/** Secret keys a user sets by hand, with the placeholder of their `config set --secret` hint. */
+const USER_SECRETS: readonly (readonly [string, string])[] = [
+  ["smtpPass", "<password>"],
+  ["studioOpenAiKey", "<sk-...>"],
+];
+
+/** User secrets kept in plain text in the stack file; `secretKeys` are the keys the CLI marks secret. */
 export function plainTextSecrets(
   rawConfig: Readonly<Record<string, string>>,
   secretKeys: readonly string[],
   stack: string,
 ): string[] {
-  const full = key("smtpPass");
-  if ((rawConfig[full] ?? "") === "" || secretKeys.includes(full)) return [];
-  return [
-    `${full} is stored in plain text in Pulumi.${stack}.yaml; encrypt it with: pulumi config set -s ${stack} --secret smtpPass '<password>'`,
-  ];
+  return USER_SECRETS.flatMap(([name, placeholder]) => {
+    const full = key(name);
+    if ((rawConfig[full] ?? "") === "" || secretKeys.includes(full)) return [];
+    return [
+      `${full} is stored in plain text in Pulumi.${stack}.yaml; encrypt it with: pulumi config set -s ${stack} --secret ${name} '${placeholder}'`,
+    ];
+  });
 }

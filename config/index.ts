@@ -54,6 +54,19 @@ export function loadSettings(): {
   return { settings, smtpPassword, dockerTls };
 }
 
+/**
+ * Secrets the user brings for the apps' own integrations (Studio's assistant, sign-in providers),
+ * read once here for the Docker and Kubernetes stacks alike; each is present only when set.
+ */
+export interface UserSecrets {
+  readonly studioOpenAiKey?: pulumi.Output<string>;
+}
+
+export function loadUserSecrets(): UserSecrets {
+  const config = new pulumi.Config(PROJECT);
+  return { studioOpenAiKey: config.getSecret("studioOpenAiKey") };
+}
+
 /** Secret credentials of the backups' off-site copy; each is present only when set. */
 export interface BackupCredentials {
   readonly sftpPrivateKey?: pulumi.Output<string>;
@@ -72,10 +85,11 @@ export function loadBackupCredentials(): BackupCredentials {
 }
 
 /** The secrets only `target: kubernetes` reads; called for that target alone. */
-export function loadKubernetesSecrets(smtpPassword: pulumi.Output<string>) {
+export function loadKubernetesSecrets(smtpPassword: pulumi.Output<string>, user: UserSecrets) {
   const config = new pulumi.Config(PROJECT);
   return {
     smtpPassword,
+    user,
     databaseUrl: config.getSecret("databaseUrl"),
     s3AccessKeyId: config.getSecret("s3AccessKeyId") ?? pulumi.secret(""),
     s3SecretAccessKey: config.getSecret("s3SecretAccessKey") ?? pulumi.secret(""),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isHostName } from "./formats";
+import { restShape } from "./restConfig";
 import {
   backupRetention,
   backupSchedule,
@@ -130,6 +131,9 @@ export const settingsShape = {
   smtpSenderName: text("expected the sender name of auth mails as text, such as ownstack").default(
     "ownstack",
   ),
+
+  // API: PostgREST's schemas, row cap and search path (config/restConfig.ts).
+  ...restShape,
 
   // Services.
   mailpit: toggle.default("auto"),
@@ -269,6 +273,7 @@ export type SettingKey = keyof typeof settingsShape;
 /** Keys whose values are secrets; they are read with `requireSecret` and never logged. */
 export const SECRET_KEYS = [
   "smtpPass",
+  "studioOpenAiKey",
   "databaseUrl",
   "s3AccessKeyId",
   "s3SecretAccessKey",

@@ -8,6 +8,7 @@ import { KubernetesSettings, kubernetesSettings } from "./kubernetes";
 import { ServiceName } from "./serviceNames";
 import { resolveImages, resolveMemory } from "./overrides";
 import { projectFileProblems } from "./projectFiles";
+import { restSettings } from "./restConfig";
 import type { Settings } from "./types";
 import {
   PROJECT,
@@ -228,6 +229,7 @@ function assemble(
       adminEmail: c.smtpAdminEmail,
       senderName: c.smtpSenderName,
     },
+    rest: restSettings(c),
     features: { ...features, minio: c.storageBackend === "minio" },
     storage: { backend: c.storageBackend, bucket: c.storageBucket },
     ollama: { gpu: c.ollamaGpu, models: [...c.ollamaModels], keepAlive: c.ollamaKeepAlive },

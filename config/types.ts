@@ -2,6 +2,7 @@ import type { Retention } from "./backupRetention";
 import type { ImageKey } from "./images";
 import type { KubernetesSettings } from "./kubernetes";
 import type { ServiceName } from "./serviceNames";
+import type { RestSettings } from "./restConfig";
 import type { Rotatable, Target } from "./schema";
 
 /** The one typed, frozen view of a stack's config that every component receives. */
@@ -46,6 +47,8 @@ export interface Settings {
     adminEmail: string;
     senderName: string;
   }>;
+  /** PostgREST's exposed schemas, row cap and extra search path, joined as their env wants them. */
+  readonly rest: RestSettings;
   readonly features: Readonly<
     Record<
       | "mailpit"

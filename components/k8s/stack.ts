@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../../config/services";
+import type { UserSecrets } from "../../config";
 import { Settings } from "../../config/settings";
 import { AUTH_HEALTHCHECK, authEnv } from "../auth";
 import { KONG_CONFIG_PATH, KONG_HEALTHCHECK, kongConfig, kongEnv } from "../kong";
@@ -30,6 +31,7 @@ export interface KubernetesSecrets {
   readonly databaseUrl?: pulumi.Output<string>;
   readonly s3AccessKeyId: pulumi.Output<string>;
   readonly s3SecretAccessKey: pulumi.Output<string>;
+  readonly user?: UserSecrets;
 }
 
 /**
@@ -181,7 +183,11 @@ export function declareKubernetesStack(
       service: "studio",
       image: settings.images.studio,
       replicas: replicas.studio,
-      env: studioEnv({ ...pg, ...studioKeys(secrets, signing) }),
+      env: studioEnv({
+        ...pg,
+        ...studioKeys(secrets, signing),
+        openAiKey: config.user?.studioOpenAiKey,
+      }),
       healthcheck: STUDIO_HEALTHCHECK,
       data: {
         claim: studioData,

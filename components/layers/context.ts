@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupCredentials } from "../../config";
+import type { BackupCredentials, UserSecrets } from "../../config";
 import { Settings } from "../../config/settings";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
@@ -18,6 +18,8 @@ export interface StackContext {
   readonly dashboardAuth: pulumi.Output<string>;
   /** Secret credentials of the backups' off-site copy, from the stack config. */
   readonly backupOffsite?: BackupCredentials;
+  /** Secrets the user brings (Studio's OpenAI key, sign-in providers), from the stack config. */
+  readonly userSecrets?: UserSecrets;
 }
 
 export const baseArgs = (ctx: StackContext) => ({ settings: ctx.settings, network: ctx.network });

@@ -129,6 +129,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       ...pg,
       ...studioKeys(secrets, signing),
       logflarePrivateToken: settings.features.logs ? secrets.logflarePrivateToken : undefined,
+      openAiKey: ctx.userSecrets?.studioOpenAiKey,
       dependsOn: [meta.container],
     },
     opts,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BackupCredentials, DockerTls } from "../../config";
+import { BackupCredentials, DockerTls, UserSecrets } from "../../config";
 import { reachableAddress, reachableUrl } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { dockerProvider, privateNetwork } from "../network";
@@ -20,6 +20,7 @@ export function declareDockerStack(
   smtpPassword: pulumi.Output<string>,
   dockerTls: DockerTls,
   backupCredentials: BackupCredentials = {},
+  userSecrets: UserSecrets = {},
 ): Record<string, unknown> {
   // One Docker daemon (this machine, or the server over SSH) and one private network.
   const provider = dockerProvider(settings, dockerTls);
@@ -31,6 +32,7 @@ export function declareDockerStack(
     opts: { providers: [provider] },
     dashboardAuth: pulumi.interpolate`${settings.auth.dashboardUsername}:${secrets.dashboardPasswordBcrypt}`,
     backupOffsite: backupCredentials,
+    userSecrets,
   };
 
   // The services: Supabase core behind Kong (and Traefik on vps), then AI/cache/observability, then extras.

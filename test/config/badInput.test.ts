@@ -262,7 +262,7 @@ describe("the SMTP password", () => {
     expect(message).not.toContain("hunter2-secret");
   });
 
-  it("is a secret key, with the kubernetes credentials (database URL, S3 keys) and the backups' off-site credentials", () => {
+  it("is a secret key, with the kubernetes credentials (database URL, S3 keys), the backups' off-site credentials and Studio's OpenAI key", () => {
     expect([...SECRET_KEYS].sort()).toEqual([
       "backupS3AccessKeyId",
       "backupS3SecretAccessKey",
@@ -271,6 +271,7 @@ describe("the SMTP password", () => {
       "s3AccessKeyId",
       "s3SecretAccessKey",
       "smtpPass",
+      "studioOpenAiKey",
     ]);
   });
 });
