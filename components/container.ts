@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortBinding, bindingsFor, exposureViolations } from "../config/exposure";
 import { JOB_MEMORY_MIB } from "../config/memory";
 import { ADDRESSES, ServiceName } from "../config/services";
+import { JOB_STOP, StopPolicy, stopPolicy } from "../config/stopPolicy";
 import { Settings } from "../config/settings";
 import { OneShotJob, gateLabels, jobGate, withJobs } from "./jobGates";
 
@@ -119,6 +120,19 @@ export function healthcheckInput(h: Healthcheck): docker.types.input.ContainerHe
   };
 }
 
+/**
+ * The stop signal and grace for `docker stop`, a daemon shutdown and the provider's delete on
+ * replace or destroy (config/stopPolicy.ts). The provider stops a container before removing it
+ * only with destroyGraceSeconds set, and never an attached one (jobs).
+ */
+export function stopInputs(policy: StopPolicy) {
+  return {
+    stopSignal: policy.signal,
+    stopTimeout: policy.graceSeconds,
+    destroyGraceSeconds: policy.graceSeconds,
+  };
+}
+
 export function serviceContainer(
   name: string,
   args: ServiceContainerArgs,
@@ -160,6 +174,7 @@ export function serviceContainer(
       labels: labelList(settings, service, { ...args.labels, ...gateLabels(args.after ?? []) }),
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
+      ...stopInputs(stopPolicy(service)),
     },
     {
       ...opts,
@@ -216,6 +231,7 @@ export function oneShotContainer(
       memorySwap: JOB_MEMORY_MIB,
       networksAdvanced: [{ name: args.network.name }],
       labels: labelList(args.settings, args.job, { "ownstack.job": "true" }),
+      ...stopInputs(JOB_STOP),
     },
     { ...opts, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
   );

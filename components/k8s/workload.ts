@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, ServiceName } from "../../config/services";
 import { Settings } from "../../config/settings";
+import { stopPolicy } from "../../config/stopPolicy";
 import { Env, Healthcheck, healthcheckInput } from "../container";
 
 /**
@@ -155,6 +156,9 @@ export class Workload extends pulumi.ComponentResource {
               // and others read as their own settings.
               enableServiceLinks: false,
               hostAliases: args.hostAliases,
+              // Kubernetes sends SIGTERM (Kong's nginx then stops fast, not gracefully), then
+              // SIGKILL after this grace: the one the Docker stacks give (config/stopPolicy.ts).
+              terminationGracePeriodSeconds: stopPolicy(service).graceSeconds,
               containers: [
                 {
                   name: service,

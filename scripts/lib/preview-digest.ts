@@ -1,3 +1,4 @@
+import { dbReplacementLines } from "./preview-db";
 import { PreviewDigest, PreviewStep, ResourceStateV3, parseUrn } from "./preview-json";
 
 /**
@@ -185,6 +186,9 @@ export function renderSummary(digest: PreviewDigest, opts: SummaryOptions = {}):
       "",
     );
   }
+
+  const db = dbReplacementLines(digest);
+  if (db.length > 0) lines.push(...db, "");
 
   const stateful = statefulChanges(digest);
   if (stateful.length > 0) {

@@ -8,6 +8,8 @@ import {
   renderSummary,
   statefulChanges,
 } from "../../scripts/lib/preview-digest";
+import { replacesContainer } from "../../config/containerInputs";
+import { dbReplacements } from "../../scripts/lib/preview-db";
 import { parseDigest, parseUrn } from "../../scripts/lib/preview-json";
 import { runScript } from "../support/project";
 
@@ -86,6 +88,52 @@ describe("preview summary", () => {
     expect(text).toContain("| ownstack:core:Secrets | 1 |");
     expect(text).toContain("| ownstack:supabase:Rest | 1 |");
     expect(text).not.toContain("`rest-container`");
+  });
+
+  it("db replace from a state without a stop grace: names the inputs and says Postgres is killed, with the command that stops it cleanly first", async () => {
+    expect(summary("db-replace")).toContain(
+      "> **⚠️ db will be replaced because `envs`, `uploads` changed; the running Postgres was declared without a stop grace, " +
+        "so the provider kills it at once (SIGKILL, crash recovery on the next start): " +
+        "stop it first with `docker stop --signal SIGINT --time 120 ownstack-local-db`.**\n",
+    );
+  });
+
+  it("db replace shown as halves: the stop settings come from the deleted half's state", async () => {
+    const urn =
+      "urn:pulumi:vps::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container";
+    const inputs = {
+      name: "ownstack-vps-db",
+      stopSignal: "SIGINT",
+      destroyGraceSeconds: 120,
+      labels: [{ label: "ownstack.service", value: "db" }],
+    };
+    const state = { type: "docker:index/container:Container", inputs };
+    const digest = {
+      steps: [
+        { op: "create-replacement", urn, newState: state, replaceReasons: ["networksAdvanced[0]"] },
+        { op: "delete-replaced", urn, oldState: state },
+      ],
+    };
+    expect(dbReplacements(digest)).toEqual([
+      {
+        name: "db-container",
+        because: ["networksAdvanced"],
+        stopSignal: "SIGINT",
+        graceSeconds: 120,
+        containerName: "ownstack-vps-db",
+      },
+    ]);
+  });
+
+  it("a db update in place (memory) is no replacement and says nothing", async () => {
+    const urn =
+      "urn:pulumi:vps::ownstack::ownstack:supabase:Database$docker:index/container:Container::db-container";
+    expect(
+      dbReplacements({ steps: [{ op: "update", urn, diffReasons: ["memory", "memorySwap"] }] }),
+    ).toEqual([]);
+    expect(replacesContainer("memory")).toBe(false);
+    expect(replacesContainer("networksAdvanced[0].aliases")).toBe(true);
+    expect(replacesContainer("envs")).toBe(true);
   });
 
   it("volume delete: warns for the volume and for the container that mounted it, not for the image", async () => {

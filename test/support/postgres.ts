@@ -73,6 +73,15 @@ export interface Cluster {
   start(): Promise<void>;
   /** Fast shutdown (SIGINT); the data folder stays. */
   stop(): Promise<void>;
+  /**
+   * Sends `signal` to the postmaster and resolves once it exited; when it is still running after
+   * `withinMs` (the grace a container gets), kills it as Docker would and rejects.
+   */
+  stopWith(signal: NodeJS.Signals, withinMs?: number): Promise<void>;
+  /** The server's log from its last start up to "ready to accept connections". */
+  readonly startLog: string;
+  /** The postmaster's process id while started. */
+  readonly pid: number | undefined;
   /** Stops the server when start() started it, then deletes everything. */
   dispose(): Promise<void>;
 }
@@ -106,14 +115,25 @@ export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
 
   let port = await freePort();
   let server: ChildProcess | undefined;
-  const stop = async () => {
+  let startLog = "";
+  const stopWith = async (signal: NodeJS.Signals, withinMs?: number) => {
     const s = server;
     server = undefined;
     if (!s || s.exitCode !== null || s.signalCode !== null) return;
-    const exited = new Promise((r) => s.once("exit", r));
-    s.kill("SIGINT");
-    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    const exited = new Promise<void>((resolve, reject) => {
+      s.once("exit", () => resolve());
+      if (withinMs !== undefined)
+        timer = setTimeout(() => {
+          // Past the grace Docker would SIGKILL it; so does this, and the caller fails.
+          s.kill("SIGKILL");
+          reject(new Error(`postgres still running ${withinMs} ms after ${signal}`));
+        }, withinMs);
+    });
+    s.kill(signal);
+    await exited.finally(() => clearTimeout(timer));
   };
+  const stop = () => stopWith("SIGINT");
   return {
     root,
     dataDir,
@@ -123,12 +143,24 @@ export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
     get port() {
       return port;
     },
+    get startLog() {
+      return startLog;
+    },
+    get pid() {
+      return server?.pid;
+    },
     url: (database) =>
       `postgres://${superuser}${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}` : ""}@127.0.0.1:${port}/${database}`,
     async start() {
       for (let attempt = 1; ; attempt++) {
         try {
-          server = await startServer(binDir, dataDir, socketDir, port, ids);
+          ({ child: server, log: startLog } = await startServer(
+            binDir,
+            dataDir,
+            socketDir,
+            port,
+            ids,
+          ));
           return;
         } catch (err) {
           if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
@@ -137,6 +169,7 @@ export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
       }
     },
     stop,
+    stopWith,
     async dispose() {
       await stop();
       rmSync(root, { recursive: true, force: true });
@@ -162,7 +195,7 @@ function startServer(
   socketDir: string,
   port: number,
   ids: { uid: number; gid: number } | undefined,
-): Promise<ChildProcess> {
+): Promise<{ child: ChildProcess; log: string }> {
   const child = spawn(
     join(binDir, "postgres"),
     ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"],
@@ -182,7 +215,7 @@ function startServer(
       // Keep draining: a full pipe would block the server.
       child.stderr!.resume();
       child.off("exit", onExit);
-      resolve(child);
+      resolve({ child, log });
     };
     const onExit = () =>
       reject(
