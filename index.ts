@@ -10,7 +10,7 @@ import {
 
 // Settings: every key validated at once, before any resource exists.
 const { settings, smtpPassword, dockerTls } = loadSettings();
-const userSecrets = loadUserSecrets();
+const userSecrets = loadUserSecrets(settings);
 
 // Secrets: generated once, kept in state as Pulumi secrets, rotated by counter. With
 // authSigning es256 (the default) also the ES256 signing key, JWKS and sb_ API keys.

@@ -17,6 +17,8 @@ export interface AuthArgs extends JwtDbClientArgs {
     senderName: string;
   };
   readonly metrics?: boolean;
+  /** Secret env of the sign-in options (ownstack:authProviders, authSms, authHooks). */
+  readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** What the env needs: the component's args without the Docker wiring, and where Postgres is. */
@@ -88,6 +90,10 @@ export function authEnv(args: AuthEnvArgs): Env {
     GOTRUE_MAILER_URLPATHS_RECOVERY: verifyPath,
     GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
 
+    // Sign-in providers, phone, MFA, hooks and rate limits; phone sign-in overrides the two above.
+    ...settings.authOptions.env,
+    ...secretEnv(settings.authOptions.secretEnvNames, args.secretEnv),
+
     ...(args.metrics
       ? {
           GOTRUE_METRICS_ENABLED: true,
@@ -97,4 +103,21 @@ export function authEnv(args: AuthEnvArgs): Env {
         }
       : {}),
   };
+}
+
+/**
+ * The secret env by the names Settings lists, so a value missing from the secrets is an error
+ * here and not a GoTrue that starts without its provider's secret.
+ */
+function secretEnv(
+  names: readonly string[],
+  values: Readonly<Record<string, pulumi.Input<string>>> = {},
+): Record<string, pulumi.Input<string>> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`auth: no secret value for ${name}`);
+      return [name, value];
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { authSecretEnv } from "./authConfig";
 import { PROJECT, Settings, parseConfig } from "./settings";
 
 export * from "./settings";
@@ -60,11 +61,19 @@ export function loadSettings(): {
  */
 export interface UserSecrets {
   readonly studioOpenAiKey?: pulumi.Output<string>;
+  /** GoTrue's secret env: provider client secrets, SMS credentials, hook secrets. */
+  readonly authEnv?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
-export function loadUserSecrets(): UserSecrets {
+export function loadUserSecrets(settings: Settings): UserSecrets {
   const config = new pulumi.Config(PROJECT);
-  return { studioOpenAiKey: config.getSecret("studioOpenAiKey") };
+  const authEnv = authSecretEnv(pulumi.runtime.allConfig(), settings.apiExternalUrl);
+  return {
+    studioOpenAiKey: config.getSecret("studioOpenAiKey"),
+    authEnv: Object.fromEntries(
+      Object.entries(authEnv).map(([name, value]) => [name, pulumi.secret(value)]),
+    ),
+  };
 }
 
 /** Secret credentials of the backups' off-site copy; each is present only when set. */

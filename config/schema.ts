@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isHostName } from "./formats";
 import { restShape } from "./restConfig";
+import { authShape } from "./authConfig";
 import {
   backupRetention,
   backupSchedule,
@@ -131,6 +132,8 @@ export const settingsShape = {
   smtpSenderName: text("expected the sender name of auth mails as text, such as ownstack").default(
     "ownstack",
   ),
+  // Sign-in providers, phone, MFA, hooks, rate limits (config/authConfig.ts): maps, set with --path.
+  ...authShape,
 
   // API: PostgREST's schemas, row cap and search path (config/restConfig.ts).
   ...restShape,

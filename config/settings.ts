@@ -9,6 +9,7 @@ import { ServiceName } from "./serviceNames";
 import { resolveImages, resolveMemory } from "./overrides";
 import { projectFileProblems } from "./projectFiles";
 import { restSettings } from "./restConfig";
+import { authOptionSettings, mapKeysInPlainText } from "./authConfig";
 import type { Settings } from "./types";
 import {
   PROJECT,
@@ -112,7 +113,12 @@ export function parseConfig(
       let got: unknown = input[String(head)];
       for (const p of rest)
         got = (got as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
-      problems.push(`${where}: ${issue.message}, got ${JSON.stringify(got)}`);
+      // A missing field has nothing to show: the message says what belongs there.
+      problems.push(
+        got === undefined
+          ? `${where}: ${issue.message}`
+          : `${where}: ${issue.message}, got ${JSON.stringify(got)}`,
+      );
       invalid.add(String(head));
     }
   }
@@ -148,6 +154,7 @@ export function parseConfig(
     warnings: [
       ...foreign.warnings,
       ...plainTextSecrets(rawConfig, options.secretKeys ?? [], stack),
+      ...mapKeysInPlainText(rawConfig, c, options.secretKeys ?? [], stack, settings.apiExternalUrl),
     ],
   };
 }
@@ -230,6 +237,7 @@ function assemble(
       senderName: c.smtpSenderName,
     },
     rest: restSettings(c),
+    authOptions: authOptionSettings(c, `${publicUrl}/auth/v1`),
     features: { ...features, minio: c.storageBackend === "minio" },
     storage: { backend: c.storageBackend, bucket: c.storageBucket },
     ollama: { gpu: c.ollamaGpu, models: [...c.ollamaModels], keepAlive: c.ollamaKeepAlive },

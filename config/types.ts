@@ -3,6 +3,7 @@ import type { ImageKey } from "./images";
 import type { KubernetesSettings } from "./kubernetes";
 import type { ServiceName } from "./serviceNames";
 import type { RestSettings } from "./restConfig";
+import type { AuthOptionSettings } from "./authConfig";
 import type { Rotatable, Target } from "./schema";
 
 /** The one typed, frozen view of a stack's config that every component receives. */
@@ -49,6 +50,8 @@ export interface Settings {
   }>;
   /** PostgREST's exposed schemas, row cap and extra search path, joined as their env wants them. */
   readonly rest: RestSettings;
+  /** GoTrue's sign-in providers, phone, MFA, hooks and rate limits; secrets only by env name. */
+  readonly authOptions: AuthOptionSettings;
   readonly features: Readonly<
     Record<
       | "mailpit"

@@ -97,6 +97,7 @@ export function declareKubernetesStack(
         ...pg,
         smtp: { ...settings.smtp, password: config.smtpPassword },
         jwtKeys: signing?.jwtKeys,
+        secretEnv: config.user?.authEnv,
       }),
       healthcheck: AUTH_HEALTHCHECK,
     },

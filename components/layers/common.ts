@@ -28,6 +28,8 @@ export function commonOutputs(
     target: settings.target,
     apiUrl: settings.publicUrl,
     studioUrl: settings.studioUrl,
+    // Register this with every OAuth provider (ownstack:authProviders) as the redirect URL.
+    authCallbackUrl: settings.authOptions.callbackUrl,
     dashboardUsername: settings.auth.dashboardUsername,
     dashboardPassword: secrets.dashboardPassword,
     anonKey: secrets.anonKey,

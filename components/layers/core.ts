@@ -60,6 +60,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       smtp,
       metrics,
       jwtKeys: signing?.jwtKeys,
+      secretEnv: ctx.userSecrets?.authEnv,
       dependsOn: [db.container, ...(mail ? [mail.container] : [])],
     },
     opts,

@@ -226,7 +226,8 @@ describe("values YAML reads as numbers, booleans or null get the key's own messa
       for (const value of ["12345", "3.5", "true", "null", "[1]", '{"a":1}']) {
         for (const problem of problemsOf({ [`ownstack:${key}`]: value })) {
           expect(problem, `${key}=${value}`).toMatch(
-            new RegExp(`^ownstack:${key}(\\[\\d+\\])?: .*expected `),
+            // Lists name the entry ([0]); the sign-in maps name the field ([google][secret]).
+            new RegExp(`^ownstack:${key}(\\[[^\\]]+\\])*: .*expected `),
           );
           expect(problem, `${key}=${value}`).not.toMatch(/Invalid input|received/);
         }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { SECRET_KEYS, SettingKey, settingsShape } from "../../config/schema";
+import { MAP_KEYS } from "../../config/authConfig";
 import { parseSettings } from "../../config/settings";
 import { problemsOf, refused, without } from "./problems";
 
@@ -18,7 +19,10 @@ interface Declared {
 
 const project = load("Pulumi.yaml");
 const declared: Record<string, Declared> = project.config;
-const KEYS = Object.keys(settingsShape) as SettingKey[];
+// Maps set with `--path` have no Pulumi.yaml type (project.json's simpleConfigType has none).
+const KEYS = (Object.keys(settingsShape) as SettingKey[]).filter(
+  (k) => !(MAP_KEYS as readonly string[]).includes(k),
+);
 
 /** What the Pulumi CLI hands the program for a typed value: strings as-is, the rest as JSON. */
 const asCli = (value: unknown): string =>
@@ -48,6 +52,15 @@ describe("Pulumi.yaml declares the project and every key the program reads", () 
   it("declares exactly the keys of config/schema.ts, plus the secret SMTP password", () => {
     expect(Object.keys(declared).sort()).toEqual([...KEYS, ...SECRET_KEYS].sort());
   });
+
+  it.each(MAP_KEYS)(
+    "%s, a map Pulumi.yaml cannot type, is described in its comments with a --path example",
+    (key) => {
+      const text = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
+      expect(text).toMatch(new RegExp(`^# +${key}: \\S`, "m"));
+      expect(text).toMatch(new RegExp(`config set[^\n]* --path '${key}\\.`));
+    },
+  );
 
   it.each([...KEYS, ...SECRET_KEYS])("%s has a type, a default and a description", (key) => {
     const d = declared[key];
