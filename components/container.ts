@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortBinding, bindingsFor, exposureViolations } from "../config/exposure";
 import { JOB_MEMORY_MIB } from "../config/memory";
 import { ADDRESSES, ServiceName } from "../config/services";
+import { rollsOut } from "../config/rollout";
 import { JOB_STOP, StopPolicy, stopPolicy } from "../config/stopPolicy";
 import { Settings } from "../config/settings";
 import { OneShotJob, gateLabels, jobGate, withJobs } from "./jobGates";
+import { revisionName } from "./revision";
 
 /**
  * The one place for shared container policy: image pinning, restart, memory limit, healthcheck,
@@ -140,47 +142,51 @@ export function serviceContainer(
 ): docker.Container {
   const { settings, service } = args;
   const image = pinnedImage(name, args.image, { parent: opts.parent, provider: opts.provider });
+  const rolling = rollsOut(settings, service);
+  const inputs: Omit<docker.ContainerArgs, "name"> = {
+    image: image.imageId,
+    hostname: args.hostname,
+    envs: args.env ? envList(args.env) : undefined,
+    command: args.command,
+    entrypoints: args.entrypoints,
+    user: args.user,
+    restart: "unless-stopped",
+    memory: settings.memoryMiB[service],
+    // Swap equal to memory means no swap: the limit is the most the container can hold, as
+    // the README budget says, not twice that with the excess paged to disk.
+    memorySwap: settings.memoryMiB[service],
+    healthcheck: healthcheckInput(args.healthcheck),
+    // Ordered start: dependents are created only once this container reports healthy.
+    wait: true,
+    waitTimeout: args.waitTimeout ?? DEFAULT_WAIT_SECONDS,
+    networksAdvanced: [
+      {
+        name: args.network.name,
+        aliases: [...(args.aliases ?? ADDRESSES[service].aliases)].sort(),
+      },
+    ],
+    ports: publishedPorts(settings, service),
+    volumes: args.volumes,
+    uploads: args.uploads,
+    devices: args.devices,
+    gpus: args.gpus,
+    securityOpts: args.securityOpts,
+    labels: labelList(settings, service, { ...args.labels, ...gateLabels(args.after ?? []) }),
+    logDriver: "json-file",
+    logOpts: { "max-size": "10m", "max-file": "3" },
+    ...stopInputs(stopPolicy(service)),
+  };
+  const fixedName = containerName(settings, service);
   return new docker.Container(
     name,
-    {
-      name: containerName(settings, service),
-      image: image.imageId,
-      hostname: args.hostname,
-      envs: args.env ? envList(args.env) : undefined,
-      command: args.command,
-      entrypoints: args.entrypoints,
-      user: args.user,
-      restart: "unless-stopped",
-      memory: settings.memoryMiB[service],
-      // Swap equal to memory means no swap: the limit is the most the container can hold, as
-      // the README budget says, not twice that with the excess paged to disk.
-      memorySwap: settings.memoryMiB[service],
-      healthcheck: healthcheckInput(args.healthcheck),
-      // Ordered start: dependents are created only once this container reports healthy.
-      wait: true,
-      waitTimeout: args.waitTimeout ?? DEFAULT_WAIT_SECONDS,
-      networksAdvanced: [
-        {
-          name: args.network.name,
-          aliases: [...(args.aliases ?? ADDRESSES[service].aliases)].sort(),
-        },
-      ],
-      ports: publishedPorts(settings, service),
-      volumes: args.volumes,
-      uploads: args.uploads,
-      devices: args.devices,
-      gpus: args.gpus,
-      securityOpts: args.securityOpts,
-      labels: labelList(settings, service, { ...args.labels, ...gateLabels(args.after ?? []) }),
-      logDriver: "json-file",
-      logOpts: { "max-size": "10m", "max-file": "3" },
-      ...stopInputs(stopPolicy(service)),
-    },
+    { ...inputs, name: rolling ? revisionName(fixedName, inputs) : fixedName },
     {
       ...opts,
       // Fixed names and host ports: the old container must go before its replacement starts
-      // (pulumi-docker#1356). Healthcheck edits are never applied in place, so they replace.
-      deleteBeforeReplace: true,
+      // (pulumi-docker#1356). A rolling service (config/rollout.ts) has neither on vps: its new
+      // revision starts, turns healthy and shares the aliases and routes before the old one is
+      // stopped with its grace. Healthcheck edits are never applied in place, so they replace.
+      deleteBeforeReplace: !rolling,
       replaceOnChanges: ["healthcheck"],
       // The provider reads back networkMode "bridge" and would replace every container on every
       // up (pulumi-docker#1272); we never set it.

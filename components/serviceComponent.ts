@@ -2,13 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageKey } from "../config/images";
 import type { ServiceName } from "../config/serviceNames";
-import {
-  ServiceArgs,
-  ServiceContainerArgs,
-  containerName,
-  dataVolume,
-  serviceContainer,
-} from "./container";
+import { ServiceArgs, ServiceContainerArgs, dataVolume, serviceContainer } from "./container";
 import { OneShotJob } from "./jobGates";
 
 /** What every service component takes: settings, the network, and what its container waits for. */
@@ -36,7 +30,7 @@ export type ServiceSpec = Omit<ServiceContainerArgs, "settings" | "network" | "s
  * declares them as children first, then calls `serve` and registers its outputs itself.
  */
 export class ServiceComponent extends pulumi.ComponentResource {
-  private served?: { readonly container: docker.Container; readonly name: string };
+  private served?: { readonly container: docker.Container };
 
   constructor(
     type: string,
@@ -57,9 +51,12 @@ export class ServiceComponent extends pulumi.ComponentResource {
     return this.servedOrThrow().container;
   }
 
-  /** The container's name on the Docker host, for `docker exec` by scripts (backup, rotation). */
-  get containerName(): string {
-    return this.servedOrThrow().name;
+  /**
+   * The container's name on the Docker host, for `docker exec` by scripts (backup, rotation); a
+   * rolling service's carries its revision (config/rollout.ts).
+   */
+  get containerName(): pulumi.Output<string> {
+    return this.servedOrThrow().container.name;
   }
 
   /** Declares the service's container; `dependsOn` replaces the one in the component's args. */
@@ -76,7 +73,7 @@ export class ServiceComponent extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn },
     );
-    this.served = { container, name: containerName(settings, spec.service) };
+    this.served = { container };
     return container;
   }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_MEMORY_MIB, LOG_SERVICES, memoryColumn } from "./memory";
+import { rollsOut } from "./rollout";
 import { Target } from "./schema";
 import { SERVICES, ServiceName } from "./services";
 import type { Settings } from "./types";
@@ -53,6 +54,26 @@ export function memoryBudgetMiB(
 ): number {
   return enabledServices(settings).reduce((sum, s) => sum + settings.memoryMiB[s], 0);
 }
+
+/**
+ * What a rollout adds on top, in MiB: on vps the rolling services (config/rollout.ts) run two
+ * revisions while an update replaces them. Pulumi runs independent replacements in parallel and
+ * deletes the replaced containers only after their successors are up, so one update that touches
+ * all of them (a rotated secret in every env, a new release of each image) overlaps all of them
+ * at once: the sum of the enabled ones counts, not only the largest. Zero on local, where every
+ * container is replaced delete-first.
+ */
+export function rolloutOverlapMiB(
+  settings: Pick<Settings, "target" | "features" | "memoryMiB">,
+): number {
+  return enabledServices(settings)
+    .filter((s) => rollsOut(settings, s))
+    .reduce((sum, s) => sum + settings.memoryMiB[s], 0);
+}
+
+/** The most the stack may hold at once: its limits plus, on vps, a rollout's overlap. */
+export const peakMemoryMiB = (settings: Pick<Settings, "target" | "features" | "memoryMiB">) =>
+  memoryBudgetMiB(settings) + rolloutOverlapMiB(settings);
 
 /** When each service runs, for the README table. */
 const WHEN: Record<ServiceName, string> = {

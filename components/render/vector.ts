@@ -12,7 +12,8 @@ import { ADDRESSES } from "../../config/services";
  * - The API (health only) listens on loopback; nothing else on the network needs it.
  * - Postgres logs go to analytics directly: upstream's detour through Kong's /analytics/v1 is
  *   commented out of its kong.yml since Feb 2026.
- * - Routes match our container names (`<prefix>-<service>`) instead of `supabase-*`.
+ * - Routes match our container names (`<prefix>-<service>`, plus a revision suffix for services
+ *   rolled out create-before-delete on vps) instead of `supabase-*`.
  */
 
 /** The services whose logs Studio shows, with the Logflare source each one feeds. */
@@ -160,8 +161,12 @@ del(.label)
 del(.image)
 del(.host)`;
 
-/** VRL string literal for a container name (names are [a-zA-Z0-9_.-], but quote safely anyway). */
-const vrlString = (value: string): string => JSON.stringify(value);
+/**
+ * A VRL regex for a service's container names: the fixed name, or on vps a rolling service's
+ * revisions (`<name>-1a2b3c4d`, config/rollout.ts), both of which run during an update. Names
+ * are [a-zA-Z0-9_.-]: only `.` needs escaping.
+ */
+const appnamePattern = (name: string): string => `^${name.replace(/\./g, "\\.")}(-[0-9a-f]{8})?$`;
 
 export function vectorConfig(input: VectorConfigInput): Record<string, unknown> {
   const sources = Object.keys(LOG_SOURCES).sort() as LogSource[];
@@ -171,7 +176,10 @@ export function vectorConfig(input: VectorConfigInput): Record<string, unknown> 
       type: "route",
       inputs: ["project_logs"],
       route: Object.fromEntries(
-        sources.map((s) => [s, `.appname == ${vrlString(input.containers[s])}`]),
+        sources.map((s) => [
+          s,
+          `match(string(.appname) ?? "", r'${appnamePattern(input.containers[s])}')`,
+        ]),
       ),
     },
   };

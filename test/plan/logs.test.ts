@@ -61,7 +61,9 @@ describe("logs on the local stack (on by default)", () => {
     const token = env(container(plan, "analytics")).LOGFLARE_PUBLIC_ACCESS_TOKEN;
     expect(env(vector).LOGFLARE_PUBLIC_ACCESS_TOKEN).toBe(token);
     expect(upload.content).not.toContain(token);
-    expect(upload.content).toContain('.appname == "ownstack-local-realtime"');
+    expect(upload.content).toContain(
+      `match(string(.appname) ?? "", r'^ownstack-local-realtime(-[0-9a-f]{8})?$')`,
+    );
   });
 
   it("gives Studio the Logs Explorer: Logflare's URL and its query token, as upstream's overlay", () => {

@@ -133,7 +133,7 @@ describe("vector.yml", () => {
       Object.fromEntries(
         (Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [
           s,
-          `.appname == "ownstack-local-${s}"`,
+          `match(string(.appname) ?? "", r'^ownstack-local-${s}(-[0-9a-f]{8})?$')`,
         ]),
       ),
     );

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { containerName } from "../../../components/container";
 import type { Settings } from "../../../config/settings";
-import { dockerHostOf } from "../docker";
+import { dockerHostOf, runningContainerOf } from "../docker";
 import { OperatorError } from "../operatorError";
 import { requireWritable } from "../files";
 import type { StackOutputs } from "../pulumi";
@@ -28,7 +27,8 @@ export function stackSources(
       `stack "${settings.stack}" has no db container (target ${outputs.target}); back it up with --db-url postgres://… instead`,
     );
   const target = dockerTarget(outputs.dbContainer, { dockerHost });
-  const studio = { container: containerName(settings, "studio"), dockerHost };
+  // Studio and storage roll out with a revision in their names on vps: found by label.
+  const studio = { container: runningContainerOf(settings, "studio"), dockerHost };
   if (settings.storage.backend === "minio") {
     if (!outputs.minioContainer)
       throw new OperatorError(
@@ -44,7 +44,7 @@ export function stackSources(
   // The file backend keeps objects on the storage container's volume.
   return {
     target,
-    storage: { kind: "file", container: containerName(settings, "storage"), dockerHost },
+    storage: { kind: "file", container: runningContainerOf(settings, "storage"), dockerHost },
     studio,
     images: { db: settings.images.db },
   };

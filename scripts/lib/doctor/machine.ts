@@ -1,4 +1,4 @@
-import { enabledServices, memoryBudgetMiB } from "../../../config/budget";
+import { enabledServices, peakMemoryMiB, rolloutOverlapMiB } from "../../../config/budget";
 import { plannedBindings } from "../../../config/exposure";
 import type { Settings } from "../../../config/settings";
 import type { Check } from "./check";
@@ -20,14 +20,19 @@ export async function memoryCheck(
   host: string | undefined,
 ): Promise<Check> {
   const base = { id: "memory", label: "Memory" };
-  const budget = memoryBudgetMiB(settings);
+  // On vps a rollout runs two revisions of the rolling services: the peak must fit.
+  const budget = peakMemoryMiB(settings);
+  const overlap = rolloutOverlapMiB(settings);
   const largest = enabledServices(settings).sort(
     (a, b) => settings.memoryMiB[b] - settings.memoryMiB[a],
   )[0];
   const fix =
     `lower a limit, e.g. \`pulumi config set -s ${settings.stack} --path 'memoryLimits[0]' ${largest}=${Math.max(64, Math.floor(settings.memoryMiB[largest] / 2))}MiB\`, ` +
     `or turn off services you do not need (e.g. \`pulumi config set -s ${settings.stack} ollama false\`)`;
-  const limits = `the enabled services' memory limits add up to ${gib(budget)}`;
+  const limits =
+    overlap > 0
+      ? `the enabled services' memory limits add up to ${gib(budget - overlap)}, ${gib(budget)} while an update runs old and new revisions side by side`
+      : `the enabled services' memory limits add up to ${gib(budget)}`;
   if (host !== undefined) {
     if (docker.memTotalMiB === undefined)
       return {
