@@ -62,7 +62,6 @@ export function restEnv(args: RestEnvArgs): Env {
     PGRST_DB_EXTRA_SEARCH_PATH: settings.rest.extraSearchPath,
     PGRST_DB_ANON_ROLE: "anon",
     PGRST_JWT_SECRET: args.jwks ?? args.jwtSecret,
-    PGRST_DB_USE_LEGACY_GUCS: false,
     PGRST_APP_SETTINGS_JWT_EXP: settings.auth.jwtExpiry,
     PGRST_ADMIN_SERVER_PORT: ADDRESSES.rest.metrics.port,
     PGRST_ADMIN_SERVER_HOST: restAdminHost(settings.images.rest, args.metrics ?? false),
