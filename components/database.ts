@@ -50,6 +50,20 @@ export function dbUrl(
   );
 }
 
+/** The db container's env; npm run pg-upgrade starts the new major's server with the same. */
+export function dbEnv<P extends pulumi.Input<string>>(password: P, jwtExpiry: number) {
+  return {
+    POSTGRES_HOST: "/var/run/postgresql",
+    PGPORT: DB_PORT,
+    POSTGRES_PORT: DB_PORT,
+    PGPASSWORD: password,
+    POSTGRES_PASSWORD: password,
+    PGDATABASE: DB_NAME,
+    POSTGRES_DB: DB_NAME,
+    JWT_EXP: jwtExpiry,
+  };
+}
+
 /** Postgres from the supabase/postgres image, with its data and config on protected volumes. */
 export class Database extends ServiceComponent {
   public readonly dataVolume = this.volume("db-data");
@@ -65,18 +79,15 @@ export class Database extends ServiceComponent {
       // password to every role: the rotation path for an existing data volume (render/dbStart.ts).
       entrypoints: ["/bin/sh", DB_START_PATHS.script],
       command: DB_COMMAND,
-      env: {
-        POSTGRES_HOST: "/var/run/postgresql",
-        PGPORT: DB_PORT,
-        POSTGRES_PORT: DB_PORT,
-        PGPASSWORD: args.password,
-        POSTGRES_PASSWORD: args.password,
-        PGDATABASE: DB_NAME,
-        POSTGRES_DB: DB_NAME,
-        JWT_EXP: jwtExpiry,
-      },
+      env: dbEnv(args.password, jwtExpiry),
       volumes: [
-        { volumeName: this.dataVolume.name, containerPath: "/var/lib/postgresql/data" },
+        {
+          // After npm run pg-upgrade the upgraded data is on its own volume; the stack's volume
+          // stays as it was, the rollback (config/dbData.ts).
+          volumeName:
+            args.settings.db.dataVolume !== "" ? args.settings.db.dataVolume : this.dataVolume.name,
+          containerPath: "/var/lib/postgresql/data",
+        },
         { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
       ],
       // Init SQL runs only on an empty data directory; the start wrapper covers every later start.

@@ -43,5 +43,12 @@ export const IMAGES = {
   backupNode: "node:22.23.2-bookworm-slim",
 } as const;
 
+/**
+ * The major of every stack's data until it is upgraded: the db pin has been supabase/postgres 17
+ * since the first release. When the pin above moves to a new major this stays, so existing stacks are
+ * refused (and pointed at pg-upgrade) rather than started on old data.
+ */
+export const DB_DATA_MAJOR_DEFAULT = 17;
+
 export type ImageKey = keyof typeof IMAGES;
 export const IMAGE_KEYS = Object.keys(IMAGES) as ImageKey[];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DB_DATA_MAJOR_DEFAULT } from "./images";
 import { isHostName } from "./formats";
 import { restShape } from "./restConfig";
 import { authShape } from "./authConfig";
@@ -267,6 +268,18 @@ export const settingsShape = {
   imageOverrides: z
     .array(imageOverride, { error: 'expected a list such as ["kong=kong/kong:3.9.3"]' })
     .default([]),
+
+  // The db volume's PostgreSQL major (config/dbData.ts), and the volume npm run pg-upgrade made.
+  dbDataMajor: z
+    .number({ error: "expected a PostgreSQL major version such as 17" })
+    .int("expected a PostgreSQL major version such as 17")
+    .min(12, "expected a PostgreSQL major version such as 17")
+    .max(99, "expected a PostgreSQL major version such as 17")
+    .default(DB_DATA_MAJOR_DEFAULT),
+  dbDataVolume: text(
+    'expected a Docker volume name such as "ownstack-local-db-data-pg18", or "" for the stack\'s own',
+    (v) => v === "" || /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(v),
+  ).default(""),
 } as const;
 
 export const settingsSchema = z.strictObject(settingsShape);

@@ -2,6 +2,7 @@ import { RunError } from "@pulumi/pulumi";
 import { Features, crossKeyProblems, foreignKeyFindings, plainTextSecrets } from "./checks";
 import { parseRetention } from "./backupRetention";
 import { longestGapSeconds, parseSchedule } from "./backupSchedule";
+import { dbDataMajorProblems } from "./dbData";
 import { portConflicts } from "./exposure";
 import { ImageKey } from "./images";
 import { KubernetesSettings, kubernetesSettings } from "./kubernetes";
@@ -68,6 +69,11 @@ export interface ParseOptions {
   readonly projectDir?: string;
   /** The keys the CLI passes as secrets (PULUMI_CONFIG_SECRET_KEYS), to warn about plain-text ones. */
   readonly secretKeys?: readonly string[];
+  /**
+   * npm run pg-upgrade reads a stack whose db image is already the new major: everything else is
+   * checked as usual.
+   */
+  readonly acceptOtherDbMajor?: boolean;
 }
 
 /** Settings plus what is worth a warning but not a refusal (keys nothing reads, plain-text secrets). */
@@ -140,6 +146,15 @@ export function parseConfig(
   later.push(
     ...crossKeyProblems(c, features, rawConfig, memoryMiB.redis),
     ...portConflicts(settings),
+    ...(options.acceptOtherDbMajor
+      ? []
+      : dbDataMajorProblems({
+          ...settings.db,
+          stack,
+          prefix: settings.prefix,
+          target: c.target,
+          dbImage: images.db,
+        })),
     ...projectFileProblems(
       { ...c, functions: features.functions },
       options.projectDir ?? process.cwd(),
@@ -247,6 +262,7 @@ function assemble(
     functions: { path: c.functionsPath, verifyJwt: c.functionsVerifyJwt },
     pooler: { tenantId: stack },
     migrations: { path: c.migrationsPath, seedPath: c.seedPath },
+    db: { dataMajor: c.dbDataMajor, dataVolume: c.dbDataVolume },
     backup: backupSettings(c),
     kubernetes,
     vps: {

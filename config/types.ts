@@ -83,6 +83,8 @@ export interface Settings {
   /** Supavisor's tenant: clients connect as `postgres.<tenantId>`. */
   readonly pooler: Readonly<{ tenantId: string }>;
   readonly migrations: Readonly<{ path: string; seedPath: string }>;
+  /** The PostgreSQL major of the db volume's data, and the volume npm run pg-upgrade made ("": the stack's own). */
+  readonly db: Readonly<{ dataMajor: number; dataVolume: string }>;
   /** The backup scheduler: cron text (UTC), retention, the longest gap between runs, off-site target. */
   readonly backup: Readonly<{
     schedule: string;

@@ -1,6 +1,6 @@
-import { createInterface } from "node:readline/promises";
 import { resolve } from "node:path";
 import { EXIT, ExitCode, OperatorError, operatorCommand, runMain } from "./lib/errors";
+import { confirm } from "./lib/confirm";
 import { PROJECT_DIR, readStackConfig, requireDeployed, stackRawConfig } from "./lib/project";
 import { PulumiCli, pulumiCli } from "./lib/pulumi";
 import {
@@ -65,7 +65,7 @@ async function rotate(): Promise<ExitCode> {
     stackRawConfig(projectDir, opts.stack)["ownstack:authSigning"] === "hs256" ? "hs256" : "es256";
 
   console.log(planText(names, opts.stack, next, signing));
-  if (!opts.yes && !(await confirm("\nGo ahead? [y/N] "))) {
+  if (!opts.yes && !(await confirm("\nGo ahead? [y/N] ", "rotate"))) {
     console.log("Nothing changed.");
     return EXIT.ok;
   }
@@ -110,15 +110,4 @@ function printNewKeys(
     else console.log(`New ${label}: pulumi stack output -s ${stack} --show-secrets ${output}`);
   }
   console.log(jwtWarning(signing));
-}
-
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY)
-    throw new OperatorError("no terminal to confirm on; add --yes to rotate without a prompt.");
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -33,6 +33,7 @@ describe("bad config under the runner", () => {
   let invalid: RunResult;
   let missingPaths: RunResult;
   let previewRefused: RunResult;
+  let newMajor: RunResult;
   beforeAll(async () => {
     invalid = await runProgram({
       stack: "local",
@@ -57,7 +58,13 @@ describe("bad config under the runner", () => {
         "ownstack:redisMaxMemory": "900mb",
       },
     });
-  }, 3 * RUN_TIMEOUT);
+    // A PostgreSQL major bump of the db image on a stack whose data is the old major.
+    newMajor = await runProgram({
+      stack: "local",
+      preview: true,
+      config: { "ownstack:imageOverrides": '["db=supabase/postgres:18.1.0.1"]' },
+    });
+  }, 4 * RUN_TIMEOUT);
 
   it("prints the README's example error, to the letter, and declares nothing", () => {
     expect(expectRefused(invalid)).toBe(readmeExample());
@@ -79,5 +86,14 @@ describe("bad config under the runner", () => {
     expect(message).toContain("ownstack:qdrantPort");
     expect(message).toContain("ownstack:memoryLimits[0]");
     expect(message).toContain("ownstack:redisMaxMemory");
+  });
+
+  it("refuses a db image of another PostgreSQL major in a preview, naming the key and the upgrade command", () => {
+    const message = expectRefused(newMajor);
+    expect(message).toMatch(/^Invalid config for stack "local" \(1 problem\):/);
+    expect(message).toContain(
+      "ownstack:dbDataMajor: the data on volume ownstack-local-db-data is PostgreSQL 17, but the db image supabase/postgres:18.1.0.1 runs PostgreSQL 18",
+    );
+    expect(message).toContain("npm run pg-upgrade -- -s local");
   });
 });

@@ -40,6 +40,26 @@ export interface DrillReport {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * Rows per table in `target`, for tables named as the manifest names them (QUALIFIED_NAME, safe
+ * in SQL), counted in batches of 200 per query.
+ */
+export async function countTableRows(
+  target: PgTarget,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
+  const found: Record<string, number> = {};
+  for (let i = 0; i < tables.length; i += 200) {
+    const batch = tables.slice(i, i + 200);
+    const rows = await query(
+      target,
+      batch.map((t, j) => `select ${i + j}, count(*) from ${t}`).join(" union all "),
+    );
+    for (const [index, n] of rows) found[tables[Number(index)]] = Number(n);
+  }
+  return found;
+}
+
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const manifest = readManifest(o.folder);
   if (!manifest.counts)
@@ -93,15 +113,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         createReadStream(dump),
       );
       const tables = Object.keys(manifest.counts!.tables).filter((t) => QUALIFIED_NAME.test(t));
-      const found: Record<string, number> = {};
-      for (let i = 0; i < tables.length; i += 200) {
-        const batch = tables.slice(i, i + 200);
-        const rows = await query(
-          target,
-          batch.map((t, j) => `select ${i + j}, count(*) from ${t}`).join(" union all "),
-        );
-        for (const [index, n] of rows) found[tables[Number(index)]] = Number(n);
-      }
+      const found = await countTableRows(target, tables);
       const tableMismatches = countDifferences(manifest.counts!.tables, found);
 
       let bucketMismatches: string[] = [];
