@@ -71,6 +71,19 @@ set -u
 port="\${PGPORT:-5432}"
 rm -f ${paths.marker}
 
+# A server refuses data of another major ("database files are incompatible with server"), after
+# the entrypoint has run; say why, once, before anything starts. pulumi up refuses such an image
+# already (ownstack:dbDataMajor); this covers an image changed outside it.
+data="\${PGDATA:-/var/lib/postgresql/data}"
+if [ -f "$data/PG_VERSION" ]; then
+  have=$(cat "$data/PG_VERSION")
+  runs=$(postgres --version | sed 's/[^0-9]*//; s/[^0-9].*//')
+  if [ -n "$runs" ] && [ "$have" != "$runs" ]; then
+    echo "ownstack: the data in $data is PostgreSQL $have but this image runs PostgreSQL $runs; not started. Upgrade the data with npm run pg-upgrade -- -s <stack>, or use a PostgreSQL $have image (ownstack:dbDataMajor)." >&2
+    exit 1
+  fi
+fi
+
 docker-entrypoint.sh "$@" &
 child=$!
 # PID 1 gets no default signal handling: pass docker stop (the image's STOPSIGNAL is SIGINT, a fast

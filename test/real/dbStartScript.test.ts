@@ -1,5 +1,14 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDbStartScript, renderRotatePasswordsPsql } from "../../components/render/dbStart";
@@ -36,14 +45,14 @@ let psqlLog: string;
 const markerSeenByPsql = () =>
   existsSync(psqlLog) ? readFileSync(psqlLog, "utf8").trim().split("\n") : [];
 
-function startWrapper(password: string): ChildProcess {
+function startWrapper(password: string, dataDir = cluster.dataDir): ChildProcess {
   const bin = join(cluster.root, "bin");
   return spawn("/bin/sh", [paths.script, "postgres", "-c", "log_min_messages=fatal"], {
     env: {
       PATH: `${bin}:${process.env.PATH}`,
       HOME: cluster.root,
       PGPORT: String(cluster.port),
-      PGDATA: cluster.dataDir,
+      PGDATA: dataDir,
       PG_BIN: cluster.binDir,
       MARKER: paths.marker,
       PSQL_LOG: psqlLog,
@@ -96,6 +105,8 @@ beforeAll(async () => {
     '#!/bin/sh\n[ "$1" = postgres ] && shift\nexec "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" -k "$SOCKET_DIR" -c listen_addresses=127.0.0.1 "$@"\n',
   );
   chmodSync(join(cluster.root, "bin", "docker-entrypoint.sh"), 0o755);
+  // The image has its server on PATH; the wrapper asks it for its major.
+  symlinkSync(join(cluster.binDir, "postgres"), join(cluster.root, "bin", "postgres"));
   psqlLog = join(cluster.root, "psql.log");
   const realPsql = execFileSync("sh", ["-c", "command -v psql"], { encoding: "utf8" }).trim();
   writeFileSync(
@@ -164,5 +175,27 @@ describe.skipIf(missing.length > 0)("db start wrapper (real Postgres, real psql)
     } finally {
       expect(await stop(db, "SIGTERM")).toBe(0);
     }
+  });
+
+  it("refuses data of another PostgreSQL major before starting anything, naming the upgrade command", async () => {
+    // A data folder an older major left: PG_VERSION is what the server checks first.
+    const older = join(cluster.root, "data-older");
+    mkdirSync(older, { mode: 0o700 });
+    writeFileSync(join(older, "PG_VERSION"), "15\n");
+    const ids = postgresIds();
+    if (ids) for (const p of [older, join(older, "PG_VERSION")]) chownSync(p, ids.uid, ids.gid);
+    const db = startWrapper(NEW, older);
+    let stderr = "";
+    db.stderr!.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => db.once("exit", resolve));
+    const runs = execFileSync(join(cluster.binDir, "postgres"), ["--version"], {
+      encoding: "utf8",
+    });
+    const major = /(\d+)/.exec(runs)![1];
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      `ownstack: the data in ${older} is PostgreSQL 15 but this image runs PostgreSQL ${major}; not started. Upgrade the data with npm run pg-upgrade -- -s <stack>, or use a PostgreSQL 15 image (ownstack:dbDataMajor).`,
+    );
+    expect(existsSync(join(older, "postmaster.pid"))).toBe(false);
   });
 });
