@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
+import type { Settings } from "../config/settings";
 import { Env, Healthcheck } from "./container";
 import { OneShotJob } from "./jobGates";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
@@ -97,12 +98,20 @@ export function storageEnv(args: StorageEnvArgs): Env {
 }
 
 /** Where objects go: MinIO on the private network, a volume, or a real S3 service (kubernetes). */
+/**
+ * The region Storage signs S3 protocol requests for (its REGION): what an S3 client of
+ * `/storage/v1/s3` must be configured with. MinIO and the file backend use upstream's `local`.
+ */
+export function storageRegion(settings: Settings): string {
+  return settings.storage.backend === "s3" ? settings.kubernetes.s3.region : "local";
+}
+
 function storageBackendEnv(args: StorageEnvArgs): { region: string; env: Env } {
   const { settings } = args;
   const { backend, bucket } = settings.storage;
   if (backend === "file")
     return {
-      region: "local",
+      region: storageRegion(settings),
       env: {
         STORAGE_BACKEND: "file",
         GLOBAL_S3_BUCKET: bucket,
@@ -112,7 +121,12 @@ function storageBackendEnv(args: StorageEnvArgs): { region: string; env: Env } {
   const s3 =
     backend === "minio"
       ? // MinIO serves buckets by path, not by virtual host.
-        { endpoint: MINIO_URL, protocol: "http", forcePathStyle: true, region: "local" }
+        {
+          endpoint: MINIO_URL,
+          protocol: "http",
+          forcePathStyle: true,
+          region: storageRegion(settings),
+        }
       : {
           ...settings.kubernetes.s3,
           protocol: new URL(settings.kubernetes.s3.endpoint).protocol.replace(":", ""),

@@ -1,6 +1,7 @@
 import { Settings } from "../../config/settings";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
+import { storageRegion } from "../storage";
 
 /**
  * Wiring the Docker layers and the kubernetes stack share, so that a service gets the same keys
@@ -37,6 +38,12 @@ export function commonOutputs(
     jwtSecret: secrets.jwtSecret,
     postgresPassword: secrets.postgresPassword,
     storageBucket: settings.storage.bucket,
+    // Storage's S3 protocol (supabase docs: storage/s3/authentication): any S3 client with these
+    // four values reaches every bucket; the keys bypass row level security, like serviceRoleKey.
+    storageS3Endpoint: `${settings.publicUrl}/storage/v1/s3`,
+    storageS3Region: storageRegion(settings),
+    storageS3AccessKeyId: secrets.s3ProtocolAccessKeyId,
+    storageS3SecretAccessKey: secrets.s3ProtocolAccessKeySecret,
     keysCommand: `${show("anonKey")} && ${show("serviceRoleKey")}`,
     signingKeyId: signing?.kid,
     publishableKey: signing?.publishableKey,

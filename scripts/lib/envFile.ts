@@ -21,7 +21,32 @@ export interface EnvEntry {
   readonly secret: boolean;
 }
 
-type Source = "url" | "anon" | "service" | "qdrantUrl" | "qdrantKey" | "ollama" | "redis";
+type Source =
+  | "url"
+  | "anon"
+  | "service"
+  | "qdrantUrl"
+  | "qdrantKey"
+  | "ollama"
+  | "redis"
+  | "s3Endpoint"
+  | "s3Region"
+  | "s3KeyId"
+  | "s3Secret";
+
+/** Storage's S3 protocol under the names the AWS SDKs' S3 examples for Supabase use; server-only. */
+const S3_NAMES = {
+  s3Endpoint: "SUPABASE_S3_ENDPOINT",
+  s3Region: "SUPABASE_S3_REGION",
+  s3KeyId: "SUPABASE_S3_ACCESS_KEY_ID",
+  s3Secret: "SUPABASE_S3_SECRET_ACCESS_KEY",
+} as const;
+const NO_S3 = {
+  s3Endpoint: undefined,
+  s3Region: undefined,
+  s3KeyId: undefined,
+  s3Secret: undefined,
+};
 
 /** Names per format; `undefined` means the format gets no such variable. */
 const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
@@ -33,6 +58,7 @@ const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
     qdrantKey: "QDRANT_API_KEY",
     ollama: "OLLAMA_URL",
     redis: "REDIS_URL",
+    ...S3_NAMES,
   },
   // Vite inlines every VITE_* into the browser bundle, and a Vite app has no server of its own.
   vite: {
@@ -43,6 +69,7 @@ const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
     qdrantKey: undefined,
     ollama: undefined,
     redis: undefined,
+    ...NO_S3,
   },
   next: {
     url: "NEXT_PUBLIC_SUPABASE_URL",
@@ -52,6 +79,7 @@ const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
     qdrantKey: "QDRANT_API_KEY",
     ollama: "OLLAMA_URL",
     redis: "REDIS_URL",
+    ...S3_NAMES,
   },
   // supabase-py's examples read SUPABASE_KEY; the ollama package reads OLLAMA_HOST.
   python: {
@@ -62,6 +90,7 @@ const NAMES: Record<EnvFormat, Record<Source, string | undefined>> = {
     qdrantKey: "QDRANT_API_KEY",
     ollama: "OLLAMA_HOST",
     redis: "REDIS_URL",
+    ...S3_NAMES,
   },
 };
 
@@ -84,6 +113,11 @@ export function appEnv(
     ["ollama", outputs.ollamaUrl, false],
     // redis://:<password>@host:port carries the password.
     ["redis", outputs.redisUrl, true],
+    ["s3Endpoint", outputs.storageS3Endpoint, false],
+    ["s3Region", outputs.storageS3Region, false],
+    // The S3 keys open every bucket past row level security: only with --service, as the key above.
+    ["s3KeyId", opts.service ? outputs.storageS3AccessKeyId : undefined, true],
+    ["s3Secret", opts.service ? outputs.storageS3SecretAccessKey : undefined, true],
   ];
   return values.flatMap(([source, value, secret]) => {
     const name = NAMES[format][source];

@@ -201,6 +201,11 @@ export const stackOutputsSchema = z.object({
   dbContainer: optionalText,
   minioContainer: optionalText,
   storageBucket: optionalText,
+  // Older stacks predate these: npm run env then writes no S3 lines.
+  storageS3Endpoint: optionalText,
+  storageS3Region: optionalText,
+  storageS3AccessKeyId: optionalText,
+  storageS3SecretAccessKey: optionalText,
   qdrantUrl: optionalText,
   qdrantApiKey: optionalText,
   ollamaUrl: optionalText,

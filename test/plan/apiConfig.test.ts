@@ -33,6 +33,22 @@ describe("the REST API surface and Studio's assistant reach both runtimes", () =
     expect(podEnv(kubernetes, studioOn.kubernetes())).toMatchObject(EXPECTED);
   });
 
+  it("the stack outputs Storage's S3 endpoint, region and access key (secret) on both runtimes", () => {
+    for (const plan of [docker, kubernetes]) {
+      expect(plan.outputs.storageS3Endpoint).toBe("https://api.example.com/storage/v1/s3");
+      expect(plan.secretOutputs.has("storageS3AccessKeyId")).toBe(true);
+      expect(plan.secretOutputs.has("storageS3SecretAccessKey")).toBe(true);
+    }
+    // The keys and region Storage itself checks S3 signatures with.
+    const storage = env(container(docker, "storage"));
+    expect(docker.outputs.storageS3AccessKeyId).toBe(storage.S3_PROTOCOL_ACCESS_KEY_ID);
+    expect(docker.outputs.storageS3SecretAccessKey).toBe(storage.S3_PROTOCOL_ACCESS_KEY_SECRET);
+    expect(docker.outputs.storageS3Region).toBe(storage.REGION);
+    const pod = podEnv(kubernetes, named(kubernetes, "Deployment", "storage"));
+    expect(kubernetes.outputs.storageS3Region).toBe(pod.REGION);
+    expect(pod.REGION).toBe("eu-central-1");
+  });
+
   it("Studio gets OPENAI_API_KEY as a secret input, and nothing without the key", () => {
     const studio = studioOn.docker();
     expect(env(studio).OPENAI_API_KEY).toBe("sk-test-openai");

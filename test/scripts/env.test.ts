@@ -30,6 +30,33 @@ const VPS: StackOutputs = {
 const names = (entries: { name: string }[]) => entries.map((e) => e.name);
 
 describe("app env from stack outputs", () => {
+  it("gives S3 clients Storage's endpoint and region, and its access key only with --service", () => {
+    const withS3: StackOutputs = {
+      ...VPS,
+      storageS3Endpoint: "https://api.example.com/storage/v1/s3",
+      storageS3Region: "local",
+      storageS3AccessKeyId: "s3-key-id",
+      storageS3SecretAccessKey: "s3-key-secret",
+    };
+    const s3 = (entries: ReturnType<typeof appEnv>) =>
+      entries.filter((e) => e.name.startsWith("SUPABASE_S3_"));
+    expect(s3(appEnv(withS3, "plain", { service: false }))).toEqual([
+      {
+        name: "SUPABASE_S3_ENDPOINT",
+        value: "https://api.example.com/storage/v1/s3",
+        secret: false,
+      },
+      { name: "SUPABASE_S3_REGION", value: "local", secret: false },
+    ]);
+    expect(s3(appEnv(withS3, "python", { service: true })).slice(2)).toEqual([
+      { name: "SUPABASE_S3_ACCESS_KEY_ID", value: "s3-key-id", secret: true },
+      { name: "SUPABASE_S3_SECRET_ACCESS_KEY", value: "s3-key-secret", secret: true },
+    ]);
+    // A browser bundle has no use for an S3 endpoint, and must never see the keys.
+    expect(s3(appEnv(withS3, "vite", { service: true }))).toEqual([]);
+    expect(s3(appEnv(VPS, "plain", { service: true }))).toEqual([]);
+  });
+
   it("gives the service_role key only with --service", async () => {
     expect(names(appEnv(LOCAL, "plain", { service: false }))).toEqual([
       "SUPABASE_URL",
