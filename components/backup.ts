@@ -8,6 +8,7 @@ import { SCHEDULER_ENV } from "../config/backupEnv";
 import { Env, ServiceArgs, oneShotContainer, scratchVolume } from "./container";
 import { DB_HOST, DB_NAME, DB_PORT } from "./database";
 import { MINIO_URL } from "./minio";
+import { WAL_ARCHIVE_PATHS } from "./render/walArchive";
 import { ServiceComponent } from "./serviceComponent";
 
 /** From the address table, where Prometheus' scrape target comes from too. */
@@ -36,6 +37,8 @@ export interface BackupArgs extends ServiceArgs {
       };
   /** Studio's saved snippets and Edge Functions volumes (Studio.snippetsVolume, .functionsVolume). */
   readonly studio: { readonly snippets: docker.Volume; readonly functions: docker.Volume };
+  /** The db container's WAL archive (Database.walVolume): base backups, WAL off-site, pruning. */
+  readonly walVolume?: docker.Volume;
   /** Secret credentials of the off-site copy (settings.backup.offsite says which kind). */
   readonly offsite?: {
     readonly sftpPrivateKey?: pulumi.Input<string>;
@@ -126,6 +129,13 @@ export class Backup extends ServiceComponent {
           }
         : { [SCHEDULER_ENV.storageKind]: "file", [SCHEDULER_ENV.storageMount]: STORAGE_PARENT }),
       [SCHEDULER_ENV.studioMount]: STUDIO_PARENT,
+      ...(args.walVolume
+        ? {
+            [SCHEDULER_ENV.walDir]: WAL_ARCHIVE_PATHS.dir,
+            [SCHEDULER_ENV.pitrRetentionDays]: b.pitr.retentionDays,
+            [SCHEDULER_ENV.walArchiveTimeout]: b.pitr.archiveTimeoutSeconds,
+          }
+        : {}),
       ...(kind !== undefined ? { [SCHEDULER_ENV.offsite]: b.offsite } : {}),
       ...(kind === "sftp"
         ? {
@@ -173,6 +183,10 @@ export class Backup extends ServiceComponent {
             containerPath: `${STUDIO_PARENT}/edge-functions`,
             readOnly: true,
           },
+          // The same path as in the db container, so restore_command reads it unchanged.
+          ...(args.walVolume
+            ? [{ volumeName: args.walVolume.name, containerPath: WAL_ARCHIVE_PATHS.dir }]
+            : []),
         ],
         healthcheck: {
           tests: [

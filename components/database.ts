@@ -1,8 +1,16 @@
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
 import { ServiceArgs } from "./container";
 import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests, dbStartFiles } from "./render/dbStart";
 import { initSqlFiles } from "./render/initSql";
+import {
+  WAL_ARCHIVE_PATHS,
+  renderWalArchiveScript,
+  replicationHbaShell,
+  walArchiveArgs,
+  walArchivePrepareShell,
+} from "./render/walArchive";
 import { ServiceComponent } from "./serviceComponent";
 
 /** What a service that logs in to Postgres takes besides its own inputs: it starts after its `dependsOn`. */
@@ -69,16 +77,28 @@ export class Database extends ServiceComponent {
   public readonly dataVolume = this.volume("db-data");
   /** Holds the pgsodium root key: losing it makes every Vault secret unreadable. */
   public readonly configVolume = this.volume("db-config");
+  /**
+   * Archived WAL for point-in-time recovery (render/walArchive.ts), protected like the data: with
+   * a base backup it is the database at any instant since. The backup scheduler mounts it too.
+   */
+  public readonly walVolume?: docker.Volume;
 
   constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:supabase:Database", name, args, opts);
     const { jwtExpiry } = args.settings.auth;
+    const { pitr } = args.settings.backup;
+    if (pitr.enabled) this.walVolume = this.volume("db-wal");
+    const hooks = pitr.enabled
+      ? { beforeStart: walArchivePrepareShell(), afterReady: replicationHbaShell("$psql") }
+      : {};
     this.serve({
       service: "db",
       // The wrapper runs the image's entrypoint with upstream's command, then applies the current
       // password to every role: the rotation path for an existing data volume (render/dbStart.ts).
       entrypoints: ["/bin/sh", DB_START_PATHS.script],
-      command: DB_COMMAND,
+      command: pitr.enabled
+        ? [...DB_COMMAND, ...walArchiveArgs(pitr.archiveTimeoutSeconds)]
+        : DB_COMMAND,
       env: dbEnv(args.password, jwtExpiry),
       volumes: [
         {
@@ -89,12 +109,21 @@ export class Database extends ServiceComponent {
           containerPath: "/var/lib/postgresql/data",
         },
         { volumeName: this.configVolume.name, containerPath: "/etc/postgresql-custom" },
+        ...(this.walVolume
+          ? [{ volumeName: this.walVolume.name, containerPath: WAL_ARCHIVE_PATHS.dir }]
+          : []),
       ],
       // Init SQL runs only on an empty data directory; the start wrapper covers every later start.
       uploads: pulumi.secret(
         pulumi
           .output(args.password)
-          .apply((pw) => [...initSqlFiles(pw, jwtExpiry), ...dbStartFiles()]),
+          .apply((pw) => [
+            ...initSqlFiles(pw, jwtExpiry),
+            ...dbStartFiles(undefined, hooks),
+            ...(pitr.enabled
+              ? [{ file: WAL_ARCHIVE_PATHS.script, content: renderWalArchiveScript() }]
+              : []),
+          ]),
       ),
       // Healthy only once the password is applied, so no dependent starts with one the db lacks.
       // A first start runs initdb and the image's migrate.sh (init scripts plus every bundled

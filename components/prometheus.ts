@@ -91,7 +91,10 @@ export class Prometheus extends ServiceComponent {
         { file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" },
         {
           file: RULES_PATH,
-          content: renderAlertRules({ backup: settings.features.backup }),
+          content: renderAlertRules({
+            backup: settings.features.backup,
+            pitr: settings.backup.pitr.enabled,
+          }),
           permissions: "0644",
         },
       ],

@@ -24,4 +24,7 @@ export const SCHEDULER_ENV = {
   s3Region: "OWNSTACK_OFFSITE_S3_REGION",
   s3AccessKeyId: "AWS_ACCESS_KEY_ID",
   s3SecretAccessKey: "AWS_SECRET_ACCESS_KEY",
+  walDir: "OWNSTACK_WAL_DIR",
+  pitrRetentionDays: "OWNSTACK_PITR_RETENTION_DAYS",
+  walArchiveTimeout: "OWNSTACK_WAL_ARCHIVE_TIMEOUT_SECONDS",
 } as const;

@@ -257,6 +257,20 @@ export const settingsShape = {
     /^[a-z0-9-]{2,32}$/.test(v),
   ).default("us-east-1"),
   backupSftpHostKey: sshPublicKey.default(""),
+  // Point-in-time recovery on Docker: WAL archiving and base backups (README "Point-in-time recovery").
+  pitr: z.boolean({ error: "expected true or false" }).default(true),
+  walArchiveTimeoutSeconds: z
+    .number({ error: "expected a number of seconds between 10 and 3600" })
+    .int("expected a number of seconds between 10 and 3600")
+    .min(10, "expected a number of seconds between 10 and 3600")
+    .max(3600, "expected a number of seconds between 10 and 3600")
+    .default(60),
+  pitrRetentionDays: z
+    .number({ error: "expected a whole number of days between 1 and 90" })
+    .int("expected a whole number of days between 1 and 90")
+    .min(1, "expected a whole number of days between 1 and 90")
+    .max(90, "expected a whole number of days between 1 and 90")
+    .default(7),
 
   // Rotation counters: bump one (npm run rotate) and `pulumi up` regenerates that secret.
   ...rotationKeys(),

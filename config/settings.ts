@@ -291,6 +291,11 @@ function backupSettings(c: RawSettings): Settings["backup"] {
     s3Endpoint: c.backupOffsiteS3Endpoint,
     s3Region: c.backupOffsiteS3Region,
     sftpHostKey: c.backupSftpHostKey.trim(),
+    pitr: {
+      enabled: c.pitr && c.backup,
+      archiveTimeoutSeconds: c.walArchiveTimeoutSeconds,
+      retentionDays: c.pitrRetentionDays,
+    },
   };
 }
 

@@ -94,6 +94,8 @@ export interface Settings {
     s3Endpoint: string;
     s3Region: string;
     sftpHostKey: string;
+    /** WAL archiving and base backups for point-in-time recovery (Docker stacks with backup on). */
+    pitr: Readonly<{ enabled: boolean; archiveTimeoutSeconds: number; retentionDays: number }>;
   }>;
   /** target kubernetes: cluster, database engine, ingress, S3 and replicas (config/kubernetes.ts). */
   readonly kubernetes: KubernetesSettings;

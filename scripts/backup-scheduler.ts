@@ -16,6 +16,10 @@ import {
 import { schedulerConfig } from "./lib/backup/schedulerEnv";
 import { nextRun } from "../config/backupSchedule";
 import { join } from "node:path";
+import { listBaseBackups } from "./lib/backup/baseBackup";
+import { coverage, describeCoverage } from "./lib/backup/pitr";
+import { formatPitrReport, pitrDrill, pitrStage } from "./lib/backup/pitrRestore";
+import { archiverStatus, readPitrState, renderPitrMetrics } from "./lib/backup/pitrSchedule";
 
 /**
  * The backup scheduler's entry point, bundled by components/backup.ts into one file that the
@@ -25,6 +29,9 @@ import { join } from "node:path";
  *   now     one backup at once
  *   status  JSON: the last good backup, retained bytes, last attempt, off-site state
  *   drill   restore the newest backup into a scratch database, compare, drop it
+ *   drill --to <time>       point-in-time recovery into a scratch folder, report, remove it
+ *   pitr-stage --to <time>  point-in-time recovery kept for `npm run restore -- --to` to swap in
+ *   pitr-range              what the WAL archive covers
  */
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
@@ -32,6 +39,17 @@ const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 async function main(command: string): Promise<number> {
   const cfg = schedulerConfig(process.env);
   const offsite = cfg.offsite && offsiteTarget(cfg.offsite);
+  const pitr = cfg.pitr && {
+    root: cfg.root,
+    prefix: cfg.prefix,
+    target: cfg.target,
+    passphrase: cfg.key,
+    keyId: cfg.keyId,
+    pitr: cfg.pitr,
+    offsite: cfg.offsite,
+    now: () => new Date(),
+    log,
+  };
   let wake: (() => void) | undefined;
   const scheduler = new BackupScheduler({
     schedule: cfg.schedule,
@@ -49,6 +67,7 @@ async function main(command: string): Promise<number> {
       progress: lineProgress(log),
     },
     offsite,
+    pitr,
     now: () => new Date(),
     sleep: (ms) => new Promise((ok) => ((wake = ok), setTimeout(ok, ms).unref())),
     log,
@@ -56,6 +75,33 @@ async function main(command: string): Promise<number> {
 
   if (command === "status") {
     console.log(statusJson(cfg.root, cfg.prefix, scheduler.intervalSeconds, new Date()));
+    return 0;
+  }
+  const to = process.argv[3] === "--to" ? process.argv[4] : undefined;
+  if ((command === "drill" && to !== undefined) || command === "pitr-stage") {
+    if (!cfg.pitr)
+      throw new OperatorError(
+        "point-in-time recovery is off for this stack (ownstack:pitr false, or ownstack:backup false)",
+      );
+    if (to === undefined) throw new OperatorError(`${command} needs --to <time>`);
+    const o = {
+      root: cfg.root,
+      prefix: cfg.prefix,
+      walDir: cfg.pitr.walDir,
+      to,
+      passphrase: cfg.key,
+      user: process.env.PGUSER ?? "supabase_admin",
+    };
+    const report = command === "drill" ? await pitrDrill(o) : await pitrStage(o);
+    const archiver = await archiverStatus(cfg.target).catch(() => undefined);
+    console.log(
+      formatPitrReport(report, { archiveTimeoutSeconds: cfg.pitr.archiveTimeoutSeconds, archiver }),
+    );
+    return 0;
+  }
+  if (command === "pitr-range") {
+    if (!cfg.pitr) throw new OperatorError("point-in-time recovery is off for this stack");
+    console.log(describeCoverage(coverage(cfg.root, cfg.prefix, cfg.pitr.walDir)));
     return 0;
   }
   if (command === "drill") {
@@ -72,9 +118,11 @@ async function main(command: string): Promise<number> {
     console.log(formatDrillReport(report));
     return report.ok ? 0 : 1;
   }
-  if (command === "now") return (await scheduler.runOnce()) ? 0 : 1;
+  if (command === "now") return (await scheduler.runScheduled()) ? 0 : 1;
   if (command !== "run")
-    throw new OperatorError(`unknown command ${command}; expected run, now, status or drill`);
+    throw new OperatorError(
+      `unknown command ${command}; expected run, now, status, drill [--to <time>], pitr-stage --to <time> or pitr-range`,
+    );
 
   if (
     cfg.key !== undefined &&
@@ -88,8 +136,17 @@ async function main(command: string): Promise<number> {
       );
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     if (req.url === "/metrics") {
+      const pitrBody = cfg.pitr
+        ? renderPitrMetrics({
+            archiver: await archiverStatus(cfg.target).catch(() => undefined),
+            archiveTimeoutSeconds: cfg.pitr.archiveTimeoutSeconds,
+            bases: listBaseBackups(cfg.root, cfg.prefix),
+            state: readPitrState(cfg.root),
+            offsiteConfigured: cfg.offsite !== undefined,
+          })
+        : "";
       const body = renderMetrics({
         last: lastGoodBackup(cfg.root, cfg.prefix),
         retained: retainedBytes(cfg.root, cfg.prefix),
@@ -98,7 +155,7 @@ async function main(command: string): Promise<number> {
         offsiteConfigured: offsite !== undefined,
         next: nextRun(cfg.schedule, new Date()),
       });
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(body);
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(body + pitrBody);
     } else if (req.url === "/healthz") {
       // Healthy while the loop ticks (it wakes every minute) or a backup is running.
       const fresh = scheduler.busy || Date.now() - scheduler.lastTick.getTime() < 5 * 60_000;

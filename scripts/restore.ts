@@ -10,6 +10,9 @@ import { SCHEDULER_COMMAND } from "./lib/doctor/backup";
 import type { DatabaseChoice } from "./lib/backup/database";
 import { requireDatabaseChoice, sourcesOfStack, withDatabaseChoice } from "./lib/backup/database";
 import { readPassphrase } from "./lib/backup/sources";
+import { parseTarget } from "./lib/backup/pitr";
+import { pitrOnDocker } from "./lib/backup/pitrDocker";
+import { formatCnpgRecovery } from "./lib/backup/pitrK8s";
 import { dockerEnv, dockerHostOf } from "./lib/docker";
 import { PROJECT_DIR, loadStackSettings, userCwd } from "./lib/project";
 
@@ -21,6 +24,10 @@ import { PROJECT_DIR, loadStackSettings, userCwd } from "./lib/project";
  * `npm run restore -- --drill -s local`: the scheduler restores its newest backup into a scratch
  * database beside the live one, compares row and object counts with the manifest and drops it.
  * `--drill <folder> --db-url …` does the same for a backup folder here, with local tools.
+ *
+ * `npm run restore -- -s local --to "2026-12-05T14:03:00Z" [--drill] [--force]`: point-in-time
+ * recovery from the WAL archive (./lib/backup/pitrDocker.ts); on kubernetes it prints the
+ * CloudNativePG recovery Cluster (./lib/backup/pitrK8s.ts).
  */
 runMain("restore", async () => {
   const restore = operatorCommand("restore")
@@ -31,6 +38,10 @@ runMain("restore", async () => {
     .option(
       "--drill",
       "restore into a scratch database, compare counts with the manifest, drop it; the live database is not touched",
+    )
+    .option(
+      "--to <time>",
+      'point-in-time recovery to this instant, e.g. "2026-12-05T14:03:00Z" (-s <stack>; README "Point-in-time recovery")',
     );
   const cmd = withDatabaseChoice(restore, {
     stack: "stack to restore into (containers from its outputs)",
@@ -52,8 +63,24 @@ runMain("restore", async () => {
       storage: boolean;
       quiet?: boolean;
       drill?: boolean;
+      to?: string;
     }
   >();
+  if (o.to !== undefined) {
+    if (o.stack === undefined || cmd.args[0] !== undefined)
+      throw new OperatorError(
+        "--to recovers a stack from its WAL archive: pass -s <stack> and no backup folder",
+      );
+    const target = parseTarget(o.to);
+    const settings = loadStackSettings(PROJECT_DIR, o.stack);
+    if (settings.target === "kubernetes") {
+      console.log(formatCnpgRecovery(settings, target));
+      return EXIT.ok;
+    }
+    return pitrOnDocker(settings, o.to, { drill: o.drill === true, force: o.force === true })
+      ? EXIT.ok
+      : EXIT.failed;
+  }
 
   requireDatabaseChoice(o, "where to restore");
   if (o.drill && cmd.args[0] === undefined && o.dbUrl === undefined) {

@@ -62,8 +62,18 @@ export function renderRotatePasswordsPsql(roles: readonly string[] = ALL_LOGIN_R
   );
 }
 
+/** Extra shell the wrapper runs: before the entrypoint (as root), and once the server is up. */
+export interface DbStartHooks {
+  readonly beforeStart?: string;
+  /** `$psql` is a trusted loopback psql as supabase_admin. */
+  readonly afterReady?: string;
+}
+
 /** POSIX sh: the image's entrypoint in the background, signals forwarded, password applied. */
-export function renderDbStartScript(paths: DbStartPaths = DB_START_PATHS): string {
+export function renderDbStartScript(
+  paths: DbStartPaths = DB_START_PATHS,
+  hooks: DbStartHooks = {},
+): string {
   return `#!/bin/sh
 # ownstack: starts supabase/postgres and re-applies POSTGRES_PASSWORD to every login role on every
 # start; init SQL alone runs only on an empty data directory.
@@ -84,7 +94,7 @@ if [ -f "$data/PG_VERSION" ]; then
   fi
 fi
 
-docker-entrypoint.sh "$@" &
+${hooks.beforeStart !== undefined ? `${hooks.beforeStart}\n\n` : ""}docker-entrypoint.sh "$@" &
 child=$!
 # PID 1 gets no default signal handling: pass docker stop (the image's STOPSIGNAL is SIGINT, a fast
 # shutdown) on to Postgres, which the entrypoint execs under the same PID.
@@ -111,7 +121,7 @@ for attempt in 1 2 3; do
   fi
   sleep 2
 done
-if [ "$applied" = yes ]; then
+${hooks.afterReady !== undefined ? `psql="psql -X -q -h 127.0.0.1 -p $port -U supabase_admin -d postgres"\n${hooks.afterReady}\n` : ""}if [ "$applied" = yes ]; then
   touch ${paths.marker}
 else
   echo "ownstack: could not apply POSTGRES_PASSWORD; no role changed and the old password still works. Fix the cause, then run pulumi up again." >&2
@@ -131,9 +141,10 @@ exit "$status"
 /** Files for the db container's `uploads`. */
 export function dbStartFiles(
   paths: DbStartPaths = DB_START_PATHS,
+  hooks: DbStartHooks = {},
 ): { file: string; content: string; executable?: boolean }[] {
   return [
-    { file: paths.script, content: renderDbStartScript(paths), executable: true },
+    { file: paths.script, content: renderDbStartScript(paths, hooks), executable: true },
     { file: paths.rotateSql, content: renderRotatePasswordsPsql() },
   ];
 }

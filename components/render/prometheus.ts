@@ -159,7 +159,9 @@ export function renderPrometheusYml(input: PrometheusConfigInput): string {
  * threshold is read from the scheduler's own interval metric, so a changed backupSchedule needs no
  * second edit here.
  */
-export function renderAlertRules(sources: Pick<MetricsSources, "backup">): string {
+export function renderAlertRules(
+  sources: Pick<MetricsSources, "backup"> & { readonly pitr?: boolean },
+): string {
   const rules = sources.backup
     ? [
         {
@@ -196,8 +198,72 @@ export function renderAlertRules(sources: Pick<MetricsSources, "backup">): strin
         },
       ]
     : [];
-  return stringify(
-    { groups: rules.length > 0 ? [{ name: "ownstack-backup", rules }] : [] },
-    { lineWidth: 0 },
-  );
+  const groups = [
+    ...(rules.length > 0 ? [{ name: "ownstack-backup", rules }] : []),
+    ...(sources.backup && sources.pitr ? [{ name: "ownstack-pitr", rules: PITR_RULES }] : []),
+  ];
+  return stringify({ groups }, { lineWidth: 0 });
 }
+
+/**
+ * Point-in-time recovery (scripts/lib/backup/pitrSchedule.ts exports the metrics from
+ * pg_stat_archiver and its own state). Lag: a finished segment waiting longer than three
+ * archive_timeouts means the recovery point is slipping.
+ */
+const PITR_RULES = [
+  {
+    alert: "WalArchivingFailing",
+    expr: "increase(ownstack_pitr_archive_failed_total[10m]) > 0 and ownstack_pitr_last_failed_timestamp_seconds > ownstack_pitr_last_archived_timestamp_seconds",
+    for: "5m",
+    labels: { severity: "critical" },
+    annotations: {
+      summary:
+        "Postgres cannot archive WAL: point-in-time recovery stops at the last archived segment",
+      description:
+        "archive_command keeps failing; WAL piles up in the db volume until it succeeds. See `docker logs` of the db container (wal-archive lines).",
+    },
+  },
+  {
+    alert: "WalArchiveLagging",
+    expr: "ownstack_pitr_archive_lag_seconds > 3 * ownstack_pitr_archive_timeout_seconds",
+    for: "5m",
+    labels: { severity: "warning" },
+    annotations: {
+      summary: "WAL archiving lags behind",
+      description:
+        "{{ $value | humanizeDuration }} since the last segment was archived while others wait: more than that could be lost.",
+    },
+  },
+  {
+    alert: "WalArchiverUnreadable",
+    expr: "ownstack_pitr_archiver_up == 0",
+    for: "15m",
+    labels: { severity: "warning" },
+    annotations: {
+      summary: "The backup scheduler cannot read pg_stat_archiver",
+      description: "Archiving state is unknown; check that db is up and the scheduler can log in.",
+    },
+  },
+  {
+    alert: "BaseBackupTooOld",
+    expr: "time() - ownstack_pitr_last_base_backup_timestamp_seconds > 2 * ownstack_backup_schedule_interval_seconds and ownstack_pitr_base_backups > 0",
+    for: "10m",
+    labels: { severity: "warning" },
+    annotations: {
+      summary: "No recent base backup: recovery replays ever more WAL",
+      description:
+        "The newest base backup is {{ $value | humanizeDuration }} old; the scheduler's log says why.",
+    },
+  },
+  {
+    alert: "WalOffsiteFailing",
+    expr: "ownstack_pitr_offsite_configured == 1 and increase(ownstack_pitr_offsite_failures_total[30m]) > 0 and time() - ownstack_pitr_offsite_last_success_timestamp_seconds > 900",
+    for: "10m",
+    labels: { severity: "warning" },
+    annotations: {
+      summary: "Archived WAL is not reaching the off-site copy",
+      description:
+        "WAL stays in the local archive until the upload works; the scheduler's log says why.",
+    },
+  },
+];

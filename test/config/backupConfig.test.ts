@@ -29,6 +29,26 @@ describe("backup settings", () => {
     expect(problemsOf({ [`ownstack:${key}`]: value })).toEqual([problem]);
   });
 
+  it("point-in-time recovery is on with backups: WAL archived every 60 s at most, 7 days kept", () => {
+    expect(parseSettings({}, "local").backup.pitr).toEqual({
+      enabled: true,
+      archiveTimeoutSeconds: 60,
+      retentionDays: 7,
+    });
+    expect(parseSettings({ "ownstack:backup": "false" }, "local").backup.pitr.enabled).toBe(false);
+  });
+
+  it.each([
+    ["walArchiveTimeoutSeconds", "5", "expected a number of seconds between 10 and 3600"],
+    ["walArchiveTimeoutSeconds", "1.5", "expected a number of seconds between 10 and 3600"],
+    ["pitrRetentionDays", "0", "expected a whole number of days between 1 and 90"],
+    ["pitr", "sometimes", "expected true or false"],
+  ])("a bad %s (%s) names the key and the expected form", (key, value, expected) => {
+    expect(problemsOf({ [`ownstack:${key}`]: value })).toEqual([
+      expect.stringMatching(new RegExp(`^ownstack:${key}: ${expected}`)),
+    ]);
+  });
+
   it("an off-site copy without its credentials or host key is refused before anything is declared", () => {
     expect(
       problemsOf({ "ownstack:backupOffsite": "sftp://backup@files.example.com/srv/ownstack" }),

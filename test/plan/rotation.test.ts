@@ -4,6 +4,7 @@ import { ROTATION_PLAN, restartedBy } from "../../scripts/lib/rotation-plan";
 import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests } from "../../components/render/dbStart";
 import { EXTRAS_ON, Plan, PlannedResource, VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
 import { container, containers, env, serviceOf } from "./lookups";
+import { walArchiveArgs } from "../../components/render/walArchive";
 
 /**
  * Bumping one rotation counter must change the inputs of exactly the containers that embed that
@@ -178,7 +179,8 @@ describe("the db container re-applies the Postgres password on every start", () 
   it("runs the start wrapper around upstream's command and is healthy only once the password is applied", async () => {
     const db = container(await evaluate({}, "local"), "db");
     expect(db.inputs.entrypoints).toEqual(["/bin/sh", DB_START_PATHS.script]);
-    expect(db.inputs.command).toEqual(DB_COMMAND);
+    // Upstream's command, then WAL archiving for point-in-time recovery (test/plan/pitr.test.ts).
+    expect(db.inputs.command).toEqual([...DB_COMMAND, ...walArchiveArgs(60)]);
     expect(db.inputs.healthcheck.tests).toEqual(dbHealthcheckTests());
     const uploads: { file: string; content: string }[] = db.inputs.uploads;
     expect(uploads.map((u) => u.file)).toEqual(

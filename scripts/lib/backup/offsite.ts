@@ -192,6 +192,10 @@ function sftpTarget(c: Extract<OffsiteConfig, { kind: "sftp" }>): OffsiteTarget 
     upload: (folder, name) =>
       withSftp(c, async (sftp) => {
         const partial = remote(`.${name}.partial`);
+        // The point-in-time sub-folders (wal/, base/) may not exist yet; an existing one is fine.
+        await call<void>((cb) =>
+          sftp.mkdir(c.path, { mode: 0o700 }, (err) => cb(err, undefined)),
+        ).catch(() => undefined);
         await rmTree(sftp, partial);
         await call<void>((cb) => sftp.mkdir(partial, { mode: 0o700 }, (err) => cb(err, undefined)));
         for (const f of readdirSync(folder).sort())

@@ -9,7 +9,7 @@ import { Cmd, capture } from "./proc";
  * (`docker exec`), so their version always matches the server; against a URL they are local
  * binaries, and pg_dump must be at least the server's major version.
  */
-export type PgTool = "pg_dump" | "pg_dumpall" | "pg_restore" | "psql";
+export type PgTool = "pg_dump" | "pg_dumpall" | "pg_restore" | "psql" | "pg_basebackup";
 
 export interface PgTarget {
   /** For messages and the manifest; never holds a password. */

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { listBackups, readManifest } from "./manifest";
 import { OffsiteTarget, copyOffsite } from "./offsite";
 import { Retention } from "../../../config/backupRetention";
+import { exposition } from "./metrics";
+import { PitrRunOptions, runBaseBackup, shipWal } from "./pitrSchedule";
 import { BackupOptions, runBackup } from "./run";
 import { Schedule, longestGapSeconds, nextRun } from "../../../config/backupSchedule";
 
@@ -85,6 +87,8 @@ export interface SchedulerOptions {
   readonly retention: Retention;
   readonly backup: Omit<BackupOptions, "keep" | "now">;
   readonly offsite?: OffsiteTarget;
+  /** Point-in-time recovery: a base backup after every run, WAL copied off-site every minute. */
+  readonly pitr?: PitrRunOptions;
   readonly now: () => Date;
   /** Resolves after `ms`, or early when the scheduler stops. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -187,6 +191,16 @@ export class BackupScheduler {
     }
   }
 
+  /** A scheduled run: the backup, then (with point-in-time recovery) a base backup. */
+  async runScheduled(): Promise<boolean> {
+    const ok = await this.runOnce();
+    if (this.o.pitr) {
+      this.running = true;
+      await runBaseBackup(this.o.pitr).finally(() => (this.running = false));
+    }
+    return ok;
+  }
+
   /**
    * Runs until stop(): a catch-up run at start if one is due, then one run at every scheduled time
    * (a failed run is retried at the next one, so a broken database never loops). Sleeps a minute at
@@ -197,7 +211,7 @@ export class BackupScheduler {
       this.o.log(
         `no good backup within the last ${this.intervalSeconds / 3600} h; starting one now`,
       );
-      await this.runOnce();
+      await this.runScheduled();
     }
     while (!this.stopped) {
       this.lastTick = this.o.now();
@@ -205,9 +219,10 @@ export class BackupScheduler {
       this.o.log(`next backup at ${next.toISOString()} (${this.o.schedule.text}, UTC)`);
       while (!this.stopped && this.o.now() < next) {
         await this.o.sleep(Math.min(60_000, next.getTime() - this.o.now().getTime()));
+        if (this.o.pitr && !this.stopped) await shipWal(this.o.pitr);
         this.lastTick = this.o.now();
       }
-      if (!this.stopped) await this.runOnce();
+      if (!this.stopped) await this.runScheduled();
     }
   }
 }
@@ -292,12 +307,7 @@ export function renderMetrics(s: {
       s.state.offsite?.failures ?? 0,
     ],
   ];
-  return rows
-    .map(
-      ([name, type, help, value]) =>
-        `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`,
-    )
-    .join("");
+  return exposition(rows);
 }
 
 /** `status` as `npm run doctor` reads it through `docker exec`. */

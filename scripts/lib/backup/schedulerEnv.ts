@@ -3,6 +3,7 @@ import { SCHEDULER_ENV } from "../../../config/backupEnv";
 import { keyId } from "../../../config/backupKey";
 import { OffsiteConfig, parseOffsiteUrl } from "./offsite";
 import { PgTarget, urlTarget } from "./pg";
+import type { PitrConfig } from "./pitrSchedule";
 import { Retention, parseRetention } from "../../../config/backupRetention";
 import { S3Client } from "./s3";
 import { Schedule, parseSchedule } from "../../../config/backupSchedule";
@@ -32,6 +33,8 @@ export interface SchedulerConfig {
   /** Studio's two volumes, mounted read-only under one folder. */
   readonly studio?: StudioReader;
   readonly offsite?: OffsiteConfig;
+  /** Point-in-time recovery, when the WAL archive is mounted (OWNSTACK_WAL_DIR). */
+  readonly pitr?: PitrConfig;
 }
 
 /** Reads the env; throws one error listing every problem (the container then restarts visibly). */
@@ -112,5 +115,13 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
     storage,
     studio: get("studioMount") !== "" ? mountedStudio(get("studioMount")) : undefined,
     offsite,
+    pitr:
+      get("walDir") !== ""
+        ? {
+            walDir: get("walDir"),
+            retentionDays: Number(get("pitrRetentionDays") || 7),
+            archiveTimeoutSeconds: Number(get("walArchiveTimeout") || 60),
+          }
+        : undefined,
   };
 }
