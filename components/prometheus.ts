@@ -11,6 +11,7 @@ import {
   renderPrometheusYml,
 } from "./render/prometheus";
 import { ServiceComponent, wgetCheck } from "./serviceComponent";
+import type { Settings } from "../config/settings";
 
 export interface PrometheusArgs extends ServiceArgs {
   /** Realtime's METRICS_JWT_SECRET (the JWT secret) and the `iat` kept in state. */
@@ -31,6 +32,15 @@ export interface PrometheusArgs extends ServiceArgs {
 }
 
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
+
+// Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.
+export const PROMETHEUS_HEALTHCHECK = {
+  tests: wgetCheck(`http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`, "download"),
+};
+
+/** The alert rules file both runtimes mount beside prometheus.yml (RULES_PATH). */
+export const alertRulesFor = (settings: Settings, backup = settings.features.backup): string =>
+  renderAlertRules({ backup, pitr: backup && settings.backup.pitr.enabled });
 
 /** Prometheus with a scrape job for every enabled metrics source, plus the two exporters. */
 export class Prometheus extends ServiceComponent {
@@ -91,19 +101,13 @@ export class Prometheus extends ServiceComponent {
         { file: PROMETHEUS_CONFIG_PATH, content: this.config, permissions: "0644" },
         {
           file: RULES_PATH,
-          content: renderAlertRules({
-            backup: settings.features.backup,
-            pitr: settings.backup.pitr.enabled,
-          }),
+          content: alertRulesFor(settings),
           permissions: "0644",
         },
       ],
       volumes: [{ volumeName: this.dataVolume.name, containerPath: "/prometheus" }],
       labels: args.labels,
-      // Busybox variant: wget is there. 127.0.0.1, because busybox may resolve localhost to ::1 first.
-      healthcheck: {
-        tests: wgetCheck(`http://127.0.0.1:${ADDRESSES.prometheus.port}/-/healthy`, "download"),
-      },
+      healthcheck: PROMETHEUS_HEALTHCHECK,
     });
     this.registerOutputs({
       container: this.container.id,

@@ -1,5 +1,10 @@
 import { ALL_LOGIN_ROLES } from "./roles";
 import type { RawSettings } from "./schema";
+import {
+  KubernetesMonitoring,
+  kubernetesMonitoring,
+  monitoringProblems,
+} from "./kubernetesMonitoring";
 
 /**
  * The `target: kubernetes` part of the settings: cluster, database engine, ingress, object storage
@@ -45,6 +50,7 @@ export interface KubernetesSettings {
     backupRetention: string;
   }>;
   readonly s3: Readonly<{ endpoint: string; region: string; forcePathStyle: boolean }>;
+  readonly monitoring: KubernetesMonitoring;
 }
 
 const key = (k: string) => `ownstack:${k}`;
@@ -55,7 +61,6 @@ const NOT_ON_KUBERNETES = [
   "qdrant",
   "ollama",
   "redis",
-  "prometheus",
   "functions",
   "supavisor",
   "imgproxy",
@@ -88,6 +93,8 @@ export function kubernetesSettings(
   });
   if (c.target === "kubernetes") problems.push(...kubernetesProblems(c, rawConfig));
   else problems.push(...dockerOnlyProblems(c, rawConfig));
+  // `auto` is off on kubernetes (settings.ts resolveToggle): only an explicit true turns it on.
+  problems.push(...monitoringProblems(c, c.prometheus === true));
   return {
     context: c.kubeContext,
     namespace: c.namespace !== "" ? c.namespace : `ownstack-${stack}`,
@@ -104,6 +111,7 @@ export function kubernetesSettings(
       backupRetention: c.cnpgBackupRetention,
     },
     s3: { endpoint: c.s3Endpoint, region: c.s3Region, forcePathStyle: c.s3ForcePathStyle },
+    monitoring: kubernetesMonitoring(c),
   };
 }
 

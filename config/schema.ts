@@ -3,6 +3,7 @@ import { DB_DATA_MAJOR_DEFAULT } from "./images";
 import { isHostName } from "./formats";
 import { restShape } from "./restConfig";
 import { authShape } from "./authConfig";
+import { kubernetesMonitoringShape } from "./kubernetesMonitoring";
 import {
   backupRetention,
   backupSchedule,
@@ -244,6 +245,7 @@ export const settingsShape = {
     "us-east-1",
   ),
   s3ForcePathStyle: z.boolean({ error: "expected true or false" }).default(false),
+  ...kubernetesMonitoringShape,
   // Backups: the scheduler in the stack, its retention, the optional off-site copy.
   backup: z.boolean({ error: "expected true or false" }).default(true),
   backupSchedule: backupSchedule.default("17 3 * * *"),

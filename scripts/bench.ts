@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { CORE as ALWAYS_ON } from "../config/budget";
 import { Plan, evaluateWith } from "../test/plan/harness";
+import { K8S_CONFIG } from "../test/support/stacks";
 import { runMain } from "./lib/errors";
 
 /**
@@ -20,13 +21,39 @@ interface ChildResult {
   readonly memory: Record<string, number>;
 }
 
-async function child(kind: "empty" | "stack"): Promise<void> {
+type ChildKind = "empty" | "stack" | "k8s";
+
+/** MiB of a Kubernetes memory quantity as workload.ts writes them (`320Mi`). */
+const mebibytes = (quantity: string): number => Number(/^(\d+)Mi$/.exec(quantity)?.[1] ?? NaN);
+
+/**
+ * What the k8s stack with its defaults asks the scheduler for: each Deployment's and the CNPG
+ * Cluster's memory request times its pods (requests equal limits), Jobs left out as they exit.
+ */
+function kubernetesMemory(plan: Plan): Record<string, number> {
+  const memory: Record<string, number> = {};
+  for (const r of plan.resources) {
+    if (r.type === "kubernetes:apps/v1:Deployment") {
+      const [c] = r.inputs.spec.template.spec.containers;
+      memory[r.inputs.metadata.name] =
+        mebibytes(c.resources.limits.memory) * r.inputs.spec.replicas;
+    }
+    if (r.inputs?.kind === "Cluster" && r.inputs.apiVersion === "postgresql.cnpg.io/v1")
+      memory.db = mebibytes(r.inputs.spec.resources.limits.memory) * r.inputs.spec.instances;
+  }
+  return memory;
+}
+
+async function child(kind: ChildKind): Promise<void> {
   const load = async (): Promise<Record<string, unknown>> =>
-    kind === "stack" ? require("../index") : {};
-  const plan: Plan = await evaluateWith(load, {}, "local");
+    kind === "empty" ? {} : require("../index");
+  const plan: Plan =
+    kind === "k8s"
+      ? await evaluateWith(load, K8S_CONFIG, "k8s")
+      : await evaluateWith(load, {}, "local");
   // From process start: loading the SDKs is part of every preview, empty or not.
   const ms = performance.now();
-  const memory: Record<string, number> = {};
+  const memory: Record<string, number> = kind === "k8s" ? kubernetesMemory(plan) : {};
   for (const r of plan.resources) {
     if (r.type !== "docker:index/container:Container") continue;
     const labels = Object.fromEntries(
@@ -38,7 +65,7 @@ async function child(kind: "empty" | "stack"): Promise<void> {
   process.stdout.write(JSON.stringify(result));
 }
 
-function run(kind: "empty" | "stack"): ChildResult {
+function run(kind: ChildKind): ChildResult {
   const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind], {
     cwd: join(__dirname, ".."),
     encoding: "utf8",
@@ -78,7 +105,17 @@ function compare(): void {
     `  all but Ollama:     ${gib(withoutOllama)} (goal <= 6 GiB) ratio ${(withoutOllama / 6144).toFixed(2)}`,
   );
   console.log(`  all services:       ${gib(sum(all))}`);
+
+  // Two 4 GiB nodes with half of each kept for the kubelet, the CNI and the ingress controller.
+  const k8s = run("k8s").memory;
+  const pods = Object.keys(k8s).sort();
+  const requested = pods.reduce((t, n) => t + k8s[n], 0);
+  console.log("declared memory requests (k8s defaults, limit x pods)");
+  for (const n of pods) console.log(`  ${n.padEnd(18)} ${String(k8s[n]).padStart(5)} MiB`);
+  console.log(
+    `  k8s default:        ${gib(requested)} (goal <= 4 GiB) ratio ${(requested / 4096).toFixed(2)}`,
+  );
 }
 
 const i = process.argv.indexOf("--child");
-runMain("bench", () => (i >= 0 ? child(process.argv[i + 1] as "empty" | "stack") : compare()));
+runMain("bench", () => (i >= 0 ? child(process.argv[i + 1] as ChildKind) : compare()));

@@ -22,6 +22,7 @@ import { KubernetesDatabase } from "./database";
 import { gatewayIngress } from "./ingress";
 import { bootstrapJob, migrationsJob } from "./jobs";
 import { NetworkPolicies } from "./networkPolicy";
+import { KubernetesMetrics } from "./prometheus";
 import { Workload, stackLabels } from "./workload";
 import { commonOutputs, studioKeys } from "../layers/common";
 
@@ -86,6 +87,8 @@ export function declareKubernetesStack(
     db: db.endpoint,
   };
   const base = { settings, namespace };
+  // With Prometheus on, every Supabase service opens its metrics endpoint, as on Docker (layers/core.ts).
+  const metrics = settings.features.prometheus;
   const auth = new Workload(
     "auth",
     {
@@ -98,6 +101,7 @@ export function declareKubernetesStack(
         smtp: { ...settings.smtp, password: config.smtpPassword },
         jwtKeys: signing?.jwtKeys,
         secretEnv: config.user?.authEnv,
+        metrics,
       }),
       healthcheck: AUTH_HEALTHCHECK,
     },
@@ -111,7 +115,7 @@ export function declareKubernetesStack(
       image: settings.images.rest,
       replicas: replicas.rest,
       args: ["postgrest"],
-      env: restEnv({ ...pg, jwks: signing?.jwks }),
+      env: restEnv({ ...pg, metrics, jwks: signing?.jwks }),
       healthcheck: REST_HEALTHCHECK,
     },
     afterDb,
@@ -148,6 +152,7 @@ export function declareKubernetesStack(
         s3ProtocolAccessKeyId: secrets.s3ProtocolAccessKeyId,
         s3ProtocolAccessKeySecret: secrets.s3ProtocolAccessKeySecret,
         s3: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey },
+        metrics,
         jwks: signing?.jwks,
       }),
       // A probe must ask its own pod, not the Service in front of all of them.
@@ -213,6 +218,7 @@ export function declareKubernetesStack(
           anonKey: secrets.anonKey,
           serviceRoleKey: secrets.serviceRoleKey,
           dashboardPassword: secrets.dashboardPassword,
+          metrics,
           translation: signing?.translation,
         }),
       },
@@ -226,7 +232,7 @@ export function declareKubernetesStack(
       service: "kong",
       image: settings.images.kong,
       replicas: replicas.kong,
-      env: kongEnv({ settings }),
+      env: kongEnv({ settings, metrics }),
       healthcheck: KONG_HEALTHCHECK,
       files: [{ path: KONG_CONFIG_PATH, secret: kongFile, key: "kong.yml" }],
       // kong.yml reaches Realtime as realtime-dev.supabase-realtime, because Realtime takes its
@@ -240,6 +246,13 @@ export function declareKubernetesStack(
   );
 
   const migrations = migrationsJob(dbJob, { ...opts, dependsOn: [ns, bootstrap, auth, storage] });
+  const observability = metrics
+    ? new KubernetesMetrics(
+        "prometheus",
+        { ...base, secrets, db: db.endpoint, databasePods: db.podLabels },
+        afterDb,
+      )
+    : undefined;
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
   new NetworkPolicies(
     "network-policies",
@@ -261,6 +274,7 @@ export function declareKubernetesStack(
     kong,
     migrations,
     ingress,
+    observability,
   };
 }
 

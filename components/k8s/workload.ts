@@ -30,6 +30,29 @@ export const podSelector = (settings: Settings, service: string) => ({
   "app.kubernetes.io/name": service,
 });
 
+/**
+ * The ports a service's pods serve, by name: `http` (what the others call) and, with Prometheus on,
+ * `metrics` where config/services.ts puts its metrics on a port of their own (auth 9100, rest 3001,
+ * kong 8100). ServiceMonitors name these.
+ */
+export function servicePorts(
+  settings: Settings,
+  service: ServiceName,
+): { name: string; port: number }[] {
+  const address: { port: number; metrics?: { port: number } } = ADDRESSES[service];
+  const metrics = address.metrics?.port;
+  return [
+    { name: "http", port: address.port },
+    ...(settings.features.prometheus && metrics !== undefined && metrics !== address.port
+      ? [{ name: "metrics", port: metrics }]
+      : []),
+  ];
+}
+
+/** The Service port Prometheus scrapes a service on. */
+export const metricsPortName = (settings: Settings, service: ServiceName): string =>
+  servicePorts(settings, service).some((p) => p.name === "metrics") ? "metrics" : "http";
+
 /** Docker's `K=V` env as Secret data: sorted, every value a string, the whole map secret. */
 export function envSecretData(env: Env): pulumi.Output<Record<string, string>> {
   const keys = Object.keys(env).sort();
@@ -86,6 +109,11 @@ export function probesFrom(healthcheck: Healthcheck): Probes {
   };
 }
 
+export type WorkloadFile = { path: string; key: string } & (
+  | { secret: k8s.core.v1.Secret; configMap?: never }
+  | { configMap: k8s.core.v1.ConfigMap; secret?: never }
+);
+
 export interface WorkloadArgs {
   readonly settings: Settings;
   readonly namespace: pulumi.Input<string>;
@@ -98,8 +126,10 @@ export interface WorkloadArgs {
   /** Docker's `entrypoints` (Kubernetes `command`) and `command` (Kubernetes `args`). */
   readonly command?: pulumi.Input<string>[];
   readonly args?: pulumi.Input<string>[];
-  /** Files from Secrets, each mounted read-only at its path (Docker's uploads). */
-  readonly files?: { path: string; secret: k8s.core.v1.Secret; key: string }[];
+  /** Files from Secrets or ConfigMaps, each mounted read-only at its path (Docker's uploads). */
+  readonly files?: WorkloadFile[];
+  /** The pod's security context, e.g. the fsGroup that lets a non-root server write its claim. */
+  readonly podSecurityContext?: k8s.types.input.core.v1.PodSecurityContext;
   readonly hostAliases?: pulumi.Input<k8s.types.input.core.v1.HostAlias>[];
   /** Folders on a PersistentVolumeClaim (Docker's named volumes), each a sub-path of the claim. */
   readonly data?: {
@@ -125,6 +155,8 @@ export class Workload extends pulumi.ComponentResource {
         `${service}: a ReadWriteOnce claim holds one pod, got replicas ${args.replicas}`,
       );
     const labels = stackLabels(settings, service);
+    // Objects are named as the Docker alias (postgres-exporter), which is a DNS label.
+    const objectName = ADDRESSES[service].aliases[0];
     const selector = podSelector(settings, service);
     const memory = `${settings.memoryMiB[service]}Mi`;
     // Auto-named: a changed value makes a new Secret, the pod template points at it, and the
@@ -136,11 +168,11 @@ export class Workload extends pulumi.ComponentResource {
     );
     const files = args.files ?? [];
     // The port the others call it on, from the address table (config/services.ts).
-    const ports = [{ name: "http", port: ADDRESSES[service].port }];
+    const ports = servicePorts(settings, service);
     this.deployment = new k8s.apps.v1.Deployment(
       name,
       {
-        metadata: { name: service, namespace, labels },
+        metadata: { name: objectName, namespace, labels },
         spec: {
           replicas: args.replicas,
           selector: { matchLabels: selector },
@@ -155,13 +187,14 @@ export class Workload extends pulumi.ComponentResource {
               // Service links would inject KONG_PORT=tcp://… and similar into every pod, which Kong
               // and others read as their own settings.
               enableServiceLinks: false,
+              securityContext: args.podSecurityContext,
               hostAliases: args.hostAliases,
               // Kubernetes sends SIGTERM (Kong's nginx then stops fast, not gracefully), then
               // SIGKILL after this grace: the one the Docker stacks give (config/stopPolicy.ts).
               terminationGracePeriodSeconds: stopPolicy(service).graceSeconds,
               containers: [
                 {
-                  name: service,
+                  name: objectName,
                   image: args.image,
                   command: args.command,
                   args: args.args,
@@ -192,10 +225,19 @@ export class Workload extends pulumi.ComponentResource {
               volumes: [
                 ...files.map((f, i) => ({
                   name: `file-${i}`,
-                  secret: {
-                    secretName: f.secret.metadata.name,
-                    items: [{ key: f.key, path: f.key }],
-                  },
+                  ...(f.secret
+                    ? {
+                        secret: {
+                          secretName: f.secret.metadata.name,
+                          items: [{ key: f.key, path: f.key }],
+                        },
+                      }
+                    : {
+                        configMap: {
+                          name: f.configMap.metadata.name,
+                          items: [{ key: f.key, path: f.key }],
+                        },
+                      }),
                 })),
                 ...(args.data
                   ? [
@@ -215,7 +257,7 @@ export class Workload extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata: { name: service, namespace, labels },
+        metadata: { name: objectName, namespace, labels },
         spec: {
           type: "ClusterIP",
           selector,
@@ -233,7 +275,7 @@ export class Workload extends pulumi.ComponentResource {
       this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
         {
-          metadata: { name: service, namespace, labels },
+          metadata: { name: objectName, namespace, labels },
           spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
         },
         { parent: this, dependsOn: opts.dependsOn },

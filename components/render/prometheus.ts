@@ -35,6 +35,8 @@ export interface PrometheusConfigInput {
 
 export interface ScrapeJob {
   readonly job: string;
+  /** Who is scraped; absent for Prometheus itself (localhost). */
+  readonly service?: MetricsService;
   readonly target: string;
   readonly path: string;
   readonly bearer?: string;
@@ -62,13 +64,14 @@ function job(name: string, service: MetricsService, bearer?: string): ScrapeJob 
   const { port, path } = ADDRESSES[service].metrics;
   return {
     job: name,
+    service,
     target: internalAddress(service, port),
     path,
     ...(bearer !== undefined ? { bearer } : {}),
   };
 }
 
-type MetricsService = {
+export type MetricsService = {
   [S in ServiceName]: (typeof ADDRESSES)[S] extends { metrics: object } ? S : never;
 }[ServiceName];
 

@@ -127,12 +127,16 @@ describe("kubernetes config is refused before any resource, naming the key and t
     ).toContain(`ownstack:replicas[0]: ${message}`);
   });
 
-  // None of the optional services runs on kubernetes yet: each toggle is refused by name.
-  it.each(Object.keys(EVERY_SERVICE))("refuses %s, not carried over to kubernetes yet", (key) => {
-    expect(problemsOf({ ...K8S_CONFIG, [key]: "true" }, "k8s")).toContain(
-      `${key}: not available on kubernetes yet (docs/scale-out.md, "What is left"); remove it or set it to false`,
-    );
-  });
+  // The optional services not carried over yet: each toggle is refused by name.
+  const ON_KUBERNETES = new Set(["ownstack:prometheus"]);
+  it.each(Object.keys(EVERY_SERVICE).filter((k) => !ON_KUBERNETES.has(k)))(
+    "refuses %s, not carried over to kubernetes yet",
+    (key) => {
+      expect(problemsOf({ ...K8S_CONFIG, [key]: "true" }, "k8s")).toContain(
+        `${key}: not available on kubernetes yet (docs/scale-out.md, "What is left"); remove it or set it to false`,
+      );
+    },
+  );
 
   it("never echoes a secret database URL in a problem", () => {
     const url = "postgres://postgres:hunter2secret@db.example.com:5432/postgres";
@@ -200,22 +204,39 @@ describe("Pulumi.k8s.yaml", () => {
       expect(problems).toContain(`ownstack:${key}: required on kubernetes`);
   });
 
-  it("passes once the lines under REQUIRED are uncommented and the secrets are set", () => {
+  const filledIn = (): string => {
     const lines = text.split("\n");
-    const filled = lines.map((line, i) => {
-      const requiredAbove = lines
-        .slice(0, i)
-        .reverse()
-        .find((l) => !/^\s*# ownstack:/.test(l));
-      return requiredAbove?.includes("REQUIRED")
-        ? line.replace(/^(\s*)# (ownstack:)/, "$1$2")
-        : line;
-    });
-    const secrets = {
-      "ownstack:s3AccessKeyId": "AKIA",
-      "ownstack:s3SecretAccessKey": "secret",
-      "ownstack:smtpPass": "pw",
-    };
-    expect(problemsOf({ ...asConfig(filled.join("\n")), ...secrets }, "k8s")).toEqual([]);
+    return lines
+      .map((line, i) => {
+        const requiredAbove = lines
+          .slice(0, i)
+          .reverse()
+          .find((l) => !/^\s*# ownstack:/.test(l));
+        return requiredAbove?.includes("REQUIRED")
+          ? line.replace(/^(\s*)# (ownstack:)/, "$1$2")
+          : line;
+      })
+      .join("\n");
+  };
+  const secrets = {
+    "ownstack:s3AccessKeyId": "AKIA",
+    "ownstack:s3SecretAccessKey": "secret",
+    "ownstack:smtpPass": "pw",
+  };
+
+  it("passes once the lines under REQUIRED are uncommented and the secrets are set", () => {
+    expect(problemsOf({ ...asConfig(filledIn()), ...secrets }, "k8s")).toEqual([]);
+  });
+
+  it("shows how to turn metrics on: its lines uncommented pass, with the operator or without", () => {
+    const metrics = (pattern: RegExp) =>
+      filledIn().replace(new RegExp(`^(\\s*)# (ownstack:(${pattern.source}))`, "gm"), "$1$2");
+    const own = asConfig(metrics(/prometheus:/));
+    expect(own["ownstack:prometheus"]).toBe("true");
+    expect(problemsOf({ ...own, ...secrets }, "k8s")).toEqual([]);
+    const operator = asConfig(metrics(/prometheus|serviceMonitor/));
+    expect(operator["ownstack:prometheusOperator"]).toBe("true");
+    expect(operator["ownstack:serviceMonitorLabels"]).toBe('["release=kube-prometheus-stack"]');
+    expect(problemsOf({ ...operator, ...secrets }, "k8s")).toEqual([]);
   });
 });

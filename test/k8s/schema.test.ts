@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import Ajv from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Plan, PlannedResource } from "../plan/mocks";
+import { Plan } from "../plan/mocks";
 import { evaluateK8s, kubernetesObjects } from "./harness";
+import { CRDS, crdErrors, isCustom, manifest, validateBuiltIn } from "./validate";
 
 /**
  * Every object the k8s stack renders, validated against the Kubernetes OpenAPI schema that the
@@ -11,125 +9,6 @@ import { evaluateK8s, kubernetesObjects } from "./harness";
  * CloudNativePG and Barman Cloud objects against their CRDs' openAPIV3Schema (fixtures with their
  * source URL). The CRD check rejects unknown fields, as the API server's strict field validation does.
  */
-
-/** Built-in kinds by their type token, each with the kubernetes-models module that validates it. */
-const MODELS: Record<string, { apiVersion: string; module: string }> = {
-  "kubernetes:core/v1:Namespace": { apiVersion: "v1", module: "kubernetes-models/v1/Namespace" },
-  "kubernetes:core/v1:Secret": { apiVersion: "v1", module: "kubernetes-models/v1/Secret" },
-  "kubernetes:core/v1:ConfigMap": { apiVersion: "v1", module: "kubernetes-models/v1/ConfigMap" },
-  "kubernetes:core/v1:Service": { apiVersion: "v1", module: "kubernetes-models/v1/Service" },
-  "kubernetes:core/v1:PersistentVolumeClaim": {
-    apiVersion: "v1",
-    module: "kubernetes-models/v1/PersistentVolumeClaim",
-  },
-  "kubernetes:apps/v1:Deployment": {
-    apiVersion: "apps/v1",
-    module: "kubernetes-models/apps/v1/Deployment",
-  },
-  "kubernetes:batch/v1:Job": { apiVersion: "batch/v1", module: "kubernetes-models/batch/v1/Job" },
-  "kubernetes:policy/v1:PodDisruptionBudget": {
-    apiVersion: "policy/v1",
-    module: "kubernetes-models/policy/v1/PodDisruptionBudget",
-  },
-  "kubernetes:networking.k8s.io/v1:NetworkPolicy": {
-    apiVersion: "networking.k8s.io/v1",
-    module: "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
-  },
-  "kubernetes:networking.k8s.io/v1:Ingress": {
-    apiVersion: "networking.k8s.io/v1",
-    module: "kubernetes-models/networking.k8s.io/v1/Ingress",
-  },
-};
-
-type Model = new (data: Record<string, unknown>) => { validate(): void };
-
-async function modelFor(type: string): Promise<Model> {
-  const entry = MODELS[type];
-  if (!entry) throw new Error(`no schema registered for ${type}; add it to MODELS`);
-  const kind = type.slice(type.lastIndexOf(":") + 1);
-  return (await import(/* @vite-ignore */ entry.module))[kind] as Model;
-}
-
-/** The object as it is sent to the API server: inputs plus apiVersion and kind. */
-function manifest(r: PlannedResource): Record<string, unknown> {
-  const kind = r.type.slice(r.type.lastIndexOf(":") + 1);
-  return { apiVersion: MODELS[r.type]?.apiVersion ?? r.inputs.apiVersion, kind, ...r.inputs };
-}
-
-async function validateBuiltIn(type: string, object: Record<string, unknown>): Promise<void> {
-  const Model = await modelFor(type);
-  new Model(object).validate();
-}
-
-/** A CRD's structural schema made strict: properties not in the schema are errors. */
-function strict(schema: any): any {
-  if (!schema || typeof schema !== "object") return schema;
-  const out: any = Array.isArray(schema)
-    ? schema.map(strict)
-    : Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, strict(v)]));
-  if (
-    !Array.isArray(schema) &&
-    schema.type === "object" &&
-    schema.properties &&
-    !schema["x-kubernetes-preserve-unknown-fields"] &&
-    schema.additionalProperties === undefined
-  )
-    out.additionalProperties = false;
-  return out;
-}
-
-// The OpenAPI formats the CRDs use, checked as the API server checks them (integer ranges, RFC 3339).
-const integerIn = (bits: number) => ({
-  type: "number" as const,
-  validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= 2 ** (bits - 1),
-});
-const ajv = new Ajv({
-  allErrors: true,
-  strict: false,
-  formats: {
-    int32: integerIn(32),
-    int64: integerIn(64),
-    "date-time": (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s),
-  },
-});
-// Kubernetes' OpenAPI extensions: accepted as annotations, as the API server reads them.
-for (const k of [
-  "x-kubernetes-preserve-unknown-fields",
-  "x-kubernetes-int-or-string",
-  "x-kubernetes-validations",
-  "x-kubernetes-map-type",
-  "x-kubernetes-list-type",
-  "x-kubernetes-list-map-keys",
-])
-  ajv.addKeyword(k);
-const crd = (file: string) => {
-  const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", file), "utf8"));
-  return {
-    source: fixture.source as string,
-    kind: fixture.kind as string,
-    validate: ajv.compile(strict(fixture.openAPIV3Schema)),
-  };
-};
-const CRDS = {
-  "postgresql.cnpg.io/v1:Cluster": crd("cnpg-cluster.v1.30.0.json"),
-  "postgresql.cnpg.io/v1:ScheduledBackup": crd("cnpg-scheduledbackup.v1.30.0.json"),
-  "barmancloud.cnpg.io/v1:ObjectStore": crd("barman-objectstore.v0.14.0.json"),
-};
-
-function crdErrors(object: Record<string, any>): string[] {
-  const schema = CRDS[`${object.apiVersion}:${object.kind}` as keyof typeof CRDS];
-  if (!schema) return [`no CRD schema for ${object.apiVersion} ${object.kind}`];
-  // metadata is the API server's ObjectMeta, outside the CRD's schema.
-  const { metadata: _metadata, ...rest } = object;
-  return schema.validate({ ...rest, metadata: {} })
-    ? []
-    : (schema.validate.errors ?? []).map(
-        (e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`,
-      );
-}
-
-const isCustom = (r: PlannedResource) =>
-  r.inputs.apiVersion !== undefined && /cnpg\.io\//.test(r.inputs.apiVersion);
 
 describe("every rendered Kubernetes object is valid for its schema", () => {
   const plans: Record<string, Plan> = {};
@@ -167,7 +46,7 @@ describe("every rendered Kubernetes object is valid for its schema", () => {
   it("the CRD fixtures name the release they come from", () => {
     for (const { source } of Object.values(CRDS))
       expect(source).toMatch(
-        /^https:\/\/github\.com\/cloudnative-pg\/[a-z-]+\/blob\/v\d+\.\d+\.\d+\/config\/crd\/bases\//,
+        /^https:\/\/github\.com\/(cloudnative-pg\/[a-z-]+\/blob\/v\d+\.\d+\.\d+\/config\/crd\/bases|prometheus-operator\/prometheus-operator\/blob\/v\d+\.\d+\.\d+\/example\/prometheus-operator-crd)\//,
       );
   });
 

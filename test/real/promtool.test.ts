@@ -14,6 +14,7 @@ import {
 import { renderMetrics } from "../../scripts/lib/backup/scheduler";
 import { parseSettings } from "../../config/settings";
 import { VPS_REQUIRED as VPS } from "../support/stacks";
+import { evaluateK8s, ofKind } from "../k8s/harness";
 
 const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" });
 const available = promtool.status === 0;
@@ -105,6 +106,20 @@ describe.skipIf(!available)("promtool check config on the rendered prometheus.ym
     ];
     for (const [job, enabled] of expected)
       expect(jobs.includes(job), `${job} enabled=${enabled}`).toBe(enabled);
+  });
+
+  it("the kubernetes stack's prometheus.yml and rules file, as the plan mounts them", async () => {
+    const plan = await evaluateK8s({ "ownstack:prometheus": "true" });
+    const files = ofKind(plan, "Secret").find((r) => r.inputs.stringData?.["prometheus.yml"])!
+      .inputs.stringData;
+    const result = checkWithThisPromtool("kubernetes", files["prometheus.yml"]);
+    expect(result.output).toMatch(/SUCCESS/);
+    expect(result.status).toBe(0);
+    const rules = join(dir, "kubernetes-rules.yml");
+    writeFileSync(rules, files["ownstack-rules.yml"], { mode: 0o600 });
+    const r = spawnSync("promtool", ["check", "rules", rules], { encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toMatch(/SUCCESS: 0 rules found/);
+    expect(r.status).toBe(0);
   });
 
   it("the backup alert rules pass promtool check rules", () => {
