@@ -64,7 +64,6 @@ const NOT_ON_KUBERNETES = [
   "functions",
   "supavisor",
   "imgproxy",
-  "grafana",
   "logs",
 ] as const;
 

@@ -22,6 +22,7 @@ import { KubernetesDatabase } from "./database";
 import { gatewayIngress } from "./ingress";
 import { bootstrapJob, migrationsJob } from "./jobs";
 import { NetworkPolicies } from "./networkPolicy";
+import { KubernetesGrafana } from "./grafana";
 import { KubernetesMetrics } from "./prometheus";
 import { Workload, stackLabels } from "./workload";
 import { commonOutputs, studioKeys } from "../layers/common";
@@ -253,6 +254,10 @@ export function declareKubernetesStack(
         afterDb,
       )
     : undefined;
+  // Grafana reads Prometheus (config/checks.ts refuses it alone), as on Docker.
+  const grafana = settings.features.grafana
+    ? new KubernetesGrafana("grafana", { ...base, adminPassword: secrets.dashboardPassword }, opts)
+    : undefined;
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
   new NetworkPolicies(
     "network-policies",
@@ -275,6 +280,7 @@ export function declareKubernetesStack(
     migrations,
     ingress,
     observability,
+    grafana,
   };
 }
 

@@ -128,7 +128,7 @@ describe("kubernetes config is refused before any resource, naming the key and t
   });
 
   // The optional services not carried over yet: each toggle is refused by name.
-  const ON_KUBERNETES = new Set(["ownstack:prometheus"]);
+  const ON_KUBERNETES = new Set(["ownstack:prometheus", "ownstack:grafana"]);
   it.each(Object.keys(EVERY_SERVICE).filter((k) => !ON_KUBERNETES.has(k)))(
     "refuses %s, not carried over to kubernetes yet",
     (key) => {
@@ -234,7 +234,8 @@ describe("Pulumi.k8s.yaml", () => {
     const own = asConfig(metrics(/prometheus:/));
     expect(own["ownstack:prometheus"]).toBe("true");
     expect(problemsOf({ ...own, ...secrets }, "k8s")).toEqual([]);
-    const operator = asConfig(metrics(/prometheus|serviceMonitor/));
+    const operator = asConfig(metrics(/prometheus|serviceMonitor|grafana/));
+    expect(operator["ownstack:grafana"]).toBe("true");
     expect(operator["ownstack:prometheusOperator"]).toBe("true");
     expect(operator["ownstack:serviceMonitorLabels"]).toBe('["release=kube-prometheus-stack"]');
     expect(problemsOf({ ...operator, ...secrets }, "k8s")).toEqual([]);
