@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
-import { ServiceArgs } from "./container";
+import type { Settings } from "../config/settings";
+import { Env, Healthcheck, ServiceArgs } from "./container";
 import { ServiceComponent } from "./serviceComponent";
 import { STORAGE_FILE_PATH } from "./storage";
 
@@ -11,6 +12,24 @@ export interface ImgproxyArgs extends ServiceArgs {
 }
 
 export const IMGPROXY_URL = internalUrl("imgproxy");
+
+export const IMGPROXY_HEALTHCHECK: Healthcheck = { tests: ["CMD", "imgproxy", "health"] };
+
+/** imgproxy's env on both runtimes. */
+export function imgproxyEnv(settings: Settings): Env {
+  return {
+    IMGPROXY_BIND: `:${ADDRESSES.imgproxy.port}`,
+    IMGPROXY_LOCAL_FILESYSTEM_ROOT: "/",
+    IMGPROXY_USE_ETAG: true,
+    IMGPROXY_AUTO_WEBP: true,
+    IMGPROXY_MAX_SRC_RESOLUTION: 16.8,
+    // MinIO sits on the private Docker network (an S3 service may sit on the cluster's): imgproxy
+    // must be allowed to fetch the presigned URLs Storage hands it from there.
+    ...(settings.storage.backend === "file"
+      ? {}
+      : { IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES: true }),
+  };
+}
 
 /**
  * imgproxy for Storage's image transformations (upstream's `imgproxy` service in docker/docker-compose.yml). Storage hands it
@@ -28,15 +47,7 @@ export class Imgproxy extends ServiceComponent {
       );
     this.serve({
       service: "imgproxy",
-      env: {
-        IMGPROXY_BIND: `:${ADDRESSES.imgproxy.port}`,
-        IMGPROXY_LOCAL_FILESYSTEM_ROOT: "/",
-        IMGPROXY_USE_ETAG: true,
-        IMGPROXY_AUTO_WEBP: true,
-        IMGPROXY_MAX_SRC_RESOLUTION: 16.8,
-        // MinIO sits on the private Docker network; imgproxy must be allowed to fetch from it.
-        ...(fileBackend ? {} : { IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES: true }),
-      },
+      env: imgproxyEnv(args.settings),
       volumes:
         fileBackend && args.storageVolume
           ? [
@@ -47,7 +58,7 @@ export class Imgproxy extends ServiceComponent {
               },
             ]
           : undefined,
-      healthcheck: { tests: ["CMD", "imgproxy", "health"] },
+      healthcheck: IMGPROXY_HEALTHCHECK,
     });
     this.registerOutputs({ container: this.container.id });
   }

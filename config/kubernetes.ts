@@ -1,5 +1,6 @@
 import { ALL_LOGIN_ROLES } from "./roles";
 import type { RawSettings } from "./schema";
+import { notOnKubernetes } from "./notOnKubernetes";
 import {
   KubernetesMonitoring,
   kubernetesMonitoring,
@@ -63,7 +64,6 @@ const NOT_ON_KUBERNETES = [
   "redis",
   "functions",
   "supavisor",
-  "imgproxy",
   "logs",
 ] as const;
 
@@ -190,11 +190,7 @@ export function kubernetesProblems(
     out.push(
       `${key("smtpAdminEmail")}: required on kubernetes as the sender of auth mails, expected an e-mail address such as no-reply@example.com`,
     );
-  for (const k of NOT_ON_KUBERNETES)
-    if (c[k] === true)
-      out.push(
-        `${key(k)}: not available on kubernetes yet (docs/scale-out.md, "What is left"); remove it or set it to false`,
-      );
+  for (const k of NOT_ON_KUBERNETES) if (c[k] === true) out.push(notOnKubernetes(key(k), k));
   return out;
 }
 

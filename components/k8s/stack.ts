@@ -11,6 +11,7 @@ import { REST_HEALTHCHECK, restEnv } from "../rest";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
 import { storageEnv, storageHealthcheck } from "../storage";
+import { IMGPROXY_URL } from "../imgproxy";
 import {
   STUDIO_FUNCTIONS_FOLDER,
   STUDIO_HEALTHCHECK,
@@ -23,6 +24,7 @@ import { gatewayIngress } from "./ingress";
 import { bootstrapJob, migrationsJob } from "./jobs";
 import { NetworkPolicies } from "./networkPolicy";
 import { KubernetesGrafana } from "./grafana";
+import { KubernetesImgproxy } from "./imgproxy";
 import { KubernetesMetrics } from "./prometheus";
 import { Workload, stackLabels } from "./workload";
 import { commonOutputs, studioKeys } from "../layers/common";
@@ -155,6 +157,7 @@ export function declareKubernetesStack(
         s3: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey },
         metrics,
         jwks: signing?.jwks,
+        imgproxyUrl: settings.features.imgproxy ? IMGPROXY_URL : undefined,
       }),
       // A probe must ask its own pod, not the Service in front of all of them.
       healthcheck: storageHealthcheck("localhost"),
@@ -254,6 +257,10 @@ export function declareKubernetesStack(
         afterDb,
       )
     : undefined;
+  // Storage's image transformations, on when imgproxy runs, as on Docker (layers/core.ts).
+  const imgproxy = settings.features.imgproxy
+    ? new KubernetesImgproxy("imgproxy", base, opts)
+    : undefined;
   // Grafana reads Prometheus (config/checks.ts refuses it alone), as on Docker.
   const grafana = settings.features.grafana
     ? new KubernetesGrafana("grafana", { ...base, adminPassword: secrets.dashboardPassword }, opts)
@@ -281,6 +288,7 @@ export function declareKubernetesStack(
     ingress,
     observability,
     grafana,
+    imgproxy,
   };
 }
 
