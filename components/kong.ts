@@ -34,6 +34,9 @@ export type KongConfigArgs = Pick<
 
 export const KONG_HEALTHCHECK: Healthcheck = { tests: ["CMD", "kong", "health"], retries: 5 };
 
+/** Kong's graceful stop where the runtime cannot send SIGQUIT itself (Kubernetes preStop). */
+export const KONG_PRESTOP = ["kong", "quit", "--wait=15"];
+
 /** Kong 3.9 DB-less: the single front door for the API and Studio. */
 export class Kong extends ServiceComponent {
   /** The rendered kong.yml (secret: it holds the API keys and the dashboard password). */

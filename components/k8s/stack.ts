@@ -4,7 +4,7 @@ import { ADDRESSES } from "../../config/services";
 import type { UserSecrets } from "../../config";
 import { Settings } from "../../config/settings";
 import { AUTH_HEALTHCHECK, authEnv } from "../auth";
-import { KONG_CONFIG_PATH, KONG_HEALTHCHECK, kongConfig, kongEnv } from "../kong";
+import { KONG_CONFIG_PATH, KONG_HEALTHCHECK, KONG_PRESTOP, kongConfig, kongEnv } from "../kong";
 import { META_HEALTHCHECK, metaEnv } from "../meta";
 import { REALTIME_HEALTHCHECK, realtimeEnv } from "../realtime";
 import { REST_HEALTHCHECK, restEnv } from "../rest";
@@ -239,6 +239,10 @@ export function declareKubernetesStack(
       env: kongEnv({ settings, metrics }),
       healthcheck: KONG_HEALTHCHECK,
       files: [{ path: KONG_CONFIG_PATH, secret: kongFile, key: "kong.yml" }],
+      // Kubernetes stops with SIGTERM, nginx's fast stop; `kong quit` is the graceful one (SIGQUIT,
+      // as on Docker). It waits 15 s for the endpoint to leave the Service, then up to 10 s for
+      // open requests, inside the 30 s grace: Kong/charts charts/kong/values.yaml does the same.
+      preStop: KONG_PRESTOP,
       // kong.yml reaches Realtime as realtime-dev.supabase-realtime, because Realtime takes its
       // tenant from the Host's first label (supabase/realtime#746). No Service can have that name,
       // so the gateway's pods resolve it to Realtime's ClusterIP, which is fixed for its lifetime.

@@ -131,6 +131,8 @@ export interface WorkloadArgs {
   /** The pod's security context, e.g. the fsGroup that lets a non-root server write its claim. */
   readonly podSecurityContext?: k8s.types.input.core.v1.PodSecurityContext;
   readonly hostAliases?: pulumi.Input<k8s.types.input.core.v1.HostAlias>[];
+  /** Run before Kubernetes sends SIGTERM: a graceful stop the process takes on another signal. */
+  readonly preStop?: string[];
   /** Folders on a PersistentVolumeClaim (Docker's named volumes), each a sub-path of the claim. */
   readonly data?: {
     claim: k8s.core.v1.PersistentVolumeClaim;
@@ -189,8 +191,8 @@ export class Workload extends pulumi.ComponentResource {
               enableServiceLinks: false,
               securityContext: args.podSecurityContext,
               hostAliases: args.hostAliases,
-              // Kubernetes sends SIGTERM (Kong's nginx then stops fast, not gracefully), then
-              // SIGKILL after this grace: the one the Docker stacks give (config/stopPolicy.ts).
+              // Kubernetes sends SIGTERM (after the preStop hook, if any), then SIGKILL after this
+              // grace: the one the Docker stacks give (config/stopPolicy.ts).
               terminationGracePeriodSeconds: stopPolicy(service).graceSeconds,
               containers: [
                 {
@@ -207,6 +209,7 @@ export class Workload extends pulumi.ComponentResource {
                   resources: { requests: { memory }, limits: { memory } },
                   ...probesFrom(args.healthcheck),
                   securityContext: { allowPrivilegeEscalation: false },
+                  lifecycle: args.preStop && { preStop: { exec: { command: args.preStop } } },
                   volumeMounts: [
                     ...files.map((f, i) => ({
                       name: `file-${i}`,

@@ -39,6 +39,11 @@ describe("vps: rollouts", () => {
     }
   });
 
+  it("the backup scheduler, which scripts reach by its fixed name (doctor, restore --drill), never rolls out", () => {
+    expect(rolling("backup")).toBe(false);
+    expect(container(plan, "backup").inputs.name).toBe("ownstack-vps-backup");
+  });
+
   it("no rolling service publishes a host port, which two revisions could not share", () => {
     for (const service of ROLLING_SERVICES)
       expect(container(plan, service).inputs.ports).toEqual([]);

@@ -76,6 +76,17 @@ for (const [stack, config] of [
 describe("k8s: graceful stop", () => {
   const plan = planBeforeAll(K8S_CONFIG, "k8s");
 
+  it("Kong's pods quit gracefully before SIGTERM, within their grace (kong quit: --wait plus its 10 s timeout)", () => {
+    const kong = byType(plan, "kubernetes:apps/v1:Deployment").find(
+      (d) => d.inputs.metadata.name === "kong",
+    )!;
+    const pod = kong.inputs.spec.template.spec;
+    const command: string[] = pod.containers[0].lifecycle.preStop.exec.command;
+    expect(command.slice(0, 2)).toEqual(["kong", "quit"]);
+    const wait = Number(/^--wait=(\d+)$/.exec(command[2])?.[1]);
+    expect(wait + 10).toBeLessThan(pod.terminationGracePeriodSeconds);
+  });
+
   it("every Deployment's pods get their service's grace before SIGKILL", () => {
     const deployments = byType(plan, "kubernetes:apps/v1:Deployment");
     expect(deployments.length).toBeGreaterThan(5);
