@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROUTER_FOLDER } from "../config/projectFiles";
 import { ADDRESSES, internalUrl } from "../config/services";
 import { Settings } from "../config/settings";
-import { scratchVolume } from "./container";
-import { JwtDbClientArgs, dbUrl } from "./database";
+import { Env, Healthcheck, scratchVolume } from "./container";
+import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 import { KongService } from "./render/kong";
 import { ServiceComponent } from "./serviceComponent";
 import { SourceFile, readFolder } from "./sourceFiles";
@@ -49,6 +49,53 @@ export function functionFiles(settings: Settings): SourceFile[] {
   return [...own, ...router].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+export type FunctionsEnvArgs = Omit<FunctionsArgs, "network" | "dependsOn" | "functionsVolume"> & {
+  readonly db?: DbEndpoint;
+};
+
+/** The runtime's env on both runtimes: the API by its internal URL, keys, the DSN, JWT checks. */
+export function functionsEnv(args: FunctionsEnvArgs): Env {
+  const { settings } = args;
+  const keyMap = (key: pulumi.Input<string> | undefined) =>
+    pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
+  return {
+    JWT_SECRET: args.jwtSecret,
+    ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
+    SUPABASE_URL: internalUrl("kong"),
+    SUPABASE_PUBLIC_URL: settings.publicUrl,
+    SUPABASE_ANON_KEY: args.anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: args.serviceRoleKey,
+    // JSON maps, as upstream; empty when authSigning is hs256.
+    SUPABASE_PUBLISHABLE_KEYS: keyMap(args.publishableKey),
+    SUPABASE_SECRET_KEYS: keyMap(args.secretKey),
+    SUPABASE_DB_URL: dbUrl("postgres", args.postgresPassword, "postgresql", undefined, args.db),
+    VERIFY_JWT: settings.functions.verifyJwt,
+  };
+}
+
+/** The router serves every function below the root; a stuck worker ends before Kong's timeout. */
+export const FUNCTIONS_COMMAND = [
+  "start",
+  "--user-worker-request-idle-timeout",
+  "150000",
+  "--main-service",
+  `${FUNCTIONS_ROOT}/main`,
+];
+
+// No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
+export const FUNCTIONS_HEALTHCHECK: Healthcheck = {
+  tests: ["CMD-SHELL", `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`],
+};
+
+/** Function names (folders other than main/ with an index.ts), for the stack output. */
+export const functionNames = (files: readonly SourceFile[]): string[] => [
+  ...new Set(
+    files
+      .map((f) => f.path.split("/")[0])
+      .filter((n) => n !== "main" && files.some((f) => f.path === `${n}/index.ts`)),
+  ),
+];
+
 /** Edge Functions on supabase/edge-runtime, wired as upstream's `functions` service (docker/docker-compose.yml). */
 export class Functions extends ServiceComponent {
   /** Function names (folders other than main/), for the stack output. */
@@ -58,40 +105,13 @@ export class Functions extends ServiceComponent {
     super("ownstack:supabase:Functions", name, args, opts);
     const { settings } = args;
     const files = functionFiles(settings);
-    this.names = [
-      ...new Set(
-        files
-          .map((f) => f.path.split("/")[0])
-          .filter((n) => n !== "main" && files.some((f) => f.path === `${n}/index.ts`)),
-      ),
-    ];
+    this.names = functionNames(files);
     // Deno's module cache: a cache, not data.
     const cache = scratchVolume(settings, `${name}-deno-cache`, "deno-cache", { parent: this });
-    const keyMap = (key: pulumi.Input<string> | undefined) =>
-      pulumi.secret(pulumi.output(key ?? "").apply((k) => JSON.stringify({ default: k })));
-
     this.serve({
       service: "functions",
-      command: [
-        "start",
-        "--user-worker-request-idle-timeout",
-        "150000",
-        "--main-service",
-        `${FUNCTIONS_ROOT}/main`,
-      ],
-      env: {
-        JWT_SECRET: args.jwtSecret,
-        ...(args.jwks ? { SUPABASE_JWKS: args.jwks } : {}),
-        SUPABASE_URL: internalUrl("kong"),
-        SUPABASE_PUBLIC_URL: settings.publicUrl,
-        SUPABASE_ANON_KEY: args.anonKey,
-        SUPABASE_SERVICE_ROLE_KEY: args.serviceRoleKey,
-        // JSON maps, as upstream; empty when authSigning is hs256.
-        SUPABASE_PUBLISHABLE_KEYS: keyMap(args.publishableKey),
-        SUPABASE_SECRET_KEYS: keyMap(args.secretKey),
-        SUPABASE_DB_URL: dbUrl("postgres", args.postgresPassword, "postgresql"),
-        VERIFY_JWT: settings.functions.verifyJwt,
-      },
+      command: FUNCTIONS_COMMAND,
+      env: functionsEnv(args),
       // One folder, two editors. The functions root is Studio's Edge Functions volume, so a
       // function created or edited in Studio is the file the runtime serves (the runtime reads a
       // worker's files when it starts one). The project's functions folder seeds it: the provider
@@ -107,10 +127,7 @@ export class Functions extends ServiceComponent {
         file: `${FUNCTIONS_ROOT}/${f.path}`,
         contentBase64: f.content.toString("base64"),
       })),
-      // No curl or wget in the image; bash's /dev/tcp proves the port accepts connections.
-      healthcheck: {
-        tests: ["CMD-SHELL", `timeout 1 bash -c '</dev/tcp/127.0.0.1/${ADDRESSES.functions.port}'`],
-      },
+      healthcheck: FUNCTIONS_HEALTHCHECK,
     });
     this.registerOutputs({ container: this.container.id, names: this.names });
   }

@@ -62,7 +62,6 @@ const NOT_ON_KUBERNETES = [
   "qdrant",
   "ollama",
   "redis",
-  "functions",
   "supavisor",
   "logs",
 ] as const;

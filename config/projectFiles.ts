@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { readFolder } from "../components/sourceFiles";
 import { planMigrations } from "./migrationFiles";
 import { DEFAULT_MIGRATIONS_PATH, DEFAULT_SEED_PATH } from "./schema";
 
@@ -18,7 +19,15 @@ export interface ProjectFileKeys {
   readonly functionsPath: string;
   /** Whether Edge Functions are deployed (after `auto` is resolved). */
   readonly functions: boolean;
+  /** On kubernetes the functions travel in one ConfigMap, which has a size limit. */
+  readonly target?: string;
 }
+
+/**
+ * The API server refuses a ConfigMap whose values add up to more than 1 MiB (MaxSecretSize in
+ * kubernetes/pkg/apis/core/validation/validation.go, ValidateConfigMap).
+ */
+export const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
 
 const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
 const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
@@ -68,6 +77,17 @@ export function projectFileProblems(keys: ProjectFileKeys, projectDir: string): 
       problems.push(
         `ownstack:functionsPath: ${keys.functionsPath} has no main/ router and ${ROUTER_FOLDER}/index.ts is missing from the project; restore it or add main/index.ts`,
       );
+    else if (keys.target === "kubernetes") {
+      const files = [
+        ...readFolder(folder),
+        ...(isDirectory(resolve(folder, "main")) ? [] : readFolder(at(ROUTER_FOLDER))),
+      ];
+      const bytes = files.reduce((sum, f) => sum + f.content.length, 0);
+      if (bytes > CONFIG_MAP_MAX_BYTES)
+        problems.push(
+          `ownstack:functionsPath: ${keys.functionsPath} holds ${bytes} bytes, expected at most ${CONFIG_MAP_MAX_BYTES} (1 MiB) on kubernetes, where the functions are one ConfigMap; move large assets to Storage`,
+        );
+    }
   }
   return problems;
 }

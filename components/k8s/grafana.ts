@@ -4,7 +4,8 @@ import { ADDRESSES, internalUrl } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { GRAFANA_HEALTHCHECK, grafanaEnv } from "../grafana";
 import { GRAFANA_DATASOURCES_PATH, renderGrafanaDatasources } from "../render/grafana";
-import { Workload, podSelector, stackLabels } from "./workload";
+import { allowPolicy } from "./allow";
+import { Workload, stackLabels } from "./workload";
 
 /**
  * Where Grafana finds Prometheus: the stack's own Service, or the `prometheus-operated` Service the
@@ -67,24 +68,15 @@ export class KubernetesGrafana extends pulumi.ComponentResource {
     );
     // The stack's own Prometheus takes queries from Grafana only (the operator's lives elsewhere).
     if (!settings.kubernetes.monitoring.operator)
-      new k8s.networking.v1.NetworkPolicy(
+      allowPolicy(
         `${name}-allow-to-prometheus`,
         {
-          metadata: {
-            name: "allow-grafana-to-prometheus",
-            namespace,
-            labels: stackLabels(settings, "network-policy"),
-          },
-          spec: {
-            podSelector: { matchLabels: podSelector(settings, "prometheus") },
-            policyTypes: ["Ingress"],
-            ingress: [
-              {
-                from: [{ podSelector: { matchLabels: podSelector(settings, "grafana") } }],
-                ports: [{ port: ADDRESSES.prometheus.port, protocol: "TCP" }],
-              },
-            ],
-          },
+          settings,
+          policy: "allow-grafana-to-prometheus",
+          namespace,
+          to: "prometheus",
+          from: ["grafana"],
+          port: ADDRESSES.prometheus.port,
         },
         child,
       );

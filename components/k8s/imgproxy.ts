@@ -1,9 +1,9 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { IMGPROXY_HEALTHCHECK, imgproxyEnv } from "../imgproxy";
-import { Workload, podSelector, stackLabels } from "./workload";
+import { allowPolicy } from "./allow";
+import { Workload } from "./workload";
 
 export interface KubernetesImgproxyArgs {
   readonly settings: Settings;
@@ -39,24 +39,15 @@ export class KubernetesImgproxy extends pulumi.ComponentResource {
       },
       child,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    allowPolicy(
       `${name}-allow-to-imgproxy`,
       {
-        metadata: {
-          name: "allow-storage-to-imgproxy",
-          namespace,
-          labels: stackLabels(settings, "network-policy"),
-        },
-        spec: {
-          podSelector: { matchLabels: podSelector(settings, "imgproxy") },
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: [{ podSelector: { matchLabels: podSelector(settings, "storage") } }],
-              ports: [{ port: ADDRESSES.imgproxy.port, protocol: "TCP" }],
-            },
-          ],
-        },
+        settings,
+        policy: "allow-storage-to-imgproxy",
+        namespace,
+        to: "imgproxy",
+        from: ["storage"],
+        port: ADDRESSES.imgproxy.port,
       },
       child,
     );

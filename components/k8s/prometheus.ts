@@ -21,7 +21,8 @@ import {
 } from "../render/prometheus";
 import { Secrets } from "../secrets";
 import { credentialKey, monitorLabels, prometheusRuleSpec, serviceMonitor } from "./serviceMonitor";
-import { Workload, podSelector, stackLabels } from "./workload";
+import { allowPolicy } from "./allow";
+import { Workload, stackLabels } from "./workload";
 
 /**
  * Metrics on kubernetes, as `prometheus: true` gives them on Docker: the Postgres exporter, and
@@ -231,48 +232,47 @@ function metricsPolicies(
 ): k8s.networking.v1.NetworkPolicy[] {
   const { settings, namespace } = args;
   const { monitoring } = settings.kubernetes;
-  const labels = stackLabels(settings, "network-policy");
   const scraper = monitoring.operator
     ? {
-        namespaceSelector: {
-          matchLabels: { "kubernetes.io/metadata.name": monitoring.operatorNamespace },
+        peer: {
+          namespaceSelector: {
+            matchLabels: { "kubernetes.io/metadata.name": monitoring.operatorNamespace },
+          },
         },
       }
-    : { podSelector: { matchLabels: podSelector(settings, "prometheus") } };
-  const policy = (id: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-${id}`,
-      { metadata: { name: id, namespace, labels }, spec },
-      opts,
-    );
+    : ("prometheus" as const);
   const jobs = scrapeJobs(
     kubernetesMetricsSources(settings, { realtimeToken: "", qdrantApiKey: "" }),
   ).filter((j) => j.service !== undefined);
   return [
     ...jobs.map((job) =>
-      policy(`allow-scrape-${ADDRESSES[job.service!].aliases[0]}`, {
-        podSelector: { matchLabels: podSelector(settings, job.service!) },
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [scraper],
-            ports: [{ port: ADDRESSES[job.service!].metrics.port, protocol: "TCP" }],
-          },
-        ],
-      }),
+      allowPolicy(
+        `${name}-allow-scrape-${ADDRESSES[job.service!].aliases[0]}`,
+        {
+          settings,
+          policy: `allow-scrape-${ADDRESSES[job.service!].aliases[0]}`,
+          namespace,
+          to: job.service!,
+          from: [scraper],
+          port: ADDRESSES[job.service!].metrics.port,
+        },
+        opts,
+      ),
     ),
     ...(args.databasePods
       ? [
-          policy("allow-postgres-exporter-to-db", {
-            podSelector: { matchLabels: args.databasePods },
-            policyTypes: ["Ingress"],
-            ingress: [
-              {
-                from: [{ podSelector: { matchLabels: podSelector(settings, "postgresExporter") } }],
-                ports: [{ port: DB_PORT, protocol: "TCP" }],
-              },
-            ],
-          }),
+          allowPolicy(
+            `${name}-allow-postgres-exporter-to-db`,
+            {
+              settings,
+              policy: "allow-postgres-exporter-to-db",
+              namespace,
+              to: args.databasePods,
+              from: ["postgresExporter"],
+              port: DB_PORT,
+            },
+            opts,
+          ),
         ]
       : []),
   ];

@@ -12,6 +12,8 @@ import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
 import { storageEnv, storageHealthcheck } from "../storage";
 import { IMGPROXY_URL } from "../imgproxy";
+import { FUNCTIONS_KONG_SERVICE } from "../functions";
+import { KubernetesFunctions } from "./functions";
 import {
   STUDIO_FUNCTIONS_FOLDER,
   STUDIO_HEALTHCHECK,
@@ -224,6 +226,7 @@ export function declareKubernetesStack(
           dashboardPassword: secrets.dashboardPassword,
           metrics,
           translation: signing?.translation,
+          extraServices: settings.features.functions ? [FUNCTIONS_KONG_SERVICE] : undefined,
         }),
       },
     },
@@ -265,6 +268,23 @@ export function declareKubernetesStack(
   const imgproxy = settings.features.imgproxy
     ? new KubernetesImgproxy("imgproxy", base, opts)
     : undefined;
+  // Edge Functions behind Kong's /functions/v1, as on Docker (layers/extras.ts).
+  const functions = settings.features.functions
+    ? new KubernetesFunctions(
+        "functions",
+        {
+          ...pg,
+          namespace,
+          anonKey: secrets.anonKey,
+          serviceRoleKey: secrets.serviceRoleKey,
+          jwks: signing?.jwks,
+          publishableKey: signing?.publishableKey,
+          secretKey: signing?.secretKey,
+          databasePods: db.podLabels,
+        },
+        afterDb,
+      )
+    : undefined;
   // Grafana reads Prometheus (config/checks.ts refuses it alone), as on Docker.
   const grafana = settings.features.grafana
     ? new KubernetesGrafana("grafana", { ...base, adminPassword: secrets.dashboardPassword }, opts)
@@ -293,6 +313,7 @@ export function declareKubernetesStack(
     observability,
     grafana,
     imgproxy,
+    functions,
   };
 }
 
@@ -310,5 +331,6 @@ export function kubernetesOutputs(
     database: settings.kubernetes.database,
     gateway: stack.kong.service.metadata.name,
     migrationFiles: stack.migrations.files,
+    functionNames: stack.functions?.names,
   };
 }

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, ServiceName } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { stopPolicy } from "../../config/stopPolicy";
-import { Env, Healthcheck, healthcheckInput } from "../container";
+import { Env, Healthcheck } from "../container";
+import { probesFrom } from "./probes";
 
 /**
  * The Kubernetes twin of `container.ts`: the one place for workload policy. Every service runs as
@@ -63,52 +64,6 @@ export function envSecretData(env: Env): pulumi.Output<Record<string, string>> {
   );
 }
 
-const seconds = (duration: string): number => {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(duration);
-  if (!m) throw new Error(`healthcheck duration "${duration}" is not of the form 5s, 1m`);
-  const n = Number(m[1]);
-  return Math.max(
-    1,
-    m[2] === "ms" ? Math.ceil(n / 1000) : m[2] === "m" ? n * 60 : m[2] === "h" ? n * 3600 : n,
-  );
-};
-
-export interface Probes {
-  readonly startupProbe: k8s.types.input.core.v1.Probe;
-  readonly readinessProbe: k8s.types.input.core.v1.Probe;
-  readonly livenessProbe: k8s.types.input.core.v1.Probe;
-}
-
-/**
- * The Docker healthcheck as probes, with its timings: the start period becomes a startup probe
- * (failures before it passes do not count, as in Docker), then readiness takes the pod out of its
- * Service and liveness restarts it after the same number of failed checks.
- */
-export function probesFrom(healthcheck: Healthcheck): Probes {
-  const h = healthcheckInput(healthcheck);
-  const [kind, ...rest] = h.tests as string[];
-  const command =
-    kind === "CMD-SHELL" ? ["/bin/sh", "-c", rest.join(" ")] : kind === "CMD" ? rest : undefined;
-  if (!command)
-    throw new Error(`healthcheck ${JSON.stringify(h.tests)} is neither CMD nor CMD-SHELL`);
-  const periodSeconds = seconds(String(h.interval));
-  const probe = {
-    exec: { command },
-    periodSeconds,
-    timeoutSeconds: seconds(String(h.timeout)),
-    failureThreshold: Number(h.retries),
-  };
-  return {
-    startupProbe: {
-      ...probe,
-      failureThreshold:
-        Math.ceil(seconds(String(h.startPeriod)) / periodSeconds) + Number(h.retries),
-    },
-    readinessProbe: probe,
-    livenessProbe: probe,
-  };
-}
-
 export type WorkloadFile = { path: string; key: string } & (
   | { secret: k8s.core.v1.Secret; configMap?: never }
   | { configMap: k8s.core.v1.ConfigMap; secret?: never }
@@ -128,6 +83,12 @@ export interface WorkloadArgs {
   readonly args?: pulumi.Input<string>[];
   /** Files from Secrets or ConfigMaps, each mounted read-only at its path (Docker's uploads). */
   readonly files?: WorkloadFile[];
+  /** A ConfigMap's keys as a read-only folder tree at `path` (each item's path below it). */
+  readonly folder?: {
+    path: string;
+    configMap: k8s.core.v1.ConfigMap;
+    items: { key: string; path: string }[];
+  };
   /** The pod's security context, e.g. the fsGroup that lets a non-root server write its claim. */
   readonly podSecurityContext?: k8s.types.input.core.v1.PodSecurityContext;
   readonly hostAliases?: pulumi.Input<k8s.types.input.core.v1.HostAlias>[];
@@ -217,6 +178,9 @@ export class Workload extends pulumi.ComponentResource {
                       subPath: f.key,
                       readOnly: true,
                     })),
+                    ...(args.folder
+                      ? [{ name: "folder", mountPath: args.folder.path, readOnly: true }]
+                      : []),
                     ...(args.data?.mounts ?? []).map((m) => ({
                       name: "data",
                       mountPath: m.path,
@@ -242,6 +206,17 @@ export class Workload extends pulumi.ComponentResource {
                         },
                       }),
                 })),
+                ...(args.folder
+                  ? [
+                      {
+                        name: "folder",
+                        configMap: {
+                          name: args.folder.configMap.metadata.name,
+                          items: args.folder.items,
+                        },
+                      },
+                    ]
+                  : []),
                 ...(args.data
                   ? [
                       {

@@ -129,7 +129,12 @@ describe("kubernetes config is refused before any resource, naming the key and t
 
   // The optional services not carried over yet: each toggle is refused by name.
   // The optional services not carried over: each toggle is refused by name, with the reason.
-  const ON_KUBERNETES = new Set(["ownstack:prometheus", "ownstack:grafana", "ownstack:imgproxy"]);
+  const ON_KUBERNETES = new Set([
+    "ownstack:prometheus",
+    "ownstack:grafana",
+    "ownstack:imgproxy",
+    "ownstack:functions",
+  ]);
   const REASONS: Record<string, RegExp> = {
     "ownstack:mailpit": /\(Mailpit keeps sign-up mails from reaching users, .*set smtpHost/,
     "ownstack:supavisor": /\(a pooler on kubernetes is CloudNativePG's Pooler \(PgBouncer\)/,
@@ -243,9 +248,10 @@ describe("Pulumi.k8s.yaml", () => {
     const own = asConfig(metrics(/prometheus:/));
     expect(own["ownstack:prometheus"]).toBe("true");
     expect(problemsOf({ ...own, ...secrets }, "k8s")).toEqual([]);
-    const operator = asConfig(metrics(/prometheus|serviceMonitor|grafana|imgproxy/));
+    const operator = asConfig(metrics(/prometheus|serviceMonitor|grafana|imgproxy|functions:/));
     expect(operator["ownstack:grafana"]).toBe("true");
     expect(operator["ownstack:imgproxy"]).toBe("true");
+    expect(operator["ownstack:functions"]).toBe("true");
     expect(operator["ownstack:prometheusOperator"]).toBe("true");
     expect(operator["ownstack:serviceMonitorLabels"]).toBe('["release=kube-prometheus-stack"]');
     expect(problemsOf({ ...operator, ...secrets }, "k8s")).toEqual([]);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { K8S_CONFIG } from "../k8s/harness";
 import { problemsOf } from "./problems";
 
 /** A project folder of its own, so that nothing depends on what the repository ships. */
@@ -95,6 +96,22 @@ describe("the files the config names are checked with the config, before any res
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }
+  });
+
+  it("refuses a functions folder beyond a ConfigMap's 1 MiB on kubernetes only", () => {
+    const big = join(dir, "big-functions");
+    mkdirSync(join(big, "hello"), { recursive: true });
+    writeFileSync(join(big, "hello/index.ts"), "Deno.serve(() => new Response());\n");
+    writeFileSync(join(big, "hello/model.bin"), Buffer.alloc(1024 * 1024));
+    const config = { "ownstack:functions": "true", "ownstack:functionsPath": "big-functions" };
+    expect(problemsOf({ ...K8S_CONFIG, ...config }, "k8s", dir)).toEqual([
+      expect.stringMatching(
+        /^ownstack:functionsPath: big-functions holds 10\d{5} bytes, expected at most 1048576 \(1 MiB\) on kubernetes/,
+      ),
+    ]);
+    expect(problems(config)).toEqual([]);
+    rmSync(join(big, "hello/model.bin"));
+    expect(problemsOf({ ...K8S_CONFIG, ...config }, "k8s", dir)).toEqual([]);
   });
 
   it("lists every misnamed migration and duplicate version with the other config problems", () => {
