@@ -21,19 +21,22 @@ interface ChildResult {
   readonly memory: Record<string, number>;
 }
 
-type ChildKind = "empty" | "stack" | "k8s";
+type ChildKind = "empty" | "stack" | "k8s" | "k8s-ai";
+
+/** The k8s stack with the AI services on, as Pulumi.k8s.yaml shows turning them on. */
+const K8S_AI: Readonly<Record<string, string>> = { ...K8S_CONFIG, "ownstack:qdrant": "true" };
 
 /** MiB of a Kubernetes memory quantity as workload.ts writes them (`320Mi`). */
 const mebibytes = (quantity: string): number => Number(/^(\d+)Mi$/.exec(quantity)?.[1] ?? NaN);
 
 /**
- * What the k8s stack with its defaults asks the scheduler for: each Deployment's and the CNPG
+ * What the k8s stack asks the scheduler for: each Deployment's, StatefulSet's and the CNPG
  * Cluster's memory request times its pods (requests equal limits), Jobs left out as they exit.
  */
 function kubernetesMemory(plan: Plan): Record<string, number> {
   const memory: Record<string, number> = {};
   for (const r of plan.resources) {
-    if (r.type === "kubernetes:apps/v1:Deployment") {
+    if (r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet") {
       const [c] = r.inputs.spec.template.spec.containers;
       memory[r.inputs.metadata.name] =
         mebibytes(c.resources.limits.memory) * r.inputs.spec.replicas;
@@ -50,10 +53,12 @@ async function child(kind: ChildKind): Promise<void> {
   const plan: Plan =
     kind === "k8s"
       ? await evaluateWith(load, K8S_CONFIG, "k8s")
-      : await evaluateWith(load, {}, "local");
+      : kind === "k8s-ai"
+        ? await evaluateWith(load, K8S_AI, "k8s")
+        : await evaluateWith(load, {}, "local");
   // From process start: loading the SDKs is part of every preview, empty or not.
   const ms = performance.now();
-  const memory: Record<string, number> = kind === "k8s" ? kubernetesMemory(plan) : {};
+  const memory: Record<string, number> = kind.startsWith("k8s") ? kubernetesMemory(plan) : {};
   for (const r of plan.resources) {
     if (r.type !== "docker:index/container:Container") continue;
     const labels = Object.fromEntries(
@@ -114,6 +119,15 @@ function compare(): void {
   for (const n of pods) console.log(`  ${n.padEnd(18)} ${String(k8s[n]).padStart(5)} MiB`);
   console.log(
     `  k8s default:        ${gib(requested)} (goal <= 4 GiB) ratio ${(requested / 4096).toFixed(2)}`,
+  );
+  const ai = run("k8s-ai").memory;
+  const added = Object.keys(ai)
+    .filter((n) => !(n in k8s))
+    .sort();
+  for (const n of added) console.log(`  + ${n.padEnd(16)} ${String(ai[n]).padStart(5)} MiB`);
+  const withAi = Object.values(ai).reduce((t, n) => t + n, 0);
+  console.log(
+    `  k8s with AI:        ${gib(withAi)} (${added.join(", ")} on) ratio ${(withAi / 4096).toFixed(2)} of the 4 GiB goal`,
   );
 }
 

@@ -4,13 +4,14 @@ import { ADDRESSES, ServiceName } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { stopPolicy } from "../../config/stopPolicy";
 import { Env, Healthcheck } from "../container";
+import { podVolumes } from "./podVolumes";
 import { probesFrom } from "./probes";
 
 /**
  * The Kubernetes twin of `container.ts`: the one place for workload policy. Every service runs as
- * a Deployment with its env in a Secret, memory requests equal to limits from `config/memory.ts`,
- * probes from the Docker healthcheck, a ClusterIP Service named as the Docker alias and serving its
- * port from `config/services.ts`, and a
+ * a Deployment (a StatefulSet where it owns its data) with its env in a Secret, memory requests
+ * equal to limits from `config/memory.ts`, probes from the Docker healthcheck, a ClusterIP Service
+ * named as the Docker alias and serving its port from `config/services.ts`, and a
  * PodDisruptionBudget when it has more than one pod.
  */
 
@@ -99,11 +100,21 @@ export interface WorkloadArgs {
     claim: k8s.core.v1.PersistentVolumeClaim;
     mounts: { path: string; subPath: string }[];
   };
+  /**
+   * A StatefulSet instead of a Deployment: a server that owns its data (Qdrant, Valkey, Ollama's
+   * models), stopped before its successor starts, under the stable name of its Service.
+   */
+  readonly statefulSet?: boolean;
+  /** Extended resources such as `nvidia.com/gpu`, requested and limited alike (the device plugin's). */
+  readonly extendedResources?: Readonly<Record<string, number>>;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: k8s.types.input.core.v1.Toleration[];
 }
 
-/** A stateless Supabase service: env Secret, Deployment, Service and (replicated) a PDB. */
+/** A Supabase service: env Secret, Deployment (or StatefulSet), Service and (replicated) a PDB. */
 export class Workload extends pulumi.ComponentResource {
-  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly deployment?: k8s.apps.v1.Deployment;
+  public readonly statefulSet?: k8s.apps.v1.StatefulSet;
   public readonly service: k8s.core.v1.Service;
   public readonly envSecret: k8s.core.v1.Secret;
   public readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
@@ -129,109 +140,51 @@ export class Workload extends pulumi.ComponentResource {
       { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) },
       { parent: this, dependsOn: opts.dependsOn },
     );
-    const files = args.files ?? [];
     // The port the others call it on, from the address table (config/services.ts).
     const ports = servicePorts(settings, service);
-    this.deployment = new k8s.apps.v1.Deployment(
-      name,
-      {
-        metadata: { name: objectName, namespace, labels },
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: selector },
-          // A ReadWriteOnce claim attaches to one node: the old pod must go before the new one starts.
-          strategy: args.data
-            ? { type: "Recreate" }
-            : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: { labels },
-            spec: {
-              automountServiceAccountToken: false,
-              // Service links would inject KONG_PORT=tcp://… and similar into every pod, which Kong
-              // and others read as their own settings.
-              enableServiceLinks: false,
-              securityContext: args.podSecurityContext,
-              hostAliases: args.hostAliases,
-              // Kubernetes sends SIGTERM (after the preStop hook, if any), then SIGKILL after this
-              // grace: the one the Docker stacks give (config/stopPolicy.ts).
-              terminationGracePeriodSeconds: stopPolicy(service).graceSeconds,
-              containers: [
-                {
-                  name: objectName,
-                  image: args.image,
-                  command: args.command,
-                  args: args.args,
-                  envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
-                  ports: ports.map((p) => ({
-                    name: p.name,
-                    containerPort: p.port,
-                    protocol: "TCP",
-                  })),
-                  resources: { requests: { memory }, limits: { memory } },
-                  ...probesFrom(args.healthcheck),
-                  securityContext: { allowPrivilegeEscalation: false },
-                  lifecycle: args.preStop && { preStop: { exec: { command: args.preStop } } },
-                  volumeMounts: [
-                    ...files.map((f, i) => ({
-                      name: `file-${i}`,
-                      mountPath: f.path,
-                      subPath: f.key,
-                      readOnly: true,
-                    })),
-                    ...(args.folder
-                      ? [{ name: "folder", mountPath: args.folder.path, readOnly: true }]
-                      : []),
-                    ...(args.data?.mounts ?? []).map((m) => ({
-                      name: "data",
-                      mountPath: m.path,
-                      subPath: m.subPath,
-                    })),
-                  ],
-                },
-              ],
-              volumes: [
-                ...files.map((f, i) => ({
-                  name: `file-${i}`,
-                  ...(f.secret
-                    ? {
-                        secret: {
-                          secretName: f.secret.metadata.name,
-                          items: [{ key: f.key, path: f.key }],
-                        },
-                      }
-                    : {
-                        configMap: {
-                          name: f.configMap.metadata.name,
-                          items: [{ key: f.key, path: f.key }],
-                        },
-                      }),
-                })),
-                ...(args.folder
-                  ? [
-                      {
-                        name: "folder",
-                        configMap: {
-                          name: args.folder.configMap.metadata.name,
-                          items: args.folder.items,
-                        },
-                      },
-                    ]
-                  : []),
-                ...(args.data
-                  ? [
-                      {
-                        name: "data",
-                        persistentVolumeClaim: { claimName: args.data.claim.metadata.name },
-                      },
-                    ]
-                  : []),
-              ],
-            },
-          },
-        },
-      },
-      { parent: this, dependsOn: opts.dependsOn },
+    const extended = Object.fromEntries(
+      Object.entries(args.extendedResources ?? {}).map(([k, n]) => [k, String(n)]),
     );
+    const mounts = podVolumes(args);
+    const template: k8s.types.input.core.v1.PodTemplateSpec = {
+      metadata: { labels },
+      spec: {
+        automountServiceAccountToken: false,
+        // Service links would inject KONG_PORT=tcp://… and similar into every pod, which Kong
+        // and others read as their own settings.
+        enableServiceLinks: false,
+        securityContext: args.podSecurityContext,
+        hostAliases: args.hostAliases,
+        nodeSelector: args.nodeSelector,
+        tolerations: args.tolerations,
+        // Kubernetes sends SIGTERM (after the preStop hook, if any), then SIGKILL after this
+        // grace: the one the Docker stacks give (config/stopPolicy.ts).
+        terminationGracePeriodSeconds: stopPolicy(service).graceSeconds,
+        containers: [
+          {
+            name: objectName,
+            image: args.image,
+            command: args.command,
+            args: args.args,
+            envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
+            ports: ports.map((p) => ({
+              name: p.name,
+              containerPort: p.port,
+              protocol: "TCP",
+            })),
+            resources: {
+              requests: { memory, ...extended },
+              limits: { memory, ...extended },
+            },
+            ...probesFrom(args.healthcheck),
+            securityContext: { allowPrivilegeEscalation: false },
+            lifecycle: args.preStop && { preStop: { exec: { command: args.preStop } } },
+            volumeMounts: mounts.volumeMounts,
+          },
+        ],
+        volumes: mounts.volumes,
+      },
+    };
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
@@ -249,6 +202,42 @@ export class Workload extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: opts.dependsOn },
     );
+    const metadata = { name: objectName, namespace, labels };
+    if (args.statefulSet)
+      this.statefulSet = new k8s.apps.v1.StatefulSet(
+        name,
+        {
+          metadata,
+          spec: {
+            // The Service that names its pods; it must exist first.
+            serviceName: this.service.metadata.name,
+            replicas: args.replicas,
+            selector: { matchLabels: selector },
+            // One pod at a time, the old one gone before its successor mounts the claim.
+            podManagementPolicy: "OrderedReady",
+            updateStrategy: { type: "RollingUpdate" },
+            template,
+          },
+        },
+        { parent: this, dependsOn: opts.dependsOn },
+      );
+    else
+      this.deployment = new k8s.apps.v1.Deployment(
+        name,
+        {
+          metadata,
+          spec: {
+            replicas: args.replicas,
+            selector: { matchLabels: selector },
+            // A ReadWriteOnce claim attaches to one node: the old pod must go before the new one starts.
+            strategy: args.data
+              ? { type: "Recreate" }
+              : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template,
+          },
+        },
+        { parent: this, dependsOn: opts.dependsOn },
+      );
     if (args.replicas > 1)
       this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
@@ -259,7 +248,8 @@ export class Workload extends pulumi.ComponentResource {
         { parent: this, dependsOn: opts.dependsOn },
       );
     this.registerOutputs({
-      deployment: this.deployment.metadata.name,
+      deployment: this.deployment?.metadata.name,
+      statefulSet: this.statefulSet?.metadata.name,
       service: this.service.metadata.name,
     });
   }

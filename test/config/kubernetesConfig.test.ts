@@ -134,6 +134,7 @@ describe("kubernetes config is refused before any resource, naming the key and t
     "ownstack:grafana",
     "ownstack:imgproxy",
     "ownstack:functions",
+    "ownstack:qdrant",
   ]);
   const REASONS: Record<string, RegExp> = {
     "ownstack:mailpit": /\(Mailpit keeps sign-up mails from reaching users, .*set smtpHost/,

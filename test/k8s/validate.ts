@@ -24,6 +24,10 @@ export const MODELS: Record<string, { apiVersion: string; module: string }> = {
     apiVersion: "apps/v1",
     module: "kubernetes-models/apps/v1/Deployment",
   },
+  "kubernetes:apps/v1:StatefulSet": {
+    apiVersion: "apps/v1",
+    module: "kubernetes-models/apps/v1/StatefulSet",
+  },
   "kubernetes:batch/v1:Job": { apiVersion: "batch/v1", module: "kubernetes-models/batch/v1/Job" },
   "kubernetes:policy/v1:PodDisruptionBudget": {
     apiVersion: "policy/v1",

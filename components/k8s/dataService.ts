@@ -1,0 +1,70 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ADDRESSES, ServiceName } from "../../config/services";
+import { Settings } from "../../config/settings";
+import { Caller, allowPolicy } from "./allow";
+import { stackLabels } from "./workload";
+
+/**
+ * What the kubernetes twins of the Docker data services (Qdrant, Valkey, Ollama) share: a claim
+ * kept like Docker's named volumes, and the label that lets a user's pod in to them.
+ */
+
+/**
+ * A data claim: protected and kept when the stack is destroyed, as Docker's data volumes and the
+ * Prometheus claim are. Declared by Pulumi rather than by a volumeClaimTemplate, which would leave
+ * the claim outside Pulumi's protection.
+ */
+export function dataClaim(
+  name: string,
+  args: { settings: Settings; namespace: pulumi.Input<string>; service: ServiceName },
+  size: string,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.PersistentVolumeClaim {
+  return new k8s.core.v1.PersistentVolumeClaim(
+    name,
+    {
+      metadata: {
+        name: `${ADDRESSES[args.service].aliases[0]}-data`,
+        namespace: args.namespace,
+        labels: stackLabels(args.settings, args.service),
+      },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } },
+    },
+    { ...opts, protect: true, retainOnDelete: true },
+  );
+}
+
+/**
+ * The pod label that lets a pod of the stack's namespace call a data service: no service of the
+ * stack calls Qdrant, Valkey or Ollama (on Docker the operator's apps do, from the host), so the
+ * default deny holds until a user's app carries `ownstack/qdrant-client: "true"`.
+ */
+export const clientLabel = (service: ServiceName): string =>
+  `ownstack/${ADDRESSES[service].aliases[0]}-client`;
+
+/**
+ * Lets in the service's port: pods carrying its client label, and the stack's own callers in
+ * `from` (the Redis exporter, the model pull Job).
+ */
+export function clientPolicy(
+  name: string,
+  args: { settings: Settings; namespace: pulumi.Input<string>; service: ServiceName },
+  from: readonly Caller[],
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy {
+  const { settings, namespace, service } = args;
+  const client = { podSelector: { matchLabels: { [clientLabel(service)]: "true" } } };
+  return allowPolicy(
+    name,
+    {
+      settings,
+      namespace,
+      policy: `allow-clients-to-${ADDRESSES[service].aliases[0]}`,
+      to: service,
+      from: [{ peer: client }, ...from],
+      port: ADDRESSES[service].port,
+    },
+    opts,
+  );
+}
