@@ -24,7 +24,11 @@ interface ChildResult {
 type ChildKind = "empty" | "stack" | "k8s" | "k8s-ai";
 
 /** The k8s stack with the AI services on, as Pulumi.k8s.yaml shows turning them on. */
-const K8S_AI: Readonly<Record<string, string>> = { ...K8S_CONFIG, "ownstack:qdrant": "true" };
+const K8S_AI: Readonly<Record<string, string>> = {
+  ...K8S_CONFIG,
+  "ownstack:qdrant": "true",
+  "ownstack:redis": "true",
+};
 
 /** MiB of a Kubernetes memory quantity as workload.ts writes them (`320Mi`). */
 const mebibytes = (quantity: string): number => Number(/^(\d+)Mi$/.exec(quantity)?.[1] ?? NaN);

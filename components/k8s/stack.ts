@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ADDRESSES, internalUrl } from "../../config/services";
+import { ADDRESSES } from "../../config/services";
 import type { UserSecrets } from "../../config";
 import { Settings } from "../../config/settings";
 import { AUTH_HEALTHCHECK, authEnv } from "../auth";
@@ -28,7 +28,7 @@ import { NetworkPolicies } from "./networkPolicy";
 import { KubernetesGrafana } from "./grafana";
 import { KubernetesImgproxy } from "./imgproxy";
 import { KubernetesMetrics } from "./prometheus";
-import { KubernetesQdrant } from "./qdrant";
+import { declareKubernetesAi, kubernetesAiOutputs } from "./ai";
 import { Workload, stackLabels } from "./workload";
 import { commonOutputs, studioKeys } from "../layers/common";
 
@@ -290,10 +290,7 @@ export function declareKubernetesStack(
   const grafana = settings.features.grafana
     ? new KubernetesGrafana("grafana", { ...base, adminPassword: secrets.dashboardPassword }, opts)
     : undefined;
-  // The AI services, as on Docker (layers/ai.ts): each a StatefulSet on a protected claim.
-  const qdrant = settings.features.qdrant
-    ? new KubernetesQdrant("qdrant", { ...base, apiKey: secrets.qdrantApiKey }, opts)
-    : undefined;
+  const ai = declareKubernetesAi({ ...base, secrets }, opts);
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
   new NetworkPolicies(
     "network-policies",
@@ -319,7 +316,7 @@ export function declareKubernetesStack(
     grafana,
     imgproxy,
     functions,
-    qdrant,
+    ai,
   };
 }
 
@@ -338,9 +335,6 @@ export function kubernetesOutputs(
     gateway: stack.kong.service.metadata.name,
     migrationFiles: stack.migrations.files,
     functionNames: stack.functions?.names,
-    // In-cluster addresses, for pods of the namespace that carry the service's client label
-    // (components/k8s/dataService.ts); `kubectl port-forward` reaches them from a laptop.
-    qdrantUrl: stack.qdrant ? internalUrl("qdrant") : undefined,
-    qdrantApiKey: stack.qdrant ? secrets.qdrantApiKey : undefined,
+    ...kubernetesAiOutputs(stack.ai, secrets),
   };
 }

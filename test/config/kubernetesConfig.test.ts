@@ -135,6 +135,7 @@ describe("kubernetes config is refused before any resource, naming the key and t
     "ownstack:imgproxy",
     "ownstack:functions",
     "ownstack:qdrant",
+    "ownstack:redis",
   ]);
   const REASONS: Record<string, RegExp> = {
     "ownstack:mailpit": /\(Mailpit keeps sign-up mails from reaching users, .*set smtpHost/,
