@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAGIC } from "../../scripts/lib/backup/crypto";
+import { AGE_MAGIC } from "../../scripts/lib/backup/crypto";
 import { listBackups, readManifest } from "../../scripts/lib/backup/manifest";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { runBackup } from "../../scripts/lib/backup/run";
@@ -199,13 +199,13 @@ describe("backup and restore on a real Postgres", () => {
     });
     const manifest = readManifest(enc);
     expect(manifest.encryption).toEqual({
-      cipher: "aes-256-gcm",
+      cipher: "chacha20-poly1305",
       kdf: "scrypt",
-      fileFormat: "OWNSTKE1",
+      fileFormat: "age-v1",
     });
     expect(manifest.files.map((f) => f.name).sort()).toEqual(["db.dump.enc", "roles.sql.enc"]);
     const bytes = readFileSync(join(enc, "db.dump.enc"));
-    expect(bytes.subarray(0, 8).equals(MAGIC)).toBe(true);
+    expect(bytes.subarray(0, AGE_MAGIC.length).equals(AGE_MAGIC)).toBe(true);
     expect(bytes.includes(Buffer.from("PGDMP"))).toBe(false);
     expect(readFileSync(join(enc, "roles.sql.enc")).includes(Buffer.from("app_reader"))).toBe(
       false,

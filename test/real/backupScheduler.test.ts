@@ -119,7 +119,7 @@ describe("the backup scheduler on a real Postgres with a real SFTP server", () =
     expect(readdirSync(sshd!.dir).sort()).toEqual([...kept].sort());
 
     const m = readManifest(join(root(), kept[0]));
-    expect(m.encryption).toMatchObject({ cipher: "aes-256-gcm", keyId: keyId(KEY) });
+    expect(m.encryption).toMatchObject({ fileFormat: "age-v1", keyId: keyId(KEY) });
     expect(m.counts).toEqual({
       tables: { "app.notes": 40, "public.items": 120 },
       buckets: { avatars: 2, docs: 1 },

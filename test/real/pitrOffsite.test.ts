@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE_DIR, BASE_MANIFEST, basePrefix } from "../../scripts/lib/backup/baseBackup";
-import { decryptFile } from "../../scripts/lib/backup/crypto";
+import { decryptFile, isAgeFile } from "../../scripts/lib/backup/crypto";
 import { backupName } from "../../scripts/lib/backup/manifest";
 import { urlTarget } from "../../scripts/lib/backup/pg";
 import {
@@ -90,6 +90,8 @@ describe("WAL off-site copy over SFTP", () => {
     ]);
     expect(readdirSync(join(remote, batches[1]))).toEqual([`${seg(6)}.gz.enc`]);
     const plain = join(work, "decrypted");
+    // Shipped WAL is an age file like every backup file, so `age -d` reads it too.
+    expect(isAgeFile(join(remote, batches[0], `${seg(3)}.gz.enc`))).toBe(true);
     await decryptFile(join(remote, batches[0], `${seg(3)}.gz.enc`), plain, KEY);
     expect(readFileSync(plain).equals(readFileSync(join(walDir, `${seg(3)}.gz`)))).toBe(true);
     expect(readPitrState(root).shipped).toHaveLength(6);

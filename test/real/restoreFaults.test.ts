@@ -1,7 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
+import { MAGIC, decryptingStream, legacyEncryptingStream } from "../../scripts/lib/backup/crypto";
 import { keyId, reencryptBackups } from "../../scripts/lib/backup/keys";
 import { readManifest, sha256File } from "../../scripts/lib/backup/manifest";
 import { runRestore } from "../../scripts/lib/backup/restore";
@@ -12,7 +24,8 @@ import { spawnScript } from "../support/project";
 /**
  * Restore under faults, on a real Postgres with the real client tools: a database holding only
  * functions, sequences or types is not empty; a damaged dump whose checksums still agree is
- * refused before any role is created; a restore stopped by SIGTERM leaves no decrypted file.
+ * refused before any role is created; a restore killed by SIGKILL leaves no plaintext dump, the
+ * age file being decrypted as a stream into pg_restore; an OWNSTKE1 backup still restores.
  */
 
 const db = useBackupServer("restore faults", "ownstack-faults-");
@@ -128,28 +141,68 @@ describe("restore under faults", () => {
     ).toEqual([]);
   });
 
-  it("a restore stopped by SIGTERM leaves no decrypted dump behind", async (ctx) => {
+  it("an encrypted restore killed with SIGKILL mid-way leaves no plaintext anywhere in its TMPDIR", async (ctx) => {
     if (db.skipReason) return ctx.skip(db.skipReason);
     await sql("postgres", "create role faults_owner nologin");
     const tmp = mkdtempSync(join(tmpdir(), "ownstack-faults-tmp-"));
     writeFileSync(join(db.work, "key"), `${KEY}\n`, { mode: 0o600 });
-    // An open transaction holding public.items makes pg_restore --clean wait, with the dump decrypted.
+    // An open transaction holding public.items makes pg_restore --clean wait mid-restore.
     const release = await db.lockTable("src", "public.items");
     const args = ["--force", "--quiet", "--passphrase-file", join(db.work, "key")];
+    // Its own process group: SIGKILL reaches tsx, the restore and pg_restore at once, as an
+    // out-of-memory kill or a pulled plug would, so no handler of ours runs.
     const child = spawnScript("restore", [...db.restoreArgs(folder, "src"), ...args], {
       env: { ...process.env, TMPDIR: tmp },
       stdio: "ignore",
+      detached: true,
     });
     const exited = new Promise((r) => child.once("exit", r));
     await db.waitForLockWait("src", /^pg_restore$/);
-    const during = readdirSync(tmp).filter((n) => n.startsWith("ownstack-restore-"));
-    expect(during).toHaveLength(1);
-    expect(existsSync(join(tmp, during[0], "db.dump"))).toBe(true);
-    child.kill("SIGTERM");
+    expect(plaintextDumps(tmp)).toEqual([]);
+    process.kill(-child.pid!, "SIGKILL");
     await exited;
-    // (tsx keeps its own cache folder there.)
-    expect(readdirSync(tmp).filter((n) => n.startsWith("ownstack-"))).toEqual([]);
+    expect(plaintextDumps(tmp)).toEqual([]);
     await release();
     rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
+
+  it("a backup encrypted as OWNSTKE1, before the age format, still restores", async (ctx) => {
+    if (db.skipReason) return ctx.skip(db.skipReason);
+    const old = join(db.work, "ownstke1");
+    cpSync(folder, old, { recursive: true });
+    const manifestFile = join(old, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    for (const f of manifest.files) {
+      const file = join(old, f.name);
+      await pipeline(
+        await decryptingStream(file, KEY),
+        await legacyEncryptingStream(KEY),
+        createWriteStream(`${file}.old`),
+      );
+      renameSync(`${file}.old`, file);
+      f.bytes = statSync(file).size;
+      f.sha256 = await sha256File(file);
+    }
+    manifest.encryption = { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1" };
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    expect(readFileSync(join(old, "db.dump.enc")).subarray(0, 8).equals(MAGIC)).toBe(true);
+    await sql("postgres", "create database fromold");
+    await runRestore({
+      folder: old,
+      connect: async () => ({ target: target("fromold") }),
+      force: false,
+      passphrase: KEY,
+    });
+    expect(await sql("fromold", "select count(*)::int as n from public.items")).toEqual([
+      { n: 50 },
+    ]);
+  }, 120_000);
 });
+
+/** Files under `dir` holding a pg_dump custom-format archive (its "PGDMP" magic) anywhere. */
+function plaintextDumps(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((p) => readFileSync(p).includes("PGDMP"));
+}

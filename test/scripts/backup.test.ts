@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { decryptFile, encryptingStream } from "../../scripts/lib/backup/crypto";
+import { decryptFile, legacyEncryptingStream } from "../../scripts/lib/backup/crypto";
 import { recoverInterruptedRekeys } from "../../scripts/lib/backup/keys";
 import {
   backupName,
@@ -28,12 +28,12 @@ import { fakeBackup, scratch as tmp } from "../support/backupFolder";
 async function encryptTo(path: string, data: Buffer, passphrase: string): Promise<void> {
   await pipeline(
     Readable.from([data.subarray(0, 1000), data.subarray(1000)]),
-    await encryptingStream(passphrase),
+    await legacyEncryptingStream(passphrase),
     createWriteStream(path),
   );
 }
 
-describe("backup encryption (AES-256-GCM, scrypt)", () => {
+describe("backup encryption before the age format (OWNSTKE1: AES-256-GCM, scrypt)", () => {
   it("round-trips, and the file holds no plaintext", async () => {
     const dir = tmp("crypto");
     const data = Buffer.from("PGDMP".repeat(10_000));
@@ -70,7 +70,7 @@ describe("backup encryption (AES-256-GCM, scrypt)", () => {
     const dir = tmp("crypto");
     await pipeline(
       Readable.from([]),
-      await encryptingStream("pw"),
+      await legacyEncryptingStream("pw"),
       createWriteStream(join(dir, "e.enc")),
     );
     await decryptFile(join(dir, "e.enc"), join(dir, "e"), "pw");

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { FORMAT, Manifest, sha256File } from "../../scripts/lib/backup/manifest";
+import { AGE_ENCRYPTION, FORMAT, Manifest, sha256File } from "../../scripts/lib/backup/manifest";
 
 /** A fresh scratch folder under the system's temporary folder. */
 export const scratch = (purpose: string): string =>
@@ -45,7 +45,7 @@ export async function fakeBackup(root: string, name: string, encrypted = false):
     },
     database: { name: "postgres", sizeBytes: 1 },
     storage: null,
-    encryption: encrypted ? { cipher: "aes-256-gcm", kdf: "scrypt", fileFormat: "OWNSTKE1" } : null,
+    encryption: encrypted ? AGE_ENCRYPTION : null,
     files: await Promise.all(
       files.map(async (f, i) => ({
         name: f,

@@ -109,12 +109,17 @@ const statSafe = (p: string) => {
 export function spawnScript(
   name: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdio: StdioOptions },
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdio: StdioOptions; detached?: boolean },
 ): ChildProcess {
   return spawn(
     process.execPath,
     [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts", `${name}.ts`), ...args],
-    { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: opts.stdio },
+    {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+      stdio: opts.stdio,
+      detached: opts.detached,
+    },
   );
 }
 

@@ -1,4 +1,3 @@
-import { createReadStream, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { OperatorError } from "../operatorError";
@@ -7,7 +6,13 @@ import { withPrivateDir } from "./cleanup";
 import { FileEntry, QUALIFIED_NAME, readManifest, verifyChecksums } from "./manifest";
 import { PgTarget, existingRoles, query } from "./pg";
 import { streamIn } from "./proc";
-import { countDifferences, dumpRowCounts, plainFiles } from "./restore";
+import {
+  authenticateFiles,
+  backupFiles,
+  countDifferences,
+  dumpRowCounts,
+  readText,
+} from "./restore";
 import { planRoles } from "./roles";
 
 /**
@@ -77,18 +82,19 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     throw new OperatorError("the drill's scratch database would be the live one");
 
   return withPrivateDir("ownstack-drill-", async (dir) => {
-    const paths = await plainFiles(o.folder, manifest, dir, o.passphrase);
-    const dump = paths.get(file("database")!.name)!;
+    const open = backupFiles(o.folder, manifest, dir, o.passphrase);
+    const dumpEntry = file("database")!;
+    await authenticateFiles(open, manifest, dumpEntry);
     const notes: string[] = [];
     // Reading the archive back first: a damaged dump fails before any database is created.
-    const inDump = await dumpRowCounts(o.server, dump);
+    const inDump = await dumpRowCounts(o.server, await open(dumpEntry));
     const dumpDiff = countDifferences(manifest.counts!.tables, inDump);
     if (dumpDiff.length > 0)
       notes.push(`the dump itself differs from the manifest: ${dumpDiff.join(", ")}`);
 
     const rolesEntry = file("roles");
     const roles = rolesEntry
-      ? planRoles(readFileSync(paths.get(rolesEntry.name)!, "utf8"), await existingRoles(o.server))
+      ? planRoles(await readText(await open(rolesEntry)), await existingRoles(o.server))
       : { created: [], sql: "" };
     const target = o.server.forDatabase(scratch);
     await query(o.server, `create database ${quoteIdent(scratch)}`);
@@ -110,7 +116,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
           ["--single-transaction", "--exit-on-error", "--no-password", "-d", scratch],
           { stdin: true },
         ),
-        createReadStream(dump),
+        await open(dumpEntry),
       );
       const tables = Object.keys(manifest.counts!.tables).filter((t) => QUALIFIED_NAME.test(t));
       const found = await countTableRows(target, tables);
@@ -121,7 +127,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       const storage = file("storage");
       if (storage && manifest.storage && manifest.counts!.buckets) {
         const counter = bucketCounter(manifest.storage.kind);
-        await pipeline(createReadStream(paths.get(storage.name)!), counter.lister);
+        await pipeline(await open(storage), counter.lister);
         const expected = manifest.counts!.buckets;
         buckets = Object.keys(expected).length;
         bucketMismatches = countDifferences(

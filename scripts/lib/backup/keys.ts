@@ -1,5 +1,4 @@
 import {
-  createReadStream,
   existsSync,
   readdirSync,
   createWriteStream,
@@ -13,8 +12,9 @@ import { join } from "node:path";
 import { keyId } from "../../../config/backupKey";
 import { pipeline } from "node:stream/promises";
 import { removeOnExit } from "./cleanup";
-import { decryptFile, encryptingStream } from "./crypto";
+import { encryptingStream, openDecrypted } from "./crypto";
 import {
+  AGE_ENCRYPTION,
   MANIFEST,
   Manifest,
   isBackupName,
@@ -72,24 +72,27 @@ export async function reencryptBackups(
     const release = removeOnExit(next);
     try {
       const files = [];
+      // Age files stream from old key to new; only OWNSTKE1 ones pass through `scratch`.
+      const scratch = join(next, ".plain");
+      mkdirSync(scratch, { mode: 0o700 });
       for (const f of manifest.files) {
-        const plain = join(next, `${f.name}.plain`);
-        await decryptFile(join(folder, f.name), plain, previous);
         await pipeline(
-          createReadStream(plain),
+          await openDecrypted(join(folder, f.name), previous, scratch),
           await encryptingStream(current),
           createWriteStream(join(next, f.name), { mode: 0o600 }),
         );
-        rmSync(plain);
+        rmSync(scratch, { recursive: true, force: true });
+        mkdirSync(scratch, { mode: 0o700 });
         files.push({
           ...f,
           bytes: statSync(join(next, f.name)).size,
           sha256: await sha256File(join(next, f.name)),
         });
       }
+      rmSync(scratch, { recursive: true, force: true });
       const updated: Manifest = {
         ...manifest,
-        encryption: { ...manifest.encryption, keyId: keyId(current) },
+        encryption: { ...AGE_ENCRYPTION, keyId: keyId(current) },
         files,
       };
       writeFileSync(join(next, MANIFEST), `${JSON.stringify(updated, null, 2)}\n`, { mode: 0o600 });

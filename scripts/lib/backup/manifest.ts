@@ -14,6 +14,13 @@ const IDENT = String.raw`(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)`;
 export const QUALIFIED_NAME = new RegExp(`^${IDENT}\\.${IDENT}$`);
 export const FORMAT = "ownstack-backup/1";
 
+/** What a manifest records for files written by ./crypto.ts's encryptingStream. */
+export const AGE_ENCRYPTION = {
+  cipher: "chacha20-poly1305",
+  kdf: "scrypt",
+  fileFormat: "age-v1",
+} as const;
+
 const fileEntry = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/),
   kind: z.enum(["database", "roles", "storage", "studio"]),
@@ -51,14 +58,15 @@ export const manifestSchema = z.object({
     })
     .optional(),
   /**
-   * Files are encrypted with ./crypto.ts when set; checksums are of the encrypted bytes. `keyId`
+   * Files are encrypted with ./crypto.ts when set: age files (AGE_ENCRYPTION) since the age
+   * format, OWNSTKE1 (aes-256-gcm) before; checksums are of the encrypted bytes. `keyId`
    * names the scheduler's key (./keys.ts), so a rotation knows which backups to re-encrypt.
    */
   encryption: z
     .object({
-      cipher: z.literal("aes-256-gcm"),
+      cipher: z.enum([AGE_ENCRYPTION.cipher, "aes-256-gcm"]),
       kdf: z.literal("scrypt"),
-      fileFormat: z.literal("OWNSTKE1"),
+      fileFormat: z.enum([AGE_ENCRYPTION.fileFormat, "OWNSTKE1"]),
       keyId: z
         .string()
         .regex(/^[0-9a-f]{16}$/)

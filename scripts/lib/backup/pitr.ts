@@ -1,5 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
+  createReadStream,
   chownSync,
   closeSync,
   existsSync,
@@ -9,14 +10,14 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { restoreCommand } from "../../../components/render/walArchive";
 import { OperatorError } from "../operatorError";
 import { BaseBackup, listBaseBackups } from "./baseBackup";
-import { decryptFile } from "./crypto";
+import { openDecrypted } from "./crypto";
 import { sha256File } from "./manifest";
 import { PgTarget, query } from "./pg";
-import { capture } from "./proc";
+import { streamIn } from "./proc";
 import { lastArchivedAt, listWal } from "./wal";
 
 /**
@@ -143,12 +144,16 @@ export async function recover(o: RecoverOptions): Promise<Recovery> {
   mkdirSync(o.workDir, { mode: 0o700 });
   mkdirSync(scratchDir, { mode: 0o700 });
   mkdirSync(dataDir, { mode: 0o700 });
-  const tar = m.encrypted ? join(scratchDir, "base.tar") : archived;
+  // An age base backup is decrypted straight into tar; only an OWNSTKE1 one passes through scratch.
   try {
-    if (m.encrypted) await decryptFile(archived, tar, o.passphrase!);
-    await capture({ cmd: "tar", args: ["-x", "-f", tar, "-C", dataDir] });
+    await streamIn(
+      { cmd: "tar", args: ["-x", "-f", "-", "-C", dataDir] },
+      m.encrypted
+        ? await openDecrypted(archived, o.passphrase!, scratchDir)
+        : createReadStream(archived),
+    );
   } finally {
-    if (tar !== archived) rmSync(tar, { force: true });
+    rmSync(join(scratchDir, basename(archived).replace(/\.enc$/, "")), { force: true });
   }
   writeFileSync(join(dataDir, "recovery.signal"), "");
   const sock = join(scratchDir, "sock");

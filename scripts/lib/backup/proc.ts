@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { basename } from "node:path";
-import { Readable, Transform, Writable } from "node:stream";
+import { Duplex, Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { OperatorError } from "../operatorError";
 import { firstErrorLine } from "../operatorError";
@@ -58,9 +58,22 @@ export async function capture(c: Cmd, input?: string): Promise<string> {
 }
 
 /** Streams the program's stdout through `through` into `sink`. */
-export async function streamOut(c: Cmd, through: Transform[], sink: Writable): Promise<void> {
+export async function streamOut(c: Cmd, through: Duplex[], sink: Writable): Promise<void> {
   const { child, exited } = start(c, "ignore");
   await Promise.all([pipeline([child.stdout!, ...through, sink]), exited]);
+}
+
+/**
+ * Pipes `source` into the child's stdin. A program that exits early closes stdin (EPIPE); its
+ * own exit status is the error to show. A source that fails (a decrypting stream meeting a
+ * changed byte) kills the program, so a cut input is never taken for a whole one.
+ */
+function feed(child: ChildProcess, source: Readable): Promise<void> {
+  return pipeline(source, child.stdin!).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_PREMATURE_CLOSE") return;
+    child.kill("SIGTERM");
+    throw err;
+  });
 }
 
 /** Streams `source` into the program's stdin; returns its stdout. */
@@ -68,10 +81,7 @@ export async function streamIn(c: Cmd, source: Readable): Promise<string> {
   const { child, exited } = start(c, "pipe");
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  // A program that exits early closes stdin (EPIPE); its own exit status is the error to show.
-  const fed = pipeline(source, child.stdin!).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
-  });
+  const fed = feed(child, source);
   await Promise.all([fed, exited]);
   return out;
 }
@@ -94,9 +104,7 @@ export function byteCounter(onBytes: (total: number) => void): Transform {
  */
 export async function streamThrough(c: Cmd, source: Readable, sink: Writable): Promise<void> {
   const { child, exited } = start(c, "pipe");
-  const fed = pipeline(source, child.stdin!).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
-  });
+  const fed = feed(child, source);
   await Promise.all([fed, pipeline(child.stdout!, sink), exited]);
 }
 

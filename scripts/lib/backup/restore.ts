@@ -1,10 +1,11 @@
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { OperatorError } from "../operatorError";
 import { CopyRowCounter } from "./archive";
 import { withPrivateDir } from "./cleanup";
-import { decryptFile } from "./crypto";
+import { openDecrypted } from "./crypto";
 import { FileEntry, Manifest, readManifest, verifyChecksums } from "./manifest";
 import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";
 import { streamIn, streamThrough } from "./proc";
@@ -51,8 +52,9 @@ export interface RestoreReport {
 
 /**
  * Restore, in an order where every refusal comes before the first write: manifest, checksums,
- * decryption (authenticated), the archive's table of contents, then the busy check. Only then
- * roles, the database (pg_restore in one transaction), storage and Studio's folders.
+ * decryption (every file read through once, authenticated), the archive's table of contents and
+ * rows, then the busy check. Only then roles, the database (pg_restore in one transaction, fed
+ * straight from the decrypting stream), storage and Studio's folders.
  */
 export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
   const progress = o.progress ?? silentProgress;
@@ -71,28 +73,28 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
   await verifyChecksums(o.folder, manifest, () => sums.update(++checked));
   sums.done(`${checked} files verified`);
 
-  // Decrypted files live in a private folder that is removed on every exit, Ctrl-C and SIGTERM included.
+  // Only OWNSTKE1 files are decrypted to disk, into a private folder removed on every exit,
+  // Ctrl-C and SIGTERM included; age files stream, so even SIGKILL leaves no plaintext.
   return withPrivateDir("ownstack-restore-", async (plain) => {
-    const paths = await plainFiles(o.folder, manifest, plain, o.passphrase);
-    const pathOf = (entry: FileEntry | undefined) => (entry ? paths.get(entry.name) : undefined);
-    const dump = pathOf(dumpEntry)!;
+    const open = backupFiles(o.folder, manifest, plain, o.passphrase);
+    await authenticateFiles(open, manifest, dumpEntry);
+    const dump = () => open(dumpEntry);
     const { target, storage, studio } = await o.connect();
 
     // The whole archive is read before anything changes: a truncated or foreign archive, or one
     // that does not hold the rows the manifest recorded, fails here, before roles are created.
     const toc = summarizeToc(
-      await streamIn(
-        target.command("pg_restore", ["--list"], { stdin: true }),
-        createReadStream(dump),
-      ).catch((err: Error) => {
-        throw new OperatorError(
-          `the database dump cannot be read (${err.message}); the backup is damaged, nothing was restored`,
-        );
-      }),
+      await streamIn(target.command("pg_restore", ["--list"], { stdin: true }), await dump()).catch(
+        (err: Error) => {
+          throw new OperatorError(
+            `the database dump cannot be read (${err.message}); the backup is damaged, nothing was restored`,
+          );
+        },
+      ),
     );
-    await checkDumpRows(target, dump, manifest);
+    await checkDumpRows(target, await dump(), manifest);
     const notes: string[] = [];
-    const storageTar = pathOf(file("storage"));
+    const storageTar = file("storage");
     const storageWanted = storageTar !== undefined && manifest.storage !== null;
     if (storageWanted && storage === undefined)
       notes.push(
@@ -103,7 +105,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
         `the backup holds ${manifest.storage!.kind} storage but the stack uses ${storage.kind}; nothing was restored`,
       );
     const restoreStorageTo = storageWanted ? storage : undefined;
-    const studioTar = manifest.studio && pathOf(file("studio"));
+    const studioTar = manifest.studio ? file("studio") : undefined;
     if (studioTar && studio === undefined)
       notes.push(
         "Studio's snippets and functions were not restored: no studio container was given (restore with -s <stack>)",
@@ -123,9 +125,9 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
         `the database is not empty (${busy.join("; ")}); nothing was restored. Re-run with --force to replace what the backup holds`,
       );
 
-    const rolesPath = pathOf(file("roles"));
-    const roles = rolesPath
-      ? planRoles(readFileSync(rolesPath, "utf8"), await existingRoles(target))
+    const rolesFile = file("roles");
+    const roles = rolesFile
+      ? planRoles(await readText(await open(rolesFile)), await existingRoles(target))
       : { created: [], sql: "" };
     if (roles.sql !== "")
       await streamIn(
@@ -152,22 +154,18 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
         ],
         { stdin: true },
       ),
-      createReadStream(dump),
+      await dump(),
     );
     db.done(`${toc.tables} tables with data, ${toc.policies} policies`);
 
     if (restoreStorageTo && storageTar) {
       const st = progress.task("storage", 0, "bytes");
-      await restoreStorage(
-        restoreStorageTo,
-        createReadStream(storageTar),
-        manifest.storage!.buckets,
-      );
+      await restoreStorage(restoreStorageTo, await open(storageTar), manifest.storage!.buckets);
       st.done(`${manifest.storage!.buckets.length} buckets`);
     }
     if (studio && studioTar) {
       const sf = progress.task("studio", 0, "bytes");
-      await studioWriter(studio).restore(createReadStream(studioTar));
+      await studioWriter(studio).restore(await open(studioTar));
       sf.done(formatStudioCounts(manifest.studio!.files));
     }
     const largeObjects = Number(
@@ -191,15 +189,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
 /** Rows per table in a dump, read back by pg_restore without a database; fails on a damaged archive. */
 export async function dumpRowCounts(
   target: PgTarget,
-  dump: string,
+  dump: Readable,
 ): Promise<Record<string, number>> {
   const rows = new CopyRowCounter();
   try {
-    await streamThrough(
-      target.command("pg_restore", ["--file=-"], { stdin: true }),
-      createReadStream(dump),
-      rows,
-    );
+    await streamThrough(target.command("pg_restore", ["--file=-"], { stdin: true }), dump, rows);
   } catch (err) {
     throw new OperatorError(
       `the database dump cannot be read (${(err as Error).message}); the backup is damaged, nothing was restored`,
@@ -219,7 +213,7 @@ export function countDifferences(
     .map((k) => `${k}: ${expected[k] ?? "absent"} → ${actual[k] ?? "absent"}`);
 }
 
-async function checkDumpRows(target: PgTarget, dump: string, manifest: Manifest): Promise<void> {
+async function checkDumpRows(target: PgTarget, dump: Readable, manifest: Manifest): Promise<void> {
   const rows = await dumpRowCounts(target, dump);
   const diff = manifest.counts ? countDifferences(manifest.counts.tables, rows) : [];
   if (diff.length > 0)
@@ -228,25 +222,46 @@ async function checkDumpRows(target: PgTarget, dump: string, manifest: Manifest)
     );
 }
 
-/** Encrypted files are decrypted (and so authenticated) into `dir` before anything else. */
-export async function plainFiles(
+/** Opens one of a backup's files as its plaintext; see openDecrypted for where that lives. */
+export type BackupFiles = (entry: FileEntry) => Promise<Readable>;
+
+export function backupFiles(
   folder: string,
   manifest: Manifest,
   dir: string,
   passphrase: string | undefined,
-): Promise<Map<string, string>> {
-  const paths = new Map<string, string>();
+): BackupFiles {
+  return async (entry) => {
+    const source = join(folder, entry.name);
+    return manifest.encryption === null
+      ? createReadStream(source)
+      : openDecrypted(source, passphrase!, dir);
+  };
+}
+
+/**
+ * Reads every encrypted file but `skip` through once, discarding the plaintext: a wrong key or a
+ * changed byte is refused here, before anything is written. (`skip`, the dump, is read through
+ * by dumpRowCounts, which authenticates it the same way.)
+ */
+export async function authenticateFiles(
+  open: BackupFiles,
+  manifest: Manifest,
+  skip: FileEntry,
+): Promise<void> {
+  if (manifest.encryption === null) return;
+  const discard = () => new Writable({ write: (_c, _e, done) => done() });
   for (const f of manifest.files) {
-    const source = join(folder, f.name);
-    if (manifest.encryption === null) {
-      paths.set(f.name, source);
-      continue;
-    }
-    const target = join(dir, f.name.replace(/\.enc$/, ""));
-    await decryptFile(source, target, passphrase!);
-    paths.set(f.name, target);
+    const plain = await open(f);
+    if (f === skip) plain.destroy();
+    else await pipeline(plain, discard());
   }
-  return paths;
+}
+
+export async function readText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function formatRestoreReport(r: RestoreReport): string {

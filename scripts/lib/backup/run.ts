@@ -1,12 +1,13 @@
 import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Transform, Writable } from "node:stream";
+import { Duplex, Writable } from "node:stream";
 import { OperatorError } from "../operatorError";
 import { CopyRowCounter, bucketCounter } from "./archive";
 import { removeOnExit } from "./cleanup";
 import { encryptingStream } from "./crypto";
 import {
   FORMAT,
+  AGE_ENCRYPTION,
   FileEntry,
   MANIFEST,
   Manifest,
@@ -115,7 +116,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     const open = async (file: string, kind: FileEntry["kind"], label: string, estimate: number) => {
       const task = progress.task(label, estimate, "bytes");
       let bytes = 0;
-      const through: Transform[] = [byteCounter((n) => task.update((bytes = n)))];
+      const through: Duplex[] = [byteCounter((n) => task.update((bytes = n)))];
       if (o.passphrase !== undefined) through.push(await encryptingStream(o.passphrase));
       written.push({ name: file + suffix, kind });
       const sink: Writable = createWriteStream(join(partial, file + suffix), { mode: 0o600 });
@@ -217,9 +218,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       encryption:
         o.passphrase !== undefined
           ? {
-              cipher: "aes-256-gcm",
-              kdf: "scrypt",
-              fileFormat: "OWNSTKE1",
+              ...AGE_ENCRYPTION,
               ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
             }
           : null,

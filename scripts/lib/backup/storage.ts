@@ -1,4 +1,4 @@
-import { Readable, Transform, Writable } from "node:stream";
+import { Duplex, Readable, Writable } from "node:stream";
 import { dockerHostEnv } from "../docker";
 import { Cmd, capture, streamIn, streamOut } from "./proc";
 
@@ -34,7 +34,7 @@ const sh = (src: StorageSource, script: string, args: string[] = []): Cmd =>
 export interface StorageReader {
   readonly kind: "minio" | "file";
   readonly description: string;
-  write(through: Transform[], sink: Writable): Promise<string[]>;
+  write(through: Duplex[], sink: Writable): Promise<string[]>;
 }
 
 export function storageReader(src: StorageSource | StorageReader): StorageReader {
@@ -69,7 +69,7 @@ export async function listBuckets(src: StorageSource): Promise<string[]> {
 /** Streams every bucket (or the whole file store) as a tar into `sink`. */
 export async function backupStorage(
   src: StorageSource,
-  through: Transform[],
+  through: Duplex[],
   sink: Writable,
 ): Promise<string[]> {
   if (src.kind === "file") {

@@ -1,6 +1,6 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { Transform, Writable } from "node:stream";
+import { Duplex, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { removeOnExit } from "./cleanup";
 import { streamOut } from "./proc";
@@ -18,7 +18,7 @@ export function mountedFileStorage(parent: string): StorageReader {
   return {
     kind: "file",
     description: `file storage mounted at ${join(parent, "storage")}`,
-    async write(through: Transform[], sink: Writable) {
+    async write(through: Duplex[], sink: Writable) {
       await streamOut({ cmd: "tar", args: ["-C", parent, "-cf", "-", "storage"] }, through, sink);
       const root = join(parent, "storage");
       const tenants = existsSync(root)
@@ -45,7 +45,7 @@ export function s3Storage(client: S3Client, endpoint: string, staging: string): 
   return {
     kind: "minio",
     description: `MinIO at ${endpoint}`,
-    async write(through: Transform[], sink: Writable) {
+    async write(through: Duplex[], sink: Writable) {
       rmSync(staging, { recursive: true, force: true });
       const mirror = join(staging, "ownstack-mirror");
       mkdirSync(mirror, { recursive: true, mode: 0o700 });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { Readable, Transform, Writable } from "node:stream";
+import { Duplex, Readable, Writable } from "node:stream";
 import { dockerHostEnv } from "../docker";
 import { TarLister } from "./archive";
 import { withPrivateDir } from "./cleanup";
@@ -27,7 +27,7 @@ export interface StudioSource {
 /** Something that writes Studio's tar (layout above). */
 export interface StudioReader {
   readonly description: string;
-  write(through: Transform[], sink: Writable): Promise<void>;
+  write(through: Duplex[], sink: Writable): Promise<void>;
 }
 
 /** Somewhere Studio's tar is put back. */
@@ -49,7 +49,7 @@ export const describeStudio = (src: StudioSource): string =>
   `Studio's snippets and functions in container ${src.container}${src.dockerHost ? ` on ${src.dockerHost}` : ""}`;
 
 /** `tar -C <parent> -cf - snippets edge-functions` into `through` and `sink`. */
-const tarFolders = (parent: string, through: Transform[], sink: Writable) =>
+const tarFolders = (parent: string, through: Duplex[], sink: Writable) =>
   streamOut({ cmd: "tar", args: ["-C", parent, "-cf", "-", ...STUDIO_FOLDERS] }, through, sink);
 
 export function studioReader(src: StudioSource | StudioReader): StudioReader {
@@ -87,7 +87,7 @@ export function mountedStudio(parent: string): StudioReader & StudioWriter {
 /** Writes Studio's tar through `through` to `sink` and counts its files per top folder. */
 export async function backupStudio(
   reader: StudioReader,
-  through: Transform[],
+  through: Duplex[],
   sink: Writable,
 ): Promise<StudioCounts> {
   const counts: StudioCounts = { snippets: 0, "edge-functions": 0 };
