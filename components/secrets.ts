@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import * as time from "@pulumiverse/time";
 import { Settings } from "../config/settings";
 import { Rotatable } from "../config/schema";
 import { deriveBackupKey } from "../config/backupKey";
 import { mintApiKey } from "./render/jwt";
+import { samlPrivateKey } from "./render/samlKey";
 
 export interface SecretsArgs {
   readonly settings: Settings;
@@ -42,6 +44,8 @@ export class Secrets extends pulumi.ComponentResource {
   public readonly backupKey: pulumi.Output<string>;
   /** The key before the last rotation, so the scheduler can re-encrypt what it keeps; none at 0. */
   public readonly backupPreviousKey?: pulumi.Output<string>;
+  /** GOTRUE_SAML_PRIVATE_KEY (authSaml only): base64 of the PKCS#1 DER RSA key. */
+  public readonly samlPrivateKey?: pulumi.Output<string>;
 
   constructor(name: string, args: SecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:core:Secrets", name, {}, opts);
@@ -105,6 +109,17 @@ export class Secrets extends pulumi.ComponentResource {
     if (rotation.backup > 0)
       this.backupPreviousKey = pulumi.secret(
         backupRoot.apply((root) => deriveBackupKey(root, rotation.backup - 1)),
+      );
+
+    // Named by its counter, as the signing key is (a tls.PrivateKey has no keepers). RSA 2048 with
+    // e = 65537, the least GoTrue's SAMLConfiguration.Validate accepts.
+    if (args.settings.auth.saml)
+      this.samlPrivateKey = pulumi.secret(
+        new tls.PrivateKey(
+          `${name}-saml-key-${rotation.saml}`,
+          { algorithm: "RSA", rsaBits: 2048 },
+          { parent: this },
+        ).privateKeyPem.apply(samlPrivateKey),
       );
 
     // The issue time lives in state (time.Static), so previews never see a new `iat`; it moves

@@ -3,6 +3,7 @@ import { DB_DATA_MAJOR_DEFAULT } from "./images";
 import { isHostName } from "./formats";
 import { restShape } from "./restConfig";
 import { authShape } from "./authConfig";
+import { authBasicsShape } from "./authBasics";
 import { kubernetesMonitoringShape } from "./kubernetesMonitoring";
 import {
   backupRetention,
@@ -63,6 +64,7 @@ export const ROTATABLE = [
   "signingKey",
   "logflare",
   "backup",
+  "saml",
 ] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 export const rotationKey = <N extends Rotatable>(name: N) =>
@@ -134,6 +136,8 @@ export const settingsShape = {
   smtpSenderName: text("expected the sender name of auth mails as text, such as ownstack").default(
     "ownstack",
   ),
+  // SAML SSO and config.toml's other [auth] values (config/authBasics.ts).
+  ...authBasicsShape,
   // Sign-in providers, phone, MFA, hooks, rate limits (config/authConfig.ts): maps, set with --path.
   ...authShape,
 

@@ -242,6 +242,7 @@ function assemble(
       disableSignup: c.disableSignup,
       emailAutoconfirm: c.enableEmailAutoconfirm,
       anonymousUsers: c.enableAnonymousUsers,
+      saml: c.authSaml,
       dashboardUsername: c.dashboardUsername,
     },
     smtp: {

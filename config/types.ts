@@ -39,6 +39,8 @@ export interface Settings {
     disableSignup: boolean;
     emailAutoconfirm: boolean;
     anonymousUsers: boolean;
+    /** SAML SSO: GoTrue gets the stack's generated RSA key. */
+    saml: boolean;
     dashboardUsername: string;
   }>;
   readonly smtp: Readonly<{

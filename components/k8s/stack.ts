@@ -107,6 +107,7 @@ export function declareKubernetesStack(
         smtp: { ...settings.smtp, password: config.smtpPassword },
         jwtKeys: signing?.jwtKeys,
         secretEnv: config.user?.authEnv,
+        samlPrivateKey: secrets.samlPrivateKey,
         metrics,
       }),
       healthcheck: AUTH_HEALTHCHECK,

@@ -61,6 +61,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       metrics,
       jwtKeys: signing?.jwtKeys,
       secretEnv: ctx.userSecrets?.authEnv,
+      samlPrivateKey: secrets.samlPrivateKey,
       dependsOn: [db.container, ...(mail ? [mail.container] : [])],
     },
     opts,

@@ -112,6 +112,14 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
       "The scheduler re-encrypts the backups it keeps under the new key at its next start, so the old key is needed only for copies made before " +
       "(off-site ones included). Save the new key outside this machine: npm run env shows how to print it.",
   },
+  saml: {
+    regenerates:
+      "GoTrue's SAML RSA key (GOTRUE_SAML_PRIVATE_KEY) and the certificate it derives (authSaml only)",
+    restarts: ["auth"],
+    notice:
+      "SAML sign-ins fail until each identity provider has the new certificate from /auth/v1/sso/saml/metadata " +
+      "(most re-read it from that URL on their own). Other sign-ins and sessions are untouched. Without authSaml nothing restarts.",
+  },
 };
 
 export const VALID_TARGETS = [...ROTATABLE, "all"] as const;

@@ -1,4 +1,4 @@
-/** Every sign-in option on: a provider, phone sign-in, MFA, an https hook, rate limits. */
+/** Every sign-in option on: a provider, phone sign-in, MFA, an https hook, rate limits, SAML. */
 export const AUTH_OPTIONS: Readonly<Record<string, string>> = {
   "ownstack:authProviders": JSON.stringify({
     google: { clientId: "123.apps.googleusercontent.com", secret: "google-client-secret" },
@@ -17,4 +17,5 @@ export const AUTH_OPTIONS: Readonly<Record<string, string>> = {
     customAccessToken: { uri: "pg-functions://postgres/public/custom_access_token_hook" },
   }),
   "ownstack:authRateLimits": JSON.stringify({ emailSent: 100 }),
+  "ownstack:authSaml": "true",
 };

@@ -74,29 +74,46 @@ const TLS_CURVES: Record<string, string> = {
   P521: "secp521r1",
 };
 const mockKeys = new Map<string, string>();
-function mockEcKey(name: string, curve: string): { privateKeyPem: string; publicKeyPem: string } {
-  const id = `${name}/${curve}`;
-  if (!mockKeys.has(id))
-    mockKeys.set(
-      id,
-      generateKeyPairSync("ec", {
-        namedCurve: TLS_CURVES[curve] ?? curve,
-        privateKeyEncoding: { type: "sec1", format: "pem" },
-        publicKeyEncoding: { type: "spki", format: "pem" },
-      }).privateKey,
-    );
+function mockKey(
+  id: string,
+  generate: () => string,
+): { privateKeyPem: string; publicKeyPem: string } {
+  if (!mockKeys.has(id)) mockKeys.set(id, generate());
   const privateKeyPem = mockKeys.get(id) as string;
   return {
     privateKeyPem,
     publicKeyPem: createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString(),
   };
 }
+const mockEcKey = (name: string, curve: string) =>
+  mockKey(
+    `${name}/${curve}`,
+    () =>
+      generateKeyPairSync("ec", {
+        namedCurve: TLS_CURVES[curve] ?? curve,
+        privateKeyEncoding: { type: "sec1", format: "pem" },
+        publicKeyEncoding: { type: "spki", format: "pem" },
+      }).privateKey,
+  );
+/** The provider's RSA private_key_pem is PKCS#1 ("RSA PRIVATE KEY"); rsaBits defaults to 2048. */
+const mockRsaKey = (name: string, bits: number) =>
+  mockKey(
+    `${name}/rsa${bits}`,
+    () =>
+      generateKeyPairSync("rsa", {
+        modulusLength: bits,
+        privateKeyEncoding: { type: "pkcs1", format: "pem" },
+        publicKeyEncoding: { type: "spki", format: "pem" },
+      }).privateKey,
+  );
 
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "tls:index/privateKey:PrivateKey":
       // The provider's ECDSA default curve is P224: an omitted ecdsaCurve must show up in tests.
-      return { ...inputs, ...mockEcKey(name, inputs.ecdsaCurve ?? "P224") };
+      return inputs.algorithm === "RSA"
+        ? { ...inputs, ...mockRsaKey(name, inputs.rsaBits ?? 2048) }
+        : { ...inputs, ...mockEcKey(name, inputs.ecdsaCurve ?? "P224") };
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
       return {

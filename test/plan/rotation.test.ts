@@ -140,6 +140,7 @@ describe("rotation on the local stack replaces exactly the consumers", () => {
         "redis": [
           "random:index/randomPassword:RandomPassword::secrets-redis-password",
         ],
+        "saml": [],
         "signingKey": [
           "time:index/static:Static::signing-rotated",
           "tls:index/privateKey:PrivateKey::signing-key-1",
@@ -165,6 +166,22 @@ describe("rotation with every optional consumer on", () => {
         "analytics auth backup db functions meta migrations postgresExporter realtime rest storage studio supavisor",
     },
   );
+});
+
+describe("rotation with SAML SSO on", () => {
+  const { diffs } = rotationSuite(["saml", "jwt"], { "ownstack:authSaml": "true" }, "local", {
+    saml: "auth",
+    jwt: "auth kong prometheus realtime rest storage studio",
+  });
+
+  it("the saml counter replaces the RSA key and nothing else generated", () => {
+    expect(diffs.get("saml")!.others).toEqual([
+      "tls:index/privateKey:PrivateKey::secrets-saml-key-1",
+    ]);
+    expect(diffs.get("jwt")!.others).not.toContain(
+      "tls:index/privateKey:PrivateKey::secrets-saml-key-0",
+    );
+  });
 });
 
 describe("rotation on the vps stack", () => {
