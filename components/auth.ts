@@ -77,6 +77,8 @@ export function authEnv(args: AuthEnvArgs): Env {
 
     GOTRUE_EXTERNAL_EMAIL_ENABLED: true,
     GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: settings.auth.anonymousUsers,
+    // GoTrue's default is off; set only when on, so stacks without it keep their env.
+    ...(settings.auth.manualLinking ? { GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: true } : {}),
     GOTRUE_MAILER_AUTOCONFIRM: settings.auth.emailAutoconfirm,
     GOTRUE_EXTERNAL_PHONE_ENABLED: false,
     GOTRUE_SMS_AUTOCONFIRM: false,
@@ -92,7 +94,8 @@ export function authEnv(args: AuthEnvArgs): Env {
     GOTRUE_MAILER_URLPATHS_RECOVERY: verifyPath,
     GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
 
-    // Sign-in providers, phone, MFA, hooks and rate limits; phone sign-in overrides the two above.
+    // Sign-in providers, phone, MFA, hooks, rate limits, passwords, e-mail, sessions, refresh tokens
+    // and captcha; phone sign-in overrides the two above.
     ...settings.authOptions.env,
     ...secretEnv(settings.authOptions.secretEnvNames, args.secretEnv),
 

@@ -8,4 +8,6 @@ import { z } from "zod";
  */
 export const authBasicsShape = {
   authSaml: z.boolean({ error: "expected true or false" }).default(false),
+  // config.toml's enable_manual_linking: users link identities themselves (GOTRUE_SECURITY_MANUAL_LINKING_ENABLED).
+  authManualLinking: z.boolean({ error: "expected true or false" }).default(false),
 } as const;

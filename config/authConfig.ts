@@ -10,6 +10,14 @@ import {
   rateLimitEnv,
   smsEnv,
 } from "./authFeatures";
+import {
+  accountEnv,
+  authCaptcha,
+  authEmail,
+  authPassword,
+  authRefreshTokens,
+  authSessions,
+} from "./authAccount";
 
 /**
  * GoTrue's sign-in options beyond e-mail: each key is a map a user fills with
@@ -22,6 +30,11 @@ export const authShape = {
   authMfa: authMfa.optional(),
   authHooks: authHooks.optional(),
   authRateLimits: authRateLimits.optional(),
+  authPassword: authPassword.optional(),
+  authEmail: authEmail.optional(),
+  authSessions: authSessions.optional(),
+  authRefreshTokens: authRefreshTokens.optional(),
+  authCaptcha: authCaptcha.optional(),
 } as const;
 
 /** The map-valued keys; they hold the secrets a user brings, so they are also read as secrets. */
@@ -40,6 +53,7 @@ export function authOptionEnv(
   const providers = providerEnv(c.authProviders ?? {}, apiExternalUrl);
   const sms = smsEnv(c.authSms);
   const hooks = hookEnv(c.authHooks);
+  const account = accountEnv(c);
   return {
     plain: {
       ...providers.plain,
@@ -47,8 +61,9 @@ export function authOptionEnv(
       ...mfaEnv(c.authMfa),
       ...hooks.plain,
       ...rateLimitEnv(c.authRateLimits),
+      ...account.plain,
     },
-    secret: { ...providers.secret, ...sms.secret, ...hooks.secret },
+    secret: { ...providers.secret, ...sms.secret, ...hooks.secret, ...account.secret },
   };
 }
 
@@ -86,6 +101,11 @@ export function mapKeysInPlainText(
     authHooks: "authHooks.<hook>.secrets",
     authMfa: "",
     authRateLimits: "",
+    authPassword: "",
+    authEmail: "",
+    authSessions: "",
+    authRefreshTokens: "",
+    authCaptcha: "authCaptcha.secret",
   };
   return MAP_KEYS.filter((key) => single(key, { [key]: c[key] })).map(
     (key) =>
@@ -99,6 +119,11 @@ const EMPTY: AuthInput = {
   authMfa: undefined,
   authHooks: undefined,
   authRateLimits: undefined,
+  authPassword: undefined,
+  authEmail: undefined,
+  authSessions: undefined,
+  authRefreshTokens: undefined,
+  authCaptcha: undefined,
 };
 
 /**

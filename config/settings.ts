@@ -113,12 +113,20 @@ export function parseConfig(
   const parsed = settingsSchema.safeParse(input);
   const invalid = new Set<string>();
   if (!parsed.success) {
+    // A block of the wrong shape (`{"a": 1}` for a provider) is one problem: its unknown fields,
+    // not also every field it lacks.
+    const wrongShape = new Set(
+      parsed.error.issues
+        .filter((i) => i.code === "unrecognized_keys")
+        .map((i) => pathText(i.path)),
+    );
     for (const issue of parsed.error.issues) {
       const [head, ...rest] = issue.path;
       const where = `${PROJECT}:${String(head)}${rest.map((p) => `[${String(p)}]`).join("")}`;
       let got: unknown = input[String(head)];
       for (const p of rest)
         got = (got as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
+      if (got === undefined && wrongShape.has(pathText(issue.path.slice(0, -1)))) continue;
       // A missing field has nothing to show: the message says what belongs there.
       problems.push(
         got === undefined
@@ -183,6 +191,8 @@ export function parseSettings(
   return parseConfig(rawConfig, stack, { projectDir }).settings;
 }
 
+const pathText = (path: readonly PropertyKey[]) => path.map(String).join("\0");
+
 function resolveToggle(value: Toggle, target: Target): boolean {
   return value === "auto" ? target === "local" : value;
 }
@@ -243,6 +253,7 @@ function assemble(
       emailAutoconfirm: c.enableEmailAutoconfirm,
       anonymousUsers: c.enableAnonymousUsers,
       saml: c.authSaml,
+      manualLinking: c.authManualLinking,
       dashboardUsername: c.dashboardUsername,
     },
     smtp: {

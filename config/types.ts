@@ -41,6 +41,7 @@ export interface Settings {
     anonymousUsers: boolean;
     /** SAML SSO: GoTrue gets the stack's generated RSA key. */
     saml: boolean;
+    manualLinking: boolean;
     dashboardUsername: string;
   }>;
   readonly smtp: Readonly<{

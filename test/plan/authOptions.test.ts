@@ -9,6 +9,7 @@ const SECRETS = {
   GOTRUE_EXTERNAL_GITLAB_SECRET: "gitlab-secret",
   GOTRUE_SMS_TWILIO_AUTH_TOKEN: "twilio-token",
   GOTRUE_HOOK_SEND_EMAIL_SECRETS: `v1,whsec_${"B".repeat(40)}`,
+  GOTRUE_SECURITY_CAPTCHA_SECRET: "captcha-secret",
 };
 
 describe("sign-in options reach GoTrue on every target", () => {
@@ -27,6 +28,9 @@ describe("sign-in options reach GoTrue on every target", () => {
       GOTRUE_EXTERNAL_GITLAB_URL: "https://gitlab.example.com",
       GOTRUE_MFA_PHONE_ENROLL_ENABLED: "true",
       GOTRUE_RATE_LIMIT_EMAIL_SENT: "100",
+      GOTRUE_PASSWORD_MIN_LENGTH: "8",
+      GOTRUE_SESSIONS_TIMEBOX: "24h",
+      GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: "true",
     });
   });
 
@@ -46,7 +50,11 @@ describe("sign-in options reach GoTrue on every target", () => {
     const onDocker = env(container(vps, "auth"));
     const signIn = (e: Record<string, string>) =>
       Object.fromEntries(
-        Object.entries(e).filter(([k]) => /^GOTRUE_(EXTERNAL|SMS|MFA|HOOK|RATE_LIMIT)_/.test(k)),
+        Object.entries(e).filter(([k]) =>
+          /^GOTRUE_(EXTERNAL|SMS|MFA|HOOK|RATE_LIMIT|PASSWORD|SECURITY|SESSIONS|MAILER|SMTP_MAX|SAML)_/.test(
+            k,
+          ),
+        ),
       );
     expect(Object.keys(signIn(pod)).length).toBeGreaterThan(15);
     expect(signIn(pod)).toEqual(signIn(onDocker));

@@ -39,3 +39,39 @@ describe("bad sign-in config under the runner", () => {
     );
   });
 });
+
+/**
+ * A block of the wrong shape for each account key, as `pulumi up` shows it: one line per key,
+ * naming it and the form it expects, and nothing declared.
+ */
+describe("wrong-form account and sign-in values under the runner", () => {
+  let run: RunResult;
+  beforeAll(async () => {
+    run = await runProgram({
+      stack: "local",
+      config: {
+        "ownstack:authProviders": JSON.stringify({ google: { a: 1 } }),
+        "ownstack:authSaml": "yes",
+        "ownstack:authSessions": '"24h"',
+        "ownstack:authCaptcha": JSON.stringify({ provider: "hcaptcha" }),
+        "ownstack:authPassword": JSON.stringify({ requirements: "strong" }),
+      },
+    });
+  }, 120_000);
+
+  it("prints one error with one line per key and declares nothing", () => {
+    expect(run.exitCode, run.transcript).toBe(EXIT_ALREADY_REPORTED);
+    expect(customResources(run).map((r) => r.name)).toEqual([]);
+    const shown = problems(run);
+    expect(shown.map((d) => d.severity)).toEqual(["error"]);
+    const lines = shown[0].message.split("\n");
+    expect(lines[0]).toBe('Invalid config for stack "local" (5 problems):');
+    expect(lines.slice(1)).toEqual([
+      '  - ownstack:authSaml: expected true or false, got "yes"',
+      '  - ownstack:authProviders[google]: unknown field a; expected clientId, secret, url, redirectUri, skipNonceCheck, emailOptional or enabled, got {"a":1}',
+      '  - ownstack:authPassword[requirements]: expected one of: letters_digits, lower_upper_letters_digits, lower_upper_letters_digits_symbols, got "strong"',
+      '  - ownstack:authSessions: expected {"timebox": "24h", "inactivityTimeout": "8h"}, got "24h"',
+      "  - ownstack:authCaptcha[secret]: required, expected it as a secret: pulumi config set --secret --path 'authCaptcha.secret' '<secret key>'",
+    ]);
+  });
+});
