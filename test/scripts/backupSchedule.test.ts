@@ -80,9 +80,11 @@ describe("backupSchedule (cron, UTC)", () => {
     expect(parseSchedule("daily")).toMatch(
       /^expected a cron expression in UTC such as "17 3 \* \* \*" \(daily at 03:17\); got 1 field$/,
     );
-    expect(parseSchedule("60 3 * * *")).toMatch(/minute "60" is outside 0-59/);
+    expect(parseSchedule("60 3 * * *")).toMatch(/Invalid value for minute: 60/);
+    expect(parseSchedule("0 3 * * 8")).toMatch(/Invalid value for dayOfWeek: 8/);
+    expect(parseSchedule("0 5-2 * * *")).toMatch(/From value is larger than to value: '5-2'/);
     expect(parseSchedule("0 3 31 2 *")).toMatch(/never runs/);
-    expect(parseSchedule("0 3 * * 1/0")).toMatch(/step/);
+    expect(parseSchedule("0 3 * * */0")).toMatch(/illegal stepping: 0/);
   });
 
   it("the longest gap is what 'twice the schedule' is measured against", () => {
