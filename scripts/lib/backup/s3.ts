@@ -1,14 +1,17 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { IncomingMessage, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
+import { AwsV4Signer } from "aws4fetch";
 
 /**
- * A small S3 client on node:http with AWS Signature Version 4 (the "Authenticating Requests"
- * section of the S3 API reference), path-style URLs as MinIO, RustFS, Garage and the AWS endpoints
- * all accept. The scheduler needs only list, get, put, delete and multipart upload; the AWS SDK
- * would be several megabytes inside a file uploaded into a container.
+ * A small S3 client on node:http, path-style URLs as MinIO, RustFS, Garage and the AWS endpoints
+ * all accept. Requests are signed (AWS Signature Version 4) by aws4fetch's AwsV4Signer
+ * (https://github.com/mhart/aws4fetch, no dependencies); node:http sends them, so an upload
+ * streams from its file with its Content-Length, as S3's PutObject needs. The scheduler needs only
+ * list, get, put, delete and multipart upload; the AWS SDK would be several megabytes inside a
+ * file uploaded into a container.
  */
 
 export interface S3Endpoint {
@@ -20,8 +23,6 @@ export interface S3Endpoint {
 }
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-const hmac = (key: Buffer | string, data: string) =>
-  createHmac("sha256", key).update(data).digest();
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters. */
 const encode = (s: string) =>
   encodeURIComponent(s).replace(
@@ -35,8 +36,12 @@ export interface SignedRequest {
   readonly headers: Record<string, string>;
 }
 
-/** Signs a request; `payloadHash` is the body's SHA-256 hex or `UNSIGNED-PAYLOAD` for streams. */
-export function signV4(
+/**
+ * Signs a request; `payloadHash` is the body's SHA-256 hex or `UNSIGNED-PAYLOAD` for streams.
+ * Every header given is signed (aws4fetch's `allHeaders`), Range included as in AWS's examples;
+ * Content-Length is added after signing, where S3 does not need it signed.
+ */
+export async function signV4(
   ep: S3Endpoint,
   method: string,
   path: string,
@@ -45,49 +50,25 @@ export function signV4(
   at: Date,
   extraHeaders: Record<string, string> = {},
   service = "s3",
-): SignedRequest {
+): Promise<SignedRequest> {
   const url = new URL(ep.endpoint);
-  const canonicalPath = path.split("/").map(encode).join("/");
-  url.pathname = `${url.pathname.replace(/\/$/, "")}${canonicalPath}`;
-  const canonicalQuery = Object.keys(query)
-    .sort()
+  url.pathname = `${url.pathname.replace(/\/$/, "")}${path.split("/").map(encode).join("/")}`;
+  url.search = Object.keys(query)
     .map((k) => `${encode(k)}=${encode(query[k])}`)
     .join("&");
-  url.search = canonicalQuery;
-  const amzDate = at
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
-  const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = {
-    ...lower(extraHeaders),
-    host: url.host,
-    "x-amz-content-sha256": payloadHash,
-    "x-amz-date": amzDate,
-  };
-  const names = Object.keys(headers).sort();
-  const canonical = [
+  const signed = await new AwsV4Signer({
     method,
-    url.pathname,
-    canonicalQuery,
-    ...names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, " ")}`),
-    "",
-    names.join(";"),
-    payloadHash,
-  ].join("\n");
-  const scope = `${day}/${ep.region}/${service}/aws4_request`;
-  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${ep.secretAccessKey}`, day), ep.region), service),
-    "aws4_request",
-  );
-  const signature = createHmac("sha256", key).update(toSign).digest("hex");
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${ep.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
-  return { method, url, headers };
+    url: url.toString(),
+    headers: { ...extraHeaders, "x-amz-content-sha256": payloadHash },
+    accessKeyId: ep.accessKeyId,
+    secretAccessKey: ep.secretAccessKey,
+    region: ep.region,
+    service,
+    datetime: at.toISOString().replace(/[:-]|\.\d{3}/g, ""),
+    allHeaders: true,
+  }).sign();
+  return { method, url, headers: Object.fromEntries(signed.headers.entries()) };
 }
-
-const lower = (h: Record<string, string>) =>
-  Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 
 export class S3Error extends Error {
   constructor(
@@ -99,9 +80,10 @@ export class S3Error extends Error {
 }
 
 async function send(
-  req: SignedRequest,
+  signed: Promise<SignedRequest>,
   body?: Buffer | { file: string; start: number; end: number },
 ): Promise<IncomingMessage> {
+  const req = await signed;
   const headers = { ...req.headers };
   if (body !== undefined)
     headers["content-length"] = String(
