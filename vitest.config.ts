@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Plan tests re-import the program under fresh mocks; Postgres tests own a server each.
     fileParallelism: false,
-    reporters: ["default", "json"],
+    reporters: ["default", "json", "./test/support/skipSummary.ts"],
     outputFile: { json: "test-results.json" },
   },
 });

@@ -19,6 +19,7 @@ import {
 import { mountedFileStorage } from "../../scripts/lib/backup/storageDirect";
 import { useBackupServer } from "../support/backupServer";
 import { SSHD, Sshd, startSshd } from "../support/sshd";
+import { noteSkip } from "../support/binaries";
 
 /**
  * The scheduler's whole path on real engines: dump (pg_dump/pg_restore of the server's version)
@@ -41,7 +42,7 @@ beforeAll(async () => {
   if (process.env.CI === "true")
     throw new Error(`CI needs ${SSHD}; .ci/run installs Debian's openssh-server`);
   sshdMissing = `${SSHD} missing (apt-get install openssh-server)`;
-  console.warn(`[skipped] backup scheduler path: ${sshdMissing}`);
+  noteSkip("backup scheduler path", sshdMissing, "openssh-server");
 }, 120_000);
 
 afterAll(async () => {

@@ -23,6 +23,7 @@ import {
 } from "../../scripts/lib/backup/pitrSchedule";
 import { listWal, segmentName } from "../../scripts/lib/backup/wal";
 import { SSHD, Sshd, startSshd } from "../support/sshd";
+import { noteSkip } from "../support/binaries";
 
 /**
  * Archived WAL goes off-site encrypted, to a real OpenSSH SFTP server, and local WAL is pruned
@@ -35,7 +36,12 @@ beforeAll(async () => {
   if (existsSync(SSHD)) sshd = await startSshd();
   else if (process.env.CI === "true")
     throw new Error(`CI needs ${SSHD}; .ci/run installs Debian's openssh-server`);
-  else console.warn(`[skip] WAL off-site copy: ${SSHD} missing (apt-get install openssh-server)`);
+  else
+    noteSkip(
+      "WAL off-site copy",
+      `${SSHD} missing (apt-get install openssh-server)`,
+      "openssh-server",
+    );
 }, 120_000);
 afterAll(async () => sshd?.stop());
 

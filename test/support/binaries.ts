@@ -1,4 +1,16 @@
 import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** Where skipped tests note what they miss; ./skipSummary.ts prints it after the run. */
+export const SKIP_LOG = join(__dirname, "../../node_modules/.cache/ownstack/test-skips.jsonl");
+
+/** Prints the skip notice and records it for the one-line summary at the end of `npm test`. */
+export function noteSkip(what: string, why: string, aptPackage: string): void {
+  console.warn(`[skip] ${what}: ${why}`);
+  mkdirSync(dirname(SKIP_LOG), { recursive: true });
+  appendFileSync(SKIP_LOG, `${JSON.stringify({ what, aptPackage })}\n`);
+}
 
 /**
  * Tests that run a Debian binary (psql, redis-server, promtool…) skip with a printed notice when
@@ -16,6 +28,6 @@ export function missingBinaries(
   if (missing.length === 0) return missing;
   const why = `${missing.join(" and ")} not installed (apt-get install ${aptPackage})`;
   if (process.env.CI === "true") throw new Error(`CI must provide ${why} for ${what}`);
-  console.warn(`[skip] ${what}: ${why}`);
+  noteSkip(what, why, aptPackage);
   return missing;
 }
