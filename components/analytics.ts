@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, internalUrl } from "../config/services";
 import { OneShotJob } from "./jobGates";
-import { DB_HOST, DB_PORT, DbClientArgs, dbUrl } from "./database";
+import { Env, Healthcheck } from "./container";
+import { DEFAULT_DB, DbClientArgs, DbEndpoint, dbUrl } from "./database";
 import { ServiceComponent } from "./serviceComponent";
 
 /** Logflare on the private network: Vector posts here, Studio queries here. Never published. */
@@ -19,6 +20,51 @@ export interface AnalyticsArgs extends DbClientArgs {
   readonly after: readonly OneShotJob[];
 }
 
+export interface AnalyticsEnvArgs {
+  readonly postgresPassword: pulumi.Input<string>;
+  readonly publicToken: pulumi.Input<string>;
+  readonly privateToken: pulumi.Input<string>;
+  /** Where Postgres is; the Docker db by default. */
+  readonly db?: DbEndpoint;
+}
+
+/** Logflare's env on both runtimes: single tenant, Supabase mode, Postgres backend. */
+export function analyticsEnv(args: AnalyticsEnvArgs): Env {
+  const db = args.db ?? DEFAULT_DB;
+  return {
+    LOGFLARE_NODE_HOST: "127.0.0.1",
+    DB_USERNAME: "supabase_admin",
+    DB_DATABASE: ANALYTICS_DATABASE,
+    DB_HOSTNAME: db.host,
+    DB_PORT: db.port,
+    DB_PASSWORD: args.postgresPassword,
+    DB_SCHEMA: ANALYTICS_SCHEMA,
+    LOGFLARE_SINGLE_TENANT: "true",
+    LOGFLARE_SUPABASE_MODE: "true",
+    LOGFLARE_PUBLIC_ACCESS_TOKEN: args.publicToken,
+    LOGFLARE_PRIVATE_ACCESS_TOKEN: args.privateToken,
+    LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
+    POSTGRES_BACKEND_URL: dbUrl(
+      "supabase_admin",
+      args.postgresPassword,
+      "postgresql",
+      ANALYTICS_DATABASE,
+      db,
+    ),
+    POSTGRES_BACKEND_SCHEMA: ANALYTICS_SCHEMA,
+  };
+}
+
+// Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
+export const ANALYTICS_HEALTHCHECK: Healthcheck = {
+  tests: [
+    "CMD-SHELL",
+    `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`,
+  ],
+  retries: 10,
+  startPeriod: "30s",
+};
+
 /**
  * Logflare, Studio's log store, wired as upstream's logs overlay (supabase/supabase
  * docker/docker-compose.logs.yml): single tenant, Supabase mode, Postgres backend in
@@ -28,36 +74,8 @@ export class Analytics extends ServiceComponent {
   constructor(name: string, args: AnalyticsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:logs:Analytics", name, args, opts, {
       service: "analytics",
-      env: {
-        LOGFLARE_NODE_HOST: "127.0.0.1",
-        DB_USERNAME: "supabase_admin",
-        DB_DATABASE: ANALYTICS_DATABASE,
-        DB_HOSTNAME: DB_HOST,
-        DB_PORT: DB_PORT,
-        DB_PASSWORD: args.postgresPassword,
-        DB_SCHEMA: ANALYTICS_SCHEMA,
-        LOGFLARE_SINGLE_TENANT: "true",
-        LOGFLARE_SUPABASE_MODE: "true",
-        LOGFLARE_PUBLIC_ACCESS_TOKEN: args.publicToken,
-        LOGFLARE_PRIVATE_ACCESS_TOKEN: args.privateToken,
-        LOGFLARE_FEATURE_FLAG_OVERRIDE: "multibackend=true",
-        POSTGRES_BACKEND_URL: dbUrl(
-          "supabase_admin",
-          args.postgresPassword,
-          "postgresql",
-          ANALYTICS_DATABASE,
-        ),
-        POSTGRES_BACKEND_SCHEMA: ANALYTICS_SCHEMA,
-      },
-      // Upstream's check and timings (5s/5s/10/30s): Logflare migrates its schema on first start.
-      healthcheck: {
-        tests: [
-          "CMD-SHELL",
-          `curl -sSfL -o /dev/null http://localhost:${ADDRESSES.analytics.port}/health`,
-        ],
-        retries: 10,
-        startPeriod: "30s",
-      },
+      env: analyticsEnv(args),
+      healthcheck: ANALYTICS_HEALTHCHECK,
       // First start runs Logflare's migrations and seeds the Supabase sources.
       waitTimeout: 180,
     });

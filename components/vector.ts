@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_URL } from "./analytics";
-import { ServiceArgs, containerName } from "./container";
+import { Healthcheck, ServiceArgs, containerName } from "./container";
 import {
   LOG_SOURCES,
   LogSource,
@@ -27,6 +27,11 @@ export function logSourceContainers(settings: ServiceArgs["settings"]): Record<L
   ) as Record<LogSource, string>;
 }
 
+/** Vector's API answers on loopback only (render/vector.ts): the check runs inside the container. */
+export const VECTOR_HEALTHCHECK: Healthcheck = {
+  tests: wgetCheck(`http://${VECTOR_API_ADDRESS}/health`),
+};
+
 /** Vector: collects this stack's container logs through the Docker API into analytics. */
 export class Vector extends ServiceComponent {
   /** The rendered vector.yml; it holds no secret (the token is an env reference). */
@@ -48,7 +53,7 @@ export class Vector extends ServiceComponent {
       volumes: [DOCKER_SOCKET_MOUNT],
       // Upstream sets this so SELinux hosts let the container open the socket.
       securityOpts: ["label=disable"],
-      healthcheck: { tests: wgetCheck(`http://${VECTOR_API_ADDRESS}/health`) },
+      healthcheck: VECTOR_HEALTHCHECK,
     });
     this.config = config;
   }

@@ -10,10 +10,6 @@ export const WHY_NOT_ON_KUBERNETES: Readonly<Record<string, string>> = {
   // LoadBalancer of its own; CloudNativePG ships PgBouncer as its Pooler resource.
   supavisor:
     "a pooler on kubernetes is CloudNativePG's Pooler (PgBouncer) or the managed database's own; ownstack does not declare one yet",
-  // Vector as a DaemonSet reads /var/log/pods through hostPath on every node, which needs a
-  // privileged namespace, and Logflare's 1-1.5 GiB per stack is what the cluster's log stack
-  // already provides.
-  logs: "the Logs Explorer's Vector would need hostPath access to every node's /var/log/pods; use the cluster's log stack (Loki, Elastic, the provider's) for pod logs",
 };
 
 /** The config error for a service refused on kubernetes, naming the key and the reason. */

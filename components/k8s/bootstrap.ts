@@ -1,6 +1,7 @@
 import { renderRotatePasswordsPsql } from "../render/dbStart";
 import {
   renderJwtSql,
+  renderLogsSql,
   renderPoolerSql,
   renderRealtimeSql,
   renderSupabaseDbSql,
@@ -74,23 +75,27 @@ echo "ownstack: database bootstrapped"
 `;
 }
 
-/** Database settings Supabase's services expect, as the Docker db gets them at init. */
-export function renderBootstrapSettingsSql(jwtExpiry: number): string {
+/**
+ * Database settings Supabase's services expect, as the Docker db gets them at init; with the log
+ * stack, Logflare's `_analytics` schema (only then, so that turning logs on is what re-runs the Job).
+ */
+export function renderBootstrapSettingsSql(jwtExpiry: number, logs = false): string {
   return [
     renderJwtSql(jwtExpiry),
     renderRealtimeSql(),
     renderSupabaseDbSql(),
     renderPoolerSql(),
+    ...(logs ? [renderLogsSql()] : []),
   ].join("");
 }
 
 /** The Job's files, sorted; none holds a secret (the password comes from the environment). */
-export function bootstrapFiles(jwtExpiry: number): Record<string, string> {
+export function bootstrapFiles(jwtExpiry: number, logs = false): Record<string, string> {
   return {
     "admin-password.sql": renderRotatePasswordsPsql(["supabase_admin"]),
     "bootstrap.sh": renderBootstrapSh(),
     "create-roles.sql": CREATE_SUPABASE_ADMIN_SQL,
     "rotate-passwords.sql": renderRotatePasswordsPsql(),
-    "settings.sql": renderBootstrapSettingsSql(jwtExpiry),
+    "settings.sql": renderBootstrapSettingsSql(jwtExpiry, logs),
   };
 }

@@ -12,6 +12,8 @@ import {
   functionNames,
   functionsEnv,
 } from "../functions";
+import { Secrets } from "../secrets";
+import { SigningKeys } from "../signingKeys";
 import { SourceFile } from "../sourceFiles";
 import { allowPolicy } from "./allow";
 import { Workload, stackLabels } from "./workload";
@@ -27,9 +29,14 @@ export function functionItems(files: readonly SourceFile[]): { key: string; path
   }));
 }
 
-export interface KubernetesFunctionsArgs extends Omit<FunctionsEnvArgs, "settings"> {
+export interface KubernetesFunctionsArgs extends Omit<
+  FunctionsEnvArgs,
+  "settings" | "anonKey" | "serviceRoleKey"
+> {
   readonly settings: Settings;
   readonly namespace: pulumi.Input<string>;
+  readonly secrets: Secrets;
+  readonly signing?: SigningKeys;
   /** CNPG's instance pods: the runtime logs in, and pg_net (Database Webhooks) calls it. */
   readonly databasePods?: Record<string, string>;
 }
@@ -76,7 +83,14 @@ export class KubernetesFunctions extends pulumi.ComponentResource {
         image: settings.images.functions,
         replicas: 1,
         args: FUNCTIONS_COMMAND,
-        env: functionsEnv(args),
+        env: functionsEnv({
+          ...args,
+          anonKey: args.secrets.anonKey,
+          serviceRoleKey: args.secrets.serviceRoleKey,
+          jwks: args.signing?.jwks,
+          publishableKey: args.signing?.publishableKey,
+          secretKey: args.signing?.secretKey,
+        }),
         healthcheck: FUNCTIONS_HEALTHCHECK,
         folder: { path: FUNCTIONS_ROOT, configMap: code, items },
       },

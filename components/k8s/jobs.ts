@@ -128,7 +128,7 @@ export function bootstrapJob(
         PGDATABASE: db.endpoint.name,
         POSTGRES_PASSWORD: postgresPassword,
       },
-      files: bootstrapFiles(settings.auth.jwtExpiry),
+      files: bootstrapFiles(settings.auth.jwtExpiry, settings.features.logs),
       root: BOOTSTRAP_ROOT,
     },
     opts,

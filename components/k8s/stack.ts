@@ -14,6 +14,7 @@ import { storageEnv, storageHealthcheck } from "../storage";
 import { IMGPROXY_URL } from "../imgproxy";
 import { FUNCTIONS_KONG_SERVICE } from "../functions";
 import { KubernetesFunctions } from "./functions";
+import { KubernetesLogs } from "./logs";
 import {
   STUDIO_FUNCTIONS_FOLDER,
   STUDIO_HEALTHCHECK,
@@ -201,6 +202,7 @@ export function declareKubernetesStack(
         ...pg,
         ...studioKeys(secrets, signing),
         openAiKey: config.user?.studioOpenAiKey,
+        logflarePrivateToken: settings.features.logs ? secrets.logflarePrivateToken : undefined,
       }),
       healthcheck: STUDIO_HEALTHCHECK,
       data: {
@@ -274,16 +276,7 @@ export function declareKubernetesStack(
   const functions = settings.features.functions
     ? new KubernetesFunctions(
         "functions",
-        {
-          ...pg,
-          namespace,
-          anonKey: secrets.anonKey,
-          serviceRoleKey: secrets.serviceRoleKey,
-          jwks: signing?.jwks,
-          publishableKey: signing?.publishableKey,
-          secretKey: signing?.secretKey,
-          databasePods: db.podLabels,
-        },
+        { ...pg, namespace, secrets, signing, databasePods: db.podLabels },
         afterDb,
       )
     : undefined;
@@ -292,6 +285,10 @@ export function declareKubernetesStack(
     ? new KubernetesGrafana("grafana", { ...base, adminPassword: secrets.dashboardPassword }, opts)
     : undefined;
   const ai = declareKubernetesAi({ ...base, secrets }, opts);
+  // Studio's Logs Explorer: Logflare, and Vector on every node (layers/logs.ts on Docker).
+  const logs = settings.features.logs
+    ? new KubernetesLogs("logs", { ...base, secrets, db }, afterDb)
+    : undefined;
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
   new NetworkPolicies(
     "network-policies",
@@ -318,6 +315,7 @@ export function declareKubernetesStack(
     imgproxy,
     functions,
     ai,
+    logs,
   };
 }
 

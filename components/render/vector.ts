@@ -168,17 +168,23 @@ del(.host)`;
  */
 const appnamePattern = (name: string): string => `^${name.replace(/\./g, "\\.")}(-[0-9a-f]{8})?$`;
 
-export function vectorConfig(input: VectorConfigInput): Record<string, unknown> {
+/** The router, upstream's programs and one Logflare sink per source, after `input` shaped the events. */
+function pipeline(
+  containers: Readonly<Record<LogSource, string>>,
+  analyticsUrl: string,
+  input: string,
+  projectLogs: string,
+): Pick<VectorConfig, "transforms" | "sinks"> {
   const sources = Object.keys(LOG_SOURCES).sort() as LogSource[];
   const transforms: Record<string, unknown> = {
-    project_logs: { type: "remap", inputs: ["docker_host"], source: PROJECT_LOGS },
+    project_logs: { type: "remap", inputs: [input], source: projectLogs },
     router: {
       type: "route",
       inputs: ["project_logs"],
       route: Object.fromEntries(
         sources.map((s) => [
           s,
-          `match(string(.appname) ?? "", r'${appnamePattern(input.containers[s])}')`,
+          `match(string(.appname) ?? "", r'${appnamePattern(containers[s])}')`,
         ]),
       ),
     },
@@ -201,9 +207,21 @@ export function vectorConfig(input: VectorConfigInput): Record<string, unknown> 
         retry_max_duration_secs: 10,
         headers: { "x-api-key": `\${${TOKEN_ENV}?${TOKEN_ENV} is required}` },
       },
-      uri: `${input.analyticsUrl}/api/logs?source_name=${LOG_SOURCES[s]}`,
+      uri: `${analyticsUrl}/api/logs?source_name=${LOG_SOURCES[s]}`,
     };
   }
+  return { transforms, sinks };
+}
+
+interface VectorConfig {
+  readonly data_dir?: string;
+  readonly api: { enabled: boolean; address: string };
+  readonly sources: Record<string, unknown>;
+  readonly transforms: Record<string, unknown>;
+  readonly sinks: Record<string, unknown>;
+}
+
+export function vectorConfig(input: VectorConfigInput): Record<string, unknown> {
   return {
     api: { enabled: true, address: VECTOR_API_ADDRESS },
     sources: {
@@ -213,12 +231,66 @@ export function vectorConfig(input: VectorConfigInput): Record<string, unknown> 
         exclude_containers: [input.self],
       },
     },
-    transforms,
-    sinks,
+    ...pipeline(input.containers, input.analyticsUrl, "docker_host", PROJECT_LOGS),
   };
 }
 
+export interface KubernetesVectorInput {
+  /** The stack's namespace: only its pods are read, on the node the agent runs on. */
+  readonly namespace: string;
+  /** Where the agent keeps its read positions (a hostPath, so a restarted pod resumes). */
+  readonly dataDir: string;
+  readonly analyticsUrl: string;
+}
+
+/**
+ * The same fields as on Docker from the kubernetes_logs event: the service is the pod's
+ * `app.kubernetes.io/name` label (components/k8s/workload.ts), CloudNativePG's instances are `db`.
+ * https://vector.dev/docs/reference/configuration/sources/kubernetes_logs/#output-data
+ */
+const KUBERNETES_PROJECT_LOGS = `.project = "default"
+.event_message = del(.message)
+.appname = .kubernetes.pod_labels."app.kubernetes.io/name"
+if exists(.kubernetes.pod_labels."cnpg.io/cluster") {
+  .appname = "db"
+}
+del(.kubernetes)
+del(.file)
+del(.source_type)
+del(.stream)`;
+
+/**
+ * vector.yml for the agent on each node (components/k8s/vector.ts): the kubernetes_logs source
+ * reads /var/log/pods for this namespace's pods on its own node (`self_node_name`, the source's
+ * default field selector), then the Docker pipeline. The services' names are their label values.
+ */
+export function kubernetesVectorConfig(input: KubernetesVectorInput): VectorConfig {
+  const services = Object.fromEntries(
+    (Object.keys(LOG_SOURCES) as LogSource[]).map((s) => [s, s]),
+  ) as Record<LogSource, string>;
+  return {
+    data_dir: input.dataDir,
+    api: { enabled: true, address: VECTOR_API_ADDRESS },
+    sources: {
+      pod_logs: {
+        type: "kubernetes_logs",
+        self_node_name: "${VECTOR_SELF_NODE_NAME}",
+        extra_field_selector: `metadata.namespace=${input.namespace}`,
+      },
+    },
+    ...pipeline(services, input.analyticsUrl, "pod_logs", KUBERNETES_PROJECT_LOGS),
+  };
+}
+
+const HEADER =
+  "# ownstack: rendered by components/render/vector.ts; after supabase/supabase docker/volumes/logs/vector.yml\n";
+
 /** vector.yml as uploaded into the container. */
 export function renderVectorYaml(input: VectorConfigInput): string {
-  return `# ownstack: rendered by components/render/vector.ts; after supabase/supabase docker/volumes/logs/vector.yml\n${stringify(vectorConfig(input), { lineWidth: 0 })}`;
+  return `${HEADER}${stringify(vectorConfig(input), { lineWidth: 0 })}`;
+}
+
+/** vector.yml for the kubernetes agent's ConfigMap. */
+export function renderKubernetesVectorYaml(input: KubernetesVectorInput): string {
+  return `${HEADER}${stringify(kubernetesVectorConfig(input), { lineWidth: 0 })}`;
 }

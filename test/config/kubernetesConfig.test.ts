@@ -127,7 +127,6 @@ describe("kubernetes config is refused before any resource, naming the key and t
     ).toContain(`ownstack:replicas[0]: ${message}`);
   });
 
-  // The optional services not carried over yet: each toggle is refused by name.
   // The optional services not carried over: each toggle is refused by name, with the reason.
   const ON_KUBERNETES = new Set([
     "ownstack:prometheus",
@@ -136,12 +135,11 @@ describe("kubernetes config is refused before any resource, naming the key and t
     "ownstack:functions",
     "ownstack:qdrant",
     "ownstack:redis",
+    "ownstack:logs",
   ]);
   const REASONS: Record<string, RegExp> = {
     "ownstack:mailpit": /\(Mailpit keeps sign-up mails from reaching users, .*set smtpHost/,
     "ownstack:supavisor": /\(a pooler on kubernetes is CloudNativePG's Pooler \(PgBouncer\)/,
-    "ownstack:logs":
-      /\(the Logs Explorer's Vector would need hostPath access to every node's \/var\/log\/pods/,
   };
   it.each(Object.keys(EVERY_SERVICE).filter((k) => !ON_KUBERNETES.has(k)))(
     "refuses %s on kubernetes, saying why",
@@ -250,10 +248,13 @@ describe("Pulumi.k8s.yaml", () => {
     const own = asConfig(metrics(/prometheus:/));
     expect(own["ownstack:prometheus"]).toBe("true");
     expect(problemsOf({ ...own, ...secrets }, "k8s")).toEqual([]);
-    const operator = asConfig(metrics(/prometheus|serviceMonitor|grafana|imgproxy|functions:/));
+    const operator = asConfig(
+      metrics(/prometheus|serviceMonitor|grafana|imgproxy|functions:|logs:/),
+    );
     expect(operator["ownstack:grafana"]).toBe("true");
     expect(operator["ownstack:imgproxy"]).toBe("true");
     expect(operator["ownstack:functions"]).toBe("true");
+    expect(operator["ownstack:logs"]).toBe("true");
     expect(operator["ownstack:prometheusOperator"]).toBe("true");
     expect(operator["ownstack:serviceMonitorLabels"]).toBe('["release=kube-prometheus-stack"]');
     expect(problemsOf({ ...operator, ...secrets }, "k8s")).toEqual([]);

@@ -28,6 +28,22 @@ export const MODELS: Record<string, { apiVersion: string; module: string }> = {
     apiVersion: "apps/v1",
     module: "kubernetes-models/apps/v1/StatefulSet",
   },
+  "kubernetes:apps/v1:DaemonSet": {
+    apiVersion: "apps/v1",
+    module: "kubernetes-models/apps/v1/DaemonSet",
+  },
+  "kubernetes:core/v1:ServiceAccount": {
+    apiVersion: "v1",
+    module: "kubernetes-models/v1/ServiceAccount",
+  },
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    module: "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole",
+  },
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    module: "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+  },
   "kubernetes:batch/v1:Job": { apiVersion: "batch/v1", module: "kubernetes-models/batch/v1/Job" },
   "kubernetes:policy/v1:PodDisruptionBudget": {
     apiVersion: "policy/v1",

@@ -32,7 +32,7 @@ describe.skipIf(!hasPsql)(
       root = mkdtempSync(join(tmpdir(), "ownstack-k8s-job-"));
       const job = join(root, "job");
       mkdirSync(job);
-      for (const [name, content] of Object.entries(bootstrapFiles(3600)))
+      for (const [name, content] of Object.entries(bootstrapFiles(3600, true)))
         writeFileSync(join(job, name), content);
       const image = join(root, "image");
       mkdirSync(join(image, "init-scripts"), { recursive: true });
@@ -110,6 +110,32 @@ describe.skipIf(!hasPsql)(
         )
       ).at(-1)?.rows;
       expect(rows).toEqual([{ realtime: 1, supabase: 1 }]);
+    });
+
+    it("creates Logflare's _analytics schema in _supabase, owned by supabase_admin (logs: true)", () => {
+      const owner = spawnSync(
+        "psql",
+        [
+          "-X",
+          "-tA",
+          "-d",
+          "_supabase",
+          "-c",
+          "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = '_analytics'",
+        ],
+        {
+          encoding: "utf8",
+          env: {
+            PATH: process.env.PATH,
+            PGHOST: "127.0.0.1",
+            PGPORT: String(at.port),
+            PGUSER: "supabase_admin",
+            PGPASSWORD: "first-password",
+          },
+        },
+      );
+      expect(owner.stderr).toBe("");
+      expect(owner.stdout.trim()).toBe("supabase_admin");
     });
 
     it("reruns as the password rotation: the schema step is skipped, every role takes the new password", async () => {

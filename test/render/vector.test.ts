@@ -5,6 +5,7 @@ import {
   LogSource,
   TOKEN_ENV,
   VECTOR_API_ADDRESS,
+  renderKubernetesVectorYaml,
   renderVectorYaml,
   vectorConfig,
 } from "../../components/render/vector";
@@ -161,5 +162,45 @@ describe("vector.yml", () => {
       expect(sink.request.headers["x-api-key"]).toBe(`\${${TOKEN_ENV}?${TOKEN_ENV} is required}`);
     // Nothing in the text looks like a generated token (long runs of letters and digits).
     expect(renderVectorYaml(input).match(/[A-Za-z0-9]{32,}/g)).toBeNull();
+  });
+});
+
+describe("vector.yml for the kubernetes agent", () => {
+  const k8s = parse(
+    renderKubernetesVectorYaml({
+      namespace: "ownstack-k8s",
+      dataDir: "/var/lib/vector/ownstack-k8s",
+      analyticsUrl: "http://analytics:4000",
+    }),
+  );
+
+  it("differs from Docker's only in the source and how an event names its service", () => {
+    expect(k8s.sinks).toEqual(config.sinks);
+    const { project_logs: k8sShape, router: k8sRouter, ...k8sPrograms } = k8s.transforms;
+    const { project_logs: dockerShape, router, ...programs } = config.transforms;
+    expect(k8sPrograms).toEqual(programs);
+    expect(k8sShape.inputs).toEqual(["pod_logs"]);
+    expect(dockerShape.inputs).toEqual(["docker_host"]);
+    expect(Object.keys(k8sRouter.route)).toEqual(Object.keys(router.route!));
+    expect(k8s.sources).toEqual({
+      pod_logs: {
+        type: "kubernetes_logs",
+        self_node_name: "${VECTOR_SELF_NODE_NAME}",
+        extra_field_selector: "metadata.namespace=ownstack-k8s",
+      },
+    });
+  });
+
+  it("names a service by its pod label, CloudNativePG's instances as db, and routes on that name", () => {
+    expect(k8s.transforms.project_logs.source).toContain(
+      '.appname = .kubernetes.pod_labels."app.kubernetes.io/name"',
+    );
+    expect(k8s.transforms.project_logs.source).toMatch(
+      /if exists\(\.kubernetes\.pod_labels\."cnpg\.io\/cluster"\) \{\n {2}\.appname = "db"\n\}/,
+    );
+    expect(k8s.transforms.router.route.db).toBe(
+      `match(string(.appname) ?? "", r'^db(-[0-9a-f]{8})?$')`,
+    );
+    expect(k8s.data_dir).toBe("/var/lib/vector/ownstack-k8s");
   });
 });
