@@ -7,7 +7,7 @@ import { Env, Healthcheck, scratchVolume } from "./container";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
 import { KongService } from "./render/kong";
 import { ServiceComponent } from "./serviceComponent";
-import { SourceFile, readFolder } from "./sourceFiles";
+import { SourceFile, readFolder } from "../config/sourceFiles";
 
 export interface FunctionsArgs extends JwtDbClientArgs {
   readonly anonKey: pulumi.Input<string>;

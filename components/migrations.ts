@@ -7,7 +7,7 @@ import { renderBootstrapSql } from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, RUNNER_SQL, migrationList } from "./render/migrations";
 import { MigrationFile, planMigrations } from "../config/migrationFiles";
-import { readFolder, readOptionalFile } from "./sourceFiles";
+import { readFolder, readOptionalFile } from "../config/sourceFiles";
 import { Settings } from "../config/settings";
 
 export interface MigrationsArgs extends DbClientArgs {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { readFolder } from "../components/sourceFiles";
+import { readFolder } from "./sourceFiles";
 import { planMigrations } from "./migrationFiles";
 import { DEFAULT_MIGRATIONS_PATH, DEFAULT_SEED_PATH } from "./schema";
 

@@ -14,7 +14,7 @@ import {
 } from "../functions";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
-import { SourceFile } from "../sourceFiles";
+import { SourceFile } from "../../config/sourceFiles";
 import { allowPolicy } from "./allow";
 import { Workload, stackLabels } from "./workload";
 

@@ -4,7 +4,9 @@ import { ADDRESSES, ServiceName } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { stopPolicy } from "../../config/stopPolicy";
 import { Env, Healthcheck } from "../container";
-import { podVolumes } from "./podVolumes";
+import { PodVolumes, podVolumes } from "./podVolumes";
+
+export type { WorkloadFile } from "./podVolumes";
 import { probesFrom } from "./probes";
 
 /**
@@ -65,11 +67,6 @@ export function envSecretData(env: Env): pulumi.Output<Record<string, string>> {
   );
 }
 
-export type WorkloadFile = { path: string; key: string } & (
-  | { secret: k8s.core.v1.Secret; configMap?: never }
-  | { configMap: k8s.core.v1.ConfigMap; secret?: never }
-);
-
 export interface WorkloadArgs {
   readonly settings: Settings;
   readonly namespace: pulumi.Input<string>;
@@ -82,24 +79,14 @@ export interface WorkloadArgs {
   /** Docker's `entrypoints` (Kubernetes `command`) and `command` (Kubernetes `args`). */
   readonly command?: pulumi.Input<string>[];
   readonly args?: pulumi.Input<string>[];
-  /** Files from Secrets or ConfigMaps, each mounted read-only at its path (Docker's uploads). */
-  readonly files?: WorkloadFile[];
-  /** A ConfigMap's keys as a read-only folder tree at `path` (each item's path below it). */
-  readonly folder?: {
-    path: string;
-    configMap: k8s.core.v1.ConfigMap;
-    items: { key: string; path: string }[];
-  };
+  readonly files?: PodVolumes["files"];
+  readonly folder?: PodVolumes["folder"];
   /** The pod's security context, e.g. the fsGroup that lets a non-root server write its claim. */
   readonly podSecurityContext?: k8s.types.input.core.v1.PodSecurityContext;
   readonly hostAliases?: pulumi.Input<k8s.types.input.core.v1.HostAlias>[];
   /** Run before Kubernetes sends SIGTERM: a graceful stop the process takes on another signal. */
   readonly preStop?: string[];
-  /** Folders on a PersistentVolumeClaim (Docker's named volumes), each a sub-path of the claim. */
-  readonly data?: {
-    claim: k8s.core.v1.PersistentVolumeClaim;
-    mounts: { path: string; subPath: string }[];
-  };
+  readonly data?: PodVolumes["data"];
   /**
    * A StatefulSet instead of a Deployment: a server that owns its data (Qdrant, Valkey, Ollama's
    * models), stopped before its successor starts, under the stable name of its Service.
