@@ -13,6 +13,15 @@ export function noteSkip(what: string, why: string, aptPackage: string): void {
 }
 
 /**
+ * A test file's requirement is missing: an error in CI (`CI=true`), where `.ci/run` installs
+ * `aptPackage`; elsewhere the printed notice that also feeds the summary line at the end.
+ */
+export function skipOutsideCi(what: string, why: string, aptPackage: string): void {
+  if (process.env.CI === "true") throw new Error(`CI must provide ${why} for ${what}`);
+  noteSkip(what, why, aptPackage);
+}
+
+/**
  * Tests that run a Debian binary (psql, redis-server, promtool…) skip with a printed notice when
  * it is missing on a developer's machine, and fail in CI (`CI=true`), where `.ci/run` installs it.
  * Returns the names that are missing; call it at the top of the test file.
@@ -27,7 +36,6 @@ export function missingBinaries(
   );
   if (missing.length === 0) return missing;
   const why = `${missing.join(" and ")} not installed (apt-get install ${aptPackage})`;
-  if (process.env.CI === "true") throw new Error(`CI must provide ${why} for ${what}`);
-  noteSkip(what, why, aptPackage);
+  skipOutsideCi(what, why, aptPackage);
   return missing;
 }
