@@ -3,7 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Env, oneShotContainer } from "./container";
 import { OneShotJob } from "./jobGates";
 import { DEFAULT_DB, DbClientArgs, DbEndpoint } from "./database";
-import { renderBootstrapSql } from "./render/initSql";
+import {
+  OPEN_WEBUI_PASSWORD_ENV,
+  renderBootstrapSql,
+  renderOpenWebuiDbSql,
+} from "./render/initSql";
 import { renderWebhooksSql } from "./render/webhooksSql";
 import { APPLY_SQL, JOB_ROOT, MIGRATE_SH, RUNNER_SQL, migrationList } from "./render/migrations";
 import { MigrationFile, planMigrations } from "../config/migrationFiles";
@@ -13,6 +17,8 @@ import { Settings } from "../config/settings";
 export interface MigrationsArgs extends DbClientArgs {
   /** Auth and Storage create their schemas at start; user migrations may reference them. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** With Open WebUI on: the password its role gets; the job creates the role and its database. */
+  readonly openWebuiDbPassword?: pulumi.Input<string>;
 }
 
 /**
@@ -40,8 +46,13 @@ export class Migrations extends pulumi.ComponentResource {
         image: settings.images.db,
         network: args.network,
         entrypoints: ["/bin/sh", `${JOB_ROOT}/migrate.sh`],
-        env: migrationsEnv(args.postgresPassword),
-        uploads: jobFiles(migrations, seed),
+        env: {
+          ...migrationsEnv(args.postgresPassword),
+          ...(args.openWebuiDbPassword !== undefined
+            ? { [OPEN_WEBUI_PASSWORD_ENV]: pulumi.secret(args.openWebuiDbPassword) }
+            : {}),
+        },
+        uploads: jobFiles(migrations, seed, args.openWebuiDbPassword !== undefined),
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -69,12 +80,17 @@ export function loadMigrations(settings: Settings): { migrations: MigrationFile[
 export function jobFiles(
   migrations: readonly MigrationFile[],
   seed: string | undefined,
+  openWebui = false,
 ): docker.types.input.ContainerUpload[] {
   const files: { file: string; content: string; executable?: boolean }[] = [
     { file: `${JOB_ROOT}/migrate.sh`, content: MIGRATE_SH, executable: true },
     // Re-creates _supabase, _supavisor and _analytics for data volumes initialised before the
     // pooler or the log stack existed.
-    { file: `${JOB_ROOT}/bootstrap.sql`, content: renderBootstrapSql() },
+    // With Open WebUI, also its role and database (the password from the job's env).
+    {
+      file: `${JOB_ROOT}/bootstrap.sql`,
+      content: renderBootstrapSql() + (openWebui ? renderOpenWebuiDbSql() : ""),
+    },
     { file: `${JOB_ROOT}/runner.sql`, content: RUNNER_SQL },
     // Database Webhooks for data volumes initialised before ownstack shipped 98-webhooks.sql; a
     // no-op where init already ran it. Before the user's migrations, which may call http_request.

@@ -40,6 +40,14 @@ export class Secrets extends pulumi.ComponentResource {
   /** Logflare's ingest token (Vector's x-api-key) and query token (Studio's Logs pages). */
   public readonly logflarePublicToken: pulumi.Output<string>;
   public readonly logflarePrivateToken: pulumi.Output<string>;
+  /** Open WebUI's WEBUI_SECRET_KEY (signs its sessions) and its database role's password. */
+  public readonly openWebuiSecretKey: pulumi.Output<string>;
+  public readonly openWebuiDbPassword: pulumi.Output<string>;
+  /**
+   * Open WebUI's first admin. No keeper: Open WebUI creates that account only while it has no
+   * users (WEBUI_ADMIN_PASSWORD, backend/open_webui/env.py), so a new value would never apply.
+   */
+  public readonly openWebuiAdminPassword: pulumi.Output<string>;
   /** Encrypts backups; derived from a root secret and rotateBackup (scripts/lib/backup/keys.ts). */
   public readonly backupKey: pulumi.Output<string>;
   /** The key before the last rotation, so the scheduler can re-encrypt what it keeps; none at 0. */
@@ -97,6 +105,15 @@ export class Secrets extends pulumi.ComponentResource {
     // Upstream's generate-keys.sh makes both at least 32 characters.
     this.logflarePublicToken = password("logflare-public-token", 40, "logflare");
     this.logflarePrivateToken = password("logflare-private-token", 40, "logflare");
+    this.openWebuiSecretKey = password("openwebui-secret-key", 48, "openWebui");
+    this.openWebuiDbPassword = password("openwebui-db-password", 32, "openWebui");
+    this.openWebuiAdminPassword = pulumi.secret(
+      new random.RandomPassword(
+        `${name}-openwebui-admin-password`,
+        { length: 24, special: false },
+        { parent: this },
+      ).result,
+    );
     // No keeper: the root never changes, so every earlier key stays derivable for re-encryption.
     const backupRoot = new random.RandomPassword(
       `${name}-backup-root-key`,

@@ -44,6 +44,7 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
     analytics: f.logs,
     vector: f.logs,
     backup: f.backup,
+    openWebui: f.openWebui,
   };
   return SERVICES.filter((s) => on[s]).sort();
 }
@@ -94,6 +95,7 @@ const WHEN: Record<ServiceName, string> = {
   analytics: "`logs` (local: on; vps: your choice)",
   vector: "`logs` (local: on; vps: your choice)",
   backup: "`backup` (on by default)",
+  openWebui: "`openWebui` (auto: local, with Ollama and Qdrant)",
 };
 
 const sum = (target: Target, services: readonly ServiceName[]) =>

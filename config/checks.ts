@@ -98,6 +98,17 @@ export function grafanaNeedsPrometheus(features: Features): string[] {
   ];
 }
 
+/** Open WebUI is wired to the stack's Ollama (models) and Qdrant (VECTOR_DB), not to outside ones. */
+export function openWebuiNeeds(features: Features): string[] {
+  if (!features.openWebui) return [];
+  return (["ollama", "qdrant"] as const)
+    .filter((s) => !features[s])
+    .map(
+      (s) =>
+        `${key("openWebui")}: Open WebUI uses the stack's ${s === "ollama" ? "Ollama for its models" : "Qdrant as its vector database"}, expected ${key(s)}: true as well (or ${key("openWebui")}: false)`,
+    );
+}
+
 export function signingKeyOverlap(c: RawSettings): string[] {
   if (durationSeconds(c.signingKeyOverlap) >= c.jwtExpiry) return [];
   return [
@@ -130,6 +141,7 @@ export function crossKeyProblems(
     ...dockerHostTls(c, rawConfig),
     ...ollamaGpuChoice(c, features),
     ...grafanaNeedsPrometheus(features),
+    ...openWebuiNeeds(features),
     ...signingKeyOverlap(c),
     ...redisFitsItsContainer(c, features, redisMemoryMiB),
     ...backupOffsiteCredentials(c, rawConfig),

@@ -38,6 +38,9 @@ export const IMAGES = {
   // backend and Vector's alpine build (busybox wget for the healthcheck).
   analytics: "supabase/logflare:1.43.1",
   vector: "timberio/vector:0.53.0-alpine",
+  // Open WebUI's release tag (github.com/open-webui/open-webui/releases/tag/v0.9.5); the image
+  // ships curl and jq, which its own Dockerfile HEALTHCHECK uses.
+  openWebui: "ghcr.io/open-webui/open-webui:v0.9.5",
   // The backup scheduler runs in the db image (pg_dump of the server's own version); this image only
   // lends it the Node binary (nodejs/docker-node 22/bookworm-slim, glibc like the db image's Ubuntu).
   backupNode: "node:22.23.2-bookworm-slim",

@@ -57,7 +57,7 @@ export interface KubernetesSettings {
 const key = (k: string) => `ownstack:${k}`;
 
 /** Services ownstack does not run on kubernetes yet; a true toggle names the key. */
-const NOT_ON_KUBERNETES = ["mailpit", "ollama", "supavisor"] as const;
+const NOT_ON_KUBERNETES = ["mailpit", "ollama", "supavisor", "openWebui"] as const;
 
 /** Reads the kubernetes keys; pushes one problem per bad or missing key. */
 export function kubernetesSettings(

@@ -71,6 +71,10 @@ const LOCAL_MIB: Record<ServiceName, number> = {
   // `node backup-scheduler.js run`, /proc VmRSS); a run adds pg_dump, pg_restore --file=- (row
   // counts) and tar beside it, all streaming, so about 3x the idle figure.
   backup: 256,
+  // Open WebUI at 651824 KiB (637 MiB) resident after a fresh restart (open-webui#4188, top) and
+  // "often more than 1 GB" once used (open-webui#2582): RAG embeds documents in-process with
+  // sentence-transformers unless an embedding engine is configured.
+  openWebui: 1536,
 };
 
 /** Where a server differs from a desktop; every other service keeps its local limit. */
@@ -93,6 +97,8 @@ const VPS_OVERRIDES_MIB: Partial<Record<ServiceName, number>> = {
   // A server cannot spare the 1.8 GB reported on Linux (#32713): 1 GiB is ~3x the idle figure
   // (#30122); past it Logflare restarts. Logs are an explicit choice on vps (settings.ts).
   analytics: 1024,
+  // 1.6x the fresh-start figure (#4188); Open WebUI is off on vps unless chosen.
+  openWebui: 1024,
 };
 
 export const DEFAULT_MEMORY_MIB: Record<
@@ -126,6 +132,7 @@ export const PUBLISHED_IDLE_MIB: Partial<
     source: "supabase/supabase docker/volumes/functions/main/index.ts (memoryLimitMb 150)",
   },
   db: { mib: 128, source: "supabase/postgres postgresql.conf.j2 (shared_buffers 128MB)" },
+  openWebui: { mib: 637, source: "open-webui/open-webui#4188 (651824 KiB RES after a restart)" },
 };
 
 /**

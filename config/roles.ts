@@ -18,3 +18,9 @@ export const IMAGE_LOGIN_ROLES = ["postgres", "supabase_admin"] as const;
 
 /** Every role that logs in with the stack's Postgres password. */
 export const ALL_LOGIN_ROLES = [...IMAGE_LOGIN_ROLES, ...SERVICE_LOGIN_ROLES] as const;
+
+/**
+ * Open WebUI's own login role and the database it owns; its password is its own
+ * (Secrets.openWebuiDbPassword, rotateOpenWebui), so a leak there opens no Supabase role.
+ */
+export const OPEN_WEBUI_DB = { role: "openwebui", database: "openwebui" } as const;

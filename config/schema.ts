@@ -65,6 +65,7 @@ export const ROTATABLE = [
   "logflare",
   "backup",
   "saml",
+  "openWebui",
 ] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 export const rotationKey = <N extends Rotatable>(name: N) =>
@@ -98,6 +99,7 @@ export const settingsShape = {
   ollamaPort: port.default(11434),
   redisPort: port.default(6379),
   prometheusPort: port.default(9090),
+  openWebuiPort: port.default(8080),
   insecureHttp: z.boolean({ error: "expected true or false" }).default(false),
 
   // Public identity (vps).
@@ -190,6 +192,9 @@ export const settingsShape = {
   prometheusRetention: duration
     .refine((v) => !/^0+[a-z]+$/.test(v), 'expected a retention longer than zero such as "15d"')
     .default("15d"),
+  // Open WebUI: auto is on where Ollama and Qdrant are on locally (settings.ts).
+  openWebui: toggle.default("auto"),
+  openWebuiAdminEmail: email.default(""),
   // Studio's Logs Explorer (analytics + vector): on for local; vps must choose (settings.ts).
   logs: toggle.default("auto"),
 

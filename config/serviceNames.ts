@@ -24,5 +24,6 @@ export const SERVICES = [
   "analytics",
   "vector",
   "backup",
+  "openWebui",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];

@@ -185,6 +185,21 @@ export const ADDRESSES = {
   analytics: { aliases: ["analytics"], port: 4000 },
   // Vector's API (health) listens on loopback inside its container only.
   vector: { aliases: ["vector"], port: 9001 },
+  // Open WebUI (local-ai-packaged's chat front end); its image listens on 8080 (upstream Dockerfile
+  // EXPOSE 8080). On vps it is chat.<domain> through Traefik, with its own sign-in.
+  openWebui: {
+    aliases: ["openwebui", "open-webui"],
+    port: 8080,
+    subdomains: ["chat"],
+    localPorts: [
+      {
+        internal: 8080,
+        setting: "openWebui",
+        configKey: "openWebuiPort",
+        purpose: "Open WebUI (chat with Ollama's models)",
+      },
+    ],
+  },
   // The backup scheduler's /metrics and /healthz (components/backup.ts); never published.
   backup: { aliases: ["backup"], port: 9188, metrics: { port: 9188, path: "/metrics" } },
 } as const satisfies Record<ServiceName, ServiceAddress>;

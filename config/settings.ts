@@ -199,6 +199,9 @@ function resolveToggle(value: Toggle, target: Target): boolean {
 
 function resolveFeatures(c: RawSettings): Features {
   const on = (value: Toggle) => resolveToggle(value, c.target);
+  // auto: the chat front end comes with what it talks to, Ollama for models and Qdrant for RAG.
+  const openWebui =
+    c.openWebui === "auto" ? on("auto") && on(c.ollama) && on(c.qdrant) : c.openWebui;
   return {
     mailpit: on(c.mailpit),
     qdrant: on(c.qdrant),
@@ -211,6 +214,7 @@ function resolveFeatures(c: RawSettings): Features {
     grafana: on(c.grafana),
     logs: on(c.logs),
     backup: c.backup,
+    openWebui,
   };
 }
 
@@ -246,6 +250,7 @@ function assemble(
       poolerSession: c.poolerSessionPort,
       poolerTransaction: c.poolerTransactionPort,
       grafana: c.grafanaPort,
+      openWebui: c.openWebuiPort,
     },
     auth: {
       jwtExpiry: c.jwtExpiry,
@@ -268,6 +273,14 @@ function assemble(
     features: { ...features, minio: c.storageBackend === "minio" },
     storage: { backend: c.storageBackend, bucket: c.storageBucket },
     ollama: { gpu: c.ollamaGpu, models: [...c.ollamaModels], keepAlive: c.ollamaKeepAlive },
+    openWebui: {
+      adminEmail:
+        c.openWebuiAdminEmail !== ""
+          ? c.openWebuiAdminEmail
+          : remote
+            ? `admin@${c.domain}`
+            : "admin@localhost",
+    },
     redis: { maxMemory: c.redisMaxMemory, policy: c.redisMaxMemoryPolicy },
     prometheus: { retention: c.prometheusRetention },
     signing: { algorithm: c.authSigning, overlapSeconds: durationSeconds(c.signingKeyOverlap) },

@@ -30,7 +30,8 @@ export interface Settings {
       | "prometheus"
       | "poolerSession"
       | "poolerTransaction"
-      | "grafana",
+      | "grafana"
+      | "openWebui",
       number
     >
   >;
@@ -68,7 +69,8 @@ export interface Settings {
       | "imgproxy"
       | "grafana"
       | "logs"
-      | "backup",
+      | "backup"
+      | "openWebui",
       boolean
     >
   >;
@@ -78,6 +80,8 @@ export interface Settings {
     models: readonly string[];
     keepAlive: string;
   }>;
+  /** Open WebUI's first admin: signs in with this e-mail and the generated password. */
+  readonly openWebui: Readonly<{ adminEmail: string }>;
   readonly redis: Readonly<{ maxMemory: string; policy: string }>;
   readonly prometheus: Readonly<{ retention: string }>;
   /** es256: GoTrue signs with an EC key (JWKS, sb_ keys); hs256: the shared secret only. */

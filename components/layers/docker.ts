@@ -43,7 +43,7 @@ export function declareDockerStack(
   declareLogs(ctx, core, extras);
   const { db, traefik, mail, minio, kong } = core;
   const { qdrant, ollama, redis, prometheus } = ai;
-  const { migrations, functions, supavisor, imgproxy, grafana, backup } = extras;
+  const { migrations, functions, supavisor, imgproxy, grafana, backup, openWebui } = extras;
 
   // Outputs: what a user and `npm run env|verify|backup` need. Keys and passwords stay secret.
   const local = settings.target === "local";
@@ -72,6 +72,10 @@ export function declareDockerStack(
         : undefined,
     imgproxyContainer: imgproxy?.container.name,
     grafanaUrl: grafana ? reachableUrl(settings, "grafana") : undefined,
+    openWebuiUrl: openWebui?.url,
+    openWebuiAdminEmail: openWebui ? settings.openWebui.adminEmail : undefined,
+    openWebuiAdminPassword: openWebui ? secrets.openWebuiAdminPassword : undefined,
+    openWebuiContainer: openWebui?.containerName,
     // Keep this key outside the machine: without it no encrypted backup can be restored.
     backupEncryptionKey: backup ? secrets.backupKey : undefined,
     backupContainer: backup?.containerName,

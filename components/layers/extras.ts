@@ -4,6 +4,7 @@ import { Functions } from "../functions";
 import { Grafana } from "../grafana";
 import { Imgproxy } from "../imgproxy";
 import { Migrations } from "../migrations";
+import { OpenWebui } from "../openWebui";
 import { Supavisor } from "../supavisor";
 import { publicHostLabels } from "../traefik";
 import { AiServices } from "./ai";
@@ -22,10 +23,29 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
     {
       ...base,
       postgresPassword: secrets.postgresPassword,
+      openWebuiDbPassword: settings.features.openWebui ? secrets.openWebuiDbPassword : undefined,
       dependsOn: [core.db.container, core.auth.container, core.storage.container],
     },
     opts,
   );
+  // Chat with Ollama's models (ownstack:openWebui); config checks keep Ollama and Qdrant on with it.
+  const openWebui =
+    settings.features.openWebui && ai.ollama && ai.qdrant
+      ? new OpenWebui(
+          "openwebui",
+          {
+            ...base,
+            secretKey: secrets.openWebuiSecretKey,
+            dbPassword: secrets.openWebuiDbPassword,
+            qdrantApiKey: secrets.qdrantApiKey,
+            adminPassword: secrets.openWebuiAdminPassword,
+            labels: publicHostLabels(settings, "openWebui"),
+            dependsOn: [core.db.container, ai.ollama.container, ai.qdrant.container],
+            after: [migrations.job],
+          },
+          opts,
+        )
+      : undefined;
   const functions = settings.features.functions
     ? new Functions(
         "functions",
@@ -94,5 +114,5 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
         opts,
       )
     : undefined;
-  return { migrations, functions, supavisor, imgproxy, grafana, backup };
+  return { migrations, functions, supavisor, imgproxy, grafana, backup, openWebui };
 }

@@ -1,5 +1,5 @@
 import { ALL_LOGIN_ROLES } from "../../config/roles";
-import { rotatePasswordStatements } from "./initSql";
+import { UNLOGGED_SESSION, rotatePasswordStatements } from "./initSql";
 
 /**
  * The db container's start wrapper. supabase/postgres runs its init SQL only on an empty data
@@ -52,9 +52,7 @@ export function renderRotatePasswordsPsql(roles: readonly string[] = ALL_LOGIN_R
       "-- ownstack: applies $POSTGRES_PASSWORD to every login role (db-start.sh, on every start)",
       "\\set ON_ERROR_STOP on",
       "\\getenv pw POSTGRES_PASSWORD",
-      "SET log_statement = 'none';",
-      "SET pgaudit.log = 'none';",
-      "SET pg_stat_statements.track_utility = off;",
+      ...UNLOGGED_SESSION,
       "BEGIN;",
       ...rotatePasswordStatements(":'pw'", roles),
       "COMMIT;",

@@ -4,7 +4,7 @@
  * https://github.com/supabase/postgres/blob/develop/migrations/db/migrate.sh).
  */
 
-import { ALL_LOGIN_ROLES, SERVICE_LOGIN_ROLES } from "../../config/roles";
+import { ALL_LOGIN_ROLES, OPEN_WEBUI_DB, SERVICE_LOGIN_ROLES } from "../../config/roles";
 import { renderWebhooksSql } from "./webhooksSql";
 
 /** A SQL string literal; standard_conforming_strings is on in every supported Postgres. */
@@ -69,6 +69,41 @@ export function renderLogsSql(): string {
  */
 export function renderBootstrapSql(): string {
   return renderSupabaseDbSql() + renderPoolerSql() + renderLogsSql();
+}
+
+/**
+ * Statements that keep a session's SQL out of the server log: the image sets log_statement =
+ * 'all' and preloads pgaudit (supabase/postgres postgresql.conf.j2), which would log a password
+ * given in an ALTER ROLE.
+ */
+export const UNLOGGED_SESSION = [
+  "SET log_statement = 'none';",
+  "SET pgaudit.log = 'none';",
+  "SET pg_stat_statements.track_utility = off;",
+] as const;
+
+/** The env var the migrations job passes Open WebUI's role password in. */
+export const OPEN_WEBUI_PASSWORD_ENV = "OPENWEBUI_DB_PASSWORD";
+
+/**
+ * bootstrap.sql's part for Open WebUI (ownstack:openWebui): its login role with the password from
+ * $OPENWEBUI_DB_PASSWORD (psql 15+ \getenv, so in no file and on no command line), applied on
+ * every run so that rotateOpenWebui reaches an existing role, and the database it owns. Other
+ * roles may not connect to it.
+ */
+export function renderOpenWebuiDbSql(): string {
+  const { role, database } = OPEN_WEBUI_DB;
+  return (
+    [
+      "-- ownstack: Open WebUI's role and database",
+      `\\getenv openwebui_password ${OPEN_WEBUI_PASSWORD_ENV}`,
+      ...UNLOGGED_SESSION,
+      `SELECT format('CREATE ROLE %I LOGIN', ${sqlLiteral(role)}) WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${sqlLiteral(role)})\\gexec`,
+      `ALTER ROLE ${ident(role)} WITH LOGIN PASSWORD :'openwebui_password';`,
+      `SELECT format('CREATE DATABASE %I WITH OWNER %I', ${sqlLiteral(database)}, ${sqlLiteral(role)}) WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${sqlLiteral(database)})\\gexec`,
+      `REVOKE ALL ON DATABASE ${ident(database)} FROM PUBLIC;`,
+    ].join("\n") + "\n"
+  );
 }
 
 /**

@@ -71,7 +71,7 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
   },
   qdrant: {
     regenerates: "Qdrant API key",
-    restarts: ["prometheus", "qdrant"],
+    restarts: ["openWebui", "prometheus", "qdrant"],
     notice: "Apps need the new Qdrant API key; collections are kept.",
   },
   realtime: {
@@ -119,6 +119,14 @@ export const ROTATION_PLAN: Readonly<Record<Rotatable, RotationEntry>> = {
     notice:
       "SAML sign-ins fail until each identity provider has the new certificate from /auth/v1/sso/saml/metadata " +
       "(most re-read it from that URL on their own). Other sign-ins and sessions are untouched. Without authSaml nothing restarts.",
+  },
+  openWebui: {
+    regenerates: "Open WebUI's WEBUI_SECRET_KEY and the password of its database role (openwebui)",
+    restarts: ["migrations", "openWebui"],
+    notice:
+      "Open WebUI signs everyone out (sessions are signed with the key); chats, users and settings are kept. " +
+      "The migrations job sets the role's new password before Open WebUI restarts. Its admin password does not change " +
+      "(Open WebUI applies it only to an empty user table): change it in Open WebUI's settings. Without Open WebUI nothing restarts.",
   },
 };
 

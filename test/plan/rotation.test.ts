@@ -127,6 +127,10 @@ describe("rotation on the local stack replaces exactly the consumers", () => {
           "random:index/randomPassword:RandomPassword::secrets-s3-access-key-secret",
           "random:index/randomString:RandomString::secrets-minio-user",
         ],
+        "openWebui": [
+          "random:index/randomPassword:RandomPassword::secrets-openwebui-db-password",
+          "random:index/randomPassword:RandomPassword::secrets-openwebui-secret-key",
+        ],
         "postgres": [
           "random:index/randomPassword:RandomPassword::secrets-postgres-password",
         ],

@@ -62,6 +62,7 @@ describe("doctor with fake probes", () => {
       "Port 11434",
       "Port 6379",
       "Port 9090",
+      "Port 8080",
     ]);
   });
 
@@ -86,7 +87,10 @@ describe("doctor with fake probes", () => {
   it("compares RAM with the memory limits of the enabled services only", async () => {
     const on = local();
     const off = local({ "ownstack:ollama": "false" });
-    expect(memoryBudgetMiB(on) - memoryBudgetMiB(off)).toBe(on.memoryMiB.ollama);
+    // Open WebUI (auto) goes with Ollama.
+    expect(memoryBudgetMiB(on) - memoryBudgetMiB(off)).toBe(
+      on.memoryMiB.ollama + on.memoryMiB.openWebui,
+    );
     const budget = memoryBudgetMiB(on);
     const short = await diagnoseWith(
       { memory: async () => ({ totalMiB: budget - 1, availableMiB: budget - 1 }) },
