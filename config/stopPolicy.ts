@@ -66,6 +66,9 @@ export const STOP_POLICY = {
   vector: TERM(60),
   // A run in progress (pg_dump, upload) is cut short; the scheduler retries at the next slot.
   backup: TERM(60),
+  // Uvicorn finishes open requests on SIGTERM (the image runs `uvicorn` via start.sh with exec);
+  // a streaming reply is cut after the grace.
+  openWebui: TERM(30),
 } as const satisfies Record<ServiceName, StopPolicy>;
 
 /** One-shot jobs (migrations, bucket creation, model pulls) stop like the servers they call. */
