@@ -17,7 +17,10 @@ import type { Settings } from "./types";
  * Everything else stays delete-first: db and the other stateful services (a second server on the
  * same data folder is corruption), Realtime (tenant state and replication slots are per node),
  * Traefik (it holds ports 80/443), the backup scheduler (scripts reach it by its fixed name with
- * `docker exec`), and every container on local, which publishes host ports.
+ * `docker exec`), Open WebUI (a new version migrates its database at start under the old one, and
+ * two instances need Redis for their Socket.IO state and sessions:
+ * https://docs.openwebui.com/troubleshooting/multi-replica/), and every container on local, which
+ * publishes host ports.
  */
 export const ROLLING_SERVICES = [
   "auth",

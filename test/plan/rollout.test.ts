@@ -44,6 +44,16 @@ describe("vps: rollouts", () => {
     expect(container(plan, "backup").inputs.name).toBe("ownstack-vps-backup");
   });
 
+  it("Open WebUI stays delete-first: two of its versions would share one database being migrated and no Redis", async () => {
+    const chat = await evaluate({ ...VPS, "ownstack:openWebui": "true" }, "vps");
+    expect(rolling("openWebui")).toBe(false);
+    const c = container(chat, "openWebui");
+    expect([c.inputs.name, c.options.deleteBeforeReplace]).toEqual([
+      "ownstack-vps-openWebui",
+      true,
+    ]);
+  });
+
   it("no rolling service publishes a host port, which two revisions could not share", () => {
     for (const service of ROLLING_SERVICES)
       expect(container(plan, service).inputs.ports).toEqual([]);
