@@ -114,6 +114,11 @@ function compare(): void {
     `  all but Ollama:     ${gib(withoutOllama)} (goal <= 6 GiB) ratio ${(withoutOllama / 6144).toFixed(2)}`,
   );
   console.log(`  all services:       ${gib(sum(all))}`);
+  // openWebui: auto is on in the default local stack (Ollama and Qdrant are); what it costs.
+  const withoutChat = sum(all.filter((n) => n !== "openWebui"));
+  console.log(
+    `  with Open WebUI:    ${gib(sum(all))} vs ${gib(withoutChat)} without (+${memory.openWebui ?? 0} MiB) ratio ${(sum(all) / withoutChat).toFixed(2)}`,
+  );
 
   // Two 4 GiB nodes with half of each kept for the kubelet, the CNI and the ingress controller.
   const k8s = run("k8s").memory;
