@@ -70,6 +70,7 @@ const DATABASE_USERS: readonly Caller[] = [
   "postgresExporter",
   "backup",
   "migrations",
+  "openWebui",
 ];
 
 export const EDGES: readonly Edge[] = [
@@ -105,6 +106,9 @@ export const EDGES: readonly Edge[] = [
   edge("ollama-pull", "ollama", "port", "pulls the configured models"),
   edge("redisExporter", "redis", "port", "Redis metrics"),
   edge("grafana", "prometheus", "port", "dashboards' data source"),
+  // Open WebUI chats through Ollama and keeps its RAG vectors in Qdrant (components/openWebui.ts).
+  edge("openWebui", "ollama", "port", "chat models (OLLAMA_BASE_URL)"),
+  edge("openWebui", "qdrant", "port", "RAG vectors (QDRANT_URI)"),
   // Traefik (vps) routes each public host to its service's main port.
   ...(Object.keys(ADDRESSES) as ServiceName[])
     .filter((to) => (ADDRESSES[to] as { subdomains?: readonly string[] }).subdomains)
