@@ -86,6 +86,8 @@ runMain("backup", async () => {
     storage,
     studio,
     images,
+    // A stack's whole server (Open WebUI's database too); a --db-url names one database.
+    otherDatabases: o.dbUrl === undefined,
     keep: o.keep,
     passphrase,
     version: ownstackVersion(),
@@ -98,6 +100,8 @@ runMain("backup", async () => {
   console.log(
     `  PostgreSQL ${m.versions.postgres}, pg_dump ${m.versions.pgDump}${m.storage ? `, ${m.storage.kind} buckets: ${m.storage.buckets.join(", ") || "none"}` : ""}`,
   );
+  for (const d of m.otherDatabases ?? [])
+    console.log(`  database ${d.name} (owner ${d.owner}) in ${d.file}`);
   if (m.studio)
     console.log(`  Studio snippets and Edge Functions: ${formatStudioCounts(m.studio.files)}`);
   if (result.pruned.length > 0)

@@ -98,6 +98,7 @@ runMain("pg-upgrade", async () => {
           stack: o.stack,
           target: sources.target,
           images: { db: oldImage },
+          otherDatabases: true,
           // Every earlier backup stays: this one is added, none is pruned.
           keep: listBackups(root, o.stack).length + 1,
           version,

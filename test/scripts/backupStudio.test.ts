@@ -152,8 +152,15 @@ describe("the restore summary", () => {
     policies: 0,
     largeObjects: 0,
     storageBuckets: null,
+    otherDatabases: [],
     notes: [],
   };
+  it("names the other databases put back, and says nothing when there were none", () => {
+    expect(
+      formatRestoreReport({ ...report, studio: null, otherDatabases: ["openwebui"] }),
+    ).toContain("  other databases: openwebui");
+    expect(formatRestoreReport({ ...report, studio: null })).not.toContain("other databases");
+  });
   it("says how many Studio files were put back, or nothing when none were", () => {
     expect(
       formatRestoreReport({ ...report, studio: { snippets: 1, "edge-functions": 3 } }),

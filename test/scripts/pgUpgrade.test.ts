@@ -79,6 +79,7 @@ const check = (ok: boolean): UpgradeCheck => ({
     policies: 3,
     largeObjects: 0,
     storageBuckets: null,
+    otherDatabases: [],
     studio: null,
     notes: [],
   },

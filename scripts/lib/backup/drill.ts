@@ -4,13 +4,15 @@ import { OperatorError } from "../operatorError";
 import { bucketCounter } from "./archive";
 import { withPrivateDir } from "./cleanup";
 import { FileEntry, QUALIFIED_NAME, readManifest, verifyChecksums } from "./manifest";
-import { PgTarget, existingRoles, query } from "./pg";
+import { PgTarget, countTableRows, existingRoles, query } from "./pg";
+import { quoteIdent } from "./otherDatabases";
 import { streamIn } from "./proc";
 import {
   authenticateFiles,
   backupFiles,
   countDifferences,
   dumpRowCounts,
+  otherDumps,
   readText,
 } from "./restore";
 import { planRoles } from "./roles";
@@ -41,28 +43,6 @@ export interface DrillReport {
   readonly buckets: number;
   readonly bucketMismatches: readonly string[];
   readonly notes: readonly string[];
-}
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * Rows per table in `target`, for tables named as the manifest names them (QUALIFIED_NAME, safe
- * in SQL), counted in batches of 200 per query.
- */
-export async function countTableRows(
-  target: PgTarget,
-  tables: readonly string[],
-): Promise<Record<string, number>> {
-  const found: Record<string, number> = {};
-  for (let i = 0; i < tables.length; i += 200) {
-    const batch = tables.slice(i, i + 200);
-    const rows = await query(
-      target,
-      batch.map((t, j) => `select ${i + j}, count(*) from ${t}`).join(" union all "),
-    );
-    for (const [index, n] of rows) found[tables[Number(index)]] = Number(n);
-  }
-  return found;
 }
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
@@ -96,9 +76,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const roles = rolesEntry
       ? planRoles(await readText(await open(rolesEntry)), await existingRoles(o.server))
       : { created: [], sql: "" };
-    const target = o.server.forDatabase(scratch);
-    await query(o.server, `create database ${quoteIdent(scratch)}`);
+    // Each of the server's other databases the backup holds goes into a scratch copy of its own.
+    const others = otherDumps(manifest).map((d, i) => ({ ...d, scratch: `${scratch}_${i + 1}` }));
+    const scratches = [scratch, ...others.map((d) => d.scratch)];
     try {
+      for (const name of scratches) await query(o.server, `create database ${quoteIdent(name)}`);
       // Roles are per server; the drill adds only missing ones (the dump's owners and policy
       // roles) and removes them again below.
       if (roles.sql !== "") {
@@ -110,17 +92,38 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         );
         notes.push(`roles created for the drill and dropped after: ${roles.created.join(", ")}`);
       }
-      await streamIn(
-        target.command(
-          "pg_restore",
-          ["--single-transaction", "--exit-on-error", "--no-password", "-d", scratch],
-          { stdin: true },
-        ),
-        await open(dumpEntry),
-      );
-      const tables = Object.keys(manifest.counts!.tables).filter((t) => QUALIFIED_NAME.test(t));
-      const found = await countTableRows(target, tables);
-      const tableMismatches = countDifferences(manifest.counts!.tables, found);
+      /** Restores one dump into its scratch copy; returns tables compared and those that differ. */
+      const restoreAndCount = async (
+        into: string,
+        dump: FileEntry,
+        expected: Record<string, number>,
+        label: string,
+      ) => {
+        const scratchTarget = o.server.forDatabase(into);
+        await streamIn(
+          scratchTarget.command(
+            "pg_restore",
+            ["--single-transaction", "--exit-on-error", "--no-password", "-d", into],
+            { stdin: true },
+          ),
+          await open(dump),
+        );
+        const names = Object.keys(expected).filter((t) => QUALIFIED_NAME.test(t));
+        const diff = countDifferences(expected, await countTableRows(scratchTarget, names));
+        return { tables: names.length, mismatches: diff.map((d) => label + d) };
+      };
+      const results = [
+        await restoreAndCount(scratch, dumpEntry, manifest.counts!.tables, ""),
+        ...(await sequential(others, (d) =>
+          restoreAndCount(d.scratch, d.entry, d.db.tables, `${d.db.name}: `),
+        )),
+      ];
+      const tables = results.reduce((n, r) => n + r.tables, 0);
+      const tableMismatches = results.flatMap((r) => r.mismatches);
+      if (others.length > 0)
+        notes.push(
+          `other databases restored into scratch copies too: ${others.map((d) => d.db.name).join(", ")}`,
+        );
 
       let bucketMismatches: string[] = [];
       let buckets = 0;
@@ -142,14 +145,15 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         createdAt: manifest.createdAt,
         scratch,
         ok: tableMismatches.length === 0 && bucketMismatches.length === 0,
-        tables: tables.length,
+        tables,
         tableMismatches,
         buckets,
         bucketMismatches,
         notes,
       };
     } finally {
-      await query(o.server, `drop database if exists ${quoteIdent(scratch)} with (force)`);
+      for (const name of scratches)
+        await query(o.server, `drop database if exists ${quoteIdent(name)} with (force)`);
       for (const role of [...roles.created].reverse())
         await query(o.server, `drop role if exists ${quoteIdent(role)}`).catch(() => undefined);
     }
@@ -168,4 +172,11 @@ export function formatDrillReport(r: DrillReport): string {
     );
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
+}
+
+/** `f` over `items`, one at a time: each restore has the server to itself. */
+async function sequential<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await f(item));
+  return out;
 }

@@ -23,7 +23,7 @@ export const AGE_ENCRYPTION = {
 
 const fileEntry = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  kind: z.enum(["database", "roles", "storage", "studio"]),
+  kind: z.enum(["database", "roles", "storage", "studio", "other-database"]),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -56,6 +56,22 @@ export const manifestSchema = z.object({
         "edge-functions": z.number().int().nonnegative(),
       }),
     })
+    .optional(),
+  /**
+   * The server's other databases (./otherDatabases.ts: Open WebUI's `openwebui`, the user's own),
+   * each in its own `other-database` file with its rows per table. Backups taken before these
+   * were backed up, and `--db-url` backups of one database, lack it.
+   */
+  otherDatabases: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        owner: z.string().min(1),
+        file: z.string().regex(/^[A-Za-z0-9._-]+$/),
+        sizeBytes: z.number().int().nonnegative(),
+        tables: z.record(z.string().regex(QUALIFIED_NAME), z.number().int().nonnegative()),
+      }),
+    )
     .optional(),
   /**
    * Files are encrypted with ./crypto.ts when set: age files (AGE_ENCRYPTION) since the age

@@ -285,3 +285,23 @@ export function summarizeToc(list: string): {
     largeObjects: count(/ (BLOB|LARGE OBJECT) /),
   };
 }
+
+/**
+ * Rows per table in `target`, for tables named as the manifest names them (QUALIFIED_NAME, safe
+ * in SQL), counted in batches of 200 per query.
+ */
+export async function countTableRows(
+  target: PgTarget,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
+  const found: Record<string, number> = {};
+  for (let i = 0; i < tables.length; i += 200) {
+    const batch = tables.slice(i, i + 200);
+    const rows = await query(
+      target,
+      batch.map((t, j) => `select ${i + j}, count(*) from ${t}`).join(" union all "),
+    );
+    for (const [index, n] of rows) found[tables[Number(index)]] = Number(n);
+  }
+  return found;
+}

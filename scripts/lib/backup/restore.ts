@@ -7,6 +7,7 @@ import { CopyRowCounter } from "./archive";
 import { withPrivateDir } from "./cleanup";
 import { openDecrypted } from "./crypto";
 import { FileEntry, Manifest, readManifest, verifyChecksums } from "./manifest";
+import { otherDatabaseBusy, restoreOtherDatabase } from "./otherDatabases";
 import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";
 import { streamIn, streamThrough } from "./proc";
 import { Progress, silentProgress } from "./progress";
@@ -45,6 +46,8 @@ export interface RestoreReport {
   readonly policies: number;
   readonly largeObjects: number;
   readonly storageBuckets: readonly string[] | null;
+  /** The server's other databases the backup held (Open WebUI's, the user's), each put back. */
+  readonly otherDatabases: readonly string[];
   /** Files put back into Studio's snippets and Edge Functions folders; null when not restored. */
   readonly studio: StudioCounts | null;
   readonly notes: readonly string[];
@@ -93,6 +96,9 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       ),
     );
     await checkDumpRows(target, await dump(), manifest);
+    const others = otherDumps(manifest);
+    for (const { db, entry } of others)
+      await checkDumpRows(target, await open(entry), manifest, db);
     const notes: string[] = [];
     const storageTar = file("storage");
     const storageWanted = storageTar !== undefined && manifest.storage !== null;
@@ -116,6 +122,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       );
 
     const busy = await busyReasons(target);
+    for (const { db } of others) busy.push(...(await otherDatabaseBusy(target, db.name)));
     if (restoreStorageTo) {
       const objects = await storedObjectCount(restoreStorageTo, manifest.storage!.buckets);
       if (objects > 0) busy.push(`${objects} stored files`);
@@ -157,6 +164,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       await dump(),
     );
     db.done(`${toc.tables} tables with data, ${toc.policies} policies`);
+    for (const { db, entry } of others) {
+      const task = progress.task(`database ${db.name}`, Object.keys(db.tables).length, "files");
+      await restoreOtherDatabase(target, db, await open(entry));
+      task.done(`${Object.keys(db.tables).length} tables`);
+    }
 
     if (restoreStorageTo && storageTar) {
       const st = progress.task("storage", 0, "bytes");
@@ -180,6 +192,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       policies: toc.policies,
       largeObjects,
       storageBuckets: restoreStorageTo ? manifest.storage!.buckets : null,
+      otherDatabases: others.map((o) => o.db.name),
       studio: studio && studioTar ? manifest.studio!.files : null,
       notes,
     };
@@ -213,13 +226,37 @@ export function countDifferences(
     .map((k) => `${k}: ${expected[k] ?? "absent"} → ${actual[k] ?? "absent"}`);
 }
 
-async function checkDumpRows(target: PgTarget, dump: Readable, manifest: Manifest): Promise<void> {
+/** The dump of the main database, or of `other`, holds the rows the manifest recorded for it. */
+async function checkDumpRows(
+  target: PgTarget,
+  dump: Readable,
+  manifest: Manifest,
+  other?: OtherDump["db"],
+): Promise<void> {
   const rows = await dumpRowCounts(target, dump);
-  const diff = manifest.counts ? countDifferences(manifest.counts.tables, rows) : [];
+  const expected = other ? other.tables : manifest.counts?.tables;
+  const diff = expected ? countDifferences(expected, rows) : [];
   if (diff.length > 0)
     throw new OperatorError(
-      `the database dump does not hold the rows its manifest recorded (${diff.slice(0, 3).join(", ")}); the backup is damaged, nothing was restored`,
+      `the ${other ? `dump of database ${other.name}` : "database dump"} does not hold the rows its manifest recorded (${diff.slice(0, 3).join(", ")}); the backup is damaged, nothing was restored`,
     );
+}
+
+export interface OtherDump {
+  readonly db: NonNullable<Manifest["otherDatabases"]>[number];
+  readonly entry: FileEntry;
+}
+
+/** The manifest's other databases with their files; a file the manifest lacks is damage. */
+export function otherDumps(manifest: Manifest): OtherDump[] {
+  return (manifest.otherDatabases ?? []).map((db) => {
+    const entry = manifest.files.find((f) => f.name === db.file && f.kind === "other-database");
+    if (!entry)
+      throw new OperatorError(
+        `the manifest names ${db.file} for database ${db.name} but lists no such file; the backup is damaged, nothing was restored`,
+      );
+    return { db, entry };
+  });
 }
 
 /** Opens one of a backup's files as its plaintext; see openDecrypted for where that lives. */
@@ -275,6 +312,7 @@ export function formatRestoreReport(r: RestoreReport): string {
     lines.push(
       `  storage buckets: ${r.storageBuckets.length > 0 ? r.storageBuckets.join(", ") : "none in the backup"}`,
     );
+  if (r.otherDatabases.length > 0) lines.push(`  other databases: ${r.otherDatabases.join(", ")}`);
   if (r.studio !== null)
     lines.push(`  Studio snippets and Edge Functions: ${formatStudioCounts(r.studio)}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);

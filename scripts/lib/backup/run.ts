@@ -18,6 +18,7 @@ import {
   pruneBackups,
   sha256File,
 } from "./manifest";
+import { otherDatabases } from "./otherDatabases";
 import { PgTarget, databaseSize, majorOf, serverVersion, toolVersion } from "./pg";
 import { byteCounter, streamOut, streamThrough, teeTo } from "./proc";
 import { PassThrough } from "node:stream";
@@ -38,6 +39,11 @@ export interface BackupOptions {
   /** Studio's snippets and Edge Functions folders (./studio.ts); absent with a bare `--db-url`. */
   readonly studio?: StudioSource | StudioReader;
   readonly images?: { readonly db?: string; readonly storage?: string };
+  /**
+   * Also dump the server's other databases (./otherDatabases.ts): a stack's backup does, a
+   * `--db-url` backup of one database does not.
+   */
+  readonly otherDatabases?: boolean;
   /** Keep the newest N (npm run backup --keep), or by days/weeks/months (the scheduler). */
   readonly keep: number | Retention;
   readonly passphrase?: string;
@@ -56,6 +62,9 @@ export interface BackupResult {
   /** Unfinished folders an interrupted earlier run left, removed before this one started. */
   readonly cleaned: readonly string[];
 }
+
+const sortedCounts = (counts: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 
 /** Prunes by count or by retention rules; returns the removed folder names. */
 export function prune(root: string, prefix: string, keep: number | Retention): string[] {
@@ -123,26 +132,43 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       return { through, sink, done: () => task.done(mib(bytes)) };
     };
 
-    const size = await databaseSize(o.target);
-    const db = await open("db.dump", "database", "database", size);
-    // The same bytes go to pg_restore, which reads the archive back as SQL: rows per table for the
-    // drill, and proof the dump is complete before it counts as a backup.
-    const rows = new CopyRowCounter();
-    const tee = new PassThrough();
-    const reader = streamThrough(
-      o.target.command("pg_restore", ["--file=-"], { stdin: true }),
-      tee,
-      rows,
-    );
-    await Promise.all([
-      streamOut(
-        o.target.command("pg_dump", ["--format=custom", "--no-password"]),
-        [teeTo(tee), ...db.through],
-        db.sink,
-      ),
-      reader,
-    ]);
-    db.done();
+    /** One database's custom-format dump into `file`; returns its size and rows per table. */
+    const dump = async (target: PgTarget, file: string, kind: FileEntry["kind"], label: string) => {
+      const size = await databaseSize(target);
+      const db = await open(file, kind, label, size);
+      // The same bytes go to pg_restore, which reads the archive back as SQL: rows per table for
+      // the drill, and proof the dump is complete before it counts as a backup.
+      const rows = new CopyRowCounter();
+      const tee = new PassThrough();
+      const reader = streamThrough(
+        target.command("pg_restore", ["--file=-"], { stdin: true }),
+        tee,
+        rows,
+      );
+      await Promise.all([
+        streamOut(
+          target.command("pg_dump", ["--format=custom", "--no-password"]),
+          [teeTo(tee), ...db.through],
+          db.sink,
+        ),
+        reader,
+      ]);
+      db.done();
+      return { size, tables: sortedCounts(rows.counts) };
+    };
+    const main = await dump(o.target, "db.dump", "database", "database");
+    const others: NonNullable<Manifest["otherDatabases"]> = [];
+    if (o.otherDatabases)
+      for (const [i, other] of (await otherDatabases(o.target)).entries()) {
+        const file = `db.${i + 1}.dump`;
+        const d = await dump(
+          o.target.forDatabase(other.name),
+          file,
+          "other-database",
+          `database ${other.name}`,
+        );
+        others.push({ ...other, file: file + suffix, sizeBytes: d.size, tables: d.tables });
+      }
 
     const roles = await open("roles.sql", "roles", "roles", 0);
     await streamOut(
@@ -210,8 +236,9 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
         dbImage: o.images?.db ?? null,
         storageImage: o.images?.storage ?? null,
       },
-      database: { name: o.target.database, sizeBytes: size },
+      database: { name: o.target.database, sizeBytes: main.size },
       storage: storage ? { kind: storage.kind, buckets: buckets ?? [] } : null,
+      ...(o.otherDatabases ? { otherDatabases: others } : {}),
       ...(studio && studioFiles
         ? { studio: { source: studio.description, files: studioFiles } }
         : {}),
@@ -224,9 +251,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
           : null,
       files,
       counts: {
-        tables: Object.fromEntries(
-          Object.entries(rows.counts).sort(([a], [b]) => a.localeCompare(b)),
-        ),
+        tables: main.tables,
         buckets: objects,
       },
     };

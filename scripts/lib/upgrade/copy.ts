@@ -1,6 +1,5 @@
-import { countTableRows } from "../backup/drill";
 import { QUALIFIED_NAME, readManifest } from "../backup/manifest";
-import { PgTarget, majorOf, serverVersion } from "../backup/pg";
+import { PgTarget, countTableRows, majorOf, serverVersion } from "../backup/pg";
 import { Progress } from "../backup/progress";
 import { RestoreReport, countDifferences, runRestore } from "../backup/restore";
 import { EXIT, OperatorError } from "../operatorError";
@@ -73,12 +72,25 @@ export async function compareWithBackup(
   folder: string,
   into: PgTarget,
 ): Promise<{ tables: number; mismatches: string[] }> {
-  const expected = readManifest(folder).counts?.tables ?? {};
-  const tables = Object.keys(expected).filter((t) => QUALIFIED_NAME.test(t));
-  return {
-    tables: tables.length,
-    mismatches: countDifferences(expected, await countTableRows(into, tables)),
-  };
+  const manifest = readManifest(folder);
+  // The main database, then each other database the backup held (Open WebUI's, the user's).
+  const parts = [
+    { target: into, expected: manifest.counts?.tables ?? {}, label: "" },
+    ...(manifest.otherDatabases ?? []).map((db) => ({
+      target: into.forDatabase(db.name),
+      expected: db.tables,
+      label: `${db.name}: `,
+    })),
+  ];
+  let tables = 0;
+  const mismatches: string[] = [];
+  for (const p of parts) {
+    const names = Object.keys(p.expected).filter((t) => QUALIFIED_NAME.test(t));
+    tables += names.length;
+    const diff = countDifferences(p.expected, await countTableRows(p.target, names));
+    mismatches.push(...diff.map((d) => p.label + d));
+  }
+  return { tables, mismatches };
 }
 
 export function formatUpgradeCheck(c: UpgradeCheck): string {
