@@ -209,6 +209,9 @@ export const stackOutputsSchema = z.object({
   qdrantUrl: optionalText,
   qdrantApiKey: optionalText,
   ollamaUrl: optionalText,
+  openWebuiUrl: optionalText,
+  openWebuiAdminEmail: optionalText,
+  openWebuiAdminPassword: optionalText,
   redisUrl: optionalText,
   prometheusUrl: optionalText,
 });

@@ -6,6 +6,7 @@ import {
   confirmViaMailpit,
   internalOnly,
   ollamaModels,
+  openWebuiModels,
   pgMeta,
   prometheusTargets,
   requireTargetsUp,
@@ -180,6 +181,34 @@ describe("HTTP checks against local stand-ins", () => {
     expect(await ollamaModels(fetch, base)).toEqual(["llama3.2:1b", "nomic-embed-text:latest"]);
   });
 
+  it("signs in to Open WebUI as the admin and lists its models with the session's token", async () => {
+    seen.length = 0;
+    handler = (req, body, res) => {
+      if (req.url === "/health") return json(res, { status: true });
+      if (req.url === "/api/v1/auths/signin" && req.method === "POST") {
+        const { email, password } = JSON.parse(body);
+        return email === "admin@localhost" && password === "pw"
+          ? json(res, { token: "tok-1", id: "u1", role: "admin" })
+          : json(res, { detail: "The email or password provided is incorrect." }, 400);
+      }
+      if (req.url === "/api/models")
+        return req.headers.authorization === "Bearer tok-1"
+          ? json(res, { data: [{ id: "llama3.2:1b" }, { id: "arena-model" }] })
+          : json(res, { detail: "Not authenticated" }, 401);
+      return res.writeHead(404).end();
+    };
+    const admin = { email: "admin@localhost", password: "pw" };
+    expect(await openWebuiModels(fetch, base, admin)).toEqual(["arena-model", "llama3.2:1b"]);
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "GET /health",
+      "POST /api/v1/auths/signin",
+      "GET /api/models",
+    ]);
+    await expect(openWebuiModels(fetch, base, { ...admin, password: "wrong" })).rejects.toThrow(
+      /^POST \/api\/v1\/auths\/signin answered 400 .*incorrect/,
+    );
+  });
+
   it("passes only when every Prometheus target is up, naming the ones that are not", async () => {
     const target = (job: string, health: string, lastError = "") => ({
       labels: { job, instance: `${job}:9100` },
@@ -274,10 +303,13 @@ describe("the verify steps", () => {
     ])
       expect(status[name]).toBe("skip");
     expect(
-      report.steps.filter((s) => /qdrant|ollama|prometheus/.test(s.name)).map((s) => s.detail),
+      report.steps
+        .filter((s) => /qdrant|ollama|open webui|prometheus/.test(s.name))
+        .map((s) => s.detail),
     ).toEqual([
       "Qdrant is not enabled on this stack",
       "Ollama is not enabled on this stack",
+      "Open WebUI is not enabled on this stack",
       "Prometheus is not enabled on this stack",
     ]);
     expect(report.cleanup).toEqual([]);
@@ -311,6 +343,43 @@ describe("the verify steps", () => {
     });
     expect(seen.at(-1)!.headers.authorization).toBe(
       `Basic ${Buffer.from("supabase:pw").toString("base64")}`,
+    );
+  });
+});
+
+describe("the Open WebUI step", () => {
+  const outputs = (over: Partial<StackOutputs>): StackOutputs => ({
+    target: "local",
+    apiUrl: base,
+    studioUrl: base,
+    anonKey: "anon",
+    serviceRoleKey: "service",
+    ...over,
+  });
+  const step = STEPS.find((s) => s.name.startsWith("open webui"))!;
+  const ctx = (o: StackOutputs) => ({ outputs: o, fetch }) as unknown as VerifyContext;
+
+  it("signs in with the stack's admin outputs and names the models it lists", async () => {
+    handler = (req, _b, res) =>
+      req.url === "/health"
+        ? json(res, { status: true })
+        : req.url === "/api/v1/auths/signin"
+          ? json(res, { token: "t" })
+          : json(res, { data: [{ id: "llama3.2:1b" }] });
+    const o = outputs({
+      openWebuiUrl: base,
+      openWebuiAdminEmail: "admin@localhost",
+      openWebuiAdminPassword: "pw",
+    });
+    expect(step.skipIf!(ctx(o))).toBeUndefined();
+    expect(await step.run(ctx(o), () => undefined)).toBe(
+      "signed in as admin@localhost; 1 models: llama3.2:1b",
+    );
+  });
+
+  it("is skipped, saying why, when the stack predates the admin outputs", () => {
+    expect(step.skipIf!(ctx(outputs({ openWebuiUrl: base })))).toBe(
+      "the stack has no Open WebUI admin outputs (update it with pulumi up)",
     );
   });
 });

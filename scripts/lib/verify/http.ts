@@ -67,6 +67,31 @@ export async function ollamaModels(f: Fetch, ollamaUrl: string): Promise<string[
   return (tags.models ?? []).map((m) => m.name).sort();
 }
 
+/**
+ * Open WebUI end to end: `/health` answers, the admin signs in (`POST /api/v1/auths/signin`,
+ * backend/open_webui/routers/auths.py) and `GET /api/models` lists what it reaches through
+ * Ollama (backend/open_webui/main.py; https://docs.openwebui.com/getting-started/api-endpoints).
+ * The token lives only in this call.
+ */
+export async function openWebuiModels(
+  f: Fetch,
+  url: string,
+  admin: { email: string; password: string },
+): Promise<string[]> {
+  const health = await json<{ status?: boolean }>(f, `${url}/health`);
+  if (health.status !== true) throw new Error(`/health answered ${JSON.stringify(health)}`);
+  const { token } = await json<{ token?: string }>(f, `${url}/api/v1/auths/signin`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(admin),
+  });
+  if (!token) throw new Error("sign-in answered without a token");
+  const models = await json<{ data?: { id: string }[] }>(f, `${url}/api/models`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (models.data ?? []).map((m) => m.id).sort();
+}
+
 export interface TargetHealth {
   readonly job: string;
   readonly instance: string;

@@ -7,6 +7,7 @@ import {
   confirmViaMailpit,
   internalOnly,
   ollamaModels,
+  openWebuiModels,
   prometheusTargets,
   requireTargetsUp,
 } from "./http";
@@ -228,6 +229,24 @@ export const STEPS: Step<VerifyContext>[] = [
       return models.length > 0
         ? `${models.length} models: ${models.join(", ")}`
         : "answers; no models pulled yet (ownstack:ollamaModels)";
+    },
+  },
+  {
+    name: "open webui: admin sign-in, models through Ollama",
+    skipIf: (ctx) =>
+      unreachable(ctx.outputs.openWebuiUrl, "Open WebUI") ??
+      (ctx.outputs.openWebuiAdminEmail && ctx.outputs.openWebuiAdminPassword
+        ? undefined
+        : "the stack has no Open WebUI admin outputs (update it with pulumi up)"),
+    async run(ctx) {
+      const { openWebuiUrl: url, openWebuiAdminEmail: email } = ctx.outputs;
+      const models = await openWebuiModels(ctx.fetch, url!, {
+        email: email!,
+        password: ctx.outputs.openWebuiAdminPassword!,
+      });
+      return models.length > 0
+        ? `signed in as ${email}; ${models.length} models: ${models.join(", ")}`
+        : `signed in as ${email}; no models yet (ownstack:ollamaModels)`;
     },
   },
   {
