@@ -13,7 +13,16 @@ import { PROJECT_DIR, requireKnownStack, stackRawConfig, userCwd } from "./lib/p
 import { pulumiCli, readStackOutputs } from "./lib/pulumi";
 import { formatUpgradeCheck, upgradeCopy } from "./lib/upgrade/copy";
 import { dockerCli } from "./lib/upgrade/docker";
-import { formatPgUpgradeReport, runPgUpgrade } from "./lib/upgrade/run";
+import { MAX_COPY_BYTES, formatPgUpgradeReport, runPgUpgrade } from "./lib/upgrade/run";
+import { query } from "./lib/backup/pg";
+
+/** `--max-size 80` or `80.5` GiB, as bytes; anything else is refused before the stack is read. */
+function parseGib(value: string): number {
+  const gib = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(gib > 0))
+    throw new OperatorError(`--max-size must be a number of GiB above 0, got "${value}"`);
+  return Math.round(gib * 1024 ** 3);
+}
 
 /**
  * `npm run pg-upgrade -- -s <stack>`: moves the db's data to the PostgreSQL major of the db image
@@ -31,6 +40,11 @@ runMain("pg-upgrade", async () => {
     )
     .option("--no-up", "set the config but run pulumi up yourself")
     .option("--quiet", "no progress output")
+    .option(
+      "--max-size <GiB>",
+      `largest data to copy by dump and restore, in GiB (default ${MAX_COPY_BYTES / 1024 ** 3})`,
+      parseGib,
+    )
     .parse()
     .opts<{
       stack: string;
@@ -39,6 +53,7 @@ runMain("pg-upgrade", async () => {
       yes?: boolean;
       up: boolean;
       quiet?: boolean;
+      maxSize?: number;
     }>();
 
   requireKnownStack(PROJECT_DIR, o.stack);
@@ -114,6 +129,16 @@ runMain("pg-upgrade", async () => {
       console.log(formatUpgradeCheck(check));
       return check;
     },
+    dataBytes: async () =>
+      Number(
+        (
+          await query(
+            sources.target,
+            "select sum(pg_database_size(datname))::bigint from pg_database where not datistemplate",
+          )
+        )[0]?.[0] ?? 0,
+      ),
+    maxBytes: o.maxSize,
     setConfig: (key, value) => cli.setConfig(o.stack, key, value),
     up: o.up ? () => cli.up(o.stack, { yes: o.yes === true }) : undefined,
     log: (line) => console.log(`pg-upgrade: ${line}`),

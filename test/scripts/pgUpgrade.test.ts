@@ -10,7 +10,7 @@ import {
   formatPgUpgradeReport,
   runPgUpgrade,
 } from "../../scripts/lib/upgrade/run";
-import { fakeCommand } from "../support/project";
+import { fakeCommand, runScript } from "../support/project";
 
 /**
  * The Docker side of `npm run pg-upgrade` against a stand-in docker CLI (images cannot be pulled
@@ -117,6 +117,7 @@ async function upgrade(
       backup: async (oldImage) => `/backups/local-2026-12-06T04-30-00.000Z (${oldImage})`,
       upgrade: async () => check(over.ok ?? true),
       setConfig: (k, v) => config.push(`${k}=${v}`),
+      dataBytes: async () => 3 * 1024 ** 3,
       up: () => (ups.push("up"), true),
       ...over,
     });
@@ -224,6 +225,31 @@ describe("pg-upgrade on Docker: the command sequence", () => {
     expect(commands(calls).filter((c) => /^(stop|create|volume create|run)/.test(c))).toEqual([]);
   });
 
+  it("refuses data above --max-size before anything stops, naming the size, the limit and pg_upgrade", async () => {
+    let backups = 0;
+    const big = await upgrade({
+      dataBytes: async () => 60 * 1024 ** 3,
+      backup: async () => (backups++, "/backups/x"),
+    });
+    expect(big.error?.message).toBe(
+      "the databases hold 60.0 GiB, more than --max-size 50.0 GiB: pg-upgrade copies by dump and restore, which needs 60.0 GiB more disk for the copy besides the backup and keeps the stack down while it runs; raise --max-size to go ahead (try --drill first to time it), or upgrade in place with pg_upgrade as supabase/supabase docker/utils/upgrade-pg17.sh does; nothing was changed",
+    );
+    expect(backups).toBe(0);
+    expect(commands(big.calls).filter((c) => /^(stop|create|volume create|run)/.test(c))).toEqual(
+      [],
+    );
+    // A raised limit lets the same data through.
+    const raised = await upgrade({
+      dataBytes: async () => 60 * 1024 ** 3,
+      maxBytes: 80 * 1024 ** 3,
+    });
+    expect(raised.error).toBeUndefined();
+    expect(raised.config).toEqual([
+      "ownstack:dbDataVolume=ownstack-local-db-data-pg18",
+      "ownstack:dbDataMajor=18",
+    ]);
+  });
+
   it("refuses what an earlier attempt left, and an image that is no newer major", async () => {
     const left = await upgrade({ leftover: "ownstack-local-db-data-pg18" });
     expect(left.error?.message).toMatch(
@@ -236,4 +262,19 @@ describe("pg-upgrade on Docker: the command sequence", () => {
     );
     expect(same.calls).toEqual([]);
   });
+});
+
+describe("npm run pg-upgrade arguments", () => {
+  it.each(["abc", "0", "-5", "1e3"])(
+    "--max-size %s is refused in one line before the stack is read (exit 2)",
+    async (value) => {
+      const r = await runScript("pg-upgrade", ["-s", "local", `--max-size=${value}`], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        `pg-upgrade: --max-size must be a number of GiB above 0, got "${value}"`,
+      );
+    },
+  );
 });

@@ -49,7 +49,21 @@ export interface PgUpgradeOptions {
   readonly setConfig: (key: string, value: string) => void;
   readonly up?: () => boolean;
   readonly log?: (line: string) => void;
+  /** Bytes of every database on the old server (pg_database_size), read before anything stops. */
+  readonly dataBytes: () => Promise<number>;
+  /** Above this, the dump-and-restore copy is refused (`--max-size`): MAX_COPY_BYTES by default. */
+  readonly maxBytes?: number;
 }
+
+/**
+ * The largest data pg-upgrade copies by dump and restore unless told otherwise: 50 GiB. The copy
+ * needs the data's size again on the new volume plus the backup, and the stack is down for the
+ * dump, the restore and its index builds, which grow with the data; beyond this an in-place
+ * pg_upgrade (supabase/supabase docker/utils/upgrade-pg17.sh) is the better tool.
+ */
+export const MAX_COPY_BYTES = 50 * 1024 ** 3;
+
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
 export interface PgUpgradeReport {
   readonly drill: boolean;
@@ -78,6 +92,13 @@ export async function runPgUpgrade(o: PgUpgradeOptions): Promise<PgUpgradeReport
     );
   const names = upgradeNames(o.prefix, o.toMajor, o.drill);
   await requireFreeNames(o.docker, names);
+  const bytes = await o.dataBytes();
+  const max = o.maxBytes ?? MAX_COPY_BYTES;
+  if (bytes > max)
+    throw new OperatorError(
+      `the databases hold ${gib(bytes)}, more than --max-size ${gib(max)}: pg-upgrade copies by dump and restore, which needs ${gib(bytes)} more disk for the copy besides the backup and keeps the stack down while it runs; raise --max-size to go ahead (try --drill first to time it), or upgrade in place with pg_upgrade as supabase/supabase docker/utils/upgrade-pg17.sh does; nothing was changed`,
+    );
+  log(`${gib(bytes)} of data to copy`);
 
   const stopped = o.drill ? [] : await stopWriters(o.docker, o.stack, o.dbContainer);
   if (stopped.length > 0) log(`stopped so nothing writes after the backup: ${stopped.join(", ")}`);
