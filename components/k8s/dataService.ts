@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, ServiceName } from "../../config/services";
 import { Settings } from "../../config/settings";
-import { Caller, allowPolicy } from "./allow";
 import { stackLabels } from "./workload";
 
 /**
@@ -38,33 +37,8 @@ export function dataClaim(
 /**
  * The pod label that lets a pod of the stack's namespace call a data service: no service of the
  * stack calls Qdrant, Valkey or Ollama (on Docker the operator's apps do, from the host), so the
- * default deny holds until a user's app carries `ownstack/qdrant-client: "true"`.
+ * default deny holds until a user's app carries `ownstack/qdrant-client: "true"` (the kubernetes
+ * rows of components/k8s/edges.ts).
  */
 export const clientLabel = (service: ServiceName): string =>
   `ownstack/${ADDRESSES[service].aliases[0]}-client`;
-
-/**
- * Lets in the service's port: pods carrying its client label, and the stack's own callers in
- * `from` (the Redis exporter, the model pull Job).
- */
-export function clientPolicy(
-  name: string,
-  args: { settings: Settings; namespace: pulumi.Input<string>; service: ServiceName },
-  from: readonly Caller[],
-  opts: pulumi.CustomResourceOptions,
-): k8s.networking.v1.NetworkPolicy {
-  const { settings, namespace, service } = args;
-  const client = { podSelector: { matchLabels: { [clientLabel(service)]: "true" } } };
-  return allowPolicy(
-    name,
-    {
-      settings,
-      namespace,
-      policy: `allow-clients-to-${ADDRESSES[service].aliases[0]}`,
-      to: service,
-      from: [{ peer: client }, ...from],
-      port: ADDRESSES[service].port,
-    },
-    opts,
-  );
-}

@@ -1,8 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ADDRESSES } from "../../config/services";
 import { Settings } from "../../config/settings";
-import { DB_PORT } from "../database";
 import {
   FUNCTIONS_COMMAND,
   FUNCTIONS_HEALTHCHECK,
@@ -15,7 +13,6 @@ import {
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
 import { SourceFile } from "../../config/sourceFiles";
-import { allowPolicy } from "./allow";
 import { Workload, stackLabels } from "./workload";
 
 /**
@@ -37,8 +34,6 @@ export interface KubernetesFunctionsArgs extends Omit<
   readonly namespace: pulumi.Input<string>;
   readonly secrets: Secrets;
   readonly signing?: SigningKeys;
-  /** CNPG's instance pods: the runtime logs in, and pg_net (Database Webhooks) calls it. */
-  readonly databasePods?: Record<string, string>;
 }
 
 /**
@@ -58,7 +53,7 @@ export class KubernetesFunctions extends pulumi.ComponentResource {
     opts: pulumi.ComponentResourceOptions = {},
   ) {
     super("ownstack:kubernetes:Functions", name, {}, opts);
-    const { settings, namespace, databasePods } = args;
+    const { settings, namespace } = args;
     const child = { parent: this, dependsOn: opts.dependsOn };
     const files = functionFiles(settings);
     this.names = functionNames(files);
@@ -96,48 +91,6 @@ export class KubernetesFunctions extends pulumi.ComponentResource {
       },
       child,
     );
-    const { port } = ADDRESSES.functions;
-    const base = { settings, namespace };
-    // Kong's /functions/v1 route, and Database Webhooks from Postgres (pg_net).
-    allowPolicy(
-      `${name}-allow-to-functions`,
-      {
-        policy: "allow-to-functions",
-        ...base,
-        to: "functions",
-        from: [
-          "kong",
-          ...(databasePods ? [{ peer: { podSelector: { matchLabels: databasePods } } }] : []),
-        ],
-        port,
-      },
-      child,
-    );
-    // SUPABASE_URL: functions call the API through Kong.
-    allowPolicy(
-      `${name}-allow-functions-to-kong`,
-      {
-        policy: "allow-functions-to-kong",
-        ...base,
-        to: "kong",
-        from: ["functions"],
-        port: ADDRESSES.kong.port,
-      },
-      child,
-    );
-    // SUPABASE_DB_URL.
-    if (databasePods)
-      allowPolicy(
-        `${name}-allow-functions-to-db`,
-        {
-          policy: "allow-functions-to-db",
-          ...base,
-          to: databasePods,
-          from: ["functions"],
-          port: DB_PORT,
-        },
-        child,
-      );
     this.registerOutputs({ names: this.names });
   }
 }

@@ -4,7 +4,6 @@ import { ADDRESSES, internalUrl } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { GRAFANA_HEALTHCHECK, grafanaEnv } from "../grafana";
 import { GRAFANA_DATASOURCES_PATH, renderGrafanaDatasources } from "../render/grafana";
-import { allowPolicy } from "./allow";
 import { Workload, stackLabels } from "./workload";
 
 /**
@@ -66,20 +65,6 @@ export class KubernetesGrafana extends pulumi.ComponentResource {
       },
       child,
     );
-    // The stack's own Prometheus takes queries from Grafana only (the operator's lives elsewhere).
-    if (!settings.kubernetes.monitoring.operator)
-      allowPolicy(
-        `${name}-allow-to-prometheus`,
-        {
-          settings,
-          policy: "allow-grafana-to-prometheus",
-          namespace,
-          to: "prometheus",
-          from: ["grafana"],
-          port: ADDRESSES.prometheus.port,
-        },
-        child,
-      );
     this.registerOutputs({ service: this.workload.service.metadata.name });
   }
 }

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ADDRESSES } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { IMGPROXY_HEALTHCHECK, imgproxyEnv } from "../imgproxy";
-import { allowPolicy } from "./allow";
 import { Workload } from "./workload";
 
 export interface KubernetesImgproxyArgs {
@@ -36,18 +34,6 @@ export class KubernetesImgproxy extends pulumi.ComponentResource {
         replicas: 1,
         env: imgproxyEnv(settings),
         healthcheck: IMGPROXY_HEALTHCHECK,
-      },
-      child,
-    );
-    allowPolicy(
-      `${name}-allow-to-imgproxy`,
-      {
-        settings,
-        policy: "allow-storage-to-imgproxy",
-        namespace,
-        to: "imgproxy",
-        from: ["storage"],
-        port: ADDRESSES.imgproxy.port,
       },
       child,
     );

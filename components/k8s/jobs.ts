@@ -33,10 +33,13 @@ const keyOf = (path: string) => path.replace(/\//g, "__");
  */
 export class RunToCompletion extends pulumi.ComponentResource {
   public readonly job: k8s.batch.v1.Job;
+  /** The pod's name label, which NetworkPolicies select (components/k8s/edges.ts). */
+  public readonly pod: string;
 
   constructor(name: string, args: RunToCompletionArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:kubernetes:RunToCompletion", name, {}, opts);
     const { settings, namespace } = args;
+    this.pod = args.job;
     const labels = stackLabels(settings, args.job);
     const paths = Object.keys(args.files).sort();
     const env = new k8s.core.v1.Secret(

@@ -4,11 +4,9 @@ import { ADDRESSES } from "../../config/services";
 import { Settings } from "../../config/settings";
 import { stopPolicy } from "../../config/stopPolicy";
 import { ANALYTICS_HEALTHCHECK, ANALYTICS_URL, analyticsEnv } from "../analytics";
-import { DB_PORT } from "../database";
 import { Secrets } from "../secrets";
 import { TOKEN_ENV, VECTOR_CONFIG_PATH, renderKubernetesVectorYaml } from "../render/vector";
 import { VECTOR_HEALTHCHECK } from "../vector";
-import { allowPolicy } from "./allow";
 import { probesFrom } from "./probes";
 import { KubernetesDatabase } from "./database";
 import { Workload, podSelector, stackLabels } from "./workload";
@@ -43,7 +41,6 @@ export class KubernetesLogs extends pulumi.ComponentResource {
   constructor(name: string, args: KubernetesLogsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:kubernetes:Logs", name, {}, opts);
     const { settings, namespace, secrets } = args;
-    const databasePods = args.db.podLabels;
     const child = { parent: this, dependsOn: opts.dependsOn };
     this.analytics = new Workload(
       "analytics",
@@ -173,26 +170,6 @@ export class KubernetesLogs extends pulumi.ComponentResource {
       { ...child, dependsOn: [this.analytics] },
     );
 
-    const { port } = ADDRESSES.analytics;
-    const base = { settings, namespace };
-    // Vector ships, Studio's Logs Explorer queries.
-    allowPolicy(
-      `${name}-allow-to-analytics`,
-      { ...base, policy: "allow-to-analytics", to: "analytics", from: ["studio", "vector"], port },
-      child,
-    );
-    if (databasePods)
-      allowPolicy(
-        `${name}-allow-analytics-to-db`,
-        {
-          ...base,
-          policy: "allow-analytics-to-db",
-          to: databasePods,
-          from: ["analytics"],
-          port: DB_PORT,
-        },
-        child,
-      );
     this.registerOutputs({ analytics: this.analytics.service.metadata.name });
   }
 }

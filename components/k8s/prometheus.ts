@@ -2,8 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { Settings } from "../../config/settings";
-import { ADDRESSES } from "../../config/services";
-import { DB_PORT, DbEndpoint } from "../database";
+import { DbEndpoint } from "../database";
 import {
   POSTGRES_EXPORTER_HEALTHCHECK,
   REDIS_EXPORTER_HEALTHCHECK,
@@ -21,7 +20,6 @@ import {
 } from "../render/prometheus";
 import { Secrets } from "../secrets";
 import { credentialKey, monitorLabels, prometheusRuleSpec, serviceMonitor } from "./serviceMonitor";
-import { allowPolicy } from "./allow";
 import { Workload, stackLabels } from "./workload";
 
 /**
@@ -56,8 +54,6 @@ export interface KubernetesMetricsArgs {
   readonly secrets: Secrets;
   /** Where the exporter logs in: the CNPG Service or the managed database. */
   readonly db: DbEndpoint;
-  /** CNPG's instance pods, which the exporter is let in to; absent with a managed database. */
-  readonly databasePods?: Record<string, string>;
 }
 
 export class KubernetesMetrics extends pulumi.ComponentResource {
@@ -68,7 +64,6 @@ export class KubernetesMetrics extends pulumi.ComponentResource {
   public readonly prometheus?: Workload;
   public readonly serviceMonitors: k8s.apiextensions.CustomResource[] = [];
   public readonly prometheusRule?: k8s.apiextensions.CustomResource;
-  public readonly policies: k8s.networking.v1.NetworkPolicy[];
 
   constructor(
     name: string,
@@ -106,7 +101,6 @@ export class KubernetesMetrics extends pulumi.ComponentResource {
       .all([secrets.jwtSecret, secrets.apiKeysIssuedAt])
       .apply(([secret, iat]) => mintMetricsToken(secret, iat));
     const rules = alertRulesFor(settings, false);
-    this.policies = metricsPolicies(name, args, child);
 
     if (settings.kubernetes.monitoring.operator) {
       // The jobs are known at plan time (a credential's presence, not its value, decides them);
@@ -217,63 +211,4 @@ export class KubernetesMetrics extends pulumi.ComponentResource {
     );
     this.registerOutputs({ prometheus: this.prometheus.service.metadata.name });
   }
-}
-
-/**
- * The scrape edges, added to the namespace's default deny (components/k8s/networkPolicy.ts):
- * Prometheus (the stack's pod, or the operator's namespace) to each scraped service's metrics port,
- * and the Postgres exporter to the CNPG instances. NetworkPolicies add up, so these open exactly
- * what the scrape config and the exporter's DSN name.
- */
-function metricsPolicies(
-  name: string,
-  args: KubernetesMetricsArgs,
-  opts: pulumi.CustomResourceOptions,
-): k8s.networking.v1.NetworkPolicy[] {
-  const { settings, namespace } = args;
-  const { monitoring } = settings.kubernetes;
-  const scraper = monitoring.operator
-    ? {
-        peer: {
-          namespaceSelector: {
-            matchLabels: { "kubernetes.io/metadata.name": monitoring.operatorNamespace },
-          },
-        },
-      }
-    : ("prometheus" as const);
-  const jobs = scrapeJobs(
-    kubernetesMetricsSources(settings, { realtimeToken: "", qdrantApiKey: "" }),
-  ).filter((j) => j.service !== undefined);
-  return [
-    ...jobs.map((job) =>
-      allowPolicy(
-        `${name}-allow-scrape-${ADDRESSES[job.service!].aliases[0]}`,
-        {
-          settings,
-          policy: `allow-scrape-${ADDRESSES[job.service!].aliases[0]}`,
-          namespace,
-          to: job.service!,
-          from: [scraper],
-          port: ADDRESSES[job.service!].metrics.port,
-        },
-        opts,
-      ),
-    ),
-    ...(args.databasePods
-      ? [
-          allowPolicy(
-            `${name}-allow-postgres-exporter-to-db`,
-            {
-              settings,
-              policy: "allow-postgres-exporter-to-db",
-              namespace,
-              to: args.databasePods,
-              from: ["postgresExporter"],
-              port: DB_PORT,
-            },
-            opts,
-          ),
-        ]
-      : []),
-  ];
 }

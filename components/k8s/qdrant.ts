@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Settings } from "../../config/settings";
 import { QDRANT_HEALTHCHECK, QDRANT_SNAPSHOTS, QDRANT_STORAGE, qdrantEnv } from "../qdrant";
-import { clientPolicy, dataClaim } from "./dataService";
+import { dataClaim } from "./dataService";
 import { Workload } from "./workload";
 
 // Vectors take about n × dim × 4 B × 1.5 with their index (qdrant docs, capacity planning): 1M
@@ -51,7 +51,6 @@ export class KubernetesQdrant extends pulumi.ComponentResource {
       },
       child,
     );
-    clientPolicy(`${name}-allow-clients`, base, [], child);
     this.registerOutputs({ service: this.workload.service.metadata.name });
   }
 }

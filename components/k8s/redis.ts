@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Settings } from "../../config/settings";
 import { REDIS_CONFIG_PATH, REDIS_HEALTHCHECK, redisConfig, redisEnv } from "../redis";
 import { REDIS_DATA_DIR } from "../render/redis";
-import { clientPolicy, dataClaim } from "./dataService";
+import { dataClaim } from "./dataService";
 import { Workload, stackLabels } from "./workload";
 
 // The AOF of a dataset capped at redisMaxMemory (256mb by default): a rewrite writes the new file
@@ -56,13 +56,6 @@ export class KubernetesRedis extends pulumi.ComponentResource {
         files: [{ path: REDIS_CONFIG_PATH, secret: config, key: file }],
         data: { claim, mounts: [{ path: REDIS_DATA_DIR, subPath: "data" }] },
       },
-      child,
-    );
-    // The Redis exporter logs in with the password, as on Docker (components/k8s/prometheus.ts).
-    clientPolicy(
-      `${name}-allow-clients`,
-      base,
-      settings.features.prometheus ? ["redisExporter"] : [],
       child,
     );
     this.registerOutputs({ service: this.workload.service.metadata.name });

@@ -262,11 +262,7 @@ export function declareKubernetesStack(
 
   const migrations = migrationsJob(dbJob, { ...opts, dependsOn: [ns, bootstrap, auth, storage] });
   const observability = metrics
-    ? new KubernetesMetrics(
-        "prometheus",
-        { ...base, secrets, db: db.endpoint, databasePods: db.podLabels },
-        afterDb,
-      )
+    ? new KubernetesMetrics("prometheus", { ...base, secrets, db: db.endpoint }, afterDb)
     : undefined;
   // Storage's image transformations, on when imgproxy runs, as on Docker (layers/core.ts).
   const imgproxy = settings.features.imgproxy
@@ -274,11 +270,7 @@ export function declareKubernetesStack(
     : undefined;
   // Edge Functions behind Kong's /functions/v1, as on Docker (layers/extras.ts).
   const functions = settings.features.functions
-    ? new KubernetesFunctions(
-        "functions",
-        { ...pg, namespace, secrets, signing, databasePods: db.podLabels },
-        afterDb,
-      )
+    ? new KubernetesFunctions("functions", { ...pg, namespace, secrets, signing }, afterDb)
     : undefined;
   // Grafana reads Prometheus (config/checks.ts refuses it alone), as on Docker.
   const grafana = settings.features.grafana
@@ -290,9 +282,31 @@ export function declareKubernetesStack(
     ? new KubernetesLogs("logs", { ...base, secrets, db }, afterDb)
     : undefined;
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
+  // Every pod the stack declares, so that the policies open the edges among them and no other.
+  const pods = [
+    bootstrap,
+    auth,
+    rest,
+    realtime,
+    storage,
+    meta,
+    studio,
+    kong,
+    migrations.run,
+    observability?.postgresExporter,
+    observability?.redisExporter,
+    observability?.prometheus,
+    grafana?.workload,
+    imgproxy?.workload,
+    functions?.workload,
+    ai.qdrant?.workload,
+    ai.redis?.workload,
+    logs?.analytics,
+    logs ? { pod: "vector" } : undefined,
+  ].flatMap((w) => (w ? [w.pod] : []));
   new NetworkPolicies(
     "network-policies",
-    { settings, namespace, databasePods: db.podLabels },
+    { settings, namespace, pods, databasePods: db.podLabels },
     opts,
   );
 

@@ -105,10 +105,13 @@ export class Workload extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   public readonly envSecret: k8s.core.v1.Secret;
   public readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
+  /** The pods' name label, which NetworkPolicies select (components/k8s/edges.ts). */
+  public readonly pod: ServiceName;
 
   constructor(name: string, args: WorkloadArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ownstack:kubernetes:Workload", name, {}, opts);
     const { settings, service, namespace } = args;
+    this.pod = service;
     if (!(args.replicas >= 1))
       throw new Error(`${service}: replicas must be at least 1, got ${args.replicas}`);
     if (args.data && args.replicas !== 1)

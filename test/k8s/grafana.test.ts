@@ -4,6 +4,7 @@ import { Plan, VPS_CONFIG, evaluate } from "../plan/mocks";
 import { container, env } from "../plan/lookups";
 import { problemsOf } from "../config/problems";
 import { K8S_CONFIG, evaluateK8s, kubernetesObjects, named, ofKind, podEnv } from "./harness";
+import { into, matrixOf } from "./reach";
 import { isCustom, manifest, validateBuiltIn } from "./validate";
 import { memoryColumn } from "../../config/memory";
 
@@ -60,23 +61,7 @@ describe("grafana: true on kubernetes", () => {
   });
 
   it("only Grafana is let in to Prometheus, on its port", () => {
-    const policy = named(plan, "NetworkPolicy", "allow-grafana-to-prometheus").inputs.spec;
-    expect(policy.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("prometheus");
-    expect(policy.ingress).toEqual([
-      {
-        from: [
-          {
-            podSelector: {
-              matchLabels: {
-                "app.kubernetes.io/instance": "k8s",
-                "app.kubernetes.io/name": "grafana",
-              },
-            },
-          },
-        ],
-        ports: [{ port: 9090, protocol: "TCP" }],
-      },
-    ]);
+    expect(into(matrixOf(plan, GRAFANA), "prometheus")).toEqual(["grafana -> prometheus:9090"]);
   });
 
   it("has the vps column's memory limit, and every object passes the Kubernetes OpenAPI schema", async () => {
@@ -101,7 +86,7 @@ describe("grafana: true on kubernetes", () => {
       "http://prometheus-operated.monitoring.svc:9090",
     );
     expect(ofKind(operator, "NetworkPolicy").map((p) => p.inputs.metadata.name)).not.toContain(
-      "allow-grafana-to-prometheus",
+      "edges-to-prometheus",
     );
   });
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Plan, VPS_CONFIG, evaluate } from "../plan/mocks";
 import { container, env } from "../plan/lookups";
 import { evaluateK8s, kubernetesObjects, named, podEnv } from "./harness";
+import { into, matrixOf } from "./reach";
 import { isCustom, manifest, validateBuiltIn } from "./validate";
 import { memoryColumn } from "../../config/memory";
 
@@ -33,14 +34,7 @@ describe("imgproxy: true on kubernetes", () => {
   });
 
   it("only Storage is let in to imgproxy", () => {
-    const policy = named(plan, "NetworkPolicy", "allow-storage-to-imgproxy").inputs.spec;
-    expect(policy.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("imgproxy");
-    expect(
-      policy.ingress.map((r: any) => [
-        r.from.map((f: any) => f.podSelector.matchLabels["app.kubernetes.io/name"]),
-        r.ports.map((p: any) => p.port),
-      ]),
-    ).toEqual([[["storage"], [5001]]]);
+    expect(into(matrixOf(plan, IMGPROXY), "imgproxy")).toEqual(["storage -> imgproxy:5001"]);
   });
 
   it("has the vps column's memory limit, and every object passes the Kubernetes OpenAPI schema", async () => {
@@ -52,7 +46,7 @@ describe("imgproxy: true on kubernetes", () => {
   });
 
   it("a NetworkPolicy port given as a list fails the schema", async () => {
-    const policy = named(plan, "NetworkPolicy", "allow-storage-to-imgproxy");
+    const policy = named(plan, "NetworkPolicy", "edges-to-imgproxy");
     const broken = structuredClone(manifest(policy)) as any;
     broken.spec.ingress[0].ports[0].port = [5001];
     await expect(validateBuiltIn(policy.type, broken)).rejects.toThrow(/port/);

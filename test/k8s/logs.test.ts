@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Plan, VPS_CONFIG, evaluate } from "../plan/mocks";
 import { container, env } from "../plan/lookups";
 import { evaluateK8s, kubernetesObjects, named, ofKind, podEnv } from "./harness";
+import { into, matrixOf } from "./reach";
 import { isCustom, manifest, validateBuiltIn } from "./validate";
 import { memoryColumn } from "../../config/memory";
 import { LOG_SOURCES, TOKEN_ENV, VECTOR_CONFIG_PATH } from "../../components/render/vector";
@@ -110,16 +111,14 @@ describe("logs: true on kubernetes", () => {
   });
 
   it("NetworkPolicies: Vector and Studio may call Logflare; Logflare may call Postgres", () => {
-    const edges = ofKind(plan, "NetworkPolicy")
-      .filter((p) => /analytics/.test(p.inputs.metadata.name))
-      .map((p) => {
-        const [rule] = p.inputs.spec.ingress;
-        const name = (sel: any) =>
-          sel["app.kubernetes.io/name"] ?? `cnpg:${sel["cnpg.io/cluster"]}`;
-        return `${rule.from.map((f: any) => name(f.podSelector.matchLabels)).join("+")} -> ${name(p.inputs.spec.podSelector.matchLabels)}:${rule.ports[0].port}`;
-      })
-      .sort();
-    expect(edges).toEqual(["analytics -> cnpg:postgres:5432", "studio+vector -> analytics:4000"]);
+    const matrix = matrixOf(plan, LOGS);
+    // Kong too: the edge table's /analytics/v1 row (config/edges.ts).
+    expect(into(matrix, "analytics")).toEqual([
+      "kong -> analytics:4000",
+      "studio -> analytics:4000",
+      "vector -> analytics:4000",
+    ]);
+    expect(matrix.filter((e) => e.startsWith("analytics "))).toEqual(["analytics -> db:5432"]);
   });
 
   it("has the vps column's memory limits, and every object passes the Kubernetes OpenAPI schema", async () => {

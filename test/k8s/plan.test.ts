@@ -3,17 +3,19 @@ import { Plan } from "../plan/mocks";
 import { customResources, evaluateK8s, kubernetesObjects, named, ofKind, podEnv } from "./harness";
 import { NEVER_PUBLIC } from "../../config/exposure";
 import { memoryColumn } from "../../config/memory";
-import { DATABASE_CLIENTS } from "../../components/k8s/networkPolicy";
+import { callersIn, matrixOf } from "./reach";
 
 const EXTERNAL = {
   "ownstack:database": "external",
   "ownstack:databaseUrl": "postgres://admin:admin-pw@pg.example.net:6432/app?sslmode=require",
 };
 
+const BACKUPS = { "ownstack:cnpgBackupPath": "s3://backups/ownstack" };
+
 describe("the k8s stack under mocks", () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await evaluateK8s({ "ownstack:cnpgBackupPath": "s3://backups/ownstack" });
+    plan = await evaluateK8s(BACKUPS);
   });
 
   it("declares no Docker resource", () => {
@@ -170,23 +172,30 @@ describe("the k8s stack under mocks", () => {
       podSelector: {},
       policyTypes: ["Ingress"],
     });
-    const kong = named(plan, "NetworkPolicy", "allow-to-kong").inputs.spec;
-    const outside = kong.ingress[0].from.filter((p: any) => p.namespaceSelector);
+    // From outside the namespace: the ingress controller to Kong, CNPG's operator to its instances.
+    const outside = matrixOf(plan, BACKUPS).filter((e) => e.startsWith("namespace:"));
     expect(outside).toEqual([
-      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+      "namespace:cnpg-system -> db:5432",
+      "namespace:cnpg-system -> db:8000",
+      "namespace:ingress-nginx -> kong:8000",
     ]);
-    for (const p of named(plan, "NetworkPolicy", "allow-to-auth").inputs.spec.ingress[0].from)
-      expect(p.namespaceSelector).toBeUndefined();
   });
 
   it("only the services that log in to Postgres (and its own instances and operator) reach it", () => {
-    const rule = named(plan, "NetworkPolicy", "allow-to-db").inputs.spec;
+    const rule = named(plan, "NetworkPolicy", "edges-to-db").inputs.spec;
     expect(rule.podSelector.matchLabels).toEqual({ "cnpg.io/cluster": "postgres" });
-    const callers = rule.ingress[0].from.map(
-      (p: any) => p.podSelector.matchLabels["app.kubernetes.io/name"] ?? "instances",
-    );
-    expect(callers.sort()).toEqual([...DATABASE_CLIENTS, "instances"].sort());
-    expect(callers).not.toContain("kong");
+    expect(callersIn(matrixOf(plan, BACKUPS), "db", 5432)).toEqual([
+      "auth",
+      "db",
+      "db-bootstrap",
+      "meta",
+      "migrations",
+      "namespace:cnpg-system",
+      "realtime",
+      "rest",
+      "storage",
+      "studio",
+    ]);
   });
 
   it("Postgres is a protected CloudNativePG Cluster on the supabase/postgres image, with daily backups to S3", () => {
@@ -229,7 +238,7 @@ describe("the k8s stack under mocks", () => {
   it("with an external database: no Cluster, and the services connect to the host, port and database of its URL", async () => {
     const external = await evaluateK8s(EXTERNAL);
     expect(customResources(external, "Cluster")).toEqual([]);
-    expect(() => named(external, "NetworkPolicy", "allow-to-db")).toThrow();
+    expect(() => named(external, "NetworkPolicy", "edges-to-db")).toThrow();
     const env = podEnv(external, named(external, "Deployment", "auth"));
     expect(env.GOTRUE_DB_DATABASE_URL).toMatch(
       /^postgres:\/\/supabase_auth_admin:[^@]+@pg\.example\.net:6432\/app$/,

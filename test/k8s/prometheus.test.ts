@@ -12,6 +12,7 @@ import {
   ofKind,
   podEnv,
 } from "./harness";
+import { matrixOf } from "./reach";
 import { crdErrors, isCustom, manifest, validateBuiltIn } from "./validate";
 import { prometheusRuleSpec } from "../../components/k8s/serviceMonitor";
 import { renderAlertRules } from "../../components/render/prometheus";
@@ -146,32 +147,17 @@ describe("prometheus: true on kubernetes", () => {
     });
 
     it("NetworkPolicies let the Prometheus pod in to exactly the scraped ports, and the exporter in to Postgres", () => {
-      const scrapes = ofKind(plan, "NetworkPolicy").filter((p) =>
-        p.inputs.metadata.name.startsWith("allow-scrape-"),
-      );
-      const opened = scrapes.map((p) => {
-        const [rule] = p.inputs.spec.ingress;
-        expect(rule.from).toEqual([
-          {
-            podSelector: {
-              matchLabels: {
-                "app.kubernetes.io/instance": "k8s",
-                "app.kubernetes.io/name": "prometheus",
-              },
-            },
-          },
-        ]);
-        return `${p.inputs.spec.podSelector.matchLabels["app.kubernetes.io/name"]}:${rule.ports[0].port}`;
-      });
+      const matrix = matrixOf(plan, PROMETHEUS);
+      const opened = matrix
+        .filter((e) => e.startsWith("prometheus "))
+        .map((e) => e.slice("prometheus -> ".length));
       const scraped = targets(prometheusConfig(plan))
         .filter((t) => !t.startsWith("localhost:"))
         .map((t) => t.replace("postgres-exporter", "postgresExporter"));
       expect(opened.sort()).toEqual(scraped.sort());
-      const db = named(plan, "NetworkPolicy", "allow-postgres-exporter-to-db").inputs.spec;
-      expect(db.podSelector.matchLabels).toEqual({ "cnpg.io/cluster": "postgres" });
-      expect(db.ingress[0].from[0].podSelector.matchLabels["app.kubernetes.io/name"]).toBe(
-        "postgresExporter",
-      );
+      expect(matrix.filter((e) => e.startsWith("postgresExporter "))).toEqual([
+        "postgresExporter -> db:5432",
+      ]);
     });
 
     it("declares no ServiceMonitor, and every object passes the Kubernetes OpenAPI schema", async () => {
@@ -218,14 +204,10 @@ describe("prometheus: true on kubernetes", () => {
     });
 
     it("only the operator's namespace is let in to the metrics ports", () => {
-      const scrapes = ofKind(plan, "NetworkPolicy").filter((p) =>
-        p.inputs.metadata.name.startsWith("allow-scrape-"),
-      );
-      expect(scrapes).toHaveLength(monitors.length);
-      for (const p of scrapes)
-        expect(p.inputs.spec.ingress[0].from).toEqual([
-          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
-        ]);
+      const matrix = matrixOf(plan, OPERATOR);
+      const scraped = matrix.filter((e) => e.startsWith("namespace:monitoring "));
+      expect(scraped).toHaveLength(monitors.length);
+      expect(matrix.filter((e) => e.startsWith("prometheus "))).toEqual([]);
     });
 
     it("every ServiceMonitor passes the CRD schema of prometheus-operator v0.93.0", () => {

@@ -3,6 +3,7 @@ import { Plan, VPS_CONFIG, evaluate } from "../plan/mocks";
 import { container, env } from "../plan/lookups";
 import { problemsOf } from "../config/problems";
 import { K8S_CONFIG, evaluateK8s, kubernetesObjects, named, ofKind, podEnv } from "./harness";
+import { into, matrixOf } from "./reach";
 import { isCustom, manifest, validateBuiltIn } from "./validate";
 import { memoryColumn } from "../../config/memory";
 import { IMAGES } from "../../config/images";
@@ -62,24 +63,10 @@ describe("qdrant: true on kubernetes", () => {
   });
 
   it("lets in only labelled client pods and Prometheus's scrape", () => {
-    const policies = ofKind(plan, "NetworkPolicy").filter(
-      (p) => p.inputs.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === "qdrant",
-    );
-    expect(policies.map((p) => p.inputs.metadata.name).sort()).toEqual([
-      "allow-clients-to-qdrant",
-      "allow-scrape-qdrant",
+    expect(into(matrixOf(plan, { ...QDRANT, "ownstack:prometheus": "true" }), "qdrant")).toEqual([
+      "labels:ownstack/qdrant-client=true -> qdrant:6333",
+      "prometheus -> qdrant:6333",
     ]);
-    const clients = named(plan, "NetworkPolicy", "allow-clients-to-qdrant").inputs.spec;
-    expect(clients.ingress).toEqual([
-      {
-        from: [{ podSelector: { matchLabels: { "ownstack/qdrant-client": "true" } } }],
-        ports: [{ port: 6333, protocol: "TCP" }],
-      },
-    ]);
-    const scrape = named(plan, "NetworkPolicy", "allow-scrape-qdrant").inputs.spec;
-    expect(scrape.ingress[0].from[0].podSelector.matchLabels["app.kubernetes.io/name"]).toBe(
-      "prometheus",
-    );
   });
 
   it("has the vps column's memory limit, and every object passes the Kubernetes OpenAPI schema", async () => {

@@ -3,6 +3,7 @@ import { Plan, VPS_CONFIG, evaluate } from "../plan/mocks";
 import { container, env } from "../plan/lookups";
 import { problemsOf } from "../config/problems";
 import { K8S_CONFIG, evaluateK8s, kubernetesObjects, named, ofKind, podEnv } from "./harness";
+import { into, matrixOf } from "./reach";
 import { isCustom, manifest, validateBuiltIn } from "./validate";
 import { memoryColumn } from "../../config/memory";
 import { IMAGES } from "../../config/images";
@@ -87,23 +88,9 @@ describe("redis: true on kubernetes (Valkey)", () => {
   });
 
   it("lets in the Redis exporter and labelled client pods only", () => {
-    const policy = named(plan, "NetworkPolicy", "allow-clients-to-redis").inputs.spec;
-    expect(policy.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("redis");
-    expect(policy.ingress).toEqual([
-      {
-        from: [
-          { podSelector: { matchLabels: { "ownstack/redis-client": "true" } } },
-          {
-            podSelector: {
-              matchLabels: {
-                "app.kubernetes.io/instance": "k8s",
-                "app.kubernetes.io/name": "redisExporter",
-              },
-            },
-          },
-        ],
-        ports: [{ port: 6379, protocol: "TCP" }],
-      },
+    expect(into(matrixOf(plan, { ...REDIS, "ownstack:prometheus": "true" }), "redis")).toEqual([
+      "labels:ownstack/redis-client=true -> redis:6379",
+      "redisExporter -> redis:6379",
     ]);
     expect(named(plan, "Deployment", "redis-exporter")).toBeDefined();
   });
@@ -113,9 +100,8 @@ describe("redis: true on kubernetes (Valkey)", () => {
     expect(ofKind(alone, "Deployment").map((d) => d.inputs.metadata.name)).not.toContain(
       "redis-exporter",
     );
-    const policy = named(alone, "NetworkPolicy", "allow-clients-to-redis").inputs.spec;
-    expect(policy.ingress[0].from).toEqual([
-      { podSelector: { matchLabels: { "ownstack/redis-client": "true" } } },
+    expect(into(matrixOf(alone, REDIS), "redis")).toEqual([
+      "labels:ownstack/redis-client=true -> redis:6379",
     ]);
   });
 
