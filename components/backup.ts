@@ -20,6 +20,8 @@ const SCRIPT = "/opt/ownstack/backup-scheduler.js";
 const STORAGE_PARENT = "/mnt/ownstack-storage";
 /** Studio's two volumes, read-only, as `snippets` and `edge-functions` (scripts/lib/backup/studio.ts). */
 const STUDIO_PARENT = "/mnt/ownstack-studio";
+/** Open WebUI's data volume, read-only; the backup takes its `uploads` (scripts/lib/backup/folders.ts). */
+const OPEN_WEBUI_PARENT = "/mnt/ownstack-openwebui";
 
 export interface BackupArgs extends ServiceArgs {
   readonly postgresPassword: pulumi.Input<string>;
@@ -37,6 +39,8 @@ export interface BackupArgs extends ServiceArgs {
       };
   /** Studio's saved snippets and Edge Functions volumes (Studio.snippetsVolume, .functionsVolume). */
   readonly studio: { readonly snippets: docker.Volume; readonly functions: docker.Volume };
+  /** Open WebUI's data volume (OpenWebui.dataVolume), when the stack runs it. */
+  readonly openWebuiVolume?: docker.Volume;
   /** The db container's WAL archive (Database.walVolume): base backups, WAL off-site, pruning. */
   readonly walVolume?: docker.Volume;
   /** Secret credentials of the off-site copy (settings.backup.offsite says which kind). */
@@ -129,6 +133,7 @@ export class Backup extends ServiceComponent {
           }
         : { [SCHEDULER_ENV.storageKind]: "file", [SCHEDULER_ENV.storageMount]: STORAGE_PARENT }),
       [SCHEDULER_ENV.studioMount]: STUDIO_PARENT,
+      ...(args.openWebuiVolume ? { [SCHEDULER_ENV.openWebuiMount]: OPEN_WEBUI_PARENT } : {}),
       ...(args.walVolume
         ? {
             [SCHEDULER_ENV.walDir]: WAL_ARCHIVE_PATHS.dir,
@@ -183,6 +188,15 @@ export class Backup extends ServiceComponent {
             containerPath: `${STUDIO_PARENT}/edge-functions`,
             readOnly: true,
           },
+          ...(args.openWebuiVolume
+            ? [
+                {
+                  volumeName: args.openWebuiVolume.name,
+                  containerPath: OPEN_WEBUI_PARENT,
+                  readOnly: true,
+                },
+              ]
+            : []),
           // The same path as in the db container, so restore_command reads it unchanged.
           ...(args.walVolume
             ? [{ volumeName: args.walVolume.name, containerPath: WAL_ARCHIVE_PATHS.dir }]

@@ -14,6 +14,7 @@ export const SCHEDULER_ENV = {
   storageKind: "OWNSTACK_STORAGE_KIND",
   storageMount: "OWNSTACK_STORAGE_MOUNT",
   studioMount: "OWNSTACK_STUDIO_MOUNT",
+  openWebuiMount: "OWNSTACK_OPENWEBUI_MOUNT",
   minioUrl: "OWNSTACK_MINIO_URL",
   minioUser: "MINIO_ROOT_USER",
   minioPassword: "MINIO_ROOT_PASSWORD",

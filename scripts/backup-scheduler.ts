@@ -61,6 +61,7 @@ async function main(command: string): Promise<number> {
       target: cfg.target,
       storage: cfg.storage,
       studio: cfg.studio,
+      openWebui: cfg.openWebui,
       otherDatabases: true,
       passphrase: cfg.key,
       keyId: cfg.keyId,

@@ -10,6 +10,7 @@ import { requireDatabaseChoice, sourcesOfStack, withDatabaseChoice } from "./lib
 import { checkBackupRoot, readPassphrase } from "./lib/backup/sources";
 import { StorageSource } from "./lib/backup/storage";
 import { StudioSource, formatStudioCounts } from "./lib/backup/studio";
+import { FolderSource, OPEN_WEBUI_FILES, formatFolderCounts } from "./lib/backup/folders";
 import { PROJECT_DIR, userCwd } from "./lib/project";
 
 /**
@@ -68,6 +69,7 @@ runMain("backup", async () => {
 
   let storage: StorageSource | undefined;
   let studio: StudioSource | undefined;
+  let openWebui: FolderSource | undefined;
   let images: { db?: string; storage?: string } | undefined;
   let target = o.dbUrl !== undefined ? (await localTarget(o.dbUrl, o.pgBin)).target : undefined;
   if (o.stack !== undefined) {
@@ -75,6 +77,7 @@ runMain("backup", async () => {
     target ??= sources.target;
     storage = o.storage ? sources.storage : undefined;
     studio = sources.studio;
+    openWebui = sources.openWebui;
     images = sources.images;
   }
 
@@ -85,6 +88,7 @@ runMain("backup", async () => {
     target: target!,
     storage,
     studio,
+    openWebui,
     images,
     // A stack's whole server (Open WebUI's database too); a --db-url names one database.
     otherDatabases: o.dbUrl === undefined,
@@ -100,6 +104,8 @@ runMain("backup", async () => {
   console.log(
     `  PostgreSQL ${m.versions.postgres}, pg_dump ${m.versions.pgDump}${m.storage ? `, ${m.storage.kind} buckets: ${m.storage.buckets.join(", ") || "none"}` : ""}`,
   );
+  if (m.openWebui)
+    console.log(`  Open WebUI: ${formatFolderCounts(OPEN_WEBUI_FILES, m.openWebui.files)}`);
   for (const d of m.otherDatabases ?? [])
     console.log(`  database ${d.name} (owner ${d.owner}) in ${d.file}`);
   if (m.studio)

@@ -53,7 +53,10 @@ runMain("restore", async () => {
       "--passphrase-file <file>",
       "file whose first line is the passphrase of an encrypted backup",
     )
-    .option("--no-storage", "restore the database only (no storage objects, no Studio folders)")
+    .option(
+      "--no-storage",
+      "restore the databases only (no storage objects, no Studio folders, no Open WebUI uploads)",
+    )
     .option("--quiet", "no progress output")
     .parse();
   const o = cmd.opts<
@@ -117,6 +120,7 @@ runMain("restore", async () => {
       target,
       storage: o.storage ? sources?.storage : undefined,
       studio: o.storage ? sources?.studio : undefined,
+      openWebui: o.storage ? sources?.openWebui : undefined,
     };
   };
   const report = await runRestore({

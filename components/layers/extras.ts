@@ -108,6 +108,7 @@ export function declareSupabaseExtras(ctx: StackContext, core: SupabaseCore, ai:
             ? { minio: minio.container, user: secrets.minioUser, password: secrets.minioPassword }
             : { volume: core.storage.dataVolume! },
           studio: { snippets: core.studio.snippetsVolume, functions: core.studio.functionsVolume },
+          openWebuiVolume: openWebui?.dataVolume,
           walVolume: core.db.walVolume,
           offsite: ctx.backupOffsite,
         },

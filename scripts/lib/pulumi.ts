@@ -212,6 +212,7 @@ export const stackOutputsSchema = z.object({
   openWebuiUrl: optionalText,
   openWebuiAdminEmail: optionalText,
   openWebuiAdminPassword: optionalText,
+  openWebuiContainer: optionalText,
   redisUrl: optionalText,
   prometheusUrl: optionalText,
 });

@@ -37,3 +37,34 @@ describe.each([
     }
   });
 });
+
+// Open WebUI keeps uploaded documents on its data volume (its chats are in Postgres): the
+// scheduler mounts that volume read-only and backs up its uploads folder.
+describe.each([
+  ["local", {}],
+  ["vps", VPS_CONFIG],
+])("%s stack: the backup scheduler reads Open WebUI's uploads", (stack, config) => {
+  const on = planBeforeAll(
+    {
+      ...config,
+      "ownstack:openWebui": "true",
+      "ownstack:ollama": "true",
+      "ownstack:qdrant": "true",
+    },
+    stack,
+  );
+  const off = planBeforeAll({ ...config, "ownstack:openWebui": "false" }, stack);
+
+  it("mounts Open WebUI's data volume read-only where its env says, only when Open WebUI runs", () => {
+    const root = env(container(on, "backup"))[SCHEDULER_ENV.openWebuiMount];
+    expect(root).toBe("/mnt/ownstack-openwebui");
+    const data = mountAt(on, "openWebui", "/app/backend/data");
+    expect(mountAt(on, "backup", root)).toEqual({
+      volumeName: data!.volumeName,
+      containerPath: root,
+      readOnly: true,
+    });
+    expect(env(container(off, "backup"))[SCHEDULER_ENV.openWebuiMount]).toBeUndefined();
+    expect(mountAt(off, "backup", root)).toBeUndefined();
+  });
+});

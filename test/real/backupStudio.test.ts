@@ -9,6 +9,7 @@ import { runDrill } from "../../scripts/lib/backup/drill";
 import { listBackups, readManifest } from "../../scripts/lib/backup/manifest";
 import { runRestore } from "../../scripts/lib/backup/restore";
 import { mountedStudio } from "../../scripts/lib/backup/studio";
+import { OPEN_WEBUI_FILES, mountedFolders } from "../../scripts/lib/backup/folders";
 import { filesOf } from "../support/backupFolder";
 import { useBackupServer } from "../support/backupServer";
 
@@ -23,7 +24,7 @@ import { useBackupServer } from "../support/backupServer";
 const db = useBackupServer("Studio folders in a scheduled backup", "ownstack-studio-");
 const KEY = "studio-test-key-0123456789abcdefghijklmnop";
 
-async function scheduledBackup(root: string, studio: string): Promise<string> {
+async function scheduledBackup(root: string, studio: string, openWebui?: string): Promise<string> {
   const file = join(db.work, "backup-scheduler.js");
   if (!existsSync(file)) writeFileSync(file, await schedulerBundle());
   const u = new URL(db.server.url("studiodb"));
@@ -34,6 +35,7 @@ async function scheduledBackup(root: string, studio: string): Promise<string> {
       [SCHEDULER_ENV.dir]: root,
       [SCHEDULER_ENV.key]: KEY,
       [SCHEDULER_ENV.studioMount]: studio,
+      ...(openWebui ? { [SCHEDULER_ENV.openWebuiMount]: openWebui } : {}),
       PGHOST: u.hostname,
       PGPORT: u.port,
       PGUSER: decodeURIComponent(u.username),
@@ -92,6 +94,49 @@ describe("Studio's snippets and functions in a scheduled backup", () => {
 
     const drill = await runDrill({ folder, server: db.target("postgres"), passphrase: KEY });
     expect(drill).toMatchObject({ ok: true, tables: 1, tableMismatches: [] });
+  }, 120_000);
+
+  it("Open WebUI's uploads ride along from its read-only volume and come back byte-identical", async (ctx) => {
+    if (db.skipReason) return ctx.skip(db.skipReason);
+    const volume = join(db.work, "openwebui-volume");
+    mkdirSync(join(volume, "uploads"), { recursive: true });
+    writeFileSync(join(volume, "uploads", "3f2a_report.pdf"), randomBytes(50_000));
+    writeFileSync(join(volume, "uploads", "notes.md"), "# notes\n");
+    // What the backup leaves out: the embedding model cache and the unused SQLite file.
+    mkdirSync(join(volume, "cache", "embedding"), { recursive: true });
+    writeFileSync(join(volume, "cache", "embedding", "model.bin"), randomBytes(1000));
+    writeFileSync(join(volume, "webui.db"), "");
+
+    const folder = await scheduledBackup(
+      join(db.work, "backups-openwebui"),
+      join(db.work, "studio-volumes"),
+      volume,
+    );
+    const m = readManifest(folder);
+    expect(m.files.map((f) => [f.name, f.kind])).toContainEqual(["openwebui.tar.enc", "openwebui"]);
+    expect(m.openWebui).toEqual({
+      source: `Open WebUI's uploads mounted at ${volume}`,
+      files: { uploads: 2 },
+    });
+    expect(readFileSync(join(folder, "openwebui.tar.enc")).includes("notes.md")).toBe(false);
+
+    await db.sql("postgres", "create database openwebui_restored");
+    const into = join(db.work, "openwebui-restored");
+    mkdirSync(into);
+    const report = await runRestore({
+      folder,
+      connect: async () => ({
+        target: db.target("openwebui_restored"),
+        openWebui: mountedFolders(OPEN_WEBUI_FILES, into),
+      }),
+      force: true,
+      passphrase: KEY,
+    });
+    expect(report.openWebui).toEqual({ uploads: 2 });
+    // Only the uploads come back: the cache and webui.db were never in the backup.
+    const uploads = Object.entries(filesOf(volume)).filter(([path]) => path.startsWith("uploads/"));
+    expect(uploads).toHaveLength(2);
+    expect(filesOf(into)).toEqual(Object.fromEntries(uploads));
   }, 120_000);
 
   it("a restore without a studio destination says Studio's folders were not restored", async (ctx) => {

@@ -153,6 +153,7 @@ describe("the restore summary", () => {
     largeObjects: 0,
     storageBuckets: null,
     otherDatabases: [],
+    openWebui: null,
     notes: [],
   };
   it("names the other databases put back, and says nothing when there were none", () => {

@@ -81,6 +81,7 @@ const check = (ok: boolean): UpgradeCheck => ({
     storageBuckets: null,
     otherDatabases: [],
     studio: null,
+    openWebui: null,
     notes: [],
   },
 });

@@ -23,7 +23,7 @@ export const AGE_ENCRYPTION = {
 
 const fileEntry = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  kind: z.enum(["database", "roles", "storage", "studio", "other-database"]),
+  kind: z.enum(["database", "roles", "storage", "studio", "other-database", "openwebui"]),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -55,6 +55,16 @@ export const manifestSchema = z.object({
         snippets: z.number().int().nonnegative(),
         "edge-functions": z.number().int().nonnegative(),
       }),
+    })
+    .optional(),
+  /**
+   * Open WebUI's uploads (`openwebui.tar`, ./folders.ts OPEN_WEBUI_FILES): where they came from
+   * and files per folder; only when the stack runs Open WebUI.
+   */
+  openWebui: z
+    .object({
+      source: z.string(),
+      files: z.record(z.string(), z.number().int().nonnegative()),
     })
     .optional(),
   /**

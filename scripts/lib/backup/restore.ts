@@ -7,6 +7,14 @@ import { CopyRowCounter } from "./archive";
 import { withPrivateDir } from "./cleanup";
 import { openDecrypted } from "./crypto";
 import { FileEntry, Manifest, readManifest, verifyChecksums } from "./manifest";
+import {
+  FolderCounts,
+  FolderSource,
+  FolderWriter,
+  OPEN_WEBUI_FILES,
+  folderWriter,
+  formatFolderCounts,
+} from "./folders";
 import { otherDatabaseBusy, restoreOtherDatabase } from "./otherDatabases";
 import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";
 import { streamIn, streamThrough } from "./proc";
@@ -26,6 +34,8 @@ export interface RestoreDestination {
   readonly target: PgTarget;
   readonly storage?: StorageSource;
   readonly studio?: StudioSource | StudioWriter;
+  /** Open WebUI's container, when the stack runs it: its uploads go back into it. */
+  readonly openWebui?: FolderSource | FolderWriter;
 }
 
 export interface RestoreOptions {
@@ -50,6 +60,8 @@ export interface RestoreReport {
   readonly otherDatabases: readonly string[];
   /** Files put back into Studio's snippets and Edge Functions folders; null when not restored. */
   readonly studio: StudioCounts | null;
+  /** Open WebUI's uploads put back, per folder; null when not restored. */
+  readonly openWebui: FolderCounts | null;
   readonly notes: readonly string[];
 }
 
@@ -82,7 +94,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
     const open = backupFiles(o.folder, manifest, plain, o.passphrase);
     await authenticateFiles(open, manifest, dumpEntry);
     const dump = () => open(dumpEntry);
-    const { target, storage, studio } = await o.connect();
+    const { target, storage, studio, openWebui } = await o.connect();
 
     // The whole archive is read before anything changes: a truncated or foreign archive, or one
     // that does not hold the rows the manifest recorded, fails here, before roles are created.
@@ -119,6 +131,12 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
     if (!studioTar && studio !== undefined)
       notes.push(
         "this backup holds no Studio snippets or functions (taken before they were backed up); Studio's folders were left as they are",
+      );
+
+    const openWebuiTar = manifest.openWebui ? file("openwebui") : undefined;
+    if (openWebuiTar && openWebui === undefined)
+      notes.push(
+        "Open WebUI's uploads were not restored: the stack runs no Open WebUI (restore with -s <stack>, openWebui on)",
       );
 
     const busy = await busyReasons(target);
@@ -180,6 +198,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       await studioWriter(studio).restore(await open(studioTar));
       sf.done(formatStudioCounts(manifest.studio!.files));
     }
+    if (openWebui && openWebuiTar) {
+      const ow = progress.task("open webui", 0, "bytes");
+      await folderWriter(OPEN_WEBUI_FILES, openWebui).restore(await open(openWebuiTar));
+      ow.done(formatFolderCounts(OPEN_WEBUI_FILES, manifest.openWebui!.files));
+    }
     const largeObjects = Number(
       (await query(target, "select count(*) from pg_largeobject_metadata"))[0]?.[0] ?? 0,
     );
@@ -194,6 +217,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       storageBuckets: restoreStorageTo ? manifest.storage!.buckets : null,
       otherDatabases: others.map((o) => o.db.name),
       studio: studio && studioTar ? manifest.studio!.files : null,
+      openWebui: openWebui && openWebuiTar ? manifest.openWebui!.files : null,
       notes,
     };
   }).finally(() => progress.stop());
@@ -315,6 +339,8 @@ export function formatRestoreReport(r: RestoreReport): string {
   if (r.otherDatabases.length > 0) lines.push(`  other databases: ${r.otherDatabases.join(", ")}`);
   if (r.studio !== null)
     lines.push(`  Studio snippets and Edge Functions: ${formatStudioCounts(r.studio)}`);
+  if (r.openWebui !== null)
+    lines.push(`  Open WebUI: ${formatFolderCounts(OPEN_WEBUI_FILES, r.openWebui)}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }

@@ -25,6 +25,14 @@ import { PassThrough } from "node:stream";
 import { Progress, mib, silentProgress } from "./progress";
 import { Retention, planRetention } from "../../../config/backupRetention";
 import { StorageReader, StorageSource, storageReader } from "./storage";
+import {
+  FolderCounts,
+  FolderReader,
+  FolderSource,
+  OPEN_WEBUI_FILES,
+  backupFolders,
+  folderReader,
+} from "./folders";
 import { StudioCounts, StudioReader, StudioSource, backupStudio, studioReader } from "./studio";
 
 export interface BackupOptions {
@@ -38,6 +46,8 @@ export interface BackupOptions {
   readonly storage?: StorageSource | StorageReader;
   /** Studio's snippets and Edge Functions folders (./studio.ts); absent with a bare `--db-url`. */
   readonly studio?: StudioSource | StudioReader;
+  /** Open WebUI's uploads (./folders.ts), when the stack runs it. */
+  readonly openWebui?: FolderSource | FolderReader;
   readonly images?: { readonly db?: string; readonly storage?: string };
   /**
    * Also dump the server's other databases (./otherDatabases.ts): a stack's backup does, a
@@ -103,6 +113,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   const progress = o.progress ?? silentProgress;
   const storage = o.storage && storageReader(o.storage);
   const studio = o.studio && studioReader(o.studio);
+  const openWebui = o.openWebui && folderReader(OPEN_WEBUI_FILES, o.openWebui);
   const [server, pgDump] = [await serverVersion(o.target), await toolVersion(o.target, "pg_dump")];
   if (majorOf(pgDump) < majorOf(server))
     throw new OperatorError(
@@ -209,6 +220,13 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       sf.done();
     }
 
+    let openWebuiFiles: FolderCounts | undefined;
+    if (openWebui) {
+      const ow = await open("openwebui.tar", "openwebui", "open webui", 0);
+      openWebuiFiles = await backupFolders(OPEN_WEBUI_FILES, openWebui, ow.through, ow.sink);
+      ow.done();
+    }
+
     const sums = progress.task("checksums", written.length, "files");
     const files: FileEntry[] = [];
     for (const f of written) {
@@ -239,6 +257,9 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       database: { name: o.target.database, sizeBytes: main.size },
       storage: storage ? { kind: storage.kind, buckets: buckets ?? [] } : null,
       ...(o.otherDatabases ? { otherDatabases: others } : {}),
+      ...(openWebui && openWebuiFiles
+        ? { openWebui: { source: openWebui.description, files: openWebuiFiles } }
+        : {}),
       ...(studio && studioFiles
         ? { studio: { source: studio.description, files: studioFiles } }
         : {}),

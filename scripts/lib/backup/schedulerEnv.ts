@@ -10,6 +10,7 @@ import { Schedule, parseSchedule } from "../../../config/backupSchedule";
 import { StorageReader } from "./storage";
 import { mountedFileStorage, s3Storage } from "./storageDirect";
 import { StudioReader, mountedStudio } from "./studio";
+import { FolderReader, OPEN_WEBUI_FILES, mountedFolders } from "./folders";
 
 /**
  * The scheduler container's environment, as components/backup.ts sets it, read into typed
@@ -32,6 +33,8 @@ export interface SchedulerConfig {
   readonly storage?: StorageReader;
   /** Studio's two volumes, mounted read-only under one folder. */
   readonly studio?: StudioReader;
+  /** Open WebUI's data volume, mounted read-only (its uploads). */
+  readonly openWebui?: FolderReader;
   readonly offsite?: OffsiteConfig;
   /** Point-in-time recovery, when the WAL archive is mounted (OWNSTACK_WAL_DIR). */
   readonly pitr?: PitrConfig;
@@ -114,6 +117,10 @@ export function schedulerConfig(env: NodeJS.ProcessEnv): SchedulerConfig {
     ),
     storage,
     studio: get("studioMount") !== "" ? mountedStudio(get("studioMount")) : undefined,
+    openWebui:
+      get("openWebuiMount") !== ""
+        ? mountedFolders(OPEN_WEBUI_FILES, get("openWebuiMount"))
+        : undefined,
     offsite,
     pitr:
       get("walDir") !== ""

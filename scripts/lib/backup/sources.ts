@@ -6,6 +6,7 @@ import { requireWritable } from "../files";
 import type { StackOutputs } from "../pulumi";
 import { PgTarget, dockerTarget } from "./pg";
 import { StorageSource } from "./storage";
+import { FolderSource } from "./folders";
 import { StudioSource } from "./studio";
 
 /**
@@ -19,6 +20,8 @@ export function stackSources(
   target: PgTarget;
   storage: StorageSource;
   studio: StudioSource;
+  /** Open WebUI's container, when the stack runs it (its uploads). */
+  openWebui?: FolderSource;
   images: { db: string; storage?: string };
 } {
   const dockerHost = dockerHostOf(settings);
@@ -29,6 +32,9 @@ export function stackSources(
   const target = dockerTarget(outputs.dbContainer, { dockerHost });
   // Studio and storage roll out with a revision in their names on vps: found by label.
   const studio = { container: runningContainerOf(settings, "studio"), dockerHost };
+  const openWebui = outputs.openWebuiContainer
+    ? { openWebui: { container: outputs.openWebuiContainer, dockerHost } }
+    : {};
   if (settings.storage.backend === "minio") {
     if (!outputs.minioContainer)
       throw new OperatorError(
@@ -38,6 +44,7 @@ export function stackSources(
       target,
       storage: { kind: "minio", container: outputs.minioContainer, dockerHost },
       studio,
+      ...openWebui,
       images: { db: settings.images.db, storage: settings.images.minio },
     };
   }
@@ -46,6 +53,7 @@ export function stackSources(
     target,
     storage: { kind: "file", container: runningContainerOf(settings, "storage"), dockerHost },
     studio,
+    ...openWebui,
     images: { db: settings.images.db },
   };
 }
