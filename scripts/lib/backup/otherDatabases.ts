@@ -1,7 +1,6 @@
 import { Readable } from "node:stream";
 import { OperatorError } from "../operatorError";
-import { PgTarget, countTableRows, query } from "./pg";
-import { streamIn } from "./proc";
+import { PgTarget, countTableRows, query, replaceFromDump } from "./pg";
 
 /**
  * A stack's server holds more than the `postgres` database: Open WebUI keeps its users, chats and
@@ -74,24 +73,7 @@ export async function restoreOtherDatabase(
       server,
       `create database ${quoteIdent(db.name)}${ownerExists === "0" ? "" : ` owner ${quoteIdent(db.owner)}`}`,
     );
-  await streamIn(
-    server
-      .forDatabase(db.name)
-      .command(
-        "pg_restore",
-        [
-          "--clean",
-          "--if-exists",
-          "--single-transaction",
-          "--exit-on-error",
-          "--no-password",
-          "-d",
-          db.name,
-        ],
-        { stdin: true },
-      ),
-    dump,
-  ).catch((err: Error) => {
+  await replaceFromDump(server.forDatabase(db.name), dump).catch((err: Error) => {
     throw new OperatorError(
       `database ${db.name} could not be restored (${err.message}); that restore was rolled back`,
     );

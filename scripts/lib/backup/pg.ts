@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { dockerHostEnv } from "../docker";
 import { OperatorError } from "../operatorError";
-import { Cmd, capture } from "./proc";
+import { Readable } from "node:stream";
+import { Cmd, capture, streamIn } from "./proc";
 
 /**
  * Where the Postgres client tools run. In production they run inside the db container
@@ -304,4 +305,28 @@ export async function countTableRows(
     for (const [index, n] of rows) found[tables[Number(index)]] = Number(n);
   }
   return found;
+}
+
+/**
+ * Replaces what a custom-format dump holds in `target`'s database: --clean --if-exists (on
+ * Supabase also the platform schemas' tables, whose rows are the users and files), in one
+ * transaction, so a failure changes nothing.
+ */
+export async function replaceFromDump(target: PgTarget, dump: Readable): Promise<void> {
+  await streamIn(
+    target.command(
+      "pg_restore",
+      [
+        "--clean",
+        "--if-exists",
+        "--single-transaction",
+        "--exit-on-error",
+        "--no-password",
+        "-d",
+        target.database,
+      ],
+      { stdin: true },
+    ),
+    dump,
+  );
 }

@@ -16,7 +16,7 @@ import {
   formatFolderCounts,
 } from "./folders";
 import { otherDatabaseBusy, restoreOtherDatabase } from "./otherDatabases";
-import { PgTarget, busyReasons, existingRoles, query, summarizeToc } from "./pg";
+import { PgTarget, replaceFromDump, busyReasons, existingRoles, query, summarizeToc } from "./pg";
 import { streamIn, streamThrough } from "./proc";
 import { Progress, silentProgress } from "./progress";
 import { planRoles } from "./roles";
@@ -163,24 +163,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreReport> {
       );
 
     const db = progress.task("database", toc.tables, "files");
-    // --clean --if-exists: replaces what the dump holds (on Supabase also the platform schemas'
-    // tables, whose rows are the users and files); one transaction, so a failure changes nothing.
-    await streamIn(
-      target.command(
-        "pg_restore",
-        [
-          "--clean",
-          "--if-exists",
-          "--single-transaction",
-          "--exit-on-error",
-          "--no-password",
-          "-d",
-          target.database,
-        ],
-        { stdin: true },
-      ),
-      await dump(),
-    );
+    await replaceFromDump(target, await dump());
     db.done(`${toc.tables} tables with data, ${toc.policies} policies`);
     for (const { db, entry } of others) {
       const task = progress.task(`database ${db.name}`, Object.keys(db.tables).length, "files");
