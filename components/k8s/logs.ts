@@ -35,6 +35,8 @@ export interface KubernetesLogsArgs {
 export class KubernetesLogs extends pulumi.ComponentResource {
   public readonly analytics: Workload;
   public readonly agent: k8s.apps.v1.DaemonSet;
+  /** The agent pods' name label, which NetworkPolicies select (components/k8s/edges.ts). */
+  public readonly agentPod = "vector";
   /** The rendered vector.yml; it holds no secret (the token is an env reference). */
   public readonly vectorConfig: string;
 
@@ -62,7 +64,7 @@ export class KubernetesLogs extends pulumi.ComponentResource {
       child,
     );
 
-    const labels = stackLabels(settings, "vector");
+    const labels = stackLabels(settings, this.agentPod);
     const objectName = ADDRESSES.vector.aliases[0];
     // Cluster-scoped objects share one name space across stacks: the namespace tells them apart.
     const clusterName = `${settings.kubernetes.namespace}-vector`;
@@ -118,7 +120,7 @@ export class KubernetesLogs extends pulumi.ComponentResource {
       {
         metadata: { name: objectName, namespace, labels },
         spec: {
-          selector: { matchLabels: podSelector(settings, "vector") },
+          selector: { matchLabels: podSelector(settings, this.agentPod) },
           template: {
             metadata: { labels },
             spec: {

@@ -282,17 +282,12 @@ export function declareKubernetesStack(
     ? new KubernetesLogs("logs", { ...base, secrets, db }, afterDb)
     : undefined;
   const ingress = gatewayIngress(settings, namespace, kong.service, { provider, dependsOn: [ns] });
+  const core = { auth, rest, realtime, storage, meta, studio, kong };
   // Every pod the stack declares, so that the policies open the edges among them and no other.
   const pods = [
     bootstrap,
-    auth,
-    rest,
-    realtime,
-    storage,
-    meta,
-    studio,
-    kong,
     migrations.run,
+    ...Object.values(core),
     observability?.postgresExporter,
     observability?.redisExporter,
     observability?.prometheus,
@@ -302,7 +297,7 @@ export function declareKubernetesStack(
     ai.qdrant?.workload,
     ai.redis?.workload,
     logs?.analytics,
-    logs ? { pod: "vector" } : undefined,
+    logs ? { pod: logs.agentPod } : undefined,
   ].flatMap((w) => (w ? [w.pod] : []));
   new NetworkPolicies(
     "network-policies",
@@ -315,13 +310,7 @@ export function declareKubernetesStack(
     namespace,
     db,
     bootstrap,
-    auth,
-    rest,
-    realtime,
-    storage,
-    meta,
-    studio,
-    kong,
+    ...core,
     migrations,
     ingress,
     observability,
