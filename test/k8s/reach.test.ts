@@ -3,7 +3,8 @@ import { ADDRESSES, ServiceName } from "../../config/services";
 import { parseSettings } from "../../config/settings";
 import { Settings } from "../../config/settings";
 import { Plan } from "../plan/mocks";
-import { K8S_CONFIG, evaluateK8s } from "./harness";
+import { K8S_CONFIG, evaluateK8s, ofKind } from "./harness";
+import { manifest, validateBuiltIn } from "./validate";
 import { expectedReachability, planPolicies, planReachability } from "./reach";
 
 /**
@@ -55,6 +56,16 @@ describe("the NetworkPolicies let through exactly the edge table", () => {
     }).toEqual({ extra: [], missing: [] });
     expect(actual).toContain(edge("namespace:ingress-nginx", "kong"));
   });
+
+  it.each(Object.keys(STACKS))(
+    "%s: every NetworkPolicy passes the Kubernetes OpenAPI schema",
+    async (name) => {
+      const policies = ofKind(plans[name].plan, "NetworkPolicy");
+      expect(policies.length).toBeGreaterThan(5);
+      for (const p of policies)
+        await expect(validateBuiltIn(p.type, manifest(p)), p.name).resolves.toBeUndefined();
+    },
+  );
 
   it.each(Object.keys(STACKS))("%s: a stranger pod and another namespace reach nothing", (name) => {
     const matrix = planReachability(plans[name].plan, plans[name].settings);
