@@ -46,6 +46,8 @@ export interface ServiceContainerArgs {
   readonly devices?: pulumi.Input<pulumi.Input<docker.types.input.ContainerDevice>[]>;
   readonly gpus?: pulumi.Input<string>;
   readonly securityOpts?: string[];
+  /** Linux capabilities to add or drop (`drops: ["ALL"]` for a process that needs none). */
+  readonly capabilities?: docker.types.input.ContainerCapabilities;
   /** Seconds `pulumi up` waits for the healthcheck at create; default DEFAULT_WAIT_SECONDS. */
   readonly waitTimeout?: number;
   /** One-shot jobs that must have exited 0 before this container is created. */
@@ -171,6 +173,7 @@ export function serviceContainer(
     devices: args.devices,
     gpus: args.gpus,
     securityOpts: args.securityOpts,
+    capabilities: args.capabilities,
     labels: labelList(settings, service, { ...args.labels, ...gateLabels(args.after ?? []) }),
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },

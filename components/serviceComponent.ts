@@ -89,18 +89,6 @@ export class ServiceComponent extends pulumi.ComponentResource {
 }
 
 /**
- * The Docker daemon's socket, read-only. With a remote Docker host (vps, ssh://) the provider
- * creates the container on the server, so this is the server's own socket: nothing crosses the
- * network and no Docker API port is opened.
- */
-export const DOCKER_SOCKET = "/var/run/docker.sock";
-export const DOCKER_SOCKET_MOUNT = {
-  hostPath: DOCKER_SOCKET,
-  containerPath: DOCKER_SOCKET,
-  readOnly: true,
-} as const;
-
-/**
  * wget forms of an HTTP healthcheck: `spider` is upstream's (supabase/supabase
  * docker/docker-compose.yml, `wget --no-verbose --tries=1 --spider`); `download` fetches the body
  * into /dev/null.

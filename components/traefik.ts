@@ -1,17 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, ServiceAddress, ServiceName, publicHost } from "../config/services";
 import { ServiceArgs } from "./container";
+import { DOCKER_API_URL, DockerProxy } from "./dockerProxy";
 import { ACME_STORAGE, routeLabels, traefikFlags } from "./render/traefik";
-import { DOCKER_SOCKET_MOUNT, ServiceComponent } from "./serviceComponent";
+import { ServiceComponent } from "./serviceComponent";
 
 export interface TraefikArgs extends ServiceArgs {
   /** Open the :8082 metrics entrypoint on the private network for Prometheus. */
   readonly metrics?: boolean;
+  /** Where the Docker provider reads the containers' labels; Traefik starts once it is healthy. */
+  readonly dockerProxy: DockerProxy;
 }
 
 /**
  * The vps edge: the only container that publishes host ports (80 and 443). It routes by Docker
- * labels on our network only and keeps Let's Encrypt state in a volume; its dashboard is off.
+ * labels on our network only, read through the read-only Docker API proxy, and keeps Let's Encrypt
+ * state in a volume; its dashboard is off.
  */
 export class Traefik extends ServiceComponent {
   /**
@@ -21,7 +25,12 @@ export class Traefik extends ServiceComponent {
   public readonly acmeVolume = this.volume("traefik-acme");
 
   constructor(name: string, args: TraefikArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ownstack:edge:Traefik", name, args, opts);
+    super(
+      "ownstack:edge:Traefik",
+      name,
+      { ...args, dependsOn: [args.dockerProxy.container] },
+      opts,
+    );
     const { prefix, stack, vps } = args.settings;
     this.serve({
       service: "traefik",
@@ -32,15 +41,13 @@ export class Traefik extends ServiceComponent {
         acmeChallenge: vps.acmeChallenge,
         acmeStaging: vps.acmeStaging,
         metrics: args.metrics ?? false,
+        dockerEndpoint: DOCKER_API_URL,
       }),
       volumes: [
         {
           volumeName: this.acmeVolume.name,
           containerPath: ACME_STORAGE.slice(0, ACME_STORAGE.lastIndexOf("/")),
         },
-        // The server's socket (the provider's host), read-only; it still grants root, so
-        // no-new-privileges limits what a compromised Traefik can escalate to.
-        DOCKER_SOCKET_MOUNT,
       ],
       securityOpts: ["no-new-privileges:true"],
       healthcheck: { tests: ["CMD", "traefik", "healthcheck", "--ping"] },

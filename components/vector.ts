@@ -9,15 +9,16 @@ import {
   VECTOR_CONFIG_PATH,
   renderVectorYaml,
 } from "./render/vector";
-import { DOCKER_SOCKET_MOUNT, ServiceComponent, wgetCheck } from "./serviceComponent";
-
-/** Where Vector reads container logs: on vps the server's own, so logs never cross the network. */
+import { DOCKER_API_URL, DockerProxy } from "./dockerProxy";
+import { ServiceComponent, wgetCheck } from "./serviceComponent";
 
 export interface VectorArgs extends ServiceArgs {
   /** Logflare's ingest token, read by Vector from its environment. */
   readonly publicToken: pulumi.Input<string>;
   /** analytics: Vector ships to it, so it starts once Logflare is healthy (upstream's order). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Where Vector lists and follows the containers; it starts once the proxy is healthy. */
+  readonly dockerProxy: DockerProxy;
 }
 
 /** The container names Docker reports for the services whose logs Studio shows. */
@@ -32,7 +33,10 @@ export const VECTOR_HEALTHCHECK: Healthcheck = {
   tests: wgetCheck(`http://${VECTOR_API_ADDRESS}/health`),
 };
 
-/** Vector: collects this stack's container logs through the Docker API into analytics. */
+/**
+ * Vector: collects this stack's container logs through the read-only Docker API proxy into
+ * analytics. On vps the proxy runs on the server, so logs never cross the network.
+ */
 export class Vector extends ServiceComponent {
   /** The rendered vector.yml; it holds no secret (the token is an env reference). */
   public readonly config: string;
@@ -44,15 +48,14 @@ export class Vector extends ServiceComponent {
       containers: logSourceContainers(settings),
       self: containerName(settings, "vector"),
       analyticsUrl: ANALYTICS_URL,
+      dockerHost: DOCKER_API_URL,
     });
-    super("ownstack:logs:Vector", name, args, opts, {
+    const dependsOn = [...args.dependsOn, args.dockerProxy.container];
+    super("ownstack:logs:Vector", name, { ...args, dependsOn }, opts, {
       service: "vector",
       env: { [TOKEN_ENV]: args.publicToken },
       command: ["--config", VECTOR_CONFIG_PATH],
       uploads: [{ file: VECTOR_CONFIG_PATH, content: config, permissions: "0644" }],
-      volumes: [DOCKER_SOCKET_MOUNT],
-      // Upstream sets this so SELinux hosts let the container open the socket.
-      securityOpts: ["label=disable"],
       healthcheck: VECTOR_HEALTHCHECK,
     });
     this.config = config;

@@ -1,3 +1,4 @@
+import { callersOf } from "./edges";
 import { DEFAULT_MEMORY_MIB, LOG_SERVICES, memoryColumn } from "./memory";
 import { rollsOut } from "./rollout";
 import { Target } from "./schema";
@@ -45,7 +46,10 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
     vector: f.logs,
     backup: f.backup,
     openWebui: f.openWebui,
+    dockerProxy: false,
   };
+  // The Docker API proxy runs for the services that read the Docker API (its edges).
+  on.dockerProxy = callersOf("dockerProxy").some((reader) => on[reader as ServiceName]);
   return SERVICES.filter((s) => on[s]).sort();
 }
 
@@ -96,6 +100,7 @@ const WHEN: Record<ServiceName, string> = {
   vector: "`logs` (local: on; vps: your choice)",
   backup: "`backup` (on by default)",
   openWebui: "`openWebui` (auto: local, with Ollama and Qdrant)",
+  dockerProxy: "for Traefik (vps) and Vector (`logs`)",
 };
 
 const sum = (target: Target, services: readonly ServiceName[]) =>
@@ -112,7 +117,7 @@ export function renderMemoryTable(): string {
       "| Service | local (MiB) | vps (MiB) | Runs |",
       "|---|---:|---:|---|",
       ...rows,
-      `| **core total** | **${sum("local", CORE)}** | **${sum("vps", [...CORE, "traefik"])}** | always (vps with Traefik) |`,
+      `| **core total** | **${sum("local", CORE)}** | **${sum("vps", [...CORE, "traefik", "dockerProxy"])}** | always (vps with Traefik and the Docker API proxy) |`,
       `| **log stack** (analytics + vector) | **${sum("local", LOG_SERVICES)}** | **${sum("vps", LOG_SERVICES)}** | \`logs\` |`,
     ].join("\n") + "\n"
   );

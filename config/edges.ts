@@ -100,6 +100,10 @@ export const EDGES: readonly Edge[] = [
   edge("db", "functions", "port", "Database Webhooks to Edge Functions (pg_net)"),
   // Logs: Vector ships container logs to Logflare.
   edge("vector", "analytics", "port", "log ingestion"),
+  // The Docker API, read-only through the proxy (components/render/dockerProxy.ts): Vector reads
+  // container logs, Traefik (vps) the containers' routing labels.
+  edge("vector", "dockerProxy", "port", "container logs (Docker API, read-only)"),
+  edge("traefik", "dockerProxy", "port", "routing labels (Docker API, read-only)"),
   // Backups: the scheduler dumps Postgres and mirrors MinIO's bucket.
   edge("backup", "minio", "port", "bucket mirror"),
   edge("minio-createbucket", "minio", "port", "creates the storage bucket"),

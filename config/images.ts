@@ -41,6 +41,10 @@ export const IMAGES = {
   // Open WebUI's release tag (github.com/open-webui/open-webui/releases/tag/v0.9.5); the image
   // ships curl and jq, which its own Dockerfile HEALTHCHECK uses.
   openWebui: "ghcr.io/open-webui/open-webui:v0.9.5",
+  // The Docker API proxy: the official HAProxy image, LTS branch (docker-library/official-images
+  // library/haproxy: 3.4.3-alpine is `lts-alpine`), with our rendered haproxy.cfg; alpine for
+  // busybox wget in the healthcheck.
+  dockerProxy: "haproxy:3.4.3-alpine",
   // The backup scheduler runs in the db image (pg_dump of the server's own version); this image only
   // lends it the Node binary (nodejs/docker-node 22/bookworm-slim, glibc like the db image's Ubuntu).
   backupNode: "node:22.23.2-bookworm-slim",

@@ -125,6 +125,10 @@ export function kubernetesProblems(
     out.push(
       `${key("dockerHost")}: there is no Docker host on kubernetes; remove it (the cluster is chosen by ${key("kubeContext")})`,
     );
+  if (set("dockerSocket"))
+    out.push(
+      `${key("dockerSocket")}: there is no Docker socket on kubernetes; remove it (Vector reads pod logs from the nodes there)`,
+    );
   if (c.insecureHttp)
     out.push(
       `${key("insecureHttp")}: plain-HTTP exposure is refused on kubernetes; remove it so the Ingress serves HTTPS only`,

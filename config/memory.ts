@@ -75,6 +75,11 @@ const LOCAL_MIB: Record<ServiceName, number> = {
   // "often more than 1 GB" once used (open-webui#2582): RAG embeds documents in-process with
   // sentence-transformers unless an embedding engine is configured.
   openWebui: 1536,
+  // No published figure: Debian's HAProxy 2.6 on the rendered haproxy.cfg (one thread, maxconn
+  // 256) holds 12.5 MiB in the master and 6.5 MiB in the worker (/proc VmRSS, measured with
+  // `haproxy -W -db` after 50 requests); each open stream adds two 16 KiB buffers (tune.bufsize),
+  // 8 MiB at maxconn: 48 MiB is ~2.5x the idle figure.
+  dockerProxy: 48,
 };
 
 /** Where a server differs from a desktop; every other service keeps its local limit. */

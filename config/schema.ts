@@ -22,6 +22,7 @@ import {
   projectPath,
   redisSize,
   replicaOverride,
+  socketPath,
   sshPublicKey,
   text,
 } from "./valueTypes";
@@ -108,6 +109,7 @@ export const settingsShape = {
   acmeChallenge: z.enum(["http", "tls"], { error: "expected one of: http, tls" }).default("http"),
   acmeStaging: z.boolean({ error: "expected true or false" }).default(false),
   dockerHost: dockerHost.default(""),
+  dockerSocket: socketPath.default("/var/run/docker.sock"),
 
   // Auth.
   siteUrl: optionalHttpUrl.default(""),

@@ -25,5 +25,6 @@ export const SERVICES = [
   "vector",
   "backup",
   "openWebui",
+  "dockerProxy",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];

@@ -202,6 +202,9 @@ export const ADDRESSES = {
   },
   // The backup scheduler's /metrics and /healthz (components/backup.ts); never published.
   backup: { aliases: ["backup"], port: 9188, metrics: { port: 9188, path: "/metrics" } },
+  // The read-only Docker API proxy (components/dockerProxy.ts): the only container with the
+  // Docker socket; Vector and Traefik read the API here. 2375 is Docker's plain-HTTP API port.
+  dockerProxy: { aliases: ["docker-proxy"], port: 2375 },
 } as const satisfies Record<ServiceName, ServiceAddress>;
 
 const TABLE: Readonly<Record<ServiceName, ServiceAddress>> = ADDRESSES;

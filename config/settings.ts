@@ -290,6 +290,7 @@ function assemble(
     db: { dataMajor: c.dbDataMajor, dataVolume: c.dbDataVolume },
     backup: backupSettings(c),
     kubernetes,
+    dockerSocket: c.dockerSocket,
     vps: {
       domain: c.domain,
       acmeEmail: c.acmeEmail,

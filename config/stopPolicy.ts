@@ -69,6 +69,10 @@ export const STOP_POLICY = {
   // Uvicorn finishes open requests on SIGTERM (the image runs `uvicorn` via start.sh with exec);
   // a streaming reply is cut after the grace.
   openWebui: TERM(30),
+  // HAProxy stops at once on SIGTERM. The image's SIGUSR1 (soft stop) would wait for the open log
+  // and event streams, which never end on their own; the readers reconnect (Vector resumes from
+  // the last timestamp it read), so there is nothing to drain.
+  dockerProxy: TERM(10),
 } as const satisfies Record<ServiceName, StopPolicy>;
 
 /** One-shot jobs (migrations, bucket creation, model pulls) stop like the servers they call. */

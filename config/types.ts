@@ -106,6 +106,11 @@ export interface Settings {
   }>;
   /** target kubernetes: cluster, database engine, ingress, S3 and replicas (config/kubernetes.ts). */
   readonly kubernetes: KubernetesSettings;
+  /**
+   * The Docker API socket on the daemon's host. Only the Docker API proxy mounts it; Vector and
+   * Traefik read the API through that proxy (components/dockerProxy.ts).
+   */
+  readonly dockerSocket: string;
   readonly vps: Readonly<{
     domain: string;
     acmeEmail: string;

@@ -52,6 +52,15 @@ export const dockerHost = text(
   (v) => v === "" || isDockerHostUrl(v),
 );
 
+/**
+ * The Docker API socket on the daemon's host. Absolute and plain, because it becomes the host side
+ * of a bind mount (`host:container:ro`, so no `:`); `$XDG_RUNTIME_DIR` is not expanded by Docker.
+ */
+export const socketPath = text(
+  "expected an absolute path to the Docker API socket such as /var/run/docker.sock (Podman: /run/podman/podman.sock)",
+  (v) => /^\/[^:\0$]*$/.test(v) && !v.split("/").some((part) => part === "." || part === ".."),
+);
+
 /** A Kubernetes object name (RFC 1123 label), e.g. `ingress-nginx`. */
 export const kubeName = (example: string) =>
   text(`expected a Kubernetes name such as ${example} (lowercase letters, digits, dashes)`, (v) =>

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Auth } from "../auth";
+import { enabledServices } from "../../config/budget";
 import { Database } from "../database";
+import { DockerProxy } from "../dockerProxy";
 import { FUNCTIONS_KONG_SERVICE } from "../functions";
 import { IMGPROXY_URL } from "../imgproxy";
 import { Kong } from "../kong";
@@ -30,9 +32,16 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
 
   const db = new Database("db", { ...base, password: secrets.postgresPassword }, opts);
 
+  // The Docker API, read-only, for Traefik (vps) and Vector (logs): the only container with the socket.
+  const dockerProxy = enabledServices(settings).includes("dockerProxy")
+    ? new DockerProxy("dockerProxy", base, opts)
+    : undefined;
+
   // Edge (vps only): Traefik is the one container on ports 80/443, with Let's Encrypt certificates.
   const traefik =
-    settings.target === "vps" ? new Traefik("traefik", { ...base, metrics }, opts) : undefined;
+    settings.target === "vps"
+      ? new Traefik("traefik", { ...base, metrics, dockerProxy: dockerProxy! }, opts)
+      : undefined;
 
   // Mail: Mailpit catches sign-up mails locally; vps uses the configured SMTP provider.
   const mail = settings.features.mailpit
@@ -161,5 +170,18 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
     opts,
   );
 
-  return { db, traefik, mail, auth, rest, realtime, minio, storage, meta, studio, kong };
+  return {
+    db,
+    dockerProxy,
+    traefik,
+    mail,
+    auth,
+    rest,
+    realtime,
+    minio,
+    storage,
+    meta,
+    studio,
+    kong,
+  };
 }

@@ -29,7 +29,12 @@ export function declareLogs(ctx: StackContext, core: SupabaseCore, extras: Supab
   );
   const vector = new Vector(
     "vector",
-    { ...base, publicToken: secrets.logflarePublicToken, dependsOn: [analytics.container] },
+    {
+      ...base,
+      publicToken: secrets.logflarePublicToken,
+      dependsOn: [analytics.container],
+      dockerProxy: core.dockerProxy!,
+    },
     opts,
   );
   return { analytics, vector };

@@ -18,6 +18,8 @@ export interface TraefikFlagsInput {
   readonly acmeChallenge: "http" | "tls";
   readonly acmeStaging: boolean;
   readonly metrics: boolean;
+  /** The Docker API Traefik's provider reads: the read-only proxy, never the socket. */
+  readonly dockerEndpoint: string;
 }
 
 export function traefikFlags(input: TraefikFlagsInput): string[] {
@@ -31,6 +33,7 @@ export function traefikFlags(input: TraefikFlagsInput): string[] {
     "--entrypoints.web.http.redirections.entrypoint.permanent=true",
     `--entrypoints.websecure.http.tls.certresolver=${CERT_RESOLVER}`,
     "--providers.docker=true",
+    `--providers.docker.endpoint=${input.dockerEndpoint}`,
     "--providers.docker.exposedbydefault=false",
     `--providers.docker.network=${input.network}`,
     `--providers.docker.constraints=Label(\`ownstack.stack\`,\`${input.stack}\`)`,

@@ -7,6 +7,7 @@ import { ADDRESSES } from "../../config/services";
  * Logflare's ingest API under the source names Studio's Logs Explorer queries. Pure: no Pulumi.
  *
  * Differences from upstream, each for a reason:
+ * - The Docker API is read through the read-only proxy (render/dockerProxy.ts), not the socket.
  * - Only this stack's containers are read (`include_labels` on ownstack.stack), not every
  *   container on the host: a desktop runs other projects whose logs are not ours to ship.
  * - The API (health only) listens on loopback; nothing else on the network needs it.
@@ -40,6 +41,8 @@ export interface VectorConfigInput {
   readonly containers: Readonly<Record<LogSource, string>>;
   /** Vector's own container, excluded so it does not read its own output. */
   readonly self: string;
+  /** The Docker API Vector reads, e.g. tcp://docker-proxy:2375 (the source's `docker_host`). */
+  readonly dockerHost: string;
   /** Logflare's base URL on the private network, e.g. http://analytics:4000. */
   readonly analyticsUrl: string;
 }
@@ -227,6 +230,7 @@ export function vectorConfig(input: VectorConfigInput): Record<string, unknown> 
     sources: {
       docker_host: {
         type: "docker_logs",
+        docker_host: input.dockerHost,
         include_labels: [`ownstack.stack=${input.stack}`],
         exclude_containers: [input.self],
       },

@@ -19,6 +19,11 @@ describe("kubernetes config is refused before any resource, naming the key and t
       "ownstack:dockerHost: there is no Docker host on kubernetes",
     ],
     [
+      "a Docker socket",
+      { ...K8S_CONFIG, "ownstack:dockerSocket": "/run/podman/podman.sock" },
+      "ownstack:dockerSocket: there is no Docker socket on kubernetes",
+    ],
+    [
       "a missing domain",
       without(K8S_CONFIG, "ownstack:domain"),
       "ownstack:domain: required on kubernetes",

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { DOCKER_SOCKET } from "../../components/serviceComponent";
 import { VECTOR_CONFIG_PATH } from "../../components/render/vector";
 import { VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
 import { byType, container, env, hasContainer, waitsFor } from "./lookups";
@@ -46,15 +45,12 @@ describe("logs on the local stack (on by default)", () => {
 
   it("starts analytics after the db and the job that creates _analytics on older data volumes, vector after analytics", () => {
     expect(waitsFor(plan, container(plan, "analytics"))).toEqual(["db", "migrations"]);
-    expect(waitsFor(plan, container(plan, "vector"))).toEqual(["analytics"]);
+    expect(waitsFor(plan, container(plan, "vector"))).toEqual(["analytics", "dockerProxy"]);
   });
 
-  it("reads container logs through the Docker socket, read-only, with the token only in its environment", () => {
+  it("reads container logs through the Docker API proxy, without the socket, with the token only in its environment", () => {
     const vector = container(plan, "vector");
-    expect(vector.inputs.volumes).toEqual([
-      { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true },
-    ]);
-    expect(vector.inputs.securityOpts).toEqual(["label=disable"]);
+    expect(vector.inputs.volumes ?? []).toEqual([]);
     expect(vector.inputs.command).toEqual(["--config", VECTOR_CONFIG_PATH]);
     const [upload] = vector.inputs.uploads;
     expect(upload.file).toBe(VECTOR_CONFIG_PATH);
@@ -110,14 +106,17 @@ describe("logs off", () => {
 });
 
 describe("logs on the vps stack (an explicit choice)", () => {
-  it("runs vector on the server through the same remote Docker host, mounting the server's socket read-only", async () => {
+  it("runs vector and the Docker API proxy on the server through the same remote Docker host, the proxy mounting the server's socket read-only", async () => {
     const plan = await evaluate({ ...VPS_CONFIG, "ownstack:logs": "true" }, "vps");
     const [provider] = byType(plan, "pulumi:providers:docker");
     expect(provider.inputs.host).toBe("ssh://deploy@203.0.113.10");
     const vector = container(plan, "vector");
+    const proxy = container(plan, "dockerProxy");
     expect(vector.provider).toContain(provider.urn);
-    expect(vector.inputs.volumes).toEqual([
-      { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true },
+    expect(proxy.provider).toContain(provider.urn);
+    expect(vector.inputs.volumes ?? []).toEqual([]);
+    expect(proxy.inputs.volumes).toEqual([
+      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
     ]);
     expect(vector.inputs.ports ?? []).toEqual([]);
     expect(container(plan, "analytics").inputs.ports ?? []).toEqual([]);

@@ -34,21 +34,14 @@ describe("vps stack plan", () => {
     );
   });
 
-  it("mounts the Docker socket read-only and keeps acme.json in a volume", () => {
+  it("reads the Docker API through the proxy, without the socket, and keeps acme.json in a volume", () => {
     const volumes = container(plan, "traefik").inputs.volumes;
-    expect(volumes).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          hostPath: "/var/run/docker.sock",
-          containerPath: "/var/run/docker.sock",
-          readOnly: true,
-        }),
-        expect.objectContaining({
-          volumeName: "ownstack-vps-traefik-acme",
-          containerPath: "/letsencrypt",
-        }),
-      ]),
-    );
+    expect(volumes).toEqual([
+      expect.objectContaining({
+        volumeName: "ownstack-vps-traefik-acme",
+        containerPath: "/letsencrypt",
+      }),
+    ]);
     expect(container(plan, "traefik").inputs.healthcheck.tests).toEqual([
       "CMD",
       "traefik",

@@ -43,6 +43,7 @@ describe("Traefik labels and flags", () => {
       acmeEmail: "a@example.com",
       acmeChallenge: "http" as const,
       acmeStaging: false,
+      dockerEndpoint: "tcp://docker-proxy:2375",
     };
     const plain = traefikFlags({ ...base, metrics: false });
     expect(plain).toContain("--api.dashboard=false");
@@ -52,5 +53,6 @@ describe("Traefik labels and flags", () => {
       expect.arrayContaining(["--metrics.prometheus=true", "--entrypoints.metrics.address=:8082"]),
     );
     expect(plain).toContain("--providers.docker.constraints=Label(`ownstack.stack`,`vps`)");
+    expect(plain).toContain("--providers.docker.endpoint=tcp://docker-proxy:2375");
   });
 });

@@ -24,6 +24,7 @@ const input = {
   containers,
   self: "ownstack-local-vector",
   analyticsUrl: "http://analytics:4000",
+  dockerHost: "tcp://docker-proxy:2375",
 };
 const config = parse(renderVectorYaml(input)) as {
   api: { enabled: boolean; address: string };
@@ -147,9 +148,10 @@ describe("vector.yml", () => {
     }
   });
 
-  it("reads only this stack's containers, not its own output, and keeps its API on loopback", () => {
+  it("reads only this stack's containers through the Docker API proxy, not its own output, and keeps its API on loopback", () => {
     expect(config.sources.docker_host).toEqual({
       type: "docker_logs",
+      docker_host: "tcp://docker-proxy:2375",
       include_labels: ["ownstack.stack=local"],
       exclude_containers: ["ownstack-local-vector"],
     });
