@@ -74,14 +74,14 @@ const DATABASE_USERS: readonly Caller[] = [
 ];
 
 export const EDGES: readonly Edge[] = [
-  // The gateway: upstream's kong.yml routes (components/render/kong.ts).
+  // The gateway: upstream's kong.yml routes (components/render/kong.ts). No /analytics/v1: upstream
+  // docker/volumes/api/kong.yml has left that route commented out; Studio calls Logflare directly.
   edge("kong", "auth", "port", "/auth/v1"),
   edge("kong", "rest", "port", "/rest/v1, /graphql/v1"),
   edge("kong", "realtime", "port", "/realtime/v1 (as realtime-dev.supabase-realtime)"),
   edge("kong", "storage", "port", "/storage/v1"),
   edge("kong", "functions", "port", "/functions/v1"),
   edge("kong", "meta", "port", "/pg (Studio's table and SQL editors)"),
-  edge("kong", "analytics", "port", "/analytics/v1 (Logs Explorer)"),
   edge("kong", "studio", "port", "/ (Studio behind basic auth)"),
   // Studio: its table editor and SQL editor call postgres-meta, the Logs Explorer Logflare.
   edge("studio", "meta", "port", "table editor, SQL editor"),

@@ -109,7 +109,6 @@ describe("the paths users rely on stay open (every option on)", () => {
     "logs (Vector to Logflare, the Logs Explorer)": [
       edge("vector", "analytics"),
       edge("studio", "analytics"),
-      edge("kong", "analytics"),
       edge("analytics", "db"),
     ],
     "backups (the CNPG operator drives the Barman Cloud plugin in the instances; WAL streams to replicas)":
