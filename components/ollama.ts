@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GpuDecision } from "../config/gpu";
 import { internalUrl, reachableUrl } from "../config/services";
-import { ServiceArgs, containerName, oneShotContainer } from "./container";
+import { Settings } from "../config/settings";
+import { Env, Healthcheck, ServiceArgs, containerName, oneShotContainer } from "./container";
 import { OneShotJob } from "./jobGates";
 import { ServiceComponent } from "./serviceComponent";
 
@@ -18,6 +19,37 @@ const OLLAMA_URL = internalUrl("ollama");
  */
 export const PULL_SCRIPT =
   'for model in "$@"; do echo "pulling $model"; ollama pull "$model"; done';
+
+/** The models the pull job fetches, sorted so that a reorder is never a new job. */
+export const pulledModels = (settings: Settings): string[] => [...settings.ollama.models].sort();
+
+/**
+ * The pull job's command: model names are validated (no shell syntax) and passed as arguments,
+ * never spliced in. Its env is PULL_ENV: the CLI asks the server at OLLAMA_HOST.
+ */
+export const pullCommand = (models: readonly string[]): string[] => [
+  "/bin/sh",
+  "-ec",
+  PULL_SCRIPT,
+  "ollama-pull",
+  ...models,
+];
+export const PULL_ENV: Env = { OLLAMA_HOST: OLLAMA_URL };
+
+/** The server's env on every target. */
+export const ollamaEnv = (settings: Settings): Env => ({
+  OLLAMA_KEEP_ALIVE: settings.ollama.keepAlive,
+});
+
+/** The server's home: its models (models/) and key pair (ollama docs/faq.md, "Where are models stored?"). */
+export const OLLAMA_HOME = "/root/.ollama";
+
+// The image has no curl; the CLI asks the server it runs beside (OLLAMA_HOST=0.0.0.0:11434).
+export const OLLAMA_HEALTHCHECK: Healthcheck = {
+  tests: ["CMD", "ollama", "list"],
+  interval: "10s",
+  startPeriod: "10s",
+};
 
 /**
  * Ollama with the accelerator the GPU decision picked: `--gpus all` for NVIDIA, the ROCm image with
@@ -42,15 +74,14 @@ export class Ollama extends ServiceComponent {
     this.serve({
       service: "ollama",
       image,
-      env: { OLLAMA_KEEP_ALIVE: settings.ollama.keepAlive },
-      volumes: [{ volumeName: this.modelsVolume.name, containerPath: "/root/.ollama" }],
+      env: ollamaEnv(settings),
+      volumes: [{ volumeName: this.modelsVolume.name, containerPath: OLLAMA_HOME }],
       gpus: gpu.apply((d) => d.gpus as string),
       devices: gpu.apply((d) => d.devices.map((dev) => ({ ...dev }))),
-      // The image has no curl; the CLI asks the server it runs beside (OLLAMA_HOST=0.0.0.0:11434).
-      healthcheck: { tests: ["CMD", "ollama", "list"], interval: "10s", startPeriod: "10s" },
+      healthcheck: OLLAMA_HEALTHCHECK,
     });
 
-    const models = [...settings.ollama.models].sort();
+    const models = pulledModels(settings);
     if (models.length > 0) {
       pulumi.log.info(
         `ollama: pulling ${models.join(", ")}; follow with: docker logs -f ${containerName(settings, "ollama-pull")}`,
@@ -63,9 +94,8 @@ export class Ollama extends ServiceComponent {
           job: "ollama-pull",
           image,
           network: args.network,
-          // Model names are validated (no shell syntax) and passed as arguments, never spliced in.
-          entrypoints: ["/bin/sh", "-ec", PULL_SCRIPT, "ollama-pull", ...models],
-          env: { OLLAMA_HOST: OLLAMA_URL },
+          entrypoints: pullCommand(models),
+          env: PULL_ENV,
         },
         // Created only once the server is healthy (serviceContainer waits for it).
         { parent: this, dependsOn: [this.container] },

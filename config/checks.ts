@@ -80,6 +80,10 @@ export function dockerHostTls(
 
 export function ollamaGpuChoice(c: RawSettings, features: Features): string[] {
   if (!features.ollama || c.ollamaGpu !== "auto") return [];
+  if (c.target === "kubernetes")
+    return [
+      `${key("ollamaGpu")}: "auto" would probe this machine, not the cluster's nodes; on kubernetes expected one of: nvidia, amd, cpu (nvidia and amd request ${key("ollamaGpuCount")} GPUs from the device plugin)`,
+    ];
   if (c.target === "vps")
     return [
       `${key("ollamaGpu")}: "auto" would probe this laptop, not the server; on vps expected one of: nvidia, amd, cpu`,

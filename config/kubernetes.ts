@@ -6,6 +6,7 @@ import {
   kubernetesMonitoring,
   monitoringProblems,
 } from "./kubernetesMonitoring";
+import { KubernetesOllama, kubernetesOllama, ollamaPlacementProblems } from "./kubernetesOllama";
 
 /**
  * The `target: kubernetes` part of the settings: cluster, database engine, ingress, object storage
@@ -52,12 +53,14 @@ export interface KubernetesSettings {
   }>;
   readonly s3: Readonly<{ endpoint: string; region: string; forcePathStyle: boolean }>;
   readonly monitoring: KubernetesMonitoring;
+  /** Ollama's GPUs and the nodes it may run on. */
+  readonly ollama: KubernetesOllama;
 }
 
 const key = (k: string) => `ownstack:${k}`;
 
 /** Services ownstack does not run on kubernetes yet; a true toggle names the key. */
-const NOT_ON_KUBERNETES = ["mailpit", "ollama", "supavisor", "openWebui"] as const;
+const NOT_ON_KUBERNETES = ["mailpit", "supavisor", "openWebui"] as const;
 
 /** Reads the kubernetes keys; pushes one problem per bad or missing key. */
 export function kubernetesSettings(
@@ -86,6 +89,7 @@ export function kubernetesSettings(
   else problems.push(...dockerOnlyProblems(c, rawConfig));
   // `auto` is off on kubernetes (settings.ts resolveToggle): only an explicit true turns it on.
   problems.push(...monitoringProblems(c, c.prometheus === true));
+  problems.push(...ollamaPlacementProblems(c));
   return {
     context: c.kubeContext,
     namespace: c.namespace !== "" ? c.namespace : `ownstack-${stack}`,
@@ -103,6 +107,7 @@ export function kubernetesSettings(
     },
     s3: { endpoint: c.s3Endpoint, region: c.s3Region, forcePathStyle: c.s3ForcePathStyle },
     monitoring: kubernetesMonitoring(c),
+    ollama: kubernetesOllama(c),
   };
 }
 

@@ -8,7 +8,8 @@ import { kubeName, text } from "./valueTypes";
 
 const OPERATOR_NAMESPACE = "monitoring";
 
-const LABEL =
+/** A `key=value` Kubernetes label (a prefixed or plain name, a value or none). */
+export const KUBE_LABEL =
   /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 export const kubernetesMonitoringShape = {
@@ -17,7 +18,7 @@ export const kubernetesMonitoringShape = {
   serviceMonitorLabels: z
     .array(
       text('expected "key=value" Kubernetes labels such as "release=kube-prometheus-stack"', (v) =>
-        LABEL.test(v),
+        KUBE_LABEL.test(v),
       ),
       { error: 'expected a list such as ["release=kube-prometheus-stack"]' },
     )

@@ -5,6 +5,7 @@ import { restShape } from "./restConfig";
 import { authShape } from "./authConfig";
 import { authBasicsShape } from "./authBasics";
 import { kubernetesMonitoringShape } from "./kubernetesMonitoring";
+import { kubernetesOllamaShape } from "./kubernetesOllama";
 import {
   backupRetention,
   backupSchedule,
@@ -257,6 +258,7 @@ export const settingsShape = {
   ),
   s3ForcePathStyle: z.boolean({ error: "expected true or false" }).default(false),
   ...kubernetesMonitoringShape,
+  ...kubernetesOllamaShape,
   // Backups: the scheduler in the stack, its retention, the optional off-site copy.
   backup: z.boolean({ error: "expected true or false" }).default(true),
   backupSchedule: backupSchedule.default("17 3 * * *"),

@@ -35,8 +35,8 @@ export function dataClaim(
 }
 
 /**
- * The pod label that lets a pod of the stack's namespace call a data service: no service of the
- * stack calls Qdrant, Valkey or Ollama (on Docker the operator's apps do, from the host), so the
+ * The pod label that lets a pod of the stack's namespace call a data service: no Supabase service
+ * calls Qdrant, Valkey or Ollama (on Docker the operator's apps do, from the host), so the
  * default deny holds until a user's app carries `ownstack/qdrant-client: "true"` (the kubernetes
  * rows of components/k8s/edges.ts).
  */

@@ -56,7 +56,7 @@ export function kubernetesOnlyEdges(settings: Settings): KubernetesEdge[] {
       why: "the CNPG operator's status polls and backup requests (instance manager)",
     },
     // No service of the stack calls them; a user's app pod opts in by its label (dataService.ts).
-    ...(["qdrant", "redis"] as const).map((to) => ({
+    ...(["qdrant", "ollama", "redis"] as const).map((to) => ({
       from: { labels: { [clientLabel(to)]: "true" } },
       to,
       port: ADDRESSES[to].port,

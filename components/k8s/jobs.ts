@@ -14,13 +14,19 @@ export interface RunToCompletionArgs {
   readonly namespace: pulumi.Input<string>;
   /** Also the pods' `app.kubernetes.io/name`, which NetworkPolicies match. */
   readonly job: string;
+  /** The Job's `metadata.name`; default: auto-named from the resource name. */
+  readonly jobName?: string;
   readonly image: pulumi.Input<string>;
   readonly command: string[];
   readonly env: Env;
-  /** Files mounted under `root`, by path relative to it (sub-folders allowed). */
-  readonly files: Record<string, string>;
-  readonly root: string;
+  /** Files mounted read-only under `root`, by path relative to it (sub-folders allowed). */
+  readonly files?: { readonly root: string; readonly contents: Record<string, string> };
+  /** How long it may run before Kubernetes stops it and `pulumi up` fails; default 30 minutes. */
+  readonly deadlineSeconds?: number;
 }
+
+/** A Job's deadline unless it says otherwise: migrations and the bootstrap finish in minutes. */
+const DEFAULT_DEADLINE_SECONDS = 1800;
 
 /** ConfigMap keys cannot hold `/`; the mount maps each key back to its path. */
 const keyOf = (path: string) => path.replace(/\//g, "__");
@@ -41,28 +47,20 @@ export class RunToCompletion extends pulumi.ComponentResource {
     const { settings, namespace } = args;
     this.pod = args.job;
     const labels = stackLabels(settings, args.job);
-    const paths = Object.keys(args.files).sort();
     const env = new k8s.core.v1.Secret(
       `${name}-env`,
       { metadata: { namespace, labels }, type: "Opaque", stringData: envSecretData(args.env) },
       { parent: this, dependsOn: opts.dependsOn },
     );
-    const files = new k8s.core.v1.ConfigMap(
-      `${name}-files`,
-      {
-        metadata: { namespace, labels },
-        data: Object.fromEntries(paths.map((p) => [keyOf(p), args.files[p]])),
-      },
-      { parent: this, dependsOn: opts.dependsOn },
-    );
+    const mounted = args.files && this.filesVolume(name, args.files, labels, namespace, opts);
     const memory = `${JOB_MEMORY_MIB}Mi`;
     this.job = new k8s.batch.v1.Job(
       name,
       {
-        metadata: { namespace, labels },
+        metadata: { name: args.jobName, namespace, labels },
         spec: {
           backoffLimit: 4,
-          activeDeadlineSeconds: 1800,
+          activeDeadlineSeconds: args.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
           template: {
             metadata: { labels },
             spec: {
@@ -77,25 +75,56 @@ export class RunToCompletion extends pulumi.ComponentResource {
                   envFrom: [{ secretRef: { name: env.metadata.name } }],
                   resources: { requests: { memory }, limits: { memory } },
                   securityContext: { allowPrivilegeEscalation: false },
-                  volumeMounts: [{ name: "files", mountPath: args.root, readOnly: true }],
+                  volumeMounts: mounted && [mounted.mount],
                 },
               ],
-              volumes: [
-                {
-                  name: "files",
-                  configMap: {
-                    name: files.metadata.name,
-                    items: paths.map((p) => ({ key: keyOf(p), path: p })),
-                  },
-                },
-              ],
+              volumes: mounted && [mounted.volume],
             },
           },
         },
       },
-      { parent: this, dependsOn: opts.dependsOn },
+      {
+        parent: this,
+        dependsOn: opts.dependsOn,
+        // A Job's pod template is immutable: a changed one replaces it, and a fixed name must be
+        // free before its successor is created.
+        deleteBeforeReplace: args.jobName !== undefined,
+        // pulumi-kubernetes waits 10 minutes for a Job by default; it may run to its deadline.
+        customTimeouts: args.deadlineSeconds
+          ? { create: `${args.deadlineSeconds}s`, update: `${args.deadlineSeconds}s` }
+          : undefined,
+      },
     );
     this.registerOutputs({ job: this.job.metadata.name });
+  }
+
+  /** The files as a ConfigMap, mounted as a read-only folder tree. */
+  private filesVolume(
+    name: string,
+    files: NonNullable<RunToCompletionArgs["files"]>,
+    labels: Record<string, string>,
+    namespace: pulumi.Input<string>,
+    opts: pulumi.ComponentResourceOptions,
+  ) {
+    const paths = Object.keys(files.contents).sort();
+    const map = new k8s.core.v1.ConfigMap(
+      `${name}-files`,
+      {
+        metadata: { namespace, labels },
+        data: Object.fromEntries(paths.map((p) => [keyOf(p), files.contents[p]])),
+      },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
+    return {
+      mount: { name: "files", mountPath: files.root, readOnly: true },
+      volume: {
+        name: "files",
+        configMap: {
+          name: map.metadata.name,
+          items: paths.map((p) => ({ key: keyOf(p), path: p })),
+        },
+      },
+    };
   }
 }
 
@@ -131,8 +160,10 @@ export function bootstrapJob(
         PGDATABASE: db.endpoint.name,
         POSTGRES_PASSWORD: postgresPassword,
       },
-      files: bootstrapFiles(settings.auth.jwtExpiry, settings.features.logs),
-      root: BOOTSTRAP_ROOT,
+      files: {
+        root: BOOTSTRAP_ROOT,
+        contents: bootstrapFiles(settings.auth.jwtExpiry, settings.features.logs),
+      },
     },
     opts,
   );
@@ -157,8 +188,7 @@ export function migrationsJob(
       image: settings.images.db,
       command: ["/bin/sh", `${JOB_ROOT}/migrate.sh`],
       env: migrationsEnv(postgresPassword, db.endpoint),
-      files,
-      root: JOB_ROOT,
+      files: { root: JOB_ROOT, contents: files },
     },
     opts,
   );

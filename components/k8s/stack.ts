@@ -295,6 +295,8 @@ export function declareKubernetesStack(
     imgproxy?.workload,
     functions?.workload,
     ai.qdrant?.workload,
+    ai.ollama?.workload,
+    ai.ollama?.pull,
     ai.redis?.workload,
     logs?.analytics,
     logs ? { pod: logs.agentPod } : undefined,

@@ -139,6 +139,7 @@ describe("kubernetes config is refused before any resource, naming the key and t
     "ownstack:imgproxy",
     "ownstack:functions",
     "ownstack:qdrant",
+    "ownstack:ollama",
     "ownstack:redis",
     "ownstack:logs",
   ]);

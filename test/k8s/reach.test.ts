@@ -22,6 +22,9 @@ const EVERY_OPTION = {
   "ownstack:logs": "true",
   "ownstack:qdrant": "true",
   "ownstack:redis": "true",
+  "ownstack:ollama": "true",
+  "ownstack:ollamaGpu": "nvidia",
+  "ownstack:ollamaModels": '["llama3.2:1b"]',
 };
 const STACKS: Record<string, Record<string, string>> = {
   defaults: {},
