@@ -1,3 +1,4 @@
+import { setCommand } from "./userSecrets";
 import { logStackMiB, redisMaxMemoryProblem } from "./memory";
 import { PROJECT, RawSettings, configKey as key } from "./schema";
 import { durationSeconds } from "./valueTypes";
@@ -245,11 +246,8 @@ export function foreignKeyFindings(
   return { problems, warnings };
 }
 
-/** Secret keys a user sets by hand, with the placeholder of their `config set --secret` hint. */
-const USER_SECRETS: readonly (readonly [string, string])[] = [
-  ["smtpPass", "<password>"],
-  ["studioOpenAiKey", "<sk-...>"],
-];
+/** Plain secret keys whose value a user sets by hand (the map keys warn in config/authConfig.ts). */
+const HAND_SET_SECRETS = ["smtpPass", "studioOpenAiKey"] as const;
 
 /** User secrets kept in plain text in the stack file; `secretKeys` are the keys the CLI marks secret. */
 export function plainTextSecrets(
@@ -257,11 +255,11 @@ export function plainTextSecrets(
   secretKeys: readonly string[],
   stack: string,
 ): string[] {
-  return USER_SECRETS.flatMap(([name, placeholder]) => {
+  return HAND_SET_SECRETS.flatMap((name) => {
     const full = key(name);
     if ((rawConfig[full] ?? "") === "" || secretKeys.includes(full)) return [];
     return [
-      `${full} is stored in plain text in Pulumi.${stack}.yaml; encrypt it with: pulumi config set -s ${stack} --secret ${name} '${placeholder}'`,
+      `${full} is stored in plain text in Pulumi.${stack}.yaml; encrypt it with: ${setCommand(name, stack)}`,
     ];
   });
 }

@@ -11,7 +11,14 @@ import {
   nextCounters,
   parseTarget,
   planText,
+  VALID_TARGETS,
 } from "./lib/rotation-plan";
+import {
+  USER_SECRETS,
+  USER_SECRET_NAMES,
+  UserSecretName,
+  userSecretText,
+} from "../config/userSecrets";
 
 /**
  * `npm run rotate -- <name|all> -s <stack>`: bumps the secret's rotation counter in stack config
@@ -41,7 +48,7 @@ async function rotate(): Promise<ExitCode> {
   const program = operatorCommand("rotate")
     .argument(
       "<name>",
-      "secret to rotate: jwt, postgres, dashboard, minio, redis, qdrant, realtime, vault, meta, signingKey, logflare, backup, or all",
+      `secret to rotate: ${VALID_TARGETS.join(", ")}; or one you bring (${USER_SECRET_NAMES.join(", ")}), which prints how to change it`,
     )
     .requiredOption("-s, --stack <name>", "stack to rotate (local or vps)")
     .option("-y, --yes", "do not ask before changing the stack (also passed to pulumi up)")
@@ -53,6 +60,11 @@ async function rotate(): Promise<ExitCode> {
   const opts = program.opts<Options>();
   const projectDir = resolve(opts.cwd ?? PROJECT_DIR);
 
+  // A secret the user brings: ownstack cannot make a new one, so say how and what restarts.
+  if (name !== undefined && Object.hasOwn(USER_SECRETS, name)) {
+    console.log(userSecretText(name as UserSecretName, opts.stack));
+    return EXIT.ok;
+  }
   // Checks: nothing is written until all of them pass.
   const names = parseTarget(name);
   const stackConfig = readStackConfig(projectDir, opts.stack);

@@ -1,5 +1,6 @@
 import { ROTATABLE, Rotatable, rotationKey } from "../../config/schema";
 import { OperatorError } from "./errors";
+import { USER_SECRET_NAMES } from "../../config/userSecrets";
 
 /**
  * What `npm run rotate -- <name>` changes, in one table: the rotate script prints it before it
@@ -139,7 +140,9 @@ export function parseTarget(name: string | undefined): Rotatable[] {
     return [name as Rotatable];
   const shown =
     name === undefined || name === "" ? "no secret name given" : `unknown secret "${name}"`;
-  throw new OperatorError(`${shown}. Valid names: ${VALID_TARGETS.join(", ")}.`);
+  throw new OperatorError(
+    `${shown}. Valid names: ${VALID_TARGETS.join(", ")}; secrets you bring: ${USER_SECRET_NAMES.join(", ")}.`,
+  );
 }
 
 /** The config key the rotate script bumps, e.g. `ownstack:rotateJwt`. */

@@ -74,3 +74,27 @@ export function waitsFor(plan: Plan, resource: PlannedResource): string[] {
   const byUrn = new Map(containers(plan).map((c) => [c.urn, serviceOf(c)]));
   return resource.options.dependencies.flatMap((urn) => byUrn.get(urn) ?? []).sort();
 }
+
+const resourceId = (r: PlannedResource) => `${r.type}::${r.name}`;
+
+/** What a config change replaces: containers by service label, everything else as `type::name`. */
+export interface Diff {
+  readonly containers: string[];
+  readonly others: string[];
+}
+
+/** The resources whose inputs differ between two plans of one stack (every container input is ForceNew). */
+export function diff(base: Plan, changed: Plan): Diff {
+  const before = new Map(base.resources.map((r) => [resourceId(r), JSON.stringify(r.inputs)]));
+  const differs = changed.resources.filter(
+    (r) => before.get(resourceId(r)) !== JSON.stringify(r.inputs),
+  );
+  const isContainer = (r: PlannedResource) => r.type === "docker:index/container:Container";
+  return {
+    containers: differs.filter(isContainer).map(serviceOf).sort(),
+    others: differs
+      .filter((r) => !isContainer(r))
+      .map(resourceId)
+      .sort(),
+  };
+}

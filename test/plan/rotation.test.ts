@@ -3,7 +3,7 @@ import { ROTATABLE, Rotatable, rotationKey } from "../../config/schema";
 import { ROTATION_PLAN, restartedBy } from "../../scripts/lib/rotation-plan";
 import { DB_COMMAND, DB_START_PATHS, dbHealthcheckTests } from "../../components/render/dbStart";
 import { EXTRAS_ON, Plan, PlannedResource, VPS_CONFIG, evaluate, planBeforeAll } from "./mocks";
-import { container, containers, env, serviceOf } from "./lookups";
+import { Diff, container, containers, diff, env, serviceOf } from "./lookups";
 import { walArchiveArgs } from "../../components/render/walArchive";
 
 /**
@@ -11,27 +11,6 @@ import { walArchiveArgs } from "../../components/render/walArchive";
  * secret (every container input is ForceNew, so a changed input is a replaced container) and of
  * nothing that holds data it does not need to.
  */
-
-const id = (r: PlannedResource) => `${r.type}::${r.name}`;
-
-interface Diff {
-  readonly containers: string[];
-  /** Everything else whose inputs changed, as `type::name`. */
-  readonly others: string[];
-}
-
-function diff(base: Plan, rotated: Plan): Diff {
-  const before = new Map(base.resources.map((r) => [id(r), JSON.stringify(r.inputs)]));
-  const changed = rotated.resources.filter((r) => before.get(id(r)) !== JSON.stringify(r.inputs));
-  const isContainer = (r: PlannedResource) => r.type === "docker:index/container:Container";
-  return {
-    containers: changed.filter(isContainer).map(serviceOf).sort(),
-    others: changed
-      .filter((r) => !isContainer(r))
-      .map(id)
-      .sort(),
-  };
-}
 
 const rotate = (name: Rotatable, config: Record<string, string> = {}) => ({
   ...config,

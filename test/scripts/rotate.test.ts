@@ -14,6 +14,7 @@ import {
   restartedBy,
 } from "../../scripts/lib/rotation-plan";
 import { OperatorError } from "../../scripts/lib/errors";
+import { USER_SECRET_NAMES, userSecretText } from "../../config/userSecrets";
 import { fileBackendDir, readStackConfig, requireDeployed } from "../../scripts/lib/project";
 import { fakePulumi, runScript, snapshot, tempProject } from "../support/project";
 
@@ -46,7 +47,7 @@ describe("rotation plan (pure)", () => {
   it("refuses an unknown or missing name with the list of valid names", async () => {
     expect(() => parseTarget("jwtt")).toThrow(OperatorError);
     expect(() => parseTarget("jwtt")).toThrow(
-      `unknown secret "jwtt". Valid names: ${[...ROTATABLE, "all"].join(", ")}.`,
+      `unknown secret "jwtt". Valid names: ${[...ROTATABLE, "all"].join(", ")}; secrets you bring: ${USER_SECRET_NAMES.join(", ")}.`,
     );
     expect(() => parseTarget(undefined)).toThrow(/^no secret name given\. Valid names: jwt, /);
   });
@@ -183,6 +184,20 @@ describe("npm run rotate: bad input changes nothing", () => {
 });
 
 describe("npm run rotate: the CLI path", () => {
+  it("a secret the user brings: prints how to change it and what restarts, and changes nothing", async () => {
+    const dir = project({ deployed: true });
+    const before = snapshot(dir);
+    const r = await rotateWithFakePulumi(dir, ["authProviders", "-s", "vps"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(userSecretText("authProviders", "vps"));
+    expect(r.stdout).toContain(
+      "pulumi config set -s vps --secret --path 'authProviders.<provider>.secret' '<client secret>'",
+    );
+    expect(existsSync(r.log)).toBe(false);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it("jwt: bumps the counter through pulumi config set, runs up, prints the new public keys and the session warning", async () => {
     const dir = project({ deployed: true, localYaml: 'config:\n  ownstack:rotateJwt: "2"\n' });
     const r = await rotateWithFakePulumi(dir, ["jwt", "-s", "local", "--yes"]);
