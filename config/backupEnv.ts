@@ -29,3 +29,15 @@ export const SCHEDULER_ENV = {
   pitrRetentionDays: "OWNSTACK_PITR_RETENTION_DAYS",
   walArchiveTimeout: "OWNSTACK_WAL_ARCHIVE_TIMEOUT_SECONDS",
 } as const;
+
+/**
+ * The stack settings behind the off-site S3 copy's env, named by its S3 errors (an
+ * InvalidAccessKeyId says which keys to set again). Every `ownstack:*` name here is a key of
+ * config/schema.ts (test/config/backupConfig.test.ts).
+ */
+export const OFFSITE_S3_SETTINGS = {
+  credentials: "ownstack:backupS3AccessKeyId and ownstack:backupS3SecretAccessKey",
+  bucket: "the bucket in ownstack:backupOffsite (s3://bucket/prefix)",
+  endpoint: "ownstack:backupOffsiteS3Endpoint",
+  region: "ownstack:backupOffsiteS3Region",
+} as const;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { OFFSITE_S3_SETTINGS } from "../../config/backupEnv";
+import { SECRET_KEYS, configKey, settingsShape } from "../../config/schema";
 import { parseSettings } from "../../config/settings";
 import { problemsOf } from "./problems";
 
@@ -67,5 +69,18 @@ describe("backup settings", () => {
     expect(problemsOf({ "ownstack:backupOffsite": "ftp://x/y" })).toEqual([
       'ownstack:backupOffsite: expected sftp://user@host[:port]/path or s3://bucket/prefix, got "ftp://x/y"',
     ]);
+  });
+
+  it("every setting an off-site S3 error names is a stack key", () => {
+    const keys = new Set([...Object.keys(settingsShape), ...SECRET_KEYS].map(configKey));
+    const named = Object.values(OFFSITE_S3_SETTINGS).flatMap((t) => t.match(/ownstack:\w+/g) ?? []);
+    expect(named).toEqual([
+      "ownstack:backupS3AccessKeyId",
+      "ownstack:backupS3SecretAccessKey",
+      "ownstack:backupOffsite",
+      "ownstack:backupOffsiteS3Endpoint",
+      "ownstack:backupOffsiteS3Region",
+    ]);
+    expect(named.filter((k) => !keys.has(k))).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import { readdirSync } from "node:fs";
 import { join, posix } from "node:path";
 import { Client, SFTPWrapper } from "ssh2";
-import { backupTime } from "./manifest";
+import { backupTime, isBackupName } from "./manifest";
 import { Retention, planRetention } from "../../../config/backupRetention";
 import { S3Client, S3Endpoint } from "./s3";
+import { OFFSITE_S3_SETTINGS } from "../../../config/backupEnv";
 
 /**
  * The off-site copy: every finished backup folder is copied to an SFTP host or an S3-compatible
@@ -88,8 +89,12 @@ export async function copyOffsite(
   retention: Retention,
 ): Promise<string[]> {
   await target.upload(join(root, name), name);
+  // Only this stack's backups count: two stacks sharing one remote folder would otherwise keep one
+  // backup per day between them and prune each other's.
+  const stack = name.replace(BACKUP_NAME, "");
   const { remove } = planRetention(
     (await target.list())
+      .filter((n) => isBackupName(stack, n))
       .map((n) => ({ name: n, at: backupTime(n) }))
       .filter((b) => !Number.isNaN(b.at.getTime())),
     retention,
@@ -101,10 +106,16 @@ export async function copyOffsite(
 const BACKUP_NAME = /-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/;
 
 function s3Target(c: Extract<OffsiteConfig, { kind: "s3" }>): OffsiteTarget {
-  const s3 = new S3Client(c.endpoint);
-  const key = (...parts: string[]) => [c.prefix, ...parts].filter((p) => p !== "").join("/");
+  const s3 = new S3Client(c.endpoint, { settings: OFFSITE_S3_SETTINGS });
+  // `a/b`, `a/b/` and `/a//b` are one prefix: S3 keys are plain strings, so a stray slash would
+  // otherwise make a second folder (`a/b//name/…`) that the other spelling never lists.
+  const prefix = c.prefix
+    .split("/")
+    .filter((p) => p !== "")
+    .join("/");
+  const key = (...parts: string[]) => [prefix, ...parts].filter((p) => p !== "").join("/");
   return {
-    description: `s3://${c.bucket}/${c.prefix} at ${c.endpoint.endpoint}`,
+    description: `s3://${c.bucket}/${prefix} at ${c.endpoint.endpoint}`,
     async upload(folder, name) {
       // S3 has no rename: the manifest goes last, and only folders with one count as backups.
       const files = readdirSync(folder).sort(
@@ -113,16 +124,17 @@ function s3Target(c: Extract<OffsiteConfig, { kind: "s3" }>): OffsiteTarget {
       for (const f of files) await s3.putFile(c.bucket, key(name, f), join(folder, f));
     },
     async list() {
-      const objects = await s3.listObjects(c.bucket, c.prefix === "" ? "" : `${c.prefix}/`);
+      const objects = await s3.listObjects(c.bucket, prefix === "" ? "" : `${prefix}/`);
       return objects
-        .map((o) => o.key.slice(c.prefix === "" ? 0 : c.prefix.length + 1).split("/"))
+        .map((o) => o.key.slice(prefix === "" ? 0 : prefix.length + 1).split("/"))
         .filter((p) => p.length === 2 && p[1] === "manifest.json" && BACKUP_NAME.test(p[0]))
         .map((p) => p[0])
         .sort()
         .reverse();
     },
     async remove(name) {
-      const objects = await s3.listObjects(c.bucket, key(name, ""));
+      // `<name>/`: the slash keeps a longer name sharing this one's start out of the listing.
+      const objects = await s3.listObjects(c.bucket, `${key(name)}/`);
       // Manifest first: a half-removed backup must not look complete.
       for (const o of objects.sort(
         (a, b) =>

@@ -70,10 +70,46 @@ export async function signV4(
   return { method, url, headers: Object.fromEntries(signed.headers.entries()) };
 }
 
+/**
+ * Which stack setting an S3 error points at. The off-site copy names its `ownstack:*` keys
+ * (config/backupEnv.ts OFFSITE_S3_SETTINGS); a client without them reports the S3 code alone.
+ */
+export interface S3Settings {
+  readonly credentials: string;
+  readonly bucket: string;
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+/**
+ * S3's error codes that a setting fixes (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+ * AWS answers a wrong region with AuthorizationHeaderMalformed ("the region 'us-east-1' is wrong;
+ * expecting 'eu-central-1'") and a bucket of another region with PermanentRedirect.
+ */
+const CODE_SETTING: Readonly<Record<string, keyof S3Settings>> = {
+  AccessDenied: "credentials",
+  InvalidAccessKeyId: "credentials",
+  SignatureDoesNotMatch: "credentials",
+  InvalidBucketName: "bucket",
+  NoSuchBucket: "bucket",
+  AuthorizationHeaderMalformed: "region",
+  PermanentRedirect: "region",
+};
+
+/** The sentence after the S3 code: the setting to check, or the clock for a skewed request. */
+function fixFor(code: string, settings: S3Settings | undefined): string {
+  if (code === "RequestTimeTooSkewed")
+    return "; this machine's clock differs from the S3 server's by more than 15 minutes, check its time sync";
+  const setting = CODE_SETTING[code];
+  return settings && setting ? `; check ${settings[setting]}` : "";
+}
+
 export class S3Error extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** S3's error Code (`NoSuchBucket`), `HTTP <status>` without one, or Node's (`ECONNREFUSED`). */
+    readonly code: string,
   ) {
     super(message);
   }
@@ -81,9 +117,11 @@ export class S3Error extends Error {
 
 async function send(
   signed: Promise<SignedRequest>,
+  settings: S3Settings | undefined,
   body?: Buffer | { file: string; start: number; end: number },
 ): Promise<IncomingMessage> {
   const req = await signed;
+  const where = `${req.method} ${req.url.host}${req.url.pathname}`;
   const headers = { ...req.headers };
   if (body !== undefined)
     headers["content-length"] = String(
@@ -95,7 +133,12 @@ async function send(
       { method: req.method, headers },
       ok,
     );
-    r.once("error", fail);
+    // Unreachable, refused, a name that does not resolve, a certificate refused: the endpoint.
+    r.once("error", (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.name;
+      const fix = settings ? `; check ${settings.endpoint}` : "";
+      fail(new S3Error(`${where}: ${code} (${err.message})${fix}`, 0, code));
+    });
     if (body === undefined) r.end();
     else if (Buffer.isBuffer(body)) r.end(body);
     else if (body.end < body.start) r.end();
@@ -107,8 +150,9 @@ async function send(
     const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${res.statusCode}`;
     const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
     throw new S3Error(
-      `${req.method} ${req.url.host}${req.url.pathname}: ${code}${message ? ` (${message})` : ""}`,
+      `${where}: ${code}${message ? ` (${xmlText(message)})` : ""}${fixFor(code, settings)}`,
       res.statusCode ?? 0,
+      code,
     );
   }
   return res;
@@ -130,11 +174,23 @@ const xmlText = (s: string) =>
 const tags = (xml: string, tag: string) =>
   [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => xmlText(m[1]));
 
+export interface S3ClientOptions {
+  readonly now?: () => Date;
+  /** The settings an error names; without them an error carries the S3 code alone. */
+  readonly settings?: S3Settings;
+}
+
 export class S3Client {
+  private readonly now: () => Date;
+  private readonly settings: S3Settings | undefined;
+
   constructor(
     private readonly ep: S3Endpoint,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    opts: S3ClientOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.settings = opts.settings;
+  }
 
   private sign(
     method: string,
@@ -146,8 +202,12 @@ export class S3Client {
     return signV4(this.ep, method, path, query, hash, this.now(), extra);
   }
 
+  private send(signed: Promise<SignedRequest>, body?: Parameters<typeof send>[2]) {
+    return send(signed, this.settings, body);
+  }
+
   async listBuckets(): Promise<string[]> {
-    const xml = await readText(await send(this.sign("GET", "/")));
+    const xml = await readText(await this.send(this.sign("GET", "/")));
     return [...xml.matchAll(/<Bucket>([\s\S]*?)<\/Bucket>/g)]
       .flatMap((m) => tags(m[1], "Name"))
       .sort();
@@ -162,7 +222,7 @@ export class S3Client {
         prefix,
         ...(token ? { "continuation-token": token } : {}),
       };
-      const xml = await readText(await send(this.sign("GET", `/${bucket}`, query)));
+      const xml = await readText(await this.send(this.sign("GET", `/${bucket}`, query)));
       for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g))
         out.push({ key: tags(m[1], "Key")[0], size: Number(tags(m[1], "Size")[0] ?? 0) });
       token = /<IsTruncated>true<\/IsTruncated>/.test(xml)
@@ -173,11 +233,11 @@ export class S3Client {
   }
 
   async getObject(bucket: string, key: string): Promise<Readable> {
-    return send(this.sign("GET", `/${bucket}/${key}`));
+    return this.send(this.sign("GET", `/${bucket}/${key}`));
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    (await send(this.sign("DELETE", `/${bucket}/${key}`))).resume();
+    (await this.send(this.sign("DELETE", `/${bucket}/${key}`))).resume();
   }
 
   /** Uploads a file: one PUT up to `partBytes`, a multipart upload above (S3 caps a PUT at 5 GiB). */
@@ -191,7 +251,7 @@ export class S3Client {
     const path = `/${bucket}/${key}`;
     if (size <= partBytes) {
       (
-        await send(this.sign("PUT", path, {}, "UNSIGNED-PAYLOAD"), {
+        await this.send(this.sign("PUT", path, {}, "UNSIGNED-PAYLOAD"), {
           file,
           start: 0,
           end: size - 1,
@@ -199,12 +259,12 @@ export class S3Client {
       ).resume();
       return;
     }
-    const created = await readText(await send(this.sign("POST", path, { uploads: "" })));
+    const created = await readText(await this.send(this.sign("POST", path, { uploads: "" })));
     const uploadId = tags(created, "UploadId")[0];
     try {
       const etags: string[] = [];
       for (let start = 0, n = 1; start < size; start += partBytes, n++) {
-        const res = await send(
+        const res = await this.send(
           this.sign("PUT", path, { partNumber: String(n), uploadId }, "UNSIGNED-PAYLOAD"),
           { file, start, end: Math.min(size, start + partBytes) - 1 },
         );
@@ -214,13 +274,15 @@ export class S3Client {
       const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
       const body = Buffer.from(xml);
       const done = await readText(
-        await send(this.sign("POST", path, { uploadId }, sha256(body)), body),
+        await this.send(this.sign("POST", path, { uploadId }, sha256(body)), body),
       );
       // S3 may answer 200 with an error document when completing (S3 API reference, CompleteMultipartUpload).
-      if (/<Error>/.test(done))
-        throw new S3Error(`completing ${path}: ${tags(done, "Code")[0] ?? "error"}`, 200);
+      if (/<Error>/.test(done)) {
+        const code = tags(done, "Code")[0] ?? "InternalError";
+        throw new S3Error(`completing ${path}: ${code}${fixFor(code, this.settings)}`, 200, code);
+      }
     } catch (err) {
-      await send(this.sign("DELETE", path, { uploadId })).then(
+      await this.send(this.sign("DELETE", path, { uploadId })).then(
         (r) => r.resume(),
         () => undefined,
       );
