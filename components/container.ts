@@ -2,11 +2,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PortBinding, bindingsFor, exposureViolations } from "../config/exposure";
 import { JOB_MEMORY_MIB } from "../config/memory";
-import { ADDRESSES, ServiceName } from "../config/services";
+import { ServiceName } from "../config/services";
 import { rollsOut } from "../config/rollout";
 import { JOB_STOP, StopPolicy, stopPolicy } from "../config/stopPolicy";
 import { Settings } from "../config/settings";
 import { OneShotJob, gateLabels, jobGate, withJobs } from "./jobGates";
+import { StackNetworks } from "./network";
 import { revisionName } from "./revision";
 
 /**
@@ -31,9 +32,8 @@ export interface ServiceContainerArgs {
   readonly service: ServiceName;
   /** Pinned image reference, normally `settings.images[...]`; an Output when the GPU probe picks it. */
   readonly image: pulumi.Input<string>;
-  readonly network: docker.Network;
-  /** Names on the private network; default: the service's aliases in config/services.ts. */
-  readonly aliases?: readonly string[];
+  /** The stack's networks; the container joins its edge pairs' (config/networks.ts). */
+  readonly network: StackNetworks;
   readonly env?: Env;
   readonly healthcheck: Healthcheck;
   readonly command?: pulumi.Input<string>[];
@@ -161,12 +161,7 @@ export function serviceContainer(
     // Ordered start: dependents are created only once this container reports healthy.
     wait: true,
     waitTimeout: args.waitTimeout ?? DEFAULT_WAIT_SECONDS,
-    networksAdvanced: [
-      {
-        name: args.network.name,
-        aliases: [...(args.aliases ?? ADDRESSES[service].aliases)].sort(),
-      },
-    ],
+    networksAdvanced: args.network.joins(service),
     ports: publishedPorts(settings, service),
     volumes: args.volumes,
     uploads: args.uploads,
@@ -203,7 +198,7 @@ export interface OneShotArgs {
   readonly settings: Settings;
   readonly job: string;
   readonly image: pulumi.Input<string>;
-  readonly network: docker.Network;
+  readonly network: StackNetworks;
   readonly entrypoints?: pulumi.Input<string>[];
   readonly command?: pulumi.Input<string>[];
   readonly env?: Env;
@@ -211,6 +206,10 @@ export interface OneShotArgs {
   readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload[]>;
   readonly volumes?: docker.types.input.ContainerVolume[];
 }
+
+/** A job in no edge (a copy into a volume) gets no network, not Docker's default bridge. */
+const jobNetworks = (joins: docker.types.input.ContainerNetworksAdvanced[]) =>
+  joins.length > 0 ? { networksAdvanced: joins } : { networkMode: "none" };
 
 /**
  * A run-to-completion step (compose's `service_completed_successfully`): `attach` makes
@@ -238,7 +237,7 @@ export function oneShotContainer(
       restart: "no",
       memory: JOB_MEMORY_MIB,
       memorySwap: JOB_MEMORY_MIB,
-      networksAdvanced: [{ name: args.network.name }],
+      ...jobNetworks(args.network.joins(args.job)),
       labels: labelList(args.settings, args.job, { "ownstack.job": "true" }),
       ...stopInputs(JOB_STOP),
     },
@@ -290,5 +289,5 @@ export function scratchVolume(
 /** What every service component receives besides its own inputs. */
 export interface ServiceArgs {
   readonly settings: Settings;
-  readonly network: docker.Network;
+  readonly network: StackNetworks;
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES, ServiceAddress, ServiceName, publicHost } from "../config/services";
+import { pairNetworkName } from "../config/networks";
 import { ServiceArgs } from "./container";
 import { DOCKER_API_URL, DockerProxy } from "./dockerProxy";
 import { ACME_STORAGE, routeLabels, traefikFlags } from "./render/traefik";
@@ -31,11 +32,10 @@ export class Traefik extends ServiceComponent {
       { ...args, dependsOn: [args.dockerProxy.container] },
       opts,
     );
-    const { prefix, stack, vps } = args.settings;
+    const { stack, vps } = args.settings;
     this.serve({
       service: "traefik",
       command: traefikFlags({
-        network: prefix,
         stack,
         acmeEmail: vps.acmeEmail,
         acmeChallenge: vps.acmeChallenge,
@@ -74,7 +74,8 @@ export function publicHostLabels(
     port,
   }));
   const labels: Record<string, pulumi.Input<string>> = routeLabels(
-    settings.prefix,
+    // Traefik reaches each routed service on their pair network (config/networks.ts).
+    pairNetworkName(settings.prefix, "traefik", service),
     hosts.map((h) => ({ ...h, basicAuthUser: basicAuthUser ? "__auth__" : undefined })),
   );
   for (const h of hosts)

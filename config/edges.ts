@@ -144,6 +144,17 @@ export const edgeKey = (e: Pick<Edge, "from" | "to" | "port">): string =>
 export const callersOf = (to: ServiceName, port: number = ADDRESSES[to].port): Caller[] =>
   EDGES.filter((e) => e.to === to && e.port === port).map((e) => e.from);
 
+/** The unordered pairs with at least one edge, `a` before `b`. */
+export function edgePairs(members?: ReadonlySet<Caller>): [Caller, Caller][] {
+  const pairs = new Map<string, [Caller, Caller]>();
+  for (const e of EDGES) {
+    if (members && !(members.has(e.from) && members.has(e.to))) continue;
+    const pair = [e.from, e.to].sort() as [Caller, Caller];
+    pairs.set(pair.join(" "), pair);
+  }
+  return [...pairs.values()].sort((x, y) => x.join(" ").localeCompare(y.join(" ")));
+}
+
 /** README's "What can reach what": one row per callee port, its callers sorted. */
 export function reachabilityMarkdown(): string {
   const rows = new Map<string, { callers: Set<string>; why: Set<string> }>();

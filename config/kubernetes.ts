@@ -134,6 +134,10 @@ export function kubernetesProblems(
     out.push(
       `${key("dockerSocket")}: there is no Docker socket on kubernetes; remove it (Vector reads pod logs from the nodes there)`,
     );
+  if (set("networkPool"))
+    out.push(
+      `${key("networkPool")}: there are no Docker networks on kubernetes; remove it (the NetworkPolicies come from the same edge table)`,
+    );
   if (c.insecureHttp)
     out.push(
       `${key("insecureHttp")}: plain-HTTP exposure is refused on kubernetes; remove it so the Ingress serves HTTPS only`,

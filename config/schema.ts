@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DB_DATA_MAJOR_DEFAULT } from "./images";
+import { DEFAULT_NETWORK_POOL } from "./networkPool";
 import { isHostName } from "./formats";
 import { restShape } from "./restConfig";
 import { authShape } from "./authConfig";
@@ -17,6 +18,7 @@ import {
   imageOverride,
   kubeName,
   memoryOverride,
+  networkPool,
   ollamaModel,
   optionalHttpUrl,
   port,
@@ -111,6 +113,7 @@ export const settingsShape = {
   acmeStaging: z.boolean({ error: "expected true or false" }).default(false),
   dockerHost: dockerHost.default(""),
   dockerSocket: socketPath.default("/var/run/docker.sock"),
+  networkPool: networkPool.default(DEFAULT_NETWORK_POOL),
 
   // Auth.
   siteUrl: optionalHttpUrl.default(""),

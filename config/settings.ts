@@ -291,6 +291,7 @@ function assemble(
     backup: backupSettings(c),
     kubernetes,
     dockerSocket: c.dockerSocket,
+    networkPool: c.networkPool,
     vps: {
       domain: c.domain,
       acmeEmail: c.acmeEmail,

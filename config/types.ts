@@ -111,6 +111,8 @@ export interface Settings {
    * Traefik read the API through that proxy (components/dockerProxy.ts).
    */
   readonly dockerSocket: string;
+  /** The private IPv4 range the Docker networks take their subnets from (config/networks.ts). */
+  readonly networkPool: string;
   readonly vps: Readonly<{
     domain: string;
     acmeEmail: string;

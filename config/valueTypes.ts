@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RETENTION_HINT, parseRetention } from "./backupRetention";
 import { parseSchedule } from "./backupSchedule";
 import { isDockerHostUrl, isEmailAddress, isOllamaModelName } from "./formats";
+import { NETWORK_POOL_EXPECTED, isNetworkPool } from "./networkPool";
 
 /**
  * The value types of the config keys: what a port, a URL, a domain, a duration or an override
@@ -60,6 +61,9 @@ export const socketPath = text(
   "expected an absolute path to the Docker API socket such as /var/run/docker.sock (Podman: /run/podman/podman.sock)",
   (v) => /^\/[^:\0$]*$/.test(v) && !v.split("/").some((part) => part === "." || part === ".."),
 );
+
+/** Where the Docker networks take their subnets (config/networkPool.ts). */
+export const networkPool = text(NETWORK_POOL_EXPECTED, isNetworkPool);
 
 /** A Kubernetes object name (RFC 1123 label), e.g. `ingress-nginx`. */
 export const kubeName = (example: string) =>

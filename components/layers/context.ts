@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupCredentials, UserSecrets } from "../../config";
 import { Settings } from "../../config/settings";
 import { Secrets } from "../secrets";
+import { StackNetworks } from "../network";
 import { SigningKeys } from "../signingKeys";
 
 /** What every layer of the stack shares: settings, secrets, the network and the Docker provider. */
@@ -11,7 +11,7 @@ export interface StackContext {
   readonly secrets: Secrets;
   /** Present with `authSigning: es256`. */
   readonly signing?: SigningKeys;
-  readonly network: docker.Network;
+  readonly network: StackNetworks;
   /** Resource options every component gets: the one explicit Docker provider. */
   readonly opts: pulumi.ComponentResourceOptions;
   /** `user:bcrypt` of the dashboard login, for Traefik basic auth on vps-only UIs. */

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupCredentials, DockerTls, UserSecrets } from "../../config";
 import { reachableAddress, reachableUrl } from "../../config/services";
 import { Settings } from "../../config/settings";
-import { dockerProvider, privateNetwork } from "../network";
+import { StackNetworks, dockerProvider } from "../network";
 import { Secrets } from "../secrets";
 import { SigningKeys } from "../signingKeys";
 import { declareAiServices } from "./ai";
@@ -22,13 +22,13 @@ export function declareDockerStack(
   backupCredentials: BackupCredentials = {},
   userSecrets: UserSecrets = {},
 ): Record<string, unknown> {
-  // One Docker daemon (this machine, or the server over SSH) and one private network.
+  // One Docker daemon (this machine, or the server over SSH) and the networks of its edge table.
   const provider = dockerProvider(settings, dockerTls);
   const ctx: StackContext = {
     settings,
     secrets,
     signing,
-    network: privateNetwork(settings, { provider }),
+    network: new StackNetworks(settings, { provider }),
     opts: { providers: [provider] },
     dashboardAuth: pulumi.interpolate`${settings.auth.dashboardUsername}:${secrets.dashboardPasswordBcrypt}`,
     backupOffsite: backupCredentials,

@@ -11,7 +11,6 @@ export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.or
 export const METRICS_PORT = ADDRESSES.traefik.metrics.port;
 
 export interface TraefikFlagsInput {
-  readonly network: string;
   /** Only containers carrying this stack label are routed. */
   readonly stack: string;
   readonly acmeEmail: string;
@@ -35,7 +34,8 @@ export function traefikFlags(input: TraefikFlagsInput): string[] {
     "--providers.docker=true",
     `--providers.docker.endpoint=${input.dockerEndpoint}`,
     "--providers.docker.exposedbydefault=false",
-    `--providers.docker.network=${input.network}`,
+    // No default network: each routed container names its pair network with Traefik
+    // (`traefik.docker.network`), the one both share (config/networks.ts).
     `--providers.docker.constraints=Label(\`ownstack.stack\`,\`${input.stack}\`)`,
     `${acme}.email=${input.acmeEmail}`,
     `${acme}.storage=${ACME_STORAGE}`,

@@ -21,7 +21,6 @@ describe("vps stack plan", () => {
         "--entrypoints.web.http.redirections.entrypoint.to=websecure",
         "--entrypoints.websecure.http.tls.certresolver=le",
         "--providers.docker.exposedbydefault=false",
-        "--providers.docker.network=ownstack-vps",
         "--certificatesresolvers.le.acme.email=ops@example.com",
         "--certificatesresolvers.le.acme.storage=/letsencrypt/acme.json",
         "--certificatesresolvers.le.acme.httpchallenge.entrypoint=web",

@@ -38,7 +38,6 @@ describe("Traefik labels and flags", () => {
 
   it("never turn on the insecure API or a public dashboard, and open metrics only when asked", () => {
     const base = {
-      network: "n",
       stack: "vps",
       acmeEmail: "a@example.com",
       acmeChallenge: "http" as const,
