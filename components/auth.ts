@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADDRESSES } from "../config/services";
 import { Env, Healthcheck } from "./container";
 import { DbEndpoint, JwtDbClientArgs, dbUrl } from "./database";
+import { mailTemplateUrlEnv } from "./mailTemplates";
 import { ServiceComponent, wgetCheck } from "./serviceComponent";
 
 export interface AuthArgs extends JwtDbClientArgs {
@@ -93,6 +94,8 @@ export function authEnv(args: AuthEnvArgs): Env {
     GOTRUE_MAILER_URLPATHS_CONFIRMATION: verifyPath,
     GOTRUE_MAILER_URLPATHS_RECOVERY: verifyPath,
     GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: verifyPath,
+    // Mail template bodies from the template server (ownstack:authEmail ... contentPath).
+    ...mailTemplateUrlEnv(settings),
 
     // Sign-in providers, phone, MFA, hooks, rate limits, passwords, e-mail, sessions, refresh tokens
     // and captcha; phone sign-in overrides the two above.

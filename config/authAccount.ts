@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { mailTemplateEnv, mailTemplateFields } from "./mailTemplates";
 
 /**
  * config.toml's account settings a Supabase CLI user expects (supabase/cli
@@ -55,6 +56,8 @@ const EMAIL_FIELDS = [
   "maxFrequency",
   "otpLength",
   "otpExpiry",
+  "template",
+  "notification",
 ];
 export const authEmail = z.strictObject(
   {
@@ -63,6 +66,7 @@ export const authEmail = z.strictObject(
     maxFrequency: goDuration("60s").optional(),
     otpLength: whole("digits", 6, 10).optional(),
     otpExpiry: whole("seconds", 60, 86400).optional(),
+    ...mailTemplateFields,
   },
   { error: unknownField(EMAIL_FIELDS, '{"doubleConfirmChanges": true, "otpExpiry": 3600}') },
 );
@@ -133,6 +137,7 @@ export function accountEnv(c: AccountInput): { plain: Env; secret: Record<string
       ...set("GOTRUE_SMTP_MAX_FREQUENCY", e?.maxFrequency),
       ...set("GOTRUE_MAILER_OTP_LENGTH", e?.otpLength),
       ...set("GOTRUE_MAILER_OTP_EXP", e?.otpExpiry),
+      ...mailTemplateEnv(e),
       ...set("GOTRUE_SESSIONS_TIMEBOX", s?.timebox),
       ...set("GOTRUE_SESSIONS_INACTIVITY_TIMEOUT", s?.inactivityTimeout),
       ...set("GOTRUE_SECURITY_REFRESH_TOKEN_ROTATION_ENABLED", r?.rotation),

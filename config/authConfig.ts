@@ -18,6 +18,7 @@ import {
   authRefreshTokens,
   authSessions,
 } from "./authAccount";
+import { MailTemplateFile, mailTemplateFiles } from "./mailTemplates";
 
 /**
  * GoTrue's sign-in options beyond e-mail: each key is a map a user fills with
@@ -72,6 +73,8 @@ export interface AuthOptionSettings {
   readonly env: Readonly<Record<string, string | number | boolean>>;
   readonly secretEnvNames: readonly string[];
   readonly callbackUrl: string;
+  /** The mail template bodies GoTrue fetches (authEmail.template / notification contentPath). */
+  readonly mailTemplates: readonly MailTemplateFile[];
 }
 
 export function authOptionSettings(c: AuthInput, apiExternalUrl: string): AuthOptionSettings {
@@ -80,6 +83,7 @@ export function authOptionSettings(c: AuthInput, apiExternalUrl: string): AuthOp
     env: plain,
     secretEnvNames: Object.keys(secret).sort(),
     callbackUrl: authCallbackUrl(apiExternalUrl),
+    mailTemplates: mailTemplateFiles(c.authEmail),
   };
 }
 

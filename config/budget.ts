@@ -47,6 +47,7 @@ export function enabledServices(settings: Pick<Settings, "target" | "features">)
     backup: f.backup,
     openWebui: f.openWebui,
     dockerProxy: false,
+    mailTemplates: f.mailTemplates,
   };
   // The Docker API proxy runs for the services that read the Docker API (its edges).
   on.dockerProxy = callersOf("dockerProxy").some((reader) => on[reader as ServiceName]);
@@ -101,6 +102,7 @@ const WHEN: Record<ServiceName, string> = {
   backup: "`backup` (on by default)",
   openWebui: "`openWebui` (auto: local, with Ollama and Qdrant)",
   dockerProxy: "for Traefik (vps) and Vector (`logs`)",
+  mailTemplates: "with a mail template body (`authEmail.template.<id>.contentPath`)",
 };
 
 const sum = (target: Target, services: readonly ServiceName[]) =>

@@ -104,6 +104,8 @@ export const EDGES: readonly Edge[] = [
   // container logs, Traefik (vps) the containers' routing labels.
   edge("vector", "dockerProxy", "port", "container logs (Docker API, read-only)"),
   edge("traefik", "dockerProxy", "port", "routing labels (Docker API, read-only)"),
+  // GoTrue fetches its mail template bodies (GOTRUE_MAILER_TEMPLATES_*, components/mailTemplates.ts).
+  edge("auth", "mailTemplates", "port", "mail template bodies"),
   // Backups: the scheduler dumps Postgres and mirrors MinIO's bucket.
   edge("backup", "minio", "port", "bucket mirror"),
   edge("minio-createbucket", "minio", "port", "creates the storage bucket"),

@@ -45,6 +45,8 @@ export const IMAGES = {
   // library/haproxy: 3.4.3-alpine is `lts-alpine`), with our rendered haproxy.cfg; alpine for
   // busybox wget in the healthcheck.
   dockerProxy: "haproxy:3.4.3-alpine",
+  // The mail template server: the same HAProxy image, serving the project's template files.
+  mailTemplates: "haproxy:3.4.3-alpine",
   // The backup scheduler runs in the db image (pg_dump of the server's own version); this image only
   // lends it the Node binary (nodejs/docker-node 22/bookworm-slim, glibc like the db image's Ubuntu).
   backupNode: "node:22.23.2-bookworm-slim",

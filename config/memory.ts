@@ -80,6 +80,11 @@ const LOCAL_MIB: Record<ServiceName, number> = {
   // `haproxy -W -db` after 50 requests); each open stream adds two 16 KiB buffers (tune.bufsize),
   // 8 MiB at maxconn: 48 MiB is ~2.5x the idle figure.
   dockerProxy: 48,
+  // No published figure: Debian's HAProxy 2.6 on the rendered haproxy.cfg with a 1 MB template
+  // (GoTrue's largest, tune.bufsize 1007616) holds 12.4 MiB in the master and 7.6 MiB in the
+  // worker (/proc VmRSS after 20 requests); each open stream adds two buffers, 31 MiB at maxconn
+  // 16 with templates that large: 64 MiB covers it.
+  mailTemplates: 64,
 };
 
 /** Where a server differs from a desktop; every other service keeps its local limit. */

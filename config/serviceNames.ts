@@ -26,5 +26,6 @@ export const SERVICES = [
   "backup",
   "openWebui",
   "dockerProxy",
+  "mailTemplates",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];

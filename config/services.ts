@@ -205,6 +205,9 @@ export const ADDRESSES = {
   // The read-only Docker API proxy (components/dockerProxy.ts): the only container with the
   // Docker socket; Vector and Traefik read the API here. 2375 is Docker's plain-HTTP API port.
   dockerProxy: { aliases: ["docker-proxy"], port: 2375 },
+  // The mail template server (components/mailTemplates.ts): GoTrue fetches its template bodies
+  // here; never published.
+  mailTemplates: { aliases: ["mail-templates"], port: 8088 },
 } as const satisfies Record<ServiceName, ServiceAddress>;
 
 const TABLE: Readonly<Record<ServiceName, ServiceAddress>> = ADDRESSES;

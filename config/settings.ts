@@ -9,6 +9,7 @@ import { KubernetesSettings, kubernetesSettings } from "./kubernetes";
 import { ServiceName } from "./serviceNames";
 import { resolveImages, resolveMemory } from "./overrides";
 import { projectFileProblems } from "./projectFiles";
+import { mailTemplateFiles, mailTemplateProblems } from "./mailTemplates";
 import { restSettings } from "./restConfig";
 import { authOptionSettings, mapKeysInPlainText } from "./authConfig";
 import type { Settings } from "./types";
@@ -167,6 +168,7 @@ export function parseConfig(
       { ...c, functions: features.functions },
       options.projectDir ?? process.cwd(),
     ),
+    ...mailTemplateProblems(c.authEmail, options.projectDir ?? process.cwd()),
   );
   problems.push(
     ...later.filter((p) => ![...invalid].some((k) => new RegExp(`${PROJECT}:${k}\\b`).test(p))),
@@ -215,6 +217,7 @@ function resolveFeatures(c: RawSettings): Features {
     logs: on(c.logs),
     backup: c.backup,
     openWebui,
+    mailTemplates: mailTemplateFiles(c.authEmail).length > 0,
   };
 }
 

@@ -73,6 +73,9 @@ export const STOP_POLICY = {
   // and event streams, which never end on their own; the readers reconnect (Vector resumes from
   // the last timestamp it read), so there is nothing to drain.
   dockerProxy: TERM(10),
+  // HAProxy stops at once on SIGTERM; a template fetch lasts milliseconds, and GoTrue keeps the
+  // body it has when a fetch fails (templatemailer's Cache.load).
+  mailTemplates: TERM(10),
 } as const satisfies Record<ServiceName, StopPolicy>;
 
 /** One-shot jobs (migrations, bucket creation, model pulls) stop like the servers they call. */

@@ -70,7 +70,9 @@ export interface Settings {
       | "grafana"
       | "logs"
       | "backup"
-      | "openWebui",
+      | "openWebui"
+      // The mail template server: on when ownstack:authEmail names a template body.
+      | "mailTemplates",
       boolean
     >
   >;

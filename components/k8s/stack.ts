@@ -28,6 +28,7 @@ import { bootstrapJob, migrationsJob } from "./jobs";
 import { NetworkPolicies } from "./networkPolicy";
 import { KubernetesGrafana } from "./grafana";
 import { KubernetesImgproxy } from "./imgproxy";
+import { KubernetesMailTemplates } from "./mailTemplates";
 import { KubernetesMetrics } from "./prometheus";
 import { declareKubernetesAi, kubernetesAiOutputs } from "./ai";
 import { Workload, stackLabels } from "./workload";
@@ -96,6 +97,10 @@ export function declareKubernetesStack(
   const base = { settings, namespace };
   // With Prometheus on, every Supabase service opens its metrics endpoint, as on Docker (layers/core.ts).
   const metrics = settings.features.prometheus;
+  // GoTrue fetches its mail template bodies over HTTP only, as on Docker (layers/core.ts).
+  const mailTemplates = settings.features.mailTemplates
+    ? new KubernetesMailTemplates("mailTemplates", base, opts)
+    : undefined;
   const auth = new Workload(
     "auth",
     {
@@ -293,6 +298,7 @@ export function declareKubernetesStack(
     observability?.prometheus,
     grafana?.workload,
     imgproxy?.workload,
+    mailTemplates?.workload,
     functions?.workload,
     ai.qdrant?.workload,
     ai.ollama?.workload,
@@ -318,6 +324,7 @@ export function declareKubernetesStack(
     observability,
     grafana,
     imgproxy,
+    mailTemplates,
     functions,
     ai,
     logs,

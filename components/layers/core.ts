@@ -3,6 +3,7 @@ import { Auth } from "../auth";
 import { enabledServices } from "../../config/budget";
 import { Database } from "../database";
 import { DockerProxy } from "../dockerProxy";
+import { MailTemplates } from "../mailTemplates";
 import { FUNCTIONS_KONG_SERVICE } from "../functions";
 import { IMGPROXY_URL } from "../imgproxy";
 import { Kong } from "../kong";
@@ -61,6 +62,11 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       }
     : { ...settings.smtp, password: smtpPassword };
 
+  // GoTrue fetches its mail template bodies over HTTP only: a small server of the project's files.
+  const mailTemplates = settings.features.mailTemplates
+    ? new MailTemplates("mailTemplates", base, opts)
+    : undefined;
+
   const auth = new Auth(
     "auth",
     {
@@ -71,7 +77,11 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
       jwtKeys: signing?.jwtKeys,
       secretEnv: ctx.userSecrets?.authEnv,
       samlPrivateKey: secrets.samlPrivateKey,
-      dependsOn: [db.container, ...(mail ? [mail.container] : [])],
+      dependsOn: [
+        db.container,
+        ...(mail ? [mail.container] : []),
+        ...(mailTemplates ? [mailTemplates.container] : []),
+      ],
     },
     opts,
   );
@@ -175,6 +185,7 @@ export function declareSupabaseCore(ctx: StackContext, smtpPassword: pulumi.Outp
     dockerProxy,
     traefik,
     mail,
+    mailTemplates,
     auth,
     rest,
     realtime,

@@ -91,7 +91,7 @@ describe("config.toml's account settings", () => {
       "ownstack:authPassword[minLength]: expected a whole number of characters between 6 and 72, got 4",
       'ownstack:authPassword[requirements]: expected one of: letters_digits, lower_upper_letters_digits, lower_upper_letters_digits_symbols, got "strong"',
       'ownstack:authEmail[maxFrequency]: expected a duration such as "60s" (h, m, s, ms), got "1 minute"',
-      'ownstack:authEmail: unknown field otpLenght; expected doubleConfirmChanges, securePasswordChange, maxFrequency, otpLength, otpExpiry, got {"maxFrequency":"1 minute","otpLenght":6}',
+      'ownstack:authEmail: unknown field otpLenght; expected doubleConfirmChanges, securePasswordChange, maxFrequency, otpLength, otpExpiry, template, notification, got {"maxFrequency":"1 minute","otpLenght":6}',
       'ownstack:authSessions[timebox]: expected a duration such as "24h" (h, m, s, ms), got "0h"',
       'ownstack:authRefreshTokens: unknown field a; expected rotation, reuseInterval, got {"a":1}',
       'ownstack:authCaptcha[provider]: expected one of: hcaptcha, turnstile, got "recaptcha"',

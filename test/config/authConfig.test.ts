@@ -16,6 +16,7 @@ describe("sign-in providers, phone, MFA, hooks and rate limits", () => {
       env: {},
       secretEnvNames: [],
       callbackUrl: "http://localhost:8000/auth/v1/callback",
+      mailTemplates: [],
     });
   });
 
