@@ -7,6 +7,7 @@ import { container, env, hasContainer, waitsFor } from "./lookups";
 import { evaluateK8s, named, podEnv, ofKind } from "../k8s/harness";
 import { beforeAll } from "vitest";
 import type { Plan } from "./mocks";
+import { planNetworks, reachable } from "./reach";
 
 /** Issue #21: mail template bodies and subjects from the project, served to GoTrue privately. */
 
@@ -48,6 +49,13 @@ describe.each([
     expect(auth.GOTRUE_MAILER_SUBJECTS_INVITE).toBe("Join {{ .SiteURL }}");
     expect(auth.GOTRUE_MAILER_NOTIFICATIONS_PASSWORD_CHANGED_ENABLED).toBe("true");
     expect(waitsFor(plan, container(plan, "auth"))).toContain("mailTemplates");
+  });
+
+  it("only auth can open the template server: their pair network (config/networks.ts)", () => {
+    const into = [...reachable(planNetworks(plan))].filter((r) =>
+      r.startsWith("mailTemplates") ? false : / -> mailTemplates:/.test(r),
+    );
+    expect(into).toEqual(["auth -> mailTemplates:8088"]);
   });
 
   it("the server holds the project files' bytes at the paths its config serves", () => {
