@@ -60,7 +60,7 @@ export interface KubernetesSettings {
 const key = (k: string) => `ownstack:${k}`;
 
 /** Services ownstack does not run on kubernetes yet; a true toggle names the key. */
-const NOT_ON_KUBERNETES = ["mailpit", "supavisor", "openWebui"] as const;
+const NOT_ON_KUBERNETES = ["mailpit", "supavisor"] as const;
 
 /** Reads the kubernetes keys; pushes one problem per bad or missing key. */
 export function kubernetesSettings(

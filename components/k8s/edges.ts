@@ -41,6 +41,12 @@ export function kubernetesOnlyEdges(settings: Settings): KubernetesEdge[] {
       why: "the Ingress: api.<domain> and studio.<domain> (as Traefik on vps)",
     },
     {
+      from: { namespace: ingressNamespace },
+      to: "openWebui",
+      port: ADDRESSES.openWebui.port,
+      why: "the Ingress: chat.<domain> (as Traefik on vps)",
+    },
+    {
       from: { pod: "db-bootstrap" },
       to: "db",
       port: db,

@@ -4,6 +4,7 @@ import { JOB_MEMORY_MIB } from "../../config/memory";
 import { Settings } from "../../config/settings";
 import { Env } from "../container";
 import { jobFiles, loadMigrations, migrationsEnv } from "../migrations";
+import { OPEN_WEBUI_PASSWORD_ENV } from "../render/initSql";
 import { JOB_ROOT } from "../render/migrations";
 import { BOOTSTRAP_ROOT, bootstrapFiles } from "./bootstrap";
 import { KubernetesDatabase } from "./database";
@@ -169,15 +170,23 @@ export function bootstrapJob(
   );
 }
 
-/** `supabase/migrations` through the same runner, files and env as the Docker one-shot job. */
+/**
+ * `supabase/migrations` through the same runner, files and env as the Docker one-shot job; with
+ * Open WebUI, also its role and database, from the same bootstrap.sql and password env as there.
+ */
 export function migrationsJob(
   { settings, namespace, db, postgresPassword }: DatabaseJobArgs,
   opts: pulumi.ComponentResourceOptions,
+  openWebuiDbPassword?: pulumi.Input<string>,
 ) {
   const { migrations, seed } = loadMigrations(settings);
   const prefix = `${JOB_ROOT}/`;
+  const openWebui = openWebuiDbPassword !== undefined;
   const files = Object.fromEntries(
-    jobFiles(migrations, seed).map((f) => [String(f.file).slice(prefix.length), String(f.content)]),
+    jobFiles(migrations, seed, openWebui).map((f) => [
+      String(f.file).slice(prefix.length),
+      String(f.content),
+    ]),
   );
   const run = new RunToCompletion(
     "migrations",
@@ -187,7 +196,10 @@ export function migrationsJob(
       job: "migrations",
       image: settings.images.db,
       command: ["/bin/sh", `${JOB_ROOT}/migrate.sh`],
-      env: migrationsEnv(postgresPassword, db.endpoint),
+      env: {
+        ...migrationsEnv(postgresPassword, db.endpoint),
+        ...(openWebui ? { [OPEN_WEBUI_PASSWORD_ENV]: pulumi.secret(openWebuiDbPassword) } : {}),
+      },
       files: { root: JOB_ROOT, contents: files },
     },
     opts,

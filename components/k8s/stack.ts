@@ -31,6 +31,8 @@ import { KubernetesImgproxy } from "./imgproxy";
 import { KubernetesMailTemplates } from "./mailTemplates";
 import { KubernetesMetrics } from "./prometheus";
 import { declareKubernetesAi, kubernetesAiOutputs } from "./ai";
+import { KubernetesOpenWebui } from "./openWebui";
+import { openWebuiUrl } from "../openWebui";
 import { Workload, stackLabels } from "./workload";
 import { commonOutputs, studioKeys } from "../layers/common";
 
@@ -265,7 +267,11 @@ export function declareKubernetesStack(
     { ...opts, dependsOn: [ns, auth, rest, realtime, storage, studio] },
   );
 
-  const migrations = migrationsJob(dbJob, { ...opts, dependsOn: [ns, bootstrap, auth, storage] });
+  const migrations = migrationsJob(
+    dbJob,
+    { ...opts, dependsOn: [ns, bootstrap, auth, storage] },
+    settings.features.openWebui ? secrets.openWebuiDbPassword : undefined,
+  );
   const observability = metrics
     ? new KubernetesMetrics("prometheus", { ...base, secrets, db: db.endpoint }, afterDb)
     : undefined;
@@ -282,6 +288,22 @@ export function declareKubernetesStack(
     ? new KubernetesGrafana("grafana", { ...base, adminPassword: secrets.dashboardPassword }, opts)
     : undefined;
   const ai = declareKubernetesAi({ ...base, secrets }, opts);
+  // Chat on Ollama and Qdrant (config checks keep both on with it), after its database exists.
+  const openWebui =
+    settings.features.openWebui && ai.ollama && ai.qdrant
+      ? new KubernetesOpenWebui(
+          "openwebui",
+          {
+            ...base,
+            db: db.endpoint,
+            secretKey: secrets.openWebuiSecretKey,
+            dbPassword: secrets.openWebuiDbPassword,
+            qdrantApiKey: secrets.qdrantApiKey,
+            adminPassword: secrets.openWebuiAdminPassword,
+          },
+          { ...opts, dependsOn: [ns, migrations.run, ai.ollama, ai.qdrant] },
+        )
+      : undefined;
   // Studio's Logs Explorer: Logflare, and Vector on every node (layers/logs.ts on Docker).
   const logs = settings.features.logs
     ? new KubernetesLogs("logs", { ...base, secrets, db }, afterDb)
@@ -304,6 +326,7 @@ export function declareKubernetesStack(
     ai.ollama?.workload,
     ai.ollama?.pull,
     ai.redis?.workload,
+    openWebui?.workload,
     logs?.analytics,
     logs ? { pod: logs.agentPod } : undefined,
   ].flatMap((w) => (w ? [w.pod] : []));
@@ -327,6 +350,7 @@ export function declareKubernetesStack(
     mailTemplates,
     functions,
     ai,
+    openWebui,
     logs,
   };
 }
@@ -347,5 +371,8 @@ export function kubernetesOutputs(
     migrationFiles: stack.migrations.files,
     functionNames: stack.functions?.names,
     ...kubernetesAiOutputs(stack.ai, secrets),
+    openWebuiUrl: stack.openWebui ? openWebuiUrl(settings) : undefined,
+    openWebuiAdminEmail: stack.openWebui ? settings.openWebui.adminEmail : undefined,
+    openWebuiAdminPassword: stack.openWebui ? secrets.openWebuiAdminPassword : undefined,
   };
 }

@@ -140,6 +140,7 @@ describe("kubernetes config is refused before any resource, naming the key and t
     "ownstack:functions",
     "ownstack:qdrant",
     "ownstack:ollama",
+    "ownstack:openWebui",
     "ownstack:redis",
     "ownstack:logs",
   ]);

@@ -57,15 +57,17 @@ describe("the env each service gets on Kubernetes equals its env on Docker, exce
       expect([key in onDocker, key in onKubernetes], key).toEqual([true, true]);
   });
 
-  it.each([["ollama", { "ownstack:ollama": "true", "ownstack:ollamaGpu": "cpu" }]] as const)(
-    "%s (a StatefulSet)",
-    async (service, config) => {
-      const onDocker = env(container(await evaluate({ ...VPS_CONFIG, ...config }, "k8s"), service));
-      const onKubernetes = await evaluateK8s(config);
-      expect(Object.keys(onDocker).length).toBeGreaterThan(0);
-      expect(podEnv(onKubernetes, named(onKubernetes, "StatefulSet", service))).toEqual(onDocker);
-    },
-  );
+  const AI = { "ownstack:ollama": "true", "ownstack:ollamaGpu": "cpu", "ownstack:qdrant": "true" };
+  it.each([
+    ["ollama", "StatefulSet", AI],
+    ["openWebui", "Deployment", { ...AI, "ownstack:openWebui": "true" }],
+  ] as const)("%s (a %s)", async (service, kind, config) => {
+    const onDocker = env(container(await evaluate({ ...VPS_CONFIG, ...config }, "k8s"), service));
+    const onKubernetes = await evaluateK8s(config);
+    const alias = service === "openWebui" ? "openwebui" : service;
+    expect(Object.keys(onDocker).length).toBeGreaterThan(0);
+    expect(podEnv(onKubernetes, named(onKubernetes, kind, alias))).toEqual(onDocker);
+  });
 
   it("Storage's object store is MinIO on Docker and the configured S3 service on Kubernetes", () => {
     const onKubernetes = podEnv(kubernetes, named(kubernetes, "Deployment", "storage"));

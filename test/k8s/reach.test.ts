@@ -25,6 +25,7 @@ const EVERY_OPTION = {
   "ownstack:ollama": "true",
   "ownstack:ollamaGpu": "nvidia",
   "ownstack:ollamaModels": '["llama3.2:1b"]',
+  "ownstack:openWebui": "true",
 };
 const STACKS: Record<string, Record<string, string>> = {
   defaults: {},
