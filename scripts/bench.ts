@@ -28,6 +28,10 @@ const K8S_AI: Readonly<Record<string, string>> = {
   ...K8S_CONFIG,
   "ownstack:qdrant": "true",
   "ownstack:redis": "true",
+  // Ollama on CPU (a GPU adds no declared memory) and Open WebUI on it.
+  "ownstack:ollama": "true",
+  "ownstack:ollamaGpu": "cpu",
+  "ownstack:openWebui": "true",
 };
 
 /** MiB of a Kubernetes memory quantity as workload.ts writes them (`320Mi`). */
