@@ -15,22 +15,48 @@ export function gatewayIngress(
   gateway: k8s.core.v1.Service,
   opts: pulumi.CustomResourceOptions,
 ): k8s.networking.v1.Ingress {
-  const { ingressClass, clusterIssuer } = settings.kubernetes;
   // The gateway's public hosts from the address table: the API, and Studio behind Kong's basic auth, as on vps.
   const hosts = ADDRESSES.kong.subdomains.map((sub) => publicHost(settings, sub));
-  return new k8s.networking.v1.Ingress(
+  return publicIngress(
+    settings,
     "ingress",
+    { name: "ownstack", namespace, component: "ingress", hosts, tlsSecret: "ownstack-tls" },
+    { service: gateway, port: ADDRESSES.kong.port },
+    opts,
+  );
+}
+
+/**
+ * An Ingress sending `hosts` to one Service's port, with the class and the cert-manager issuer
+ * from config, and the certificate in `tlsSecret`.
+ */
+export function publicIngress(
+  settings: Settings,
+  resourceName: string,
+  meta: {
+    name: string;
+    namespace: pulumi.Input<string>;
+    component: string;
+    hosts: string[];
+    tlsSecret: string;
+  },
+  backend: { service: k8s.core.v1.Service; port: number },
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.Ingress {
+  const { ingressClass, clusterIssuer } = settings.kubernetes;
+  return new k8s.networking.v1.Ingress(
+    resourceName,
     {
       metadata: {
-        name: "ownstack",
-        namespace,
-        labels: stackLabels(settings, "ingress"),
+        name: meta.name,
+        namespace: meta.namespace,
+        labels: stackLabels(settings, meta.component),
         annotations: { "cert-manager.io/cluster-issuer": clusterIssuer },
       },
       spec: {
         ingressClassName: ingressClass !== "" ? ingressClass : undefined,
-        tls: [{ hosts, secretName: "ownstack-tls" }],
-        rules: hosts.map((host) => ({
+        tls: [{ hosts: meta.hosts, secretName: meta.tlsSecret }],
+        rules: meta.hosts.map((host) => ({
           host,
           http: {
             paths: [
@@ -38,7 +64,7 @@ export function gatewayIngress(
                 path: "/",
                 pathType: "Prefix",
                 backend: {
-                  service: { name: gateway.metadata.name, port: { number: ADDRESSES.kong.port } },
+                  service: { name: backend.service.metadata.name, port: { number: backend.port } },
                 },
               },
             ],

@@ -5,6 +5,7 @@ import { Settings } from "../../config/settings";
 import { DbEndpoint } from "../database";
 import { OPEN_WEBUI_DATA, OPEN_WEBUI_HEALTHCHECK, openWebuiEnv } from "../openWebui";
 import { dataClaim } from "./dataService";
+import { publicIngress } from "./ingress";
 import { Workload, stackLabels } from "./workload";
 
 // Uploads and the embedding model Open WebUI downloads at its first start (sentence-transformers'
@@ -55,41 +56,18 @@ export class KubernetesOpenWebui extends pulumi.ComponentResource {
       child,
     );
     const host = publicHost(settings, ADDRESSES.openWebui.subdomains[0]);
-    const { ingressClass, clusterIssuer } = settings.kubernetes;
     // An Ingress of its own, so that the gateway's rules and certificate stay as they are.
-    this.ingress = new k8s.networking.v1.Ingress(
+    this.ingress = publicIngress(
+      settings,
       `${name}-ingress`,
       {
-        metadata: {
-          name: "openwebui",
-          namespace,
-          labels: stackLabels(settings, "openWebui"),
-          annotations: { "cert-manager.io/cluster-issuer": clusterIssuer },
-        },
-        spec: {
-          ingressClassName: ingressClass !== "" ? ingressClass : undefined,
-          tls: [{ hosts: [host], secretName: "openwebui-tls" }],
-          rules: [
-            {
-              host,
-              http: {
-                paths: [
-                  {
-                    path: "/",
-                    pathType: "Prefix",
-                    backend: {
-                      service: {
-                        name: this.workload.service.metadata.name,
-                        port: { number: ADDRESSES.openWebui.port },
-                      },
-                    },
-                  },
-                ],
-              },
-            },
-          ],
-        },
+        name: "openwebui",
+        namespace,
+        component: "openWebui",
+        hosts: [host],
+        tlsSecret: "openwebui-tls",
       },
+      { service: this.workload.service, port: ADDRESSES.openWebui.port },
       child,
     );
     this.registerOutputs({ service: this.workload.service.metadata.name });
