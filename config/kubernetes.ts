@@ -1,5 +1,6 @@
 import { ALL_LOGIN_ROLES } from "./roles";
-import type { RawSettings } from "./schema";
+import { DEFAULT_DOCKER_SOCKET, type RawSettings } from "./schema";
+import { DEFAULT_NETWORK_POOL } from "./networkPool";
 import { notOnKubernetes } from "./notOnKubernetes";
 import {
   KubernetesMonitoring,
@@ -130,11 +131,13 @@ export function kubernetesProblems(
     out.push(
       `${key("dockerHost")}: there is no Docker host on kubernetes; remove it (the cluster is chosen by ${key("kubeContext")})`,
     );
-  if (set("dockerSocket"))
+  // The CLI passes Pulumi.yaml's default as config, so only another value is the user's.
+  const setOtherThan = (k: string, fallback: string) => set(k) && rawConfig[key(k)] !== fallback;
+  if (setOtherThan("dockerSocket", DEFAULT_DOCKER_SOCKET))
     out.push(
       `${key("dockerSocket")}: there is no Docker socket on kubernetes; remove it (Vector reads pod logs from the nodes there)`,
     );
-  if (set("networkPool"))
+  if (setOtherThan("networkPool", DEFAULT_NETWORK_POOL))
     out.push(
       `${key("networkPool")}: there are no Docker networks on kubernetes; remove it (the NetworkPolicies come from the same edge table)`,
     );

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { DB_DATA_MAJOR_DEFAULT } from "./images";
 import { DEFAULT_NETWORK_POOL } from "./networkPool";
+
+/** Where the Docker daemon listens on its host, unless `ownstack:dockerSocket` says otherwise. */
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 import { isHostName } from "./formats";
 import { restShape } from "./restConfig";
 import { authShape } from "./authConfig";
@@ -112,7 +115,7 @@ export const settingsShape = {
   acmeChallenge: z.enum(["http", "tls"], { error: "expected one of: http, tls" }).default("http"),
   acmeStaging: z.boolean({ error: "expected true or false" }).default(false),
   dockerHost: dockerHost.default(""),
-  dockerSocket: socketPath.default("/var/run/docker.sock"),
+  dockerSocket: socketPath.default(DEFAULT_DOCKER_SOCKET),
   networkPool: networkPool.default(DEFAULT_NETWORK_POOL),
 
   // Auth.

@@ -1,9 +1,13 @@
+import { edgePairs } from "../../config/edges";
 import { describe, expect, it } from "vitest";
 import { itRefuses } from "./problems";
 import { parseSettings } from "../../config/settings";
 import {
   NETWORK_POOL_EXPECTED,
   POOL_MAX_PREFIX,
+  POOL_LOAD,
+  PAIR_PREFIX,
+  EGRESS_PREFIX,
   assignSubnets,
   parseCidr,
 } from "../../config/networkPool";
@@ -12,6 +16,13 @@ import { K8S_CONFIG } from "../k8s/harness";
 const EXPECTED = `ownstack:networkPool: ${NETWORK_POOL_EXPECTED}`;
 
 describe("ownstack:networkPool: where the Docker networks take their subnets", () => {
+  it("the longest pool accepted holds the egress network and every pair of the edge table at the load", () => {
+    const slots = 2 ** (PAIR_PREFIX - POOL_MAX_PREFIX);
+    expect(slots).toBeGreaterThanOrEqual(
+      2 ** (PAIR_PREFIX - EGRESS_PREFIX) + POOL_LOAD * edgePairs().length,
+    );
+  });
+
   it("is 10.201.0.0/16 unless set, and takes another private range outside Docker's pools", () => {
     expect(parseSettings({}, "local").networkPool).toBe("10.201.0.0/16");
     for (const pool of ["10.99.0.0/16", "172.16.0.0/16", `10.0.0.0/${POOL_MAX_PREFIX}`])

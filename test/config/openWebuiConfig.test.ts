@@ -77,17 +77,19 @@ describe("bad openWebui config: one clear problem naming the key", () => {
     expect(problems.filter((p) => p.startsWith("ownstack:openWebui:"))).toHaveLength(2);
   });
 
-  it("is refused on kubernetes when set to true", () => {
-    expect(
-      problemsOf(
-        {
-          "ownstack:target": "kubernetes",
-          "ownstack:domain": "example.com",
-          "ownstack:openWebui": "true",
-        },
-        "k8s",
-      ).join("\n"),
-    ).toContain("ownstack:openWebui: not available on kubernetes yet");
+  it("runs on kubernetes too, asking for Ollama and Qdrant as on Docker", () => {
+    const problems = problemsOf(
+      {
+        "ownstack:target": "kubernetes",
+        "ownstack:domain": "example.com",
+        "ownstack:openWebui": "true",
+      },
+      "k8s",
+    ).join("\n");
+    expect(problems).not.toContain("not available on kubernetes");
+    expect(problems).toContain(
+      "ownstack:openWebui: Open WebUI uses the stack's Ollama for its models, expected ownstack:ollama: true as well",
+    );
   });
 
   it("is not refused on vps with its services on", () => {

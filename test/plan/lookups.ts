@@ -62,9 +62,14 @@ export const publishedBindings = (plan: Plan): PortBinding[] =>
     })),
   );
 
-/** A container's network aliases on the stack's private network. */
-export const aliases = (resource: PlannedResource): string[] =>
-  resource.inputs.networksAdvanced?.[0]?.aliases ?? [];
+/** A container's network aliases, on every network it joins (config/networks.ts). */
+export const aliases = (resource: PlannedResource): string[] => [
+  ...new Set(
+    ((resource.inputs.networksAdvanced ?? []) as { aliases?: string[] }[]).flatMap(
+      (n) => n.aliases ?? [],
+    ),
+  ),
+];
 
 /**
  * The services (or one-shot jobs) whose containers a resource waits for before it is created:
