@@ -4,6 +4,8 @@ import { formatDrillReport, runDrill } from "./lib/backup/drill";
 import { listBackups } from "./lib/backup/manifest";
 import { keyId, reencryptBackups } from "./lib/backup/keys";
 import { offsiteTarget } from "./lib/backup/offsite";
+import { FETCHED_DIR, fetchOffsite, remoteBackups } from "./lib/backup/offsiteFetch";
+import { rmSync } from "node:fs";
 import { lineProgress } from "./lib/backup/progress";
 import {
   BackupScheduler,
@@ -32,6 +34,9 @@ import { archiverStatus, readPitrState, renderPitrMetrics } from "./lib/backup/p
  *   drill --to <time>       point-in-time recovery into a scratch folder, report, remove it
  *   pitr-stage --to <time>  point-in-time recovery kept for `npm run restore -- --to` to swap in
  *   pitr-range              what the WAL archive covers
+ *   offsite-list            the stack's backups at the off-site target, newest first
+ *   offsite-fetch [<name>]  download one (default the newest) into fetched/, checked; prints JSON
+ *   drill --offsite [<name>] fetch one, drill it, remove the fetched copy
  */
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
@@ -106,6 +111,44 @@ async function main(command: string): Promise<number> {
     console.log(describeCoverage(coverage(cfg.root, cfg.prefix, cfg.pitr.walDir)));
     return 0;
   }
+  if (
+    command === "offsite-list" ||
+    command === "offsite-fetch" ||
+    (command === "drill" && process.argv[3] === "--offsite")
+  ) {
+    if (!offsite)
+      throw new OperatorError(
+        "this stack has no off-site copy (ownstack:backupOffsite is not set)",
+      );
+    if (command === "offsite-list") {
+      const names = await remoteBackups(offsite, cfg.prefix);
+      console.log(`${names.length} backup(s) of ${cfg.prefix} at ${offsite.description}`);
+      for (const n of names) console.log(`  ${n}`);
+      return 0;
+    }
+    const fetched = await fetchOffsite(
+      offsite,
+      join(cfg.root, FETCHED_DIR),
+      cfg.prefix,
+      process.argv[command === "drill" ? 4 : 3],
+    );
+    if (command === "offsite-fetch") {
+      console.log(JSON.stringify(fetched));
+      return 0;
+    }
+    log(`fetched ${fetched.name} from ${offsite.description}, checksums match`);
+    try {
+      const report = await runDrill({
+        folder: fetched.folder,
+        server: cfg.target,
+        passphrase: cfg.key,
+      });
+      console.log(formatDrillReport(report));
+      return report.ok ? 0 : 1;
+    } finally {
+      rmSync(fetched.folder, { recursive: true, force: true });
+    }
+  }
   if (command === "drill") {
     const newest = listBackups(cfg.root, cfg.prefix)[0];
     if (!newest)
@@ -123,7 +166,7 @@ async function main(command: string): Promise<number> {
   if (command === "now") return (await scheduler.runScheduled()) ? 0 : 1;
   if (command !== "run")
     throw new OperatorError(
-      `unknown command ${command}; expected run, now, status, drill [--to <time>], pitr-stage --to <time> or pitr-range`,
+      `unknown command ${command}; expected run, now, status, drill [--to <time> | --offsite [<name>]], pitr-stage --to <time>, pitr-range, offsite-list or offsite-fetch [<name>]`,
     );
 
   if (

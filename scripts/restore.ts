@@ -15,6 +15,8 @@ import { pitrOnDocker } from "./lib/backup/pitrDocker";
 import { formatCnpgRecovery } from "./lib/backup/pitrK8s";
 import { dockerEnv, dockerHostOf } from "./lib/docker";
 import { PROJECT_DIR, loadStackSettings, userCwd } from "./lib/project";
+import { fetchThroughScheduler, offsiteChoice } from "./lib/backup/offsiteRestore";
+import { exec } from "./lib/pulumi";
 
 /**
  * `npm run restore -- <backup folder> -s local [--force]`: checks every checksum (and decrypts)
@@ -28,6 +30,10 @@ import { PROJECT_DIR, loadStackSettings, userCwd } from "./lib/project";
  * `npm run restore -- -s local --to "2026-12-05T14:03:00Z" [--drill] [--force]`: point-in-time
  * recovery from the WAL archive (./lib/backup/pitrDocker.ts); on kubernetes it prints the
  * CloudNativePG recovery Cluster (./lib/backup/pitrK8s.ts).
+ *
+ * `npm run restore -- -s vps --from-offsite <name|newest> [--drill]`: the same restore (or drill)
+ * of a backup fetched from the off-site copy (./lib/backup/offsiteRestore.ts); `--list-offsite`
+ * lists what is there.
  */
 runMain("restore", async () => {
   const restore = operatorCommand("restore")
@@ -39,6 +45,11 @@ runMain("restore", async () => {
       "--drill",
       "restore into a scratch database, compare counts with the manifest, drop it; the live database is not touched",
     )
+    .option(
+      "--from-offsite <name>",
+      'restore (or with --drill, drill) this backup from the off-site copy, or "newest" (-s <stack>; README "Restore from off-site")',
+    )
+    .option("--list-offsite", "list the stack's backups at the off-site copy (-s <stack>)")
     .option(
       "--to <time>",
       'point-in-time recovery to this instant, e.g. "2026-12-05T14:03:00Z" (-s <stack>; README "Point-in-time recovery")',
@@ -67,10 +78,57 @@ runMain("restore", async () => {
       quiet?: boolean;
       drill?: boolean;
       to?: string;
+      fromOffsite?: string;
+      listOffsite?: boolean;
     }
   >();
+  let folderArg: string | undefined = cmd.args[0];
+  if (o.fromOffsite !== undefined || o.listOffsite) {
+    if (
+      o.stack === undefined ||
+      cmd.args[0] !== undefined ||
+      o.dbUrl !== undefined ||
+      o.to !== undefined
+    )
+      throw new OperatorError(
+        "--from-offsite and --list-offsite fetch through a stack's backup scheduler: pass -s <stack>, and no backup folder, --db-url or --to",
+      );
+    const settings = loadStackSettings(PROJECT_DIR, o.stack);
+    if (settings.target === "kubernetes")
+      throw new OperatorError(
+        "on kubernetes the backups are CloudNativePG's, in cnpgBackupPath: restore them with --to <time>",
+      );
+    if (o.listOffsite || o.drill) {
+      const r = spawnSync(
+        "docker",
+        [
+          "exec",
+          containerName(settings, "backup"),
+          ...SCHEDULER_COMMAND,
+          ...(o.listOffsite
+            ? ["offsite-list"]
+            : [
+                "drill",
+                "--offsite",
+                ...[offsiteChoice(o.stack, o.fromOffsite!)].filter((n) => n !== undefined),
+              ]),
+        ],
+        { env: dockerEnv(dockerHostOf(settings)), stdio: "inherit" },
+      );
+      if (r.error) throw new OperatorError(`docker: ${r.error.message}`);
+      return r.status === 0 ? EXIT.ok : EXIT.failed;
+    }
+    folderArg = fetchThroughScheduler({
+      container: containerName(settings, "backup"),
+      env: dockerEnv(dockerHostOf(settings)),
+      name: offsiteChoice(o.stack, o.fromOffsite!),
+      localRoot: resolve(userCwd(), "backups"),
+      run: exec,
+      log: (line) => o.quiet || console.error(line),
+    });
+  }
   if (o.to !== undefined) {
-    if (o.stack === undefined || cmd.args[0] !== undefined)
+    if (o.stack === undefined || folderArg !== undefined)
       throw new OperatorError(
         "--to recovers a stack from its WAL archive: pass -s <stack> and no backup folder",
       );
@@ -86,7 +144,7 @@ runMain("restore", async () => {
   }
 
   requireDatabaseChoice(o, "where to restore");
-  if (o.drill && cmd.args[0] === undefined && o.dbUrl === undefined) {
+  if (o.drill && folderArg === undefined && o.dbUrl === undefined) {
     // The backups, the key and a pg_restore of the server's version are all in the scheduler container.
     const settings = loadStackSettings(PROJECT_DIR, o.stack!);
     const r = spawnSync(
@@ -97,9 +155,9 @@ runMain("restore", async () => {
     if (r.error) throw new OperatorError(`docker: ${r.error.message}`);
     return r.status === 0 ? EXIT.ok : EXIT.failed;
   }
-  if (cmd.args[0] === undefined)
+  if (folderArg === undefined)
     throw new OperatorError("say which backup folder to restore (the one holding manifest.json)");
-  const folder = resolve(userCwd(), cmd.args[0]);
+  const folder = resolve(userCwd(), folderArg);
   const passphrase = readPassphrase(o.passphraseFile && resolve(userCwd(), o.passphraseFile));
   if (o.drill) {
     if (o.dbUrl === undefined)

@@ -75,4 +75,15 @@ describe("npm run backup / restore: bad input is one line and changes nothing", 
     );
     expect(existsSync(backups) ? readdirSync(backups).sort() : []).toEqual(before);
   });
+
+  it("--from-offsite with a name that is not a backup's, or beside a folder", async () => {
+    await oneLine(
+      run("restore", ["--from-offsite", "lastweek", "-s", "local"]),
+      /^restore: --from-offsite takes "newest" or a backup name of stack local, e\.g\. local-2026-12-05T03-17-00\.000Z \(list them with --list-offsite\); got "lastweek"$/,
+    );
+    await oneLine(
+      run("restore", [tmpdir(), "--from-offsite", "newest", "-s", "local"]),
+      /^restore: --from-offsite and --list-offsite fetch through a stack's backup scheduler: pass -s <stack>, and no backup folder, --db-url or --to$/,
+    );
+  });
 });

@@ -186,10 +186,10 @@ const NAME = (prefix: string) =>
     `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z$`,
   );
 
-/** Complete backups of one prefix in `root`, newest first. Partial and foreign folders are not listed. */
 /** Whether `name` is a backup folder's name as backupName() makes it for `prefix`. */
 export const isBackupName = (prefix: string, name: string): boolean => NAME(prefix).test(name);
 
+/** Complete backups of one prefix in `root`, newest first. Partial and foreign folders are not listed. */
 export function listBackups(root: string, prefix: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)

@@ -1,5 +1,6 @@
-import { readdirSync } from "node:fs";
+import { createWriteStream, readdirSync } from "node:fs";
 import { join, posix } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { Client, SFTPWrapper } from "ssh2";
 import { backupTime, isBackupName } from "./manifest";
 import { Retention, planRetention } from "../../../config/backupRetention";
@@ -37,6 +38,8 @@ export interface OffsiteTarget {
   /** Complete remote backups (names). */
   list(): Promise<string[]>;
   remove(name: string): Promise<void>;
+  /** Copies every file of the remote backup `name` into `folder` (which exists). */
+  download(name: string, folder: string): Promise<void>;
 }
 
 /** `sftp://user@host:22/path` or `s3://bucket/prefix`, as `backupOffsite` takes it. */
@@ -142,6 +145,15 @@ function s3Target(c: Extract<OffsiteConfig, { kind: "s3" }>): OffsiteTarget {
       ))
         await s3.deleteObject(c.bucket, o.key);
     },
+    async download(name, folder) {
+      const objects = await s3.listObjects(c.bucket, `${key(name)}/`);
+      for (const o of objects) {
+        const file = o.key.slice(key(name).length + 1);
+        // A backup folder is flat; anything deeper is not one of its files.
+        if (file === "" || file.includes("/")) continue;
+        await pipeline(await s3.getObject(c.bucket, o.key), createWriteStream(join(folder, file)));
+      }
+    },
   };
 }
 
@@ -227,5 +239,17 @@ function sftpTarget(c: Extract<OffsiteConfig, { kind: "sftp" }>): OffsiteTarget 
           .reverse(),
       ),
     remove: (name) => withSftp(c, (sftp) => rmTree(sftp, remote(name))),
+    download: (name, folder) =>
+      withSftp(c, async (sftp) => {
+        const entries = await call<{ filename: string; attrs: { isFile(): boolean } }[]>((cb) =>
+          sftp.readdir(remote(name), cb),
+        );
+        for (const e of entries.filter((e) => e.attrs.isFile()))
+          await call<void>((cb) =>
+            sftp.fastGet(remote(name, e.filename), join(folder, e.filename), (err) =>
+              cb(err, undefined),
+            ),
+          );
+      }),
   };
 }
