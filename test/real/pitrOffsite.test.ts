@@ -103,7 +103,7 @@ describe("WAL off-site copy over SFTP", () => {
     expect(readPitrState(root).shipped).toHaveLength(6);
   });
 
-  it("prunes WAL before the oldest kept base backup, here and off-site, and keeps what it needs", async (ctx) => {
+  it("prunes WAL before the oldest kept base backup, here and off-site, and keeps what it needs and other stacks' files", async (ctx) => {
     if (!sshd) return ctx.skip();
     const name = backupName(basePrefix("local"), new Date("2026-12-05T14:00:30Z"));
     mkdirSync(join(root, BASE_DIR, name), { recursive: true });
@@ -125,11 +125,18 @@ describe("WAL off-site copy over SFTP", () => {
       }),
     );
     archive(7); // archived, not yet off-site
+    // Another stack's older WAL and base backup in the same off-site folder are its own history.
+    const otherWal = backupName("vps-wal", new Date("2026-12-01T00:00:00Z"));
+    const otherBase = backupName(basePrefix("vps"), new Date("2026-12-01T00:00:00Z"));
+    mkdirSync(join(sshd.dir, "wal", otherWal), { recursive: true });
+    mkdirSync(join(sshd.dir, "base", otherBase), { recursive: true });
     await prunePitr(options());
+    expect(readdirSync(join(sshd.dir, "base"))).toEqual([otherBase]);
     expect(listWal(walDir).map((f) => f.name)).toEqual([6, 7].map(seg));
     // The 14:00 batch was copied before the base backup started, so it only holds older segments.
-    expect(readdirSync(join(sshd.dir, "wal"))).toEqual([
+    expect(readdirSync(join(sshd.dir, "wal")).sort()).toEqual([
       backupName("local-wal", new Date("2026-12-05T14:01:00Z")),
+      otherWal,
     ]);
     expect(readPitrState(root).shipped).toEqual([seg(6)]);
   });

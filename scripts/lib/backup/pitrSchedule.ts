@@ -11,9 +11,9 @@ import {
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { WAL_SUFFIX } from "../../../components/render/walArchive";
-import { BASE_DIR, BaseBackup, listBaseBackups, takeBaseBackup } from "./baseBackup";
+import { BASE_DIR, BaseBackup, basePrefix, listBaseBackups, takeBaseBackup } from "./baseBackup";
 import { encryptingStream } from "./crypto";
-import { backupName, backupTime } from "./manifest";
+import { backupName, backupTime, isBackupName } from "./manifest";
 import { OffsiteConfig, OffsiteTarget, offsiteTarget } from "./offsite";
 import { PgTarget, query } from "./pg";
 import { exposition } from "./metrics";
@@ -136,9 +136,12 @@ export async function prunePitr(o: PitrRunOptions): Promise<void> {
   const keep = new Set(plan.keep.map((b) => b.manifest.name));
   for (const sub of ["base", "wal"] as const) {
     const remote = pitrOffsite(o.offsite, sub);
+    // Only this stack's: stacks may share the off-site folder, and another's WAL is its own history.
+    const ours = sub === "base" ? basePrefix(o.prefix) : `${o.prefix}-wal`;
     try {
       for (const name of await remote.list())
-        if (backupTime(name) < oldestStart && !keep.has(name)) await remote.remove(name);
+        if (isBackupName(ours, name) && backupTime(name) < oldestStart && !keep.has(name))
+          await remote.remove(name);
     } catch (err) {
       // A folder that does not exist yet (nothing copied there) lists as an error too.
       o.log(`pruning ${sub} off-site skipped: ${(err as Error).message}`);
