@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { AddressInfo, Socket, createServer } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -249,6 +250,28 @@ describe("S3 errors name the setting to fix", () => {
     const err = await failure(() => target.list());
     expect(err.code).toBe("ECONNREFUSED");
     expect(err.message.endsWith(`; check ${endpoint}`)).toBe(true);
+  });
+
+  it("an endpoint that accepts and goes silent: ETIMEDOUT after the idle timeout, and the endpoint", async () => {
+    // A TCP server that takes the request and never answers, as a hung proxy or a dead peer would.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((ok) => silent.listen(0, "127.0.0.1", ok));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const hung = new S3Client(
+        { ...s3.endpoint, endpoint: `http://127.0.0.1:${port}` },
+        { settings: OFFSITE_S3_SETTINGS, idleTimeoutMs: 300 },
+      );
+      const err = await failure(() => hung.listObjects(s3.bucket));
+      expect(err.code).toBe("ETIMEDOUT");
+      expect(err.message).toMatch(/: ETIMEDOUT \(no answer for 0\.3 s\); check /);
+      expect(err.message.endsWith(`; check ${endpoint}`)).toBe(true);
+      expect(sockets.length).toBe(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((ok) => silent.close(ok));
+    }
   });
 
   it("a clock 20 minutes off: RequestTimeTooSkewed and the clock, not a setting", async () => {

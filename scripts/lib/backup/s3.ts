@@ -115,10 +115,14 @@ export class S3Error extends Error {
   }
 }
 
+/** A server that goes silent this long (connecting, or mid-transfer) fails the request. */
+export const S3_IDLE_TIMEOUT_MS = 120_000;
+
 async function send(
   signed: Promise<SignedRequest>,
   settings: S3Settings | undefined,
   body?: Buffer | { file: string; start: number; end: number },
+  idleTimeoutMs = S3_IDLE_TIMEOUT_MS,
 ): Promise<IncomingMessage> {
   const req = await signed;
   const where = `${req.method} ${req.url.host}${req.url.pathname}`;
@@ -134,6 +138,12 @@ async function send(
       ok,
     );
     // Unreachable, refused, a name that does not resolve, a certificate refused: the endpoint.
+    // Without it a server that accepts and never answers would hold the scheduler forever.
+    r.setTimeout(idleTimeoutMs, () =>
+      r.destroy(
+        Object.assign(new Error(`no answer for ${idleTimeoutMs / 1000} s`), { code: "ETIMEDOUT" }),
+      ),
+    );
     r.once("error", (err: NodeJS.ErrnoException) => {
       const code = err.code ?? err.name;
       const fix = settings ? `; check ${settings.endpoint}` : "";
@@ -178,11 +188,14 @@ export interface S3ClientOptions {
   readonly now?: () => Date;
   /** The settings an error names; without them an error carries the S3 code alone. */
   readonly settings?: S3Settings;
+  /** Default S3_IDLE_TIMEOUT_MS. */
+  readonly idleTimeoutMs?: number;
 }
 
 export class S3Client {
   private readonly now: () => Date;
   private readonly settings: S3Settings | undefined;
+  private readonly idleTimeoutMs: number;
 
   constructor(
     private readonly ep: S3Endpoint,
@@ -190,6 +203,7 @@ export class S3Client {
   ) {
     this.now = opts.now ?? (() => new Date());
     this.settings = opts.settings;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS;
   }
 
   private sign(
@@ -203,7 +217,7 @@ export class S3Client {
   }
 
   private send(signed: Promise<SignedRequest>, body?: Parameters<typeof send>[2]) {
-    return send(signed, this.settings, body);
+    return send(signed, this.settings, body, this.idleTimeoutMs);
   }
 
   async listBuckets(): Promise<string[]> {
