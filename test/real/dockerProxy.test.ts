@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { startHaproxy } from "../support/haproxy";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { IncomingMessage, Server, ServerResponse, createServer, request, Agent } from "node:http";
 import { tmpdir } from "node:os";
@@ -6,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDockerProxyCfg } from "../../components/render/dockerProxy";
 import { missingBinaries } from "../support/binaries";
-import { PortTakenError, onFreePort } from "../support/ports";
+import { onFreePort } from "../support/ports";
 
 /**
  * The rendered haproxy.cfg run by Debian's HAProxy, as the image runs it (`haproxy -W -db -f`,
@@ -58,31 +59,6 @@ describe.skipIf(!available)("the Docker API proxy (HAProxy with our rendered con
     res.end(req.method === "HEAD" ? undefined : JSON.stringify({ path }));
   }
 
-  /** Resolves once the master reports that its worker loaded the config; rejects on exit. */
-  function startProxy(cfg: string): Promise<void> {
-    const child = spawn("haproxy", ["-W", "-db", "-f", cfg], { stdio: ["ignore", "pipe", "pipe"] });
-    proxy = child;
-    return new Promise((resolve, reject) => {
-      let log = "";
-      const onData = (d: Buffer) => {
-        log += d.toString();
-        if (log.includes("Loading success.")) {
-          child.off("exit", onExit);
-          resolve();
-        }
-      };
-      const onExit = () =>
-        reject(
-          /cannot bind socket|Address already in use/.test(log)
-            ? new PortTakenError(`port ${port} is taken`)
-            : new Error(`haproxy exited: ${log}`),
-        );
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", onExit);
-    });
-  }
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ownstack-docker-proxy-"));
     const socket = join(dir, "docker.sock");
@@ -95,7 +71,7 @@ describe.skipIf(!available)("the Docker API proxy (HAProxy with our rendered con
       writeFileSync(cfg, renderDockerProxyCfg({ bind: `127.0.0.1:${p}`, socket }), {
         mode: 0o600,
       });
-      await startProxy(cfg);
+      proxy = await startHaproxy(cfg, port);
     });
   });
 

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { startHaproxy } from "../support/haproxy";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderMailTemplatesCfg, templatePath } from "../../components/render/mailTemplates";
 import { TEMPLATE_MAX_BYTES } from "../../config/mailTemplates";
 import { missingBinaries } from "../support/binaries";
-import { PortTakenError, onFreePort } from "../support/ports";
+import { onFreePort } from "../support/ports";
 
 /**
  * The rendered haproxy.cfg run by Debian's HAProxy as the image runs it (`haproxy -W -db -f`,
@@ -36,30 +37,6 @@ describe.skipIf(!available)("the mail template server (HAProxy with our rendered
   let port: number;
   let server: ChildProcess | undefined;
 
-  function start(cfg: string): Promise<void> {
-    const child = spawn("haproxy", ["-W", "-db", "-f", cfg], { stdio: ["ignore", "pipe", "pipe"] });
-    server = child;
-    return new Promise((resolve, reject) => {
-      let log = "";
-      const onData = (d: Buffer) => {
-        log += d.toString();
-        if (log.includes("Loading success.")) {
-          child.off("exit", onExit);
-          resolve();
-        }
-      };
-      const onExit = () =>
-        reject(
-          /cannot bind socket|Address already in use/.test(log)
-            ? new PortTakenError(`port ${port} is taken`)
-            : new Error(`haproxy exited: ${log}`),
-        );
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", onExit);
-    });
-  }
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ownstack-mail-templates-"));
     mkdirSync(join(dir, "templates"));
@@ -77,7 +54,7 @@ describe.skipIf(!available)("the mail template server (HAProxy with our rendered
         cfg,
         renderMailTemplatesCfg({ bind: `127.0.0.1:${p}`, dir: join(dir, "templates"), templates }),
       );
-      await start(cfg);
+      server = await startHaproxy(cfg, port);
     });
   });
 

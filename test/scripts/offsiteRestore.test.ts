@@ -32,6 +32,10 @@ function docker(answers: { fetch: ExecResult; cp?: ExecResult }, volume: string)
   return { calls, run };
 }
 
+/** fetchThroughScheduler from container `c`, its log dropped. */
+const quietFetch = (localRoot: string, run: Exec, name: string | undefined) =>
+  fetchThroughScheduler({ container: "c", env: {}, name, localRoot, run, log: () => undefined });
+
 describe("restore --from-offsite through the scheduler container", () => {
   it("fetches in the container, copies the folder into backups/ and removes the volume's copy", () => {
     const volume = join(scratch("offsite-volume"), NAME);
@@ -64,14 +68,7 @@ describe("restore --from-offsite through the scheduler container", () => {
 
     // A second time the local copy is there: no second docker cp.
     const again = docker({ fetch: ok(fetched) }, volume);
-    fetchThroughScheduler({
-      container: "c",
-      env: {},
-      name: undefined,
-      localRoot,
-      run: again.run,
-      log: () => undefined,
-    });
+    quietFetch(localRoot, again.run, undefined);
     expect(again.calls.map((c) => c[1])).toEqual(["exec", "exec"]);
     expect(again.calls[0].at(-1)).toBe("offsite-fetch");
   });
@@ -89,29 +86,13 @@ describe("restore --from-offsite through the scheduler container", () => {
       },
       localRoot,
     );
-    expect(() =>
-      fetchThroughScheduler({
-        container: "c",
-        env: {},
-        name: NAME,
-        localRoot,
-        run: refused.run,
-        log: () => undefined,
-      }),
-    ).toThrow(
+    expect(() => quietFetch(localRoot, refused.run, NAME)).toThrow(
       /^the off-site fetch failed: backup scheduler: this stack has no off-site copy \(ownstack:backupOffsite is not set\)$/,
     );
     const garbled = docker({ fetch: ok("Error: something else") }, localRoot);
-    expect(() =>
-      fetchThroughScheduler({
-        container: "c",
-        env: {},
-        name: NAME,
-        localRoot,
-        run: garbled.run,
-        log: () => undefined,
-      }),
-    ).toThrow('the scheduler answered the off-site fetch with "Error: something else"');
+    expect(() => quietFetch(localRoot, garbled.run, NAME)).toThrow(
+      'the scheduler answered the off-site fetch with "Error: something else"',
+    );
     expect(existsSync(localRoot)).toBe(false);
   });
 
