@@ -1,3 +1,5 @@
+import { haproxyPreamble } from "./haproxy";
+
 /**
  * haproxy.cfg of the Docker API proxy (components/dockerProxy.ts): the one container that holds the
  * Docker socket. It answers read requests to the few endpoints Vector and Traefik read, and refuses
@@ -57,27 +59,13 @@ export const endpointPattern = (): string => `^(/v[0-9]+[.][0-9]+)?(${READ_ENDPO
 /** haproxy.cfg as uploaded into the container. */
 export function renderDockerProxyCfg(input: DockerProxyConfigInput): string {
   return [
-    "# ownstack: rendered by components/render/dockerProxy.ts",
-    "global",
-    "  log stdout format raw local0 info",
-    `  maxconn ${DOCKER_PROXY_MAXCONN}`,
-    // One thread serves a few dozen mostly idle streams; per-thread pools would grow the memory
-    // with the host's core count (haproxy/haproxy#1751).
-    "  nbthread 1",
-    "",
-    "defaults",
-    "  mode http",
-    "  log global",
-    "  option httplog",
-    // Successful reads (the healthcheck every few seconds) are not logged; refusals are.
-    "  option dontlog-normal",
-    "  timeout connect 5s",
-    "  timeout http-request 10s",
-    // Log and event streams stay open while nothing happens; a reader reconnects after this
-    // (Vector from the last timestamp it read, Traefik with a full relist).
-    "  timeout client 1h",
-    "  timeout server 1h",
-    "",
+    ...haproxyPreamble({
+      renderedBy: "components/render/dockerProxy.ts",
+      maxconn: DOCKER_PROXY_MAXCONN,
+      // Log and event streams stay open while nothing happens; a reader reconnects after this
+      // (Vector from the last timestamp it read, Traefik with a full relist).
+      idleTimeout: "1h",
+    }),
     "frontend docker",
     `  bind ${input.bind}`,
     "  acl read method GET HEAD",

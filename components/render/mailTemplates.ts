@@ -1,3 +1,5 @@
+import { haproxyPreamble } from "./haproxy";
+
 /**
  * haproxy.cfg of the mail template server (components/mailTemplates.ts). GoTrue reads a template
  * body only by HTTP GET (internal/mailer/templatemailer/template.go at v2.196.0: loadEntryBody
@@ -61,24 +63,12 @@ export function renderMailTemplatesCfg(input: MailTemplatesConfigInput): string 
   for (const t of input.templates)
     if (!/^[a-z_]+$/.test(t.type)) throw new Error(`mail templates: bad template type ${t.type}`);
   return [
-    "# ownstack: rendered by components/render/mailTemplates.ts",
-    "global",
-    "  log stdout format raw local0 info",
-    `  maxconn ${MAIL_TEMPLATES_MAXCONN}`,
-    "  nbthread 1",
-    `  tune.bufsize ${bufferSize(input.templates)}`,
-    "",
-    "defaults",
-    "  mode http",
-    "  log global",
-    "  option httplog",
-    // GoTrue's fetches and the healthcheck are not logged; refusals are.
-    "  option dontlog-normal",
-    "  timeout connect 5s",
-    "  timeout http-request 10s",
-    "  timeout client 30s",
-    "  timeout server 30s",
-    "",
+    ...haproxyPreamble({
+      renderedBy: "components/render/mailTemplates.ts",
+      maxconn: MAIL_TEMPLATES_MAXCONN,
+      bufsize: bufferSize(input.templates),
+      idleTimeout: "30s",
+    }),
     "frontend templates",
     `  bind ${input.bind}`,
     "  http-request deny deny_status 405 unless METH_GET || METH_HEAD",
